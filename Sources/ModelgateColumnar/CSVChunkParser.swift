@@ -1,0 +1,112 @@
+/// Parses the records of one byte range of a CSV file (RFC 4180: comma-separated, optional
+/// double quotes with "" escapes, LF or CRLF line ends) into column builders.
+///
+/// Hand-written rather than a CSV package because ingest must keep pace with a columnar
+/// database's reader: this makes no String per field and parses numbers in place.
+struct CSVChunkParser {
+    /// Builder for each CSV field, in file order.
+    let builders: [ColumnBuilder]
+    /// Line number of the chunk's first record, for messages.
+    let firstLine: Int
+
+    /// A problem at a line and column of the file.
+    struct Failure: Error {
+        var line: Int
+        var column: String
+        var message: String
+    }
+
+    /// Parses `[start, end)`, which begins and ends at record boundaries. `progress` is called
+    /// with the number of bytes done, every few megabytes.
+    func parse(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, progress: (Int) -> Void
+    ) throws(Failure) -> Int {
+        let comma: UInt8 = 44
+        let newline: UInt8 = 10
+        let carriageReturn: UInt8 = 13
+        let quote: UInt8 = 34
+        var scratch = [UInt8]()
+        var p = start
+        var line = firstLine
+        var records = 0
+        var nextReport = start + (4 << 20)
+        let fieldCount = builders.count
+        while p < end {
+            // A blank last line is not a record.
+            if p.pointee == newline || (p.pointee == carriageReturn && p + 1 < end && p[1] == newline) {
+                let rest = p.pointee == newline ? p + 1 : p + 2
+                if rest == end { break }
+                throw Failure(line: line, column: "", message: "blank line; every record needs \(fieldCount) fields")
+            }
+            let recordLine = line
+            for field in 0..<fieldCount {
+                let fieldStart = p
+                var fieldLength: Int
+                if p < end && p.pointee == quote {
+                    // Quoted field: copy it unescaped into scratch.
+                    scratch.removeAll(keepingCapacity: true)
+                    p += 1
+                    while true {
+                        guard p < end else {
+                            throw Failure(line: recordLine, column: builders[field].policy.name, message: "unterminated quote")
+                        }
+                        if p.pointee == quote {
+                            if p + 1 < end && p[1] == quote {
+                                scratch.append(quote)
+                                p += 2
+                                continue
+                            }
+                            p += 1
+                            break
+                        }
+                        if p.pointee == newline { line += 1 }
+                        scratch.append(p.pointee)
+                        p += 1
+                    }
+                    fieldLength = scratch.count
+                    let message = scratch.withUnsafeBufferPointer { buffer in
+                        builders[field].append(buffer.baseAddress ?? fieldStart, fieldLength)
+                    }
+                    if let message { throw Failure(line: recordLine, column: builders[field].policy.name, message: message) }
+                } else {
+                    while p < end && p.pointee != comma && p.pointee != newline { p += 1 }
+                    fieldLength = p - fieldStart
+                    if fieldLength > 0 && fieldStart[fieldLength - 1] == carriageReturn && (p == end || p.pointee == newline) {
+                        fieldLength -= 1
+                    }
+                    if let message = builders[field].append(fieldStart, fieldLength) {
+                        throw Failure(line: recordLine, column: builders[field].policy.name, message: message)
+                    }
+                }
+                // The delimiter after the field.
+                let isLast = field == fieldCount - 1
+                if isLast {
+                    if p < end && p.pointee == carriageReturn { p += 1 }
+                    if p < end {
+                        guard p.pointee == newline else {
+                            throw Failure(
+                                line: recordLine, column: "",
+                                message: "more than \(fieldCount) fields; every record needs exactly \(fieldCount)")
+                        }
+                        p += 1
+                    }
+                } else {
+                    guard p < end, p.pointee == comma else {
+                        throw Failure(
+                            line: recordLine, column: "",
+                            message: "only \(field + 1) fields; every record needs exactly \(fieldCount)")
+                    }
+                    p += 1
+                }
+            }
+            line += 1
+            records += 1
+            if p >= nextReport {
+                progress(p - start)
+                nextReport = p + (4 << 20)
+            }
+        }
+        progress(end - start)
+        return records
+    }
+}

@@ -1,0 +1,94 @@
+import ModelgateCore
+
+/// Collects one column's values from one chunk of a CSV, typed and range-checked by the policy.
+final class ColumnBuilder {
+    let policy: ColumnPolicy
+    /// Category codes local to this chunk's dictionary.
+    var codes: [UInt32] = []
+    var integers: [Int64] = []
+    var numbers: [Double] = []
+    var booleans: [UInt8] = []
+    var dictionary = CategoryDictionary()
+    /// Rows (within the chunk) with no value.
+    var missingRows: [Int] = []
+    var minimum = Int64.max
+    var maximum = Int64.min
+    private let low: Double
+    private let high: Double
+
+    init(policy: ColumnPolicy, expectedRows: Int) {
+        self.policy = policy
+        low = policy.min ?? -.infinity
+        high = policy.max ?? .infinity
+        switch policy.type {
+        case .category: codes.reserveCapacity(expectedRows)
+        case .integer: integers.reserveCapacity(expectedRows)
+        case .number: numbers.reserveCapacity(expectedRows)
+        case .boolean: booleans.reserveCapacity(expectedRows)
+        case .string: break
+        }
+    }
+
+    /// Whether the column is stored at all: free text is checked but never stored, since no
+    /// model may use it and data not stored cannot leak.
+    var isStored: Bool { policy.type != .string }
+
+    /// Adds one field's bytes; returns what is wrong with them, or nil.
+    @inline(__always)
+    func append(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String? {
+        if count == 0 {
+            guard isStored else { return nil }
+            missingRows.append(rowCount)
+            switch policy.type {
+            case .category: codes.append(0)
+            case .integer: integers.append(0)
+            case .number: numbers.append(0)
+            case .boolean: booleans.append(0)
+            case .string: break
+            }
+            return nil
+        }
+        switch policy.type {
+        case .category:
+            codes.append(dictionary.code(of: bytes, count: count))
+        case .number:
+            guard let value = FieldParsing.number(bytes, count) else { return "'\(text(bytes, count))' is not a number" }
+            if value < low || value > high { return outOfRange(text(bytes, count)) }
+            numbers.append(value)
+        case .integer:
+            guard let value = FieldParsing.integer(bytes, count) else {
+                return "'\(text(bytes, count))' is not a whole number"
+            }
+            if Double(value) < low || Double(value) > high { return outOfRange(String(value)) }
+            if value < minimum { minimum = value }
+            if value > maximum { maximum = value }
+            integers.append(value)
+        case .boolean:
+            guard let value = FieldParsing.boolean(bytes, count) else {
+                return "'\(text(bytes, count))' is not a boolean (use 1/0 or true/false)"
+            }
+            booleans.append(value)
+        case .string:
+            break
+        }
+        return nil
+    }
+
+    var rowCount: Int {
+        switch policy.type {
+        case .category: return codes.count
+        case .integer: return integers.count
+        case .number: return numbers.count
+        case .boolean: return booleans.count
+        case .string: return 0
+        }
+    }
+
+    private func outOfRange(_ value: String) -> String {
+        "\(value) is outside the policy's range [\(policy.min.map { "\($0)" } ?? "-∞"), \(policy.max.map { "\($0)" } ?? "∞")]"
+    }
+
+    private func text(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: bytes, count: min(count, 40)), as: UTF8.self)
+    }
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import ModelgateCore
+
+/// A read-only memory mapping of a whole file; unmapped when the last reference goes.
+final class MappedFile: @unchecked Sendable {
+    let base: UnsafeRawPointer?
+    let size: Int
+
+    init(path: String, populate: Bool = true) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ModelgateError("dataset_unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw ModelgateError("dataset_unreadable", "cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        size = Int(info.st_size)
+        guard size > 0 else {
+            base = nil
+            return
+        }
+        // Columns are read front to back once per job, so populate the mapping up front: one
+        // bulk fault instead of thousands.
+        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0)
+        guard let pointer, pointer != MAP_FAILED else {
+            throw ModelgateError("dataset_unreadable", "cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(pointer)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+}

@@ -1,0 +1,54 @@
+/// A decision not to run, or not to release, a job: a first-class result with its reason.
+///
+/// Admission and output checking produce refusals; they are returned to the researcher as
+/// `status: "refused"` with `reason.code` and `reason.message`, never hidden as a crash.
+public struct Refusal: Error, Sendable, Codable, Equatable, CustomStringConvertible {
+    /// A stable machine-readable reason, e.g. `column_not_allowed`.
+    public var code: Code
+    /// What happened and what the researcher can change.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Refusal codes are an open set: new rules add codes without breaking clients.
+    public struct Code: RawRepresentable, Sendable, Codable, Hashable, ExpressibleByStringLiteral {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+}
+
+extension Refusal.Code {
+    public static let invalidSpec: Self = "invalid_spec"
+    public static let specTooLarge: Self = "spec_too_large"
+    public static let unknownDataset: Self = "unknown_dataset"
+    public static let unknownModel: Self = "unknown_model"
+    public static let datasetClosed: Self = "dataset_closed"
+    public static let modelNotAllowed: Self = "model_not_allowed"
+    public static let unknownColumn: Self = "unknown_column"
+    public static let columnNotAllowed: Self = "column_not_allowed"
+    public static let wrongColumnType: Self = "wrong_column_type"
+    public static let invalidFilter: Self = "invalid_filter"
+    public static let tooManyDimensions: Self = "too_many_dimensions"
+    public static let tooManyFeatures: Self = "too_many_features"
+    public static let tooManyCells: Self = "too_many_cells"
+    public static let binsNeedBounds: Self = "bins_need_bounds"
+    public static let belowThreshold: Self = "below_threshold"
+    public static let dominance: Self = "dominance"
+    public static let insufficientDegreesOfFreedom: Self = "insufficient_degrees_of_freedom"
+    public static let tooManyParameters: Self = "too_many_parameters"
+    public static let degenerateFit: Self = "degenerate_fit"
+    public static let noRows: Self = "no_rows"
+}

@@ -1,0 +1,197 @@
+import Yams
+
+extension Policy {
+    /// Reads a policy document, throwing `invalid_policy` listing every problem.
+    public init(yaml text: String) throws {
+        let (policy, problems) = Self.lint(text)
+        guard let policy, problems.isEmpty else {
+            let list = problems.map { "  - \($0)" }.joined(separator: "\n")
+            throw ModelgateError("invalid_policy", "the policy has \(problems.count) problem(s):\n\(list)")
+        }
+        self = policy
+    }
+
+    /// Checks a policy document and reports every problem with its key path and line.
+    ///
+    /// Unknown keys are errors, not silently ignored: a misspelt `treshold` must not leave the
+    /// default in force without the owner knowing.
+    public static func lint(_ text: String) -> (Policy?, [DocumentProblem]) {
+        let reader = DocumentReader()
+        guard let root = reader.compose(text),
+            let top = reader.mapping(
+                root, at: "", known: ["dataset", "columns", "models", "disclosure", "limits", "quota"])
+        else { return (nil, reader.problems) }
+
+        let dataset = top["dataset"].flatMap { readDataset($0, reader) }
+        if top["dataset"] == nil { reader.report("dataset", root, "required key is missing") }
+        let columns = top["columns"].flatMap { readColumns($0, reader) }
+        if top["columns"] == nil { reader.report("columns", root, "required key is missing") }
+        let models = top["models"].flatMap { readModels($0, reader) }
+        if top["models"] == nil { reader.report("models", root, "required key is missing") }
+        let disclosure = top["disclosure"].map { readDisclosure($0, reader) } ?? DisclosureRules()
+        let limits = top["limits"].map { readLimits($0, reader) } ?? ResourceLimits()
+        let quota = top["quota"].map { readQuota($0, reader) } ?? Quota()
+
+        guard let dataset, let columns, let models, reader.problems.isEmpty else {
+            return (nil, reader.problems)
+        }
+        return (
+            Policy(
+                dataset: dataset, columns: columns, models: models, disclosure: disclosure, limits: limits,
+                quota: quota),
+            []
+        )
+    }
+
+    private static func readDataset(_ node: Node, _ reader: DocumentReader) -> DatasetDescription? {
+        let path = "dataset"
+        let keys = ["id", "title", "owner", "openAttribute", "securityLevel", "updateCycle", "citation"]
+        guard let map = reader.mapping(node, at: path, known: keys) else { return nil }
+        func text(_ key: String) -> String? {
+            reader.required(map, key, at: path, parent: node).flatMap { reader.string($0, at: "\(path).\(key)") }
+        }
+        let id = text("id")
+        if let id, !DatasetDescription.isValidID(id) {
+            reader.report("dataset.id", map["id"], "use lowercase letters, digits and '-' only (e.g. household-survey)")
+        }
+        let title = text("title")
+        let owner = text("owner")
+        let citation = text("citation")
+        let open = reader.required(map, "openAttribute", at: path, parent: node).flatMap {
+            reader.oneOf($0, at: "dataset.openAttribute", OpenAttribute.self, allowed: OpenAttribute.allCases)
+        }
+        let level = map["securityLevel"].flatMap { reader.int($0, at: "dataset.securityLevel", in: 1...5) }
+        let cycle = map["updateCycle"].flatMap { reader.string($0, at: "dataset.updateCycle") }
+        guard let id, let title, let owner, let citation, let open else { return nil }
+        return DatasetDescription(
+            id: id, title: title, owner: owner, openAttribute: open, securityLevel: level, updateCycle: cycle,
+            citation: citation)
+    }
+
+    private static func readColumns(_ node: Node, _ reader: DocumentReader) -> [ColumnPolicy]? {
+        guard let entries = reader.namedEntries(node, at: "columns") else { return nil }
+        if entries.isEmpty { reader.report("columns", node, "a dataset needs at least one column") }
+        var columns: [ColumnPolicy] = []
+        for (name, entry) in entries {
+            let path = "columns.\(name)"
+            if !ColumnPolicy.isValidName(name) {
+                reader.report(path, entry, "column names use letters, digits and '_' only")
+            }
+            guard
+                let map = reader.mapping(entry, at: path, known: ["class", "type", "min", "max", "description"])
+            else { continue }
+            let columnClass = reader.required(map, "class", at: path, parent: entry).flatMap {
+                reader.oneOf($0, at: "\(path).class", ColumnClass.self, allowed: ColumnClass.allCases)
+            }
+            let type = reader.required(map, "type", at: path, parent: entry).flatMap {
+                reader.oneOf($0, at: "\(path).type", ColumnType.self, allowed: ColumnType.allCases)
+            }
+            let min = map["min"].flatMap { reader.double($0, at: "\(path).min") }
+            let max = map["max"].flatMap { reader.double($0, at: "\(path).max") }
+            if let type, type != .integer, type != .number, map["min"] != nil || map["max"] != nil {
+                reader.report(path, entry, "min and max apply to integer and number columns only")
+            }
+            if let min, let max, min > max {
+                reader.report("\(path).min", map["min"], "min (\(min)) is greater than max (\(max))")
+            }
+            let description = map["description"].flatMap { reader.string($0, at: "\(path).description") }
+            if let columnClass, let type {
+                columns.append(
+                    ColumnPolicy(
+                        name: name, columnClass: columnClass, type: type, min: min, max: max,
+                        description: description))
+            }
+        }
+        return columns
+    }
+
+    private static func readModels(_ node: Node, _ reader: DocumentReader) -> [ModelKind]? {
+        guard let items = reader.sequence(node, at: "models") else { return nil }
+        var models: [ModelKind] = []
+        for (index, item) in items.enumerated() {
+            if let kind = reader.oneOf(item, at: "models[\(index)]", ModelKind.self, allowed: ModelKind.allCases) {
+                models.append(kind)
+            }
+        }
+        return models
+    }
+
+    private static func readDisclosure(_ node: Node, _ reader: DocumentReader) -> DisclosureRules {
+        var rules = DisclosureRules()
+        let path = "disclosure"
+        let keys = [
+            "threshold", "zerosAreDisclosive", "nkRule", "pRatio", "minimumDegreesOfFreedom", "maxParameterRatio",
+        ]
+        guard let map = reader.mapping(node, at: path, known: keys) else { return rules }
+        if let v = map["threshold"].flatMap({ reader.int($0, at: "\(path).threshold", in: 1...1_000_000) }) {
+            rules.threshold = v
+        }
+        if let v = map["zerosAreDisclosive"].flatMap({ reader.bool($0, at: "\(path).zerosAreDisclosive") }) {
+            rules.zerosAreDisclosive = v
+        }
+        if let nk = map["nkRule"], let nkMap = reader.mapping(nk, at: "\(path).nkRule", known: ["n", "k"]) {
+            if let n = nkMap["n"].flatMap({ reader.int($0, at: "\(path).nkRule.n", in: 1...100) }) { rules.nkRule.n = n }
+            if let k = nkMap["k"].flatMap({ reader.double($0, at: "\(path).nkRule.k", in: 0.01...1) }) {
+                rules.nkRule.k = k
+            }
+        }
+        if let v = map["pRatio"].flatMap({ reader.double($0, at: "\(path).pRatio", in: 0...1) }) { rules.pRatio = v }
+        if let v = map["minimumDegreesOfFreedom"].flatMap({
+            reader.int($0, at: "\(path).minimumDegreesOfFreedom", in: 0...1_000_000)
+        }) {
+            rules.minimumDegreesOfFreedom = v
+        }
+        if let v = map["maxParameterRatio"].flatMap({
+            reader.double($0, at: "\(path).maxParameterRatio", in: 0.001...1)
+        }) {
+            rules.maxParameterRatio = v
+        }
+        return rules
+    }
+
+    private static func readLimits(_ node: Node, _ reader: DocumentReader) -> ResourceLimits {
+        var limits = ResourceLimits()
+        let keys = ["cpuSeconds", "memoryMegabytes", "wallSeconds", "outputBytes"]
+        guard let map = reader.mapping(node, at: "limits", known: keys) else { return limits }
+        if let v = map["cpuSeconds"].flatMap({ reader.int($0, at: "limits.cpuSeconds", in: 1...86_400) }) {
+            limits.cpuSeconds = v
+        }
+        if let v = map["memoryMegabytes"].flatMap({ reader.int($0, at: "limits.memoryMegabytes", in: 16...1_048_576) }) {
+            limits.memoryMegabytes = v
+        }
+        if let v = map["wallSeconds"].flatMap({ reader.int($0, at: "limits.wallSeconds", in: 1...86_400) }) {
+            limits.wallSeconds = v
+        }
+        if let v = map["outputBytes"].flatMap({ reader.int($0, at: "limits.outputBytes", in: 1024...1_073_741_824) }) {
+            limits.outputBytes = v
+        }
+        return limits
+    }
+
+    private static func readQuota(_ node: Node, _ reader: DocumentReader) -> Quota {
+        var quota = Quota()
+        guard let map = reader.mapping(node, at: "quota", known: ["jobsPerDay"]) else { return quota }
+        if let v = map["jobsPerDay"].flatMap({ reader.int($0, at: "quota.jobsPerDay", in: 0...10_000_000) }) {
+            quota.jobsPerDay = v
+        }
+        return quota
+    }
+}
+
+extension DatasetDescription {
+    /// Dataset ids are slugs so they are safe as folder names and in URLs.
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+            && id.first != "-"
+    }
+}
+
+extension ColumnPolicy {
+    /// Column names are identifiers so they are safe as file names.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.utf8.allSatisfy {
+                ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95
+            }
+    }
+}

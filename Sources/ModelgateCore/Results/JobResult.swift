@@ -1,0 +1,59 @@
+/// The answer to one job, as the researcher receives it (the public result contract).
+public struct JobResult: Sendable, Equatable, Codable {
+    public var status: Status
+    public var job: String
+    public var model: ModelKind?
+    public var dataset: DatasetReference?
+    public var result: ReleasedOutput?
+    public var disclosure: DisclosureReport?
+    public var usage: Usage?
+    /// Why the job was refused.
+    public var reason: Refusal?
+
+    public enum Status: String, Sendable, Codable { case released, refused }
+
+    public init(
+        status: Status, job: String, model: ModelKind?, dataset: DatasetReference?, result: ReleasedOutput? = nil,
+        disclosure: DisclosureReport? = nil, usage: Usage? = nil, reason: Refusal? = nil
+    ) {
+        self.status = status
+        self.job = job
+        self.model = model
+        self.dataset = dataset
+        self.result = result
+        self.disclosure = disclosure
+        self.usage = usage
+        self.reason = reason
+    }
+}
+
+/// Which data a result came from, and how to cite it.
+public struct DatasetReference: Sendable, Equatable, Codable {
+    public var id: String
+    /// Hash of the dataset's content, so a result can be tied to exactly the data it came from.
+    public var version: String
+    public var citation: String
+
+    public init(id: String, version: String, citation: String) {
+        self.id = id
+        self.version = version
+        self.citation = citation
+    }
+}
+
+/// What a job consumed.
+public struct Usage: Sendable, Equatable, Codable {
+    public var rowsScanned: Int
+    public var rowsUsed: Int
+    public var rowsDropped: Int
+    public var cpuSeconds: Double
+    public var wallSeconds: Double
+
+    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, cpuSeconds: Double, wallSeconds: Double) {
+        self.rowsScanned = rowsScanned
+        self.rowsUsed = rowsUsed
+        self.rowsDropped = rowsDropped
+        self.cpuSeconds = cpuSeconds
+        self.wallSeconds = wallSeconds
+    }
+}

@@ -1,0 +1,172 @@
+/// What an estimator computed, including what only the output checker may see (cell counts,
+/// largest contributions, degrees of freedom). It never leaves the gateway: only the checked,
+/// released result does.
+public struct RawResult: Sendable, Equatable, Codable {
+    /// Rows read from the dataset.
+    public var rowsScanned: Int
+    /// Rows that passed the filters and had every used value.
+    public var rowsUsed: Int
+    /// Rows that passed the filters but were dropped for a missing value in a used column.
+    public var rowsDropped: Int
+    public var output: RawOutput
+
+    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, output: RawOutput) {
+        self.rowsScanned = rowsScanned
+        self.rowsUsed = rowsUsed
+        self.rowsDropped = rowsDropped
+        self.output = output
+    }
+}
+
+public enum RawOutput: Sendable, Equatable, Codable {
+    case summary([RawVariableSummary])
+    case table(RawTable)
+    case histogram(RawHistogram)
+    case regression(RawRegression)
+}
+
+/// Contributions an output checker needs about a group of rows: how many, their total, and the
+/// largest absolute contributions (for dominance and p-ratio).
+public struct Contributions: Sendable, Equatable, Codable {
+    public var count: Int
+    /// Sum of absolute values of the measure.
+    public var absoluteSum: Double
+    /// Largest absolute values, descending; at most ``Contributions/kept`` of them.
+    public var largest: [Double]
+
+    public init(count: Int, absoluteSum: Double, largest: [Double]) {
+        self.count = count
+        self.absoluteSum = absoluteSum
+        self.largest = largest
+    }
+
+    /// How many largest contributions estimators keep per cell (enough for N-K with n ≤ 10).
+    public static let kept = 10
+}
+
+public struct RawVariableSummary: Sendable, Equatable, Codable {
+    public var name: String
+    public var n: Int
+    public var mean: Double
+    public var std: Double
+    public var q1: Double
+    public var median: Double
+    public var q3: Double
+    public var contributions: Contributions
+
+    public init(
+        name: String, n: Int, mean: Double, std: Double, q1: Double, median: Double, q3: Double,
+        contributions: Contributions
+    ) {
+        self.name = name
+        self.n = n
+        self.mean = mean
+        self.std = std
+        self.q1 = q1
+        self.median = median
+        self.q3 = q3
+        self.contributions = contributions
+    }
+}
+
+public struct TableDimension: Sendable, Equatable, Codable {
+    public var name: String
+    public var levels: [String]
+    public init(name: String, levels: [String]) {
+        self.name = name
+        self.levels = levels
+    }
+}
+
+/// A table of cells in row-major order over its dimensions (the last dimension varies fastest).
+public struct RawTable: Sendable, Equatable, Codable {
+    public var dimensions: [TableDimension]
+    public var measure: String?
+    public var statistic: TableStatistic
+    public var cells: [RawCell]
+
+    public init(dimensions: [TableDimension], measure: String?, statistic: TableStatistic, cells: [RawCell]) {
+        self.dimensions = dimensions
+        self.measure = measure
+        self.statistic = statistic
+        self.cells = cells
+    }
+}
+
+public struct RawCell: Sendable, Equatable, Codable {
+    /// Rows in the cell.
+    public var count: Int
+    /// Sum and sum of squares of the measure (0 for a count table), so margins can be
+    /// recomputed from released cells.
+    public var sum: Double
+    public var sumOfSquares: Double
+    /// The statistic's value; nil where it is undefined (an empty cell's mean).
+    public var value: Double?
+    /// Contributions of the measure, for dominance rules; nil for a count table.
+    public var contributions: Contributions?
+
+    public init(count: Int, sum: Double, sumOfSquares: Double, value: Double?, contributions: Contributions?) {
+        self.count = count
+        self.sum = sum
+        self.sumOfSquares = sumOfSquares
+        self.value = value
+        self.contributions = contributions
+    }
+}
+
+public struct RawHistogram: Sendable, Equatable, Codable {
+    public var variable: String
+    public var edges: [Double]
+    /// Counts of bins `[edges[i], edges[i+1])`; the last bin includes its upper edge.
+    public var counts: [Int]
+    /// Rows below the first and above the last edge; nil when the edges span the policy's
+    /// declared bounds, so nothing can lie outside.
+    public var below: Int?
+    public var above: Int?
+
+    public init(variable: String, edges: [Double], counts: [Int], below: Int?, above: Int?) {
+        self.variable = variable
+        self.edges = edges
+        self.counts = counts
+        self.below = below
+        self.above = above
+    }
+}
+
+public struct RawRegression: Sendable, Equatable, Codable {
+    public var terms: [String]
+    public var estimates: [Double]
+    public var standardErrors: [Double]
+    /// t statistics (linear) or z statistics (logistic).
+    public var statistics: [Double]
+    public var pValues: [Double]
+    public var nObservations: Int
+    /// Residual degrees of freedom: observations minus parameters.
+    public var degreesOfFreedom: Int
+    public var rSquared: Double?
+    public var adjustedRSquared: Double?
+    public var logLikelihood: Double?
+    /// False when the design matrix is rank-deficient or the fit did not converge.
+    public var isWellDefined: Bool
+    /// Why the fit is not well defined, for the refusal message.
+    public var problem: String?
+
+    public init(
+        terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
+        nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
+        logLikelihood: Double? = nil, isWellDefined: Bool = true, problem: String? = nil
+    ) {
+        self.terms = terms
+        self.estimates = estimates
+        self.standardErrors = standardErrors
+        self.statistics = statistics
+        self.pValues = pValues
+        self.nObservations = nObservations
+        self.degreesOfFreedom = degreesOfFreedom
+        self.rSquared = rSquared
+        self.adjustedRSquared = adjustedRSquared
+        self.logLikelihood = logLikelihood
+        self.isWellDefined = isWellDefined
+        self.problem = problem
+    }
+}

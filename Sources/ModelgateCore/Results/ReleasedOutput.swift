@@ -1,0 +1,147 @@
+/// A checked result that may leave the gateway: aggregates only, suppressed cells blanked.
+public enum ReleasedOutput: Sendable, Equatable, Codable {
+    case summary(ReleasedSummary)
+    case table(ReleasedTable)
+    case histogram(ReleasedHistogram)
+    case regression(ReleasedRegression)
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .summary(let value): try value.encode(to: encoder)
+        case .table(let value): try value.encode(to: encoder)
+        case .histogram(let value): try value.encode(to: encoder)
+        case .regression(let value): try value.encode(to: encoder)
+        }
+    }
+
+    private enum Shape: String, CodingKey { case variables, cells, bins, coefficients }
+
+    public init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: Shape.self)
+        if keys.contains(.cells) {
+            self = .table(try ReleasedTable(from: decoder))
+        } else if keys.contains(.bins) {
+            self = .histogram(try ReleasedHistogram(from: decoder))
+        } else if keys.contains(.coefficients) {
+            self = .regression(try ReleasedRegression(from: decoder))
+        } else {
+            self = .summary(try ReleasedSummary(from: decoder))
+        }
+    }
+}
+
+public struct ReleasedSummary: Sendable, Equatable, Codable {
+    public var variables: [Variable]
+
+    public struct Variable: Sendable, Equatable, Codable {
+        public var name: String
+        public var n: Int
+        public var mean: Double
+        public var std: Double
+        public var q1: Double
+        public var median: Double
+        public var q3: Double
+    }
+
+    public init(variables: [Variable]) { self.variables = variables }
+}
+
+extension ReleasedSummary.Variable {
+    public init(_ raw: RawVariableSummary) {
+        self.init(name: raw.name, n: raw.n, mean: raw.mean, std: raw.std, q1: raw.q1, median: raw.median, q3: raw.q3)
+    }
+}
+
+public struct ReleasedTable: Sendable, Equatable, Codable {
+    public var dimensions: [TableDimension]
+    public var measure: String?
+    public var statistic: TableStatistic
+    /// Every combination of levels, row-major.
+    public var cells: [ReleasedCell]
+    /// Margins by each dimension, then the grand total (empty `keys`), recomputed from the
+    /// released cells only; nil values where nothing was released or the statistic (median)
+    /// cannot be recomputed from cells.
+    public var totals: [ReleasedCell]
+
+    public init(
+        dimensions: [TableDimension], measure: String?, statistic: TableStatistic, cells: [ReleasedCell],
+        totals: [ReleasedCell]
+    ) {
+        self.dimensions = dimensions
+        self.measure = measure
+        self.statistic = statistic
+        self.cells = cells
+        self.totals = totals
+    }
+}
+
+public struct ReleasedCell: Sendable, Equatable, Codable {
+    public var keys: [String: String]
+    public var value: Double?
+    public var suppressed: Bool
+    /// The rule that suppressed the cell.
+    public var rule: String?
+
+    public init(keys: [String: String], value: Double?, suppressed: Bool = false, rule: String? = nil) {
+        self.keys = keys
+        self.value = value
+        self.suppressed = suppressed
+        self.rule = rule
+    }
+}
+
+public struct ReleasedHistogram: Sendable, Equatable, Codable {
+    public var variable: String
+    /// Bins in order; a bin below the first edge has no `lower`, one above the last has no `upper`.
+    public var bins: [Bin]
+
+    public struct Bin: Sendable, Equatable, Codable {
+        public var lower: Double?
+        public var upper: Double?
+        public var count: Int?
+        public var suppressed: Bool
+        public var rule: String?
+        public init(lower: Double?, upper: Double?, count: Int?, suppressed: Bool = false, rule: String? = nil) {
+            self.lower = lower
+            self.upper = upper
+            self.count = count
+            self.suppressed = suppressed
+            self.rule = rule
+        }
+    }
+
+    public init(variable: String, bins: [Bin]) {
+        self.variable = variable
+        self.bins = bins
+    }
+}
+
+public struct ReleasedRegression: Sendable, Equatable, Codable {
+    public var coefficients: [Coefficient]
+    public var nObservations: Int
+    public var degreesOfFreedom: Int
+    public var rSquared: Double?
+    public var adjustedRSquared: Double?
+    public var logLikelihood: Double?
+
+    public struct Coefficient: Sendable, Equatable, Codable {
+        public var term: String
+        public var estimate: Double
+        public var stdError: Double
+        public var statistic: Double
+        public var pValue: Double
+    }
+
+    public init(_ raw: RawRegression) {
+        coefficients = raw.terms.indices.map {
+            Coefficient(
+                term: raw.terms[$0], estimate: raw.estimates[$0], stdError: raw.standardErrors[$0],
+                statistic: raw.statistics[$0], pValue: raw.pValues[$0])
+        }
+        nObservations = raw.nObservations
+        degreesOfFreedom = raw.degreesOfFreedom
+        rSquared = raw.rSquared
+        adjustedRSquared = raw.adjustedRSquared
+        logLikelihood = raw.logLikelihood
+    }
+}

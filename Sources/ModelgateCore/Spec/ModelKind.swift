@@ -1,0 +1,8 @@
+/// The built-in algorithm models a researcher can ask for.
+public enum ModelKind: String, Sendable, Codable, CaseIterable {
+    case summary
+    case crosstab
+    case histogram
+    case linearRegression = "linear_regression"
+    case logisticRegression = "logistic_regression"
+}

@@ -1,0 +1,84 @@
+/// What a researcher asks for: a built-in model over one dataset, with optional row filters.
+///
+/// Read from YAML or JSON with ``ModelSpec/init(text:)``; admitted against a policy with
+/// ``Policy/admit(_:)``.
+public struct ModelSpec: Sendable, Equatable, Codable {
+    public var dataset: String
+    public var filters: [Filter]
+    public var task: ModelTask
+
+    public init(dataset: String, filters: [Filter] = [], task: ModelTask) {
+        self.dataset = dataset
+        self.filters = filters
+        self.task = task
+    }
+
+    public var model: ModelKind { task.kind }
+}
+
+/// The model-specific part of a spec.
+public enum ModelTask: Sendable, Equatable, Codable {
+    /// n, mean, standard deviation and quartiles of each variable.
+    case summary(variables: [String])
+    /// A table of counts or of a statistic of `measure`, grouped by up to three dimensions.
+    case crosstab(CrosstabTask)
+    /// Counts of `variable` in bins.
+    case histogram(HistogramTask)
+    case linearRegression(RegressionTask)
+    case logisticRegression(RegressionTask)
+
+    public var kind: ModelKind {
+        switch self {
+        case .summary: return .summary
+        case .crosstab: return .crosstab
+        case .histogram: return .histogram
+        case .linearRegression: return .linearRegression
+        case .logisticRegression: return .logisticRegression
+        }
+    }
+}
+
+public struct CrosstabTask: Sendable, Equatable, Codable {
+    public var rows: [String]
+    public var columns: [String]
+    public var measure: String?
+    public var statistic: TableStatistic
+
+    public init(rows: [String], columns: [String] = [], measure: String? = nil, statistic: TableStatistic = .count) {
+        self.rows = rows
+        self.columns = columns
+        self.measure = measure
+        self.statistic = statistic
+    }
+
+    /// All grouping columns, rows first.
+    public var dimensions: [String] { rows + columns }
+}
+
+public enum TableStatistic: String, Sendable, Codable, CaseIterable {
+    case count, sum, mean, median, std
+}
+
+public struct HistogramTask: Sendable, Equatable, Codable {
+    public var variable: String
+    /// Number of equal-width bins between the policy's `min` and `max`.
+    public var bins: Int?
+    /// Explicit bin edges, ascending. After admission this is always set.
+    public var edges: [Double]?
+
+    public init(variable: String, bins: Int? = nil, edges: [Double]? = nil) {
+        self.variable = variable
+        self.bins = bins
+        self.edges = edges
+    }
+}
+
+public struct RegressionTask: Sendable, Equatable, Codable {
+    public var target: String
+    public var features: [String]
+
+    public init(target: String, features: [String]) {
+        self.target = target
+        self.features = features
+    }
+}

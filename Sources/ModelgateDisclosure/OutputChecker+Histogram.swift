@@ -1,0 +1,34 @@
+import ModelgateCore
+
+extension OutputChecker {
+    func check(_ histogram: RawHistogram) -> CheckedOutput {
+        let edges = histogram.edges
+        var bins = histogram.counts.indices.map {
+            ReleasedHistogram.Bin(lower: edges[$0], upper: edges[$0 + 1], count: histogram.counts[$0])
+        }
+        if let below = histogram.below { bins.insert(.init(lower: nil, upper: edges.first, count: below), at: 0) }
+        if let above = histogram.above { bins.append(.init(lower: edges.last, upper: nil, count: above)) }
+        let counts = bins.map { $0.count ?? 0 }
+        var hits: [String: Int] = [:]
+        var primary: [String?] = []
+        for count in counts {
+            let failed = failures(count: count, contributions: nil)
+            for rule in failed { hits[rule, default: 0] += 1 }
+            primary.append(failed.first)
+        }
+        var grid = SuppressionGrid(shape: [bins.count], counts: counts, rules: primary)
+        hits[DisclosureRule.secondary] = grid.suppressSecondary(rule: DisclosureRule.secondary)
+        for index in bins.indices {
+            if let rule = grid.rules[index] {
+                bins[index].count = nil
+                bins[index].suppressed = true
+                bins[index].rule = rule
+            }
+        }
+        let suppressed = grid.suppressedCount
+        let report = DisclosureReport(
+            verdict: suppressed == 0 ? .pass : .suppressed, rules: outcomes(hits, measured: false, secondary: true),
+            suppressedCells: suppressed)
+        return .released(.histogram(ReleasedHistogram(variable: histogram.variable, bins: bins)), report)
+    }
+}

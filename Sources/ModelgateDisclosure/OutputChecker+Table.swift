@@ -1,0 +1,59 @@
+import ModelgateCore
+
+extension OutputChecker {
+    func check(_ table: RawTable) -> CheckedOutput {
+        let measured = table.measure != nil && table.statistic != .count
+        var hits: [String: Int] = [:]
+        var primary: [String?] = []
+        for cell in table.cells {
+            let failed = failures(count: cell.count, contributions: measured ? cell.contributions : nil)
+            for rule in failed { hits[rule, default: 0] += 1 }
+            primary.append(failed.first)
+        }
+        var grid = SuppressionGrid(
+            shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count), rules: primary)
+        hits[DisclosureRule.secondary] = grid.suppressSecondary(rule: DisclosureRule.secondary)
+
+        let keys = CellKeys(table.dimensions)
+        let cells = table.cells.indices.map { index in
+            let rule = grid.rules[index]
+            return ReleasedCell(
+                keys: keys.of(index), value: rule == nil ? table.cells[index].value : nil, suppressed: rule != nil,
+                rule: rule)
+        }
+        let released = table.cells.indices.filter { grid.rules[$0] == nil }
+        let totals = Margins(table: table, keys: keys).totals(over: released)
+        let suppressed = grid.suppressedCount
+        let report = DisclosureReport(
+            verdict: suppressed == 0 ? .pass : .suppressed,
+            rules: outcomes(hits, measured: measured, secondary: true), suppressedCells: suppressed)
+        let output = ReleasedTable(
+            dimensions: table.dimensions, measure: table.measure, statistic: table.statistic, cells: cells,
+            totals: totals)
+        return .released(.table(output), report)
+    }
+}
+
+/// Maps a row-major cell index to its `{dimension: level}` keys.
+struct CellKeys {
+    let dimensions: [TableDimension]
+
+    init(_ dimensions: [TableDimension]) { self.dimensions = dimensions }
+
+    func coordinates(_ index: Int) -> [Int] {
+        var rest = index
+        var coordinates = [Int](repeating: 0, count: dimensions.count)
+        for d in dimensions.indices.reversed() {
+            coordinates[d] = rest % dimensions[d].levels.count
+            rest /= dimensions[d].levels.count
+        }
+        return coordinates
+    }
+
+    func of(_ index: Int) -> [String: String] {
+        let coordinates = coordinates(index)
+        return Dictionary(uniqueKeysWithValues: dimensions.indices.map {
+            (dimensions[$0].name, dimensions[$0].levels[coordinates[$0]])
+        })
+    }
+}

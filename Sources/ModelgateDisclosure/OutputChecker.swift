@@ -1,0 +1,103 @@
+import ModelgateCore
+
+/// Automatic output checking: decides, from the raw result and the dataset's rules, what may be
+/// released, what must be suppressed, and what must be refused as a whole.
+///
+/// Pure: takes values, returns values, so every rule can be tested on a table built to trip it.
+public struct OutputChecker: Sendable {
+    public let rules: DisclosureRules
+
+    public init(rules: DisclosureRules) { self.rules = rules }
+
+    public func check(_ raw: RawResult) -> CheckedOutput {
+        switch raw.output {
+        case .table(let table): return check(table)
+        case .histogram(let histogram): return check(histogram)
+        case .summary(let variables): return check(variables)
+        case .regression(let regression): return check(regression)
+        }
+    }
+}
+
+/// The checker's decision.
+public enum CheckedOutput: Sendable, Equatable {
+    case released(ReleasedOutput, DisclosureReport)
+    case refused(Refusal, DisclosureReport)
+
+    public var report: DisclosureReport {
+        switch self {
+        case .released(_, let report), .refused(_, let report): return report
+        }
+    }
+}
+
+/// Stable names of the rules, as they appear in `disclosure.rules[].rule` and in `rule` of a
+/// suppressed cell.
+public enum DisclosureRule {
+    public static let threshold = "threshold"
+    public static let zeros = "zeros"
+    public static let dominance = "nk_dominance"
+    public static let pRatio = "p_ratio"
+    public static let secondary = "secondary_suppression"
+    public static let degreesOfFreedom = "degrees_of_freedom"
+    public static let parameterRatio = "parameter_ratio"
+    public static let wellDefined = "well_defined_fit"
+}
+
+extension OutputChecker {
+    /// The first primary rule a group of rows fails, in order of precedence, and every rule it
+    /// fails (for the per-rule counts).
+    func failures(count: Int, contributions: Contributions?) -> [String] {
+        var failed: [String] = []
+        if count == 0 {
+            if rules.zerosAreDisclosive { failed.append(DisclosureRule.zeros) }
+            return failed
+        }
+        if count < rules.threshold { failed.append(DisclosureRule.threshold) }
+        if let contributions, contributions.absoluteSum > 0 {
+            let top = contributions.largest
+            let n = min(rules.nkRule.n, top.count)
+            if top.prefix(n).reduce(0, +) > rules.nkRule.k * contributions.absoluteSum {
+                failed.append(DisclosureRule.dominance)
+            }
+            let first = top.first ?? 0
+            let second = top.count > 1 ? top[1] : 0
+            // What the other contributors hold besides the top two; if it is under p of the
+            // largest, the second-largest can estimate the largest too closely.
+            if first > 0, contributions.absoluteSum - first - second < rules.pRatio * first {
+                failed.append(DisclosureRule.pRatio)
+            }
+        }
+        return failed
+    }
+
+    func outcomes(_ hits: [String: Int], measured: Bool, secondary: Bool) -> [RuleOutcome] {
+        var outcomes = [
+            RuleOutcome(
+                rule: DisclosureRule.threshold, cells: hits[DisclosureRule.threshold, default: 0],
+                detail: "cells need at least \(rules.threshold) rows"),
+            RuleOutcome(
+                rule: DisclosureRule.zeros, cells: hits[DisclosureRule.zeros, default: 0],
+                detail: rules.zerosAreDisclosive ? "zero counts are disclosive" : "zero counts are allowed by the policy"),
+        ]
+        if measured {
+            outcomes.append(
+                RuleOutcome(
+                    rule: DisclosureRule.dominance, cells: hits[DisclosureRule.dominance, default: 0],
+                    detail: "the \(rules.nkRule.n) largest contributions may not exceed \(rules.nkRule.k * 100)% of a cell"))
+            outcomes.append(
+                RuleOutcome(
+                    rule: DisclosureRule.pRatio, cells: hits[DisclosureRule.pRatio, default: 0],
+                    detail:
+                        "the rest of a cell beyond its two largest contributions must be at least \(rules.pRatio * 100)% of the largest"
+                ))
+        }
+        if secondary {
+            outcomes.append(
+                RuleOutcome(
+                    rule: DisclosureRule.secondary, cells: hits[DisclosureRule.secondary, default: 0],
+                    detail: "no suppressed cell may be derivable from its row, column or total"))
+        }
+        return outcomes
+    }
+}

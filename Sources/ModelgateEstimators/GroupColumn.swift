@@ -1,0 +1,60 @@
+import ModelgateCore
+
+/// A table dimension: its levels, and each row's level index as compact codes.
+struct GroupColumn {
+    enum Codes {
+        /// One byte per row, read straight from the column (category codes or booleans).
+        case bytes(UnsafePointer<UInt8>)
+        /// Level indices computed for the column (wide codes, integer values).
+        case indices([Int32])
+    }
+
+    let name: String
+    let levels: [String]
+    let codes: Codes
+    /// Keeps mapped memory alive while `codes` points into it.
+    let column: ColumnVector
+
+    init(name: String, column: ColumnVector, selection: RowSelection, maximumLevels: Int) throws(Refusal) {
+        self.name = name
+        self.column = column
+        let n = selection.rowCount
+        switch column.storage {
+        case .codes(let base, let width):
+            levels = column.levels
+            if width == 1 {
+                codes = .bytes(base.assumingMemoryBound(to: UInt8.self))
+            } else {
+                codes = .indices((0..<n).map { Int32(truncatingIfNeeded: column.code(at: $0)) })
+            }
+        case .booleans(let values):
+            levels = ["false", "true"]
+            codes = .bytes(values)
+        case .integers, .numbers:
+            // Levels of an integer dimension are the values present among the used rows.
+            var present = Set<Int>()
+            for row in 0..<n where selection.contains(row) {
+                present.insert(column.code(at: row))
+                if present.count > maximumLevels {
+                    throw Refusal(
+                        .tooManyCells, "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
+                }
+            }
+            let sorted = present.sorted()
+            let index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Int32($0)) })
+            levels = sorted.map(String.init)
+            codes = .indices((0..<n).map { index[column.code(at: $0)] ?? 0 })
+        }
+    }
+
+    /// `index[row] = index[row] * levels + code(row)`, the row-major fold over dimensions.
+    func fold(into index: inout [Int32]) {
+        let count = Int32(levels.count)
+        switch codes {
+        case .bytes(let bytes):
+            for row in index.indices { index[row] = index[row] &* count &+ Int32(bytes[row]) }
+        case .indices(let codes):
+            for row in index.indices { index[row] = index[row] &* count &+ codes[row] }
+        }
+    }
+}

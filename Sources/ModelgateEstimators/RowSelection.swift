@@ -1,0 +1,70 @@
+import ModelgateCore
+
+/// Which rows a job uses: those that pass every filter and have a value in every used column.
+///
+/// `mask` is nil when every row is used, so the common unfiltered case costs nothing.
+struct RowSelection {
+    let rowCount: Int
+    /// One byte per row, 1 when the row is used.
+    let mask: [UInt8]?
+    let rowsUsed: Int
+    /// Rows excluded for a missing value in a used column.
+    let rowsDropped: Int
+
+    init(plan: Plan, columns: ColumnSet) throws(Refusal) {
+        rowCount = columns.rowCount
+        let used = plan.columns.compactMap { columns[$0.name] }
+        let withMissing = used.filter { $0.validity != nil }
+        if plan.filters.isEmpty && withMissing.isEmpty {
+            mask = nil
+            rowsUsed = rowCount
+            rowsDropped = 0
+            return
+        }
+        var mask = [UInt8](repeating: 1, count: rowCount)
+        var dropped = 0
+        for column in withMissing {
+            for row in 0..<rowCount where mask[row] == 1 && !column.isValid(row) {
+                mask[row] = 0
+                dropped += 1
+            }
+        }
+        for filter in plan.filters {
+            guard let column = columns[filter.column] else { continue }
+            Self.apply(filter, column, &mask)
+        }
+        self.mask = mask
+        rowsDropped = dropped
+        rowsUsed = mask.reduce(0) { $0 + Int($1) }
+    }
+
+    @inline(__always)
+    func contains(_ row: Int) -> Bool { mask.map { $0[row] != 0 } ?? true }
+
+    private static func apply(_ filter: PlannedFilter, _ column: ColumnVector, _ mask: inout [UInt8]) {
+        switch filter.operand {
+        case .levels(let wanted):
+            let hits = column.levels.map { wanted.contains($0) }
+            let keep: (Bool) -> Bool = filter.op == .notEqual ? { !$0 } : { $0 }
+            for row in mask.indices where mask[row] == 1 {
+                let code = column.code(at: row)
+                if !keep(code < hits.count && hits[code]) { mask[row] = 0 }
+            }
+        case .numbers(let values):
+            let first = values[0]
+            let test: (Double) -> Bool
+            switch filter.op {
+            case .equal: test = { $0 == first }
+            case .notEqual: test = { $0 != first }
+            case .less: test = { $0 < first }
+            case .lessOrEqual: test = { $0 <= first }
+            case .greater: test = { $0 > first }
+            case .greaterOrEqual: test = { $0 >= first }
+            case .isIn:
+                let set = Set(values)
+                test = { set.contains($0) }
+            }
+            for row in mask.indices where mask[row] == 1 && !test(column.double(at: row)) { mask[row] = 0 }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ModelgateCore
+
+/// n, mean, standard deviation and quartiles of a numeric variable. No minimum or maximum:
+/// those are single people's values.
+enum SummaryEstimator {
+    static func summarize(_ name: String, _ column: ColumnVector, _ selection: RowSelection) -> RawVariableSummary {
+        var values: [Double] = []
+        values.reserveCapacity(selection.rowsUsed)
+        for row in 0..<selection.rowCount where selection.contains(row) { values.append(column.double(at: row)) }
+        let n = values.count
+        let mean = n > 0 ? values.reduce(0, +) / Double(n) : .nan
+        // Two passes: the centred sum of squares does not cancel the way Σx² − n·mean² does.
+        let m2 = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let std = n > 1 ? (m2 / Double(n - 1)).squareRoot() : .nan
+        var top = TopContributions(cells: 1)
+        var absoluteSum = 0.0
+        for value in values {
+            top.offer(value, cell: 0)
+            absoluteSum += abs(value)
+        }
+        values.sort()
+        return RawVariableSummary(
+            name: name, n: n, mean: mean, std: std, q1: Quantiles.of(sorted: values, 0.25),
+            median: Quantiles.of(sorted: values, 0.5), q3: Quantiles.of(sorted: values, 0.75),
+            contributions: Contributions(count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0)))
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import ModelgateCore
+
+/// Renders a job result for a person reading a terminal (`--format table`): the tables and
+/// coefficients, what the output checks did, and the citation.
+public enum ResultText {
+    public static func render(_ result: JobResult) -> String {
+        var lines: [String] = []
+        let model = result.model?.rawValue ?? "?"
+        if let dataset = result.dataset {
+            lines.append("\(model) on \(dataset.id) (version \(dataset.version.prefix(12)))")
+        } else {
+            lines.append(model)
+        }
+        if result.status == .refused, let reason = result.reason {
+            lines.append("REFUSED [\(reason.code.rawValue)]: \(reason.message)")
+        }
+        switch result.result {
+        case .table(let table)?: lines += render(table)
+        case .histogram(let histogram)?: lines += render(histogram)
+        case .summary(let summary)?: lines += render(summary)
+        case .regression(let regression)?: lines += render(regression)
+        case nil: break
+        }
+        if let disclosure = result.disclosure {
+            let failed = disclosure.rules.filter { $0.outcome == .fail }
+            var verdict = "disclosure: \(disclosure.verdict.rawValue)"
+            if disclosure.suppressedCells > 0 { verdict += ", \(disclosure.suppressedCells) cell(s) suppressed" }
+            lines.append(verdict)
+            for rule in failed { lines.append("  \(rule.rule): \(rule.cells) hit (\(rule.detail))") }
+        }
+        if let usage = result.usage {
+            lines.append(
+                "usage: \(usage.rowsUsed) of \(usage.rowsScanned) rows used, \(usage.rowsDropped) dropped for missing values, "
+                    + String(format: "%.3f s", usage.wallSeconds))
+        }
+        if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func number(_ value: Double?) -> String {
+        guard let value else { return "·" }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+        return String(format: abs(value) >= 1000 ? "%.1f" : "%.4g", value)
+    }
+
+    static func render(_ table: ReleasedTable) -> [String] {
+        let title = table.measure.map { "\(table.statistic.rawValue) of \($0)" } ?? "count"
+        var lines = [
+            "\(title) by \(table.dimensions.map(\.name).joined(separator: " × "))  (· = suppressed; totals are of released cells)"
+        ]
+        if table.dimensions.count == 2 {
+            let rowDimension = table.dimensions[0]
+            let columnDimension = table.dimensions[1]
+            var grid: [[String]] = [[rowDimension.name] + columnDimension.levels + ["total"]]
+            for (r, level) in rowDimension.levels.enumerated() {
+                let cells = table.cells[(r * columnDimension.levels.count)..<((r + 1) * columnDimension.levels.count)]
+                let total = table.totals.first { $0.keys == [rowDimension.name: level] }?.value
+                grid.append([level] + cells.map { number($0.value) } + [number(total)])
+            }
+            let columnTotals = columnDimension.levels.map { level in
+                number(table.totals.first { $0.keys == [columnDimension.name: level] }?.value)
+            }
+            let grand = table.totals.first { $0.keys.isEmpty }?.value
+            grid.append(["total"] + columnTotals + [number(grand)])
+            lines += aligned(grid)
+        } else {
+            var grid: [[String]] = [table.dimensions.map(\.name) + ["value"]]
+            for cell in table.cells {
+                grid.append(table.dimensions.map { cell.keys[$0.name] ?? "" } + [number(cell.value)])
+            }
+            grid.append(["total"] + Array(repeating: "", count: table.dimensions.count - 1)
+                + [number(table.totals.first { $0.keys.isEmpty }?.value)])
+            lines += aligned(grid)
+        }
+        return lines
+    }
+
+    static func render(_ histogram: ReleasedHistogram) -> [String] {
+        let largest = histogram.bins.compactMap(\.count).max() ?? 1
+        var grid: [[String]] = [[histogram.variable, "count", ""]]
+        for bin in histogram.bins {
+            let range = "[\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞"))"
+            let bar = bin.count.map { String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded())) }
+            grid.append([range, number(bin.count.map(Double.init)), bar ?? "(suppressed)"])
+        }
+        return ["histogram of \(histogram.variable)"] + aligned(grid)
+    }
+
+    static func render(_ summary: ReleasedSummary) -> [String] {
+        var grid: [[String]] = [["variable", "n", "mean", "std", "q1", "median", "q3"]]
+        for v in summary.variables {
+            grid.append([v.name, String(v.n)] + [v.mean, v.std, v.q1, v.median, v.q3].map { number($0) })
+        }
+        return aligned(grid)
+    }
+
+    static func render(_ regression: ReleasedRegression) -> [String] {
+        var grid: [[String]] = [["term", "estimate", "std error", "statistic", "p"]]
+        for c in regression.coefficients {
+            grid.append([
+                c.term, String(format: "%.6g", c.estimate), String(format: "%.4g", c.stdError),
+                String(format: "%.3f", c.statistic), String(format: "%.3g", c.pValue),
+            ])
+        }
+        var fit = "n = \(regression.nObservations), residual df = \(regression.degreesOfFreedom)"
+        if let r2 = regression.rSquared { fit += String(format: ", R² = %.4f", r2) }
+        if let ll = regression.logLikelihood { fit += String(format: ", log-likelihood = %.3f", ll) }
+        return aligned(grid) + [fit]
+    }
+
+    /// Columns padded to their widest entry; text left, numbers right.
+    static func aligned(_ grid: [[String]]) -> [String] {
+        let widths = (0..<(grid.map(\.count).max() ?? 0)).map { column in
+            grid.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
+        }
+        return grid.map { row in
+            row.enumerated().map { column, text in
+                let pad = String(repeating: " ", count: widths[column] - text.count)
+                return column == 0 ? text + pad : pad + text
+            }.joined(separator: "  ")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import ModelgateColumnar
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Register or refresh a dataset from a CSV file, under its policy.",
+        discussion: """
+            The CSV's header must name exactly the policy's columns. Every value is checked \
+            against its column's type and range; a bad row stops ingest with its line number and \
+            leaves the previous version of the dataset in place. Identifier and free-text columns \
+            are checked but not stored.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file")) var policy: String
+    @Option(help: ArgumentHelp("The data, with a header line.", valueName: "file")) var csv: String
+    @OptionGroup var state: StateOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        global.bootstrapLogging()
+        let text = try readText(policy, what: "policy")
+        let manifest = try DatasetIngest(state: state.url).ingest(
+            policyText: text, csv: URL(fileURLWithPath: csv), progress: TerminalProgress.make())
+        TerminalProgress.finish()
+        print(
+            "ingested '\(manifest.id)': \(manifest.rowCount) rows, \(manifest.columns.count) columns stored, version \(manifest.version.prefix(16))"
+        )
+    }
+}
+
+/// Progress on a terminal's standard error; silent when it is not a terminal.
+enum TerminalProgress {
+    static func make() -> DatasetIngest.Progress? {
+        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        return { phase, fraction in
+            FileHandle.standardError.write(Data("\r\(phase) \(Int(fraction * 100))%   ".utf8))
+        }
+    }
+
+    static func finish() {
+        if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

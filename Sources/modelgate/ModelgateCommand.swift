@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The `modelgate` command line: thin commands that parse, call the gateway, and print.
+@main
+struct ModelgateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "modelgate",
+        abstract: "Results from sensitive public data, never the data itself.",
+        discussion: """
+            A data owner writes a policy for a dataset and ingests it; a researcher sends a model \
+            spec (a table, a summary, a histogram, a regression); modelgate admits it against the \
+            policy, runs it, checks the output for disclosure and returns results only.
+
+            Start with `modelgate demo`, which builds a synthetic household survey and runs every \
+            example spec in models/.
+            """,
+        subcommands: [DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self]
+    )
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Log each job's progress to standard error.")
+    var verbose = false
+
+    /// Logs go to standard error, so standard output stays the result alone.
+    func bootstrapLogging() {
+        let level: Logger.Level = verbose ? .info : .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Where modelgate keeps its state (datasets, and later the store and audit log).
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("State folder.", valueName: "dir"))
+    var state: String = ".modelgate"
+
+    var url: URL { URL(fileURLWithPath: state, isDirectory: true) }
+}
+
+/// Reads a whole text file, with an error that names it.
+func readText(_ path: String, what: String) throws -> String {
+    do {
+        return try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        throw ValidationError("cannot read \(what) '\(path)': \((error as NSError).localizedDescription)")
+    }
+}

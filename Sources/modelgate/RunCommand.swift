@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import ModelgateCore
+import ModelgateGateway
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, table
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one model spec through the whole pipeline and print the result.",
+        discussion: """
+            The spec (YAML or JSON) names a model, a dataset and the model's keys, e.g.
+              model: crosstab
+              dataset: household-survey
+              rows: [district]
+              columns: [sex]
+              measure: income
+              statistic: mean
+            Exit status: 0 released, 3 refused (the reason is in the result), 1 error.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model spec file.", valueName: "spec")) var spec: String
+    @OptionGroup var state: StateOptions
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Output format.") var format: OutputFormat = .json
+
+    func run() throws {
+        global.bootstrapLogging()
+        let result = try JobPipeline(state: state.url).run(specText: try readText(spec, what: "spec"))
+        print(format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : "")
+        if result.status == .refused { throw ExitCode(3) }
+    }
+}
