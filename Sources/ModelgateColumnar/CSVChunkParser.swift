@@ -4,8 +4,6 @@
 /// Hand-written rather than a CSV package because ingest must keep pace with a columnar
 /// database's reader: this makes no String per field and parses numbers in place.
 struct CSVChunkParser {
-    /// Builder for each CSV field, in file order.
-    let builders: [ColumnBuilder]
     /// Line number of the chunk's first record, for messages.
     let firstLine: Int
 
@@ -19,7 +17,19 @@ struct CSVChunkParser {
     /// Parses `[start, end)`, which begins and ends at record boundaries. `progress` is called
     /// with the number of bytes done, every few megabytes.
     func parse(
-        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, progress: (Int) -> Void
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into builders: inout [ColumnBuilder],
+        progress: (Int) -> Void
+    ) throws(Failure) -> Int {
+        try builders.withUnsafeMutableBufferPointer { (builders) throws(Failure) -> Int in
+            try parse(start, end, into: builders, progress: progress)
+        }
+    }
+
+    /// The parse itself, appending to one builder per CSV field (in file order) in place.
+    private func parse(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
+        into builders: UnsafeMutableBufferPointer<ColumnBuilder>,
+        progress: (Int) -> Void
     ) throws(Failure) -> Int {
         let comma: UInt8 = 44
         let newline: UInt8 = 10
@@ -48,7 +58,8 @@ struct CSVChunkParser {
                     p += 1
                     while true {
                         guard p < end else {
-                            throw Failure(line: recordLine, column: builders[field].policy.name, message: "unterminated quote")
+                            throw Failure(
+                                line: recordLine, column: builders[field].policy.name, message: "unterminated quote")
                         }
                         if p.pointee == quote {
                             if p + 1 < end && p[1] == quote {
@@ -67,11 +78,15 @@ struct CSVChunkParser {
                     let message = scratch.withUnsafeBufferPointer { buffer in
                         builders[field].append(buffer.baseAddress ?? fieldStart, fieldLength)
                     }
-                    if let message { throw Failure(line: recordLine, column: builders[field].policy.name, message: message) }
+                    if let message {
+                        throw Failure(line: recordLine, column: builders[field].policy.name, message: message)
+                    }
                 } else {
                     while p < end && p.pointee != comma && p.pointee != newline { p += 1 }
                     fieldLength = p - fieldStart
-                    if fieldLength > 0 && fieldStart[fieldLength - 1] == carriageReturn && (p == end || p.pointee == newline) {
+                    if fieldLength > 0 && fieldStart[fieldLength - 1] == carriageReturn
+                        && (p == end || p.pointee == newline)
+                    {
                         fieldLength -= 1
                     }
                     if let message = builders[field].append(fieldStart, fieldLength) {

@@ -1,7 +1,10 @@
 import ModelgateCore
 
 /// Collects one column's values from one chunk of a CSV, typed and range-checked by the policy.
-final class ColumnBuilder {
+///
+/// A value type on purpose: the parser appends to builders in place through an unsafe buffer,
+/// which spares every field a reference count and an exclusivity check.
+struct ColumnBuilder {
     let policy: ColumnPolicy
     /// Category codes local to this chunk's dictionary.
     var codes: [UInt32] = []
@@ -35,7 +38,7 @@ final class ColumnBuilder {
 
     /// Adds one field's bytes; returns what is wrong with them, or nil.
     @inline(__always)
-    func append(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String? {
+    mutating func append(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String? {
         if count == 0 {
             guard isStored else { return nil }
             missingRows.append(rowCount)
@@ -52,7 +55,9 @@ final class ColumnBuilder {
         case .category:
             codes.append(dictionary.code(of: bytes, count: count))
         case .number:
-            guard let value = FieldParsing.number(bytes, count) else { return "'\(text(bytes, count))' is not a number" }
+            guard let value = FieldParsing.number(bytes, count) else {
+                return "'\(text(bytes, count))' is not a number"
+            }
             if value < low || value > high { return outOfRange(text(bytes, count)) }
             numbers.append(value)
         case .integer:
@@ -85,7 +90,12 @@ final class ColumnBuilder {
     }
 
     private func outOfRange(_ value: String) -> String {
-        "\(value) is outside the policy's range [\(policy.min.map { "\($0)" } ?? "-∞"), \(policy.max.map { "\($0)" } ?? "∞")]"
+        "\(value) is outside the policy's range [\(bound(policy.min) ?? "-∞"), \(bound(policy.max) ?? "∞")]"
+    }
+
+    private func bound(_ value: Double?) -> String? {
+        guard let value else { return nil }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     private func text(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String {

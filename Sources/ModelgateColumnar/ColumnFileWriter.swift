@@ -145,7 +145,8 @@ final class FileSink {
                 let written = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else {
-                    throw ModelgateError("ingest_failed", "cannot write \(url.path): \(String(cString: strerror(errno)))")
+                    throw ModelgateError(
+                        "ingest_failed", "cannot write \(url.path): \(String(cString: strerror(errno)))")
                 }
                 done += written
             }

@@ -8,6 +8,8 @@ import ModelgateCore
 /// is written; a bad row stops ingest and leaves the previous version as it was.
 public struct DatasetIngest: Sendable {
     public let store: DatasetStore
+    /// Smallest byte range worth a thread of its own.
+    var minimumChunkBytes = 8 << 20
 
     /// Reports what ingest is doing: a phase name and the fraction of it done.
     public typealias Progress = @Sendable (_ phase: String, _ fraction: Double) -> Void
@@ -25,7 +27,7 @@ public struct DatasetIngest: Sendable {
         }
         let end = base + file.size
         let (order, bodyStart) = try header(base, end, policy: policy, file: csv.lastPathComponent)
-        let chunks = Self.split(bodyStart, end)
+        let chunks = Self.split(bodyStart, end, minimumChunkBytes: minimumChunkBytes)
         let parsed = try parse(chunks, order: order, policy: policy, progress: progress)
 
         let folder = store.datasetFolder(policy.dataset.id)
@@ -108,7 +110,8 @@ public struct DatasetIngest: Sendable {
                 order.append(column)
             } else {
                 problems.append(
-                    "field \(index + 1) '\(name)' has no entry in the policy; classify it under columns: before ingesting")
+                    "field \(index + 1) '\(name)' has no entry in the policy; classify it under columns: before ingesting"
+                )
             }
         }
         for column in policy.columns where !names.contains(column.name) {
@@ -122,10 +125,12 @@ public struct DatasetIngest: Sendable {
 
     /// Byte ranges that start and end at record boundaries, one per core. A file with quotes
     /// is parsed whole, since a quoted field may hold a newline that is not a record boundary.
-    static func split(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> [(UnsafePointer<UInt8>, UnsafePointer<UInt8>)] {
+    static func split(
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, minimumChunkBytes: Int
+    ) -> [(UnsafePointer<UInt8>, UnsafePointer<UInt8>)] {
         let size = end - start
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let count = max(1, min(cores, size / (8 << 20)))
+        let count = max(1, min(cores, size / minimumChunkBytes))
         if count == 1 || memchr(start, 34, size) != nil { return [(start, end)] }
         var ranges: [(UnsafePointer<UInt8>, UnsafePointer<UInt8>)] = []
         var chunkStart = start
@@ -150,9 +155,9 @@ public struct DatasetIngest: Sendable {
         }
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
             let job = jobs[index]
-            let parser = CSVChunkParser(builders: job.builders, firstLine: 0)
+            let parser = CSVChunkParser(firstLine: 0)
             do {
-                job.records = try parser.parse(job.start, job.end) { done in
+                job.records = try parser.parse(job.start, job.end, into: &job.builders) { done in
                     // Chunks are equal in size and parsed side by side, so the first one's
                     // share done stands for the whole.
                     if index == 0, total > 0 { progress?("parsing", Double(done) / Double(job.end - job.start)) }
@@ -188,7 +193,7 @@ public struct DatasetIngest: Sendable {
 final class ChunkJob: @unchecked Sendable {
     let start: UnsafePointer<UInt8>
     let end: UnsafePointer<UInt8>
-    let builders: [ColumnBuilder]
+    var builders: [ColumnBuilder]
     var records = 0
     var failure: CSVChunkParser.Failure?
 

@@ -1,7 +1,8 @@
+import ModelgateCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import ModelgateCore
 
 /// A read-only memory mapping of a whole file; unmapped when the last reference goes.
 final class MappedFile: @unchecked Sendable {

@@ -6,7 +6,8 @@ extension OutputChecker {
     func check(_ regression: RawRegression) -> CheckedOutput {
         let p = regression.terms.count
         let n = regression.nObservations
-        let finite = regression.isWellDefined
+        let finite =
+            regression.isWellDefined
             && (regression.estimates + regression.standardErrors).allSatisfy(\.isFinite)
         let ratio = n > 0 ? Double(p) / Double(n) : .infinity
         let outcomes = [

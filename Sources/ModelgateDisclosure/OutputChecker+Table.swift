@@ -52,8 +52,9 @@ struct CellKeys {
 
     func of(_ index: Int) -> [String: String] {
         let coordinates = coordinates(index)
-        return Dictionary(uniqueKeysWithValues: dimensions.indices.map {
-            (dimensions[$0].name, dimensions[$0].levels[coordinates[$0]])
-        })
+        return Dictionary(
+            uniqueKeysWithValues: dimensions.indices.map {
+                (dimensions[$0].name, dimensions[$0].levels[coordinates[$0]])
+            })
     }
 }

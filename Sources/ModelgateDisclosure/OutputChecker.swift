@@ -78,13 +78,16 @@ extension OutputChecker {
                 detail: "cells need at least \(rules.threshold) rows"),
             RuleOutcome(
                 rule: DisclosureRule.zeros, cells: hits[DisclosureRule.zeros, default: 0],
-                detail: rules.zerosAreDisclosive ? "zero counts are disclosive" : "zero counts are allowed by the policy"),
+                detail: rules.zerosAreDisclosive
+                    ? "zero counts are disclosive" : "zero counts are allowed by the policy"),
         ]
         if measured {
             outcomes.append(
                 RuleOutcome(
                     rule: DisclosureRule.dominance, cells: hits[DisclosureRule.dominance, default: 0],
-                    detail: "the \(rules.nkRule.n) largest contributions may not exceed \(rules.nkRule.k * 100)% of a cell"))
+                    detail:
+                        "the \(rules.nkRule.n) largest contributions may not exceed \(rules.nkRule.k * 100)% of a cell")
+            )
             outcomes.append(
                 RuleOutcome(
                     rule: DisclosureRule.pRatio, cells: hits[DisclosureRule.pRatio, default: 0],

@@ -47,7 +47,9 @@ struct CellTotals {
         }
     }
 
-    private mutating func accumulate<L: CellLookup>(_ lookup: L, _ values: UnsafePointer<Double>, _ selection: RowSelection) {
+    private mutating func accumulate<L: CellLookup>(
+        _ lookup: L, _ values: UnsafePointer<Double>, _ selection: RowSelection
+    ) {
         let n = selection.rowCount
         let k = TopContributions.k
         var top = self.top.slots

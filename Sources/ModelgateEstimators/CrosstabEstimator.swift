@@ -9,11 +9,13 @@ enum CrosstabEstimator {
         var groups: [GroupColumn] = []
         for name in task.dimensions {
             groups.append(
-                try GroupColumn(name: name, column: columns[name]!, selection: selection, maximumLevels: plan.maximumCells))
+                try GroupColumn(
+                    name: name, column: columns[name]!, selection: selection, maximumLevels: plan.maximumCells))
         }
         let cellCount = groups.reduce(1) { $0 * max($1.levels.count, 1) }
         guard cellCount <= plan.maximumCells, groups.allSatisfy({ !$0.levels.isEmpty }) else {
-            throw Refusal(.tooManyCells, "the table would have \(cellCount) cells; at most \(plan.maximumCells) are allowed")
+            throw Refusal(
+                .tooManyCells, "the table would have \(cellCount) cells; at most \(plan.maximumCells) are allowed")
         }
         let measure = task.measure.flatMap { columns[$0] }.map(MeasureValues.init)
         var totals = CellTotals(cells: cellCount, keepsContributions: measure != nil)

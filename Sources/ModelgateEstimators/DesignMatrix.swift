@@ -11,29 +11,34 @@ struct DesignMatrix {
     let terms: [String]
     let target: MeasureValues
     let selection: RowSelection
-    private let dense: [(term: Int32, values: MeasureValues)]
-    private let categorical: [(column: ColumnVector, termOfCode: [Int32])]
+    /// Term index and values of each numeric feature.
+    private let denseTerms: [Int32]
+    private let denseValues: [MeasureValues]
+    /// Per categorical feature, each row's term (-1 for the baseline level).
+    private let categoricalTerms: [[Int32]]
 
     var parameterCount: Int { terms.count }
     var nObservations: Int { selection.rowsUsed }
     /// The most terms one row can activate.
-    var activeLimit: Int { 1 + dense.count + categorical.count }
+    var activeLimit: Int { 1 + denseTerms.count + categoricalTerms.count }
 
     init(_ task: RegressionTask, plan: Plan, columns: ColumnSet, selection: RowSelection) throws(Refusal) {
         self.selection = selection
         target = MeasureValues(columns[task.target]!)
         var terms = [Self.intercept]
-        var dense: [(Int32, MeasureValues)] = []
-        var categorical: [(ColumnVector, [Int32])] = []
+        var denseTerms: [Int32] = []
+        var denseValues: [MeasureValues] = []
+        var categoricalTerms: [[Int32]] = []
         for name in task.features {
             let column = columns[name]!
             guard case .codes = column.storage else {
-                dense.append((Int32(terms.count), MeasureValues(column)))
+                denseTerms.append(Int32(terms.count))
+                denseValues.append(MeasureValues(column))
                 terms.append(name)
                 continue
             }
             var seen = [Bool](repeating: false, count: column.levels.count)
-            for row in 0..<selection.rowCount where selection.contains(row) { seen[column.code(at: row)] = true }
+            selection.forEachUsedRow { seen[column.code(at: $0)] = true }
             let observed = seen.indices.filter { seen[$0] }
             var termOfCode = [Int32](repeating: -1, count: column.levels.count)
             // Levels are stored sorted, so the first observed code is the alphabetical baseline.
@@ -41,73 +46,106 @@ struct DesignMatrix {
                 termOfCode[code] = Int32(terms.count)
                 terms.append("\(name)=\(column.levels[code])")
             }
-            categorical.append((column, termOfCode))
+            categoricalTerms.append((0..<selection.rowCount).map { termOfCode[column.code(at: $0)] })
         }
         guard terms.count <= plan.maximumCells else {
-            throw Refusal(.tooManyParameters, "the design has \(terms.count) terms; at most \(plan.maximumCells) are allowed")
+            throw Refusal(
+                .tooManyParameters, "the design has \(terms.count) terms; at most \(plan.maximumCells) are allowed")
         }
         self.terms = terms
-        self.dense = dense
-        self.categorical = categorical
+        self.denseTerms = denseTerms
+        self.denseValues = denseValues
+        self.categoricalTerms = categoricalTerms
     }
 
     /// Calls `body(indices, values, count, y)` for every used row with its active terms in
-    /// ascending order.
+    /// ascending order. Every column is reached through a plain pointer taken once, so the
+    /// per-row work touches no reference counts.
     @inline(__always)
-    func forEachRow(_ body: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Double>, Int, Double) -> Void) {
+    func forEachRow(
+        stride: Int = 1, _ body: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Double>, Int, Double) -> Void
+    ) {
         let indices = UnsafeMutablePointer<Int32>.allocate(capacity: activeLimit)
         let values = UnsafeMutablePointer<Double>.allocate(capacity: activeLimit)
+        let dense = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: max(denseValues.count, 1))
+        let categorical = UnsafeMutablePointer<UnsafePointer<Int32>>.allocate(capacity: max(categoricalTerms.count, 1))
         defer {
             indices.deallocate()
             values.deallocate()
+            dense.deallocate()
+            categorical.deallocate()
         }
+        for (i, column) in denseValues.enumerated() { dense[i] = column.pointer }
+        let denseCount = denseValues.count
+        let categoricalCount = categoricalTerms.count
         indices[0] = 0
         values[0] = 1
         let y = target.pointer
-        for row in 0..<selection.rowCount where selection.contains(row) {
-            var count = 1
-            for feature in dense {
-                indices[count] = feature.term
-                values[count] = feature.values.pointer[row]
-                count &+= 1
-            }
-            for feature in categorical {
-                let term = feature.termOfCode[feature.column.code(at: row)]
-                if term >= 0 {
-                    indices[count] = term
-                    values[count] = 1
-                    count &+= 1
+        withExtendedLifetime((denseValues, categoricalTerms)) {
+            Self.withPointers(categoricalTerms, into: categorical) {
+                denseTerms.withUnsafeBufferPointer { denseTerms in
+                    selection.forEachUsedRow(stride: stride) { row in
+                        var count = 1
+                        for feature in 0..<denseCount {
+                            indices[count] = denseTerms[feature]
+                            values[count] = dense[feature][row]
+                            count &+= 1
+                        }
+                        for feature in 0..<categoricalCount {
+                            let term = categorical[feature][row]
+                            if term >= 0 {
+                                indices[count] = term
+                                values[count] = 1
+                                count &+= 1
+                            }
+                        }
+                        body(indices, values, count, y[row])
+                    }
                 }
             }
-            body(indices, values, count, y[row])
         }
     }
 
-    /// XᵀWX and XᵀWz over the used rows, where `weight(row η, y)` returns (w, z) — the
+    /// Fills `pointers` with the base address of each array, valid while `body` runs.
+    private static func withPointers(
+        _ arrays: [[Int32]], into pointers: UnsafeMutablePointer<UnsafePointer<Int32>>, _ body: () -> Void,
+        from index: Int = 0
+    ) {
+        guard index < arrays.count else { return body() }
+        arrays[index].withUnsafeBufferPointer { buffer in
+            pointers[index] = buffer.baseAddress ?? UnsafePointer(bitPattern: 4)!
+            withPointers(arrays, into: pointers, body, from: index + 1)
+        }
+    }
+
+    /// XᵀWX and XᵀWz over the used rows (every `stride`-th of them), where `weight(row η, y)` returns (w, z) — the
     /// weighted normal equations that both least squares (w = 1, z = y) and each Newton step of
     /// the logit need. Also returns the sum of `extra(η, y)` (the log-likelihood, say).
+    @inline(__always)
     func normalEquations(
-        coefficients: [Double]?, _ weight: (Double, Double) -> (w: Double, z: Double, extra: Double)
+        coefficients: [Double]?, stride: Int = 1,
+        _ weight: (Double, Double) -> (w: Double, z: Double, extra: Double)
     ) -> (gram: [Double], moment: [Double], extra: Double) {
         let p = parameterCount
         var gram = [Double](repeating: 0, count: p * p)
         var moment = [Double](repeating: 0, count: p)
         var extra = 0.0
+        let beta = coefficients ?? [Double](repeating: 0, count: p)
         gram.withUnsafeMutableBufferPointer { gram in
             moment.withUnsafeMutableBufferPointer { moment in
-                forEachRow { indices, values, count, y in
-                    var eta = 0.0
-                    if let coefficients {
-                        for a in 0..<count { eta += coefficients[Int(indices[a])] * values[a] }
-                    }
-                    let (w, z, e) = weight(eta, y)
-                    extra += e
-                    for a in 0..<count {
-                        let i = Int(indices[a])
-                        let wx = w * values[a]
-                        moment[i] += wx * z
-                        let rowBase = i &* p
-                        for b in a..<count { gram[rowBase &+ Int(indices[b])] += wx * values[b] }
+                beta.withUnsafeBufferPointer { beta in
+                    forEachRow(stride: stride) { indices, values, count, y in
+                        var eta = 0.0
+                        for a in 0..<count { eta += beta[Int(indices[a])] * values[a] }
+                        let (w, z, e) = weight(eta, y)
+                        extra += e
+                        for a in 0..<count {
+                            let i = Int(indices[a])
+                            let wx = w * values[a]
+                            moment[i] += wx * z
+                            let rowBase = i &* p
+                            for b in a..<count { gram[rowBase &+ Int(indices[b])] += wx * values[b] }
+                        }
                     }
                 }
             }

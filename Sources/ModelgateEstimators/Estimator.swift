@@ -9,7 +9,7 @@ public enum Estimator {
         for column in plan.columns where columns[column.name] == nil {
             throw Refusal(.unknownColumn, "column '\(column.name)' is in the policy but not in the ingested dataset")
         }
-        let selection = try RowSelection(plan: plan, columns: columns)
+        let selection = RowSelection(plan: plan, columns: columns)
         let output: RawOutput
         switch plan.task {
         case .summary(let variables):

@@ -37,7 +37,8 @@ struct GroupColumn {
                 present.insert(column.code(at: row))
                 if present.count > maximumLevels {
                     throw Refusal(
-                        .tooManyCells, "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
+                        .tooManyCells,
+                        "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
                 }
             }
             let sorted = present.sorted()

@@ -10,7 +10,10 @@ enum LinearRegression {
         let terms = design.terms
         let (gram, moment, _) = design.normalEquations(coefficients: nil) { _, y in (1, y, 0) }
         guard n > p, let system = SymmetricSystem(matrix: gram, size: p) else {
-            return degenerate(terms, n: n, p: p, n > p ? "the features are collinear (a column is a combination of others)" : "fewer rows than parameters")
+            return degenerate(
+                terms, n: n, p: p,
+                n > p
+                    ? "the features are collinear (a column is a combination of others)" : "fewer rows than parameters")
         }
         var beta = system.solve(moment)
         let meanY = moment[0] / Double(n)
@@ -18,13 +21,17 @@ enum LinearRegression {
         var residualMoment = [Double](repeating: 0, count: p)
         var rss = 0.0
         var tss = 0.0
-        design.forEachRow { indices, values, count, y in
-            var fitted = 0.0
-            for a in 0..<count { fitted += beta[Int(indices[a])] * values[a] }
-            let residual = y - fitted
-            rss += residual * residual
-            tss += (y - meanY) * (y - meanY)
-            for a in 0..<count { residualMoment[Int(indices[a])] += values[a] * residual }
+        beta.withUnsafeBufferPointer { beta in
+            residualMoment.withUnsafeMutableBufferPointer { residualMoment in
+                design.forEachRow { indices, values, count, y in
+                    var fitted = 0.0
+                    for a in 0..<count { fitted += beta[Int(indices[a])] * values[a] }
+                    let residual = y - fitted
+                    rss += residual * residual
+                    tss += (y - meanY) * (y - meanY)
+                    for a in 0..<count { residualMoment[Int(indices[a])] += values[a] * residual }
+                }
+            }
         }
         let correction = system.solve(residualMoment)
         // RSS at β+δ = RSS − 2δᵀXᵀr + δᵀXᵀXδ, exactly, without another pass.

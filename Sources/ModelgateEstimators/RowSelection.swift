@@ -11,7 +11,7 @@ struct RowSelection {
     /// Rows excluded for a missing value in a used column.
     let rowsDropped: Int
 
-    init(plan: Plan, columns: ColumnSet) throws(Refusal) {
+    init(plan: Plan, columns: ColumnSet) {
         rowCount = columns.rowCount
         let used = plan.columns.compactMap { columns[$0.name] }
         let withMissing = used.filter { $0.validity != nil }
@@ -40,6 +40,19 @@ struct RowSelection {
 
     @inline(__always)
     func contains(_ row: Int) -> Bool { mask.map { $0[row] != 0 } ?? true }
+
+    /// Calls `body` with each used row in order (of every `stride`-th row, for a sample); the
+    /// mask is looked up once, not per row.
+    @inline(__always)
+    func forEachUsedRow(stride step: Int = 1, _ body: (Int) -> Void) {
+        guard let mask else {
+            for row in Swift.stride(from: 0, to: rowCount, by: step) { body(row) }
+            return
+        }
+        mask.withUnsafeBufferPointer { mask in
+            for row in Swift.stride(from: 0, to: rowCount, by: step) where mask[row] != 0 { body(row) }
+        }
+    }
 
     private static func apply(_ filter: PlannedFilter, _ column: ColumnVector, _ mask: inout [UInt8]) {
         switch filter.operand {

@@ -33,7 +33,8 @@ public struct JobPipeline: Sendable {
         // 2. Admit: the dataset exists and is open, the policy allows this model on these columns.
         guard let dataset = try datasets.open(spec.dataset) else {
             let known = datasets.list()
-            let hint = known.isEmpty ? "no dataset has been ingested yet" : "known datasets: \(known.joined(separator: ", "))"
+            let hint =
+                known.isEmpty ? "no dataset has been ingested yet" : "known datasets: \(known.joined(separator: ", "))"
             return refused(
                 job, Refusal(.unknownDataset, "dataset '\(spec.dataset)' does not exist; \(hint)"), model: spec.model,
                 dataset: nil)
@@ -71,7 +72,8 @@ public struct JobPipeline: Sendable {
         }
     }
 
-    private func refused(_ job: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?) -> JobResult {
+    private func refused(_ job: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?) -> JobResult
+    {
         logger.info("job refused at admission", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
         return JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
     }

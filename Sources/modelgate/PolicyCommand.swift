@@ -26,7 +26,9 @@ struct PolicyCommand: ParsableCommand {
             for file in files {
                 let (policy, problems) = Policy.lint(try readText(file, what: "policy"))
                 if let policy, problems.isEmpty {
-                    print("\(file): ok — dataset '\(policy.dataset.id)', \(policy.columns.count) columns, models: \(policy.models.map(\.rawValue).joined(separator: ", "))")
+                    print(
+                        "\(file): ok — dataset '\(policy.dataset.id)', \(policy.columns.count) columns, models: \(policy.models.map(\.rawValue).joined(separator: ", "))"
+                    )
                 } else {
                     failed += 1
                     print("\(file): \(problems.count) problem(s)")

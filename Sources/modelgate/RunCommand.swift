@@ -31,7 +31,9 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let result = try JobPipeline(state: state.url).run(specText: try readText(spec, what: "spec"))
-        print(format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : "")
+        print(
+            format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
+        )
         if result.status == .refused { throw ExitCode(3) }
     }
 }

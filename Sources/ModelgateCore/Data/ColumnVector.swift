@@ -21,7 +21,8 @@ public struct ColumnVector: @unchecked Sendable {
     public let validity: UnsafePointer<UInt8>?
     private let owner: AnyObject?
 
-    public init(count: Int, storage: Storage, levels: [String] = [], validity: UnsafePointer<UInt8>?, owner: AnyObject?) {
+    public init(count: Int, storage: Storage, levels: [String] = [], validity: UnsafePointer<UInt8>?, owner: AnyObject?)
+    {
         self.count = count
         self.storage = storage
         self.levels = levels
@@ -112,7 +113,8 @@ extension ColumnVector {
         let memory = OwnedMemory(byteCount: booleans.count)
         let values = memory.pointer.bindMemory(to: UInt8.self, capacity: booleans.count)
         for (row, value) in booleans.enumerated() { values[row] = value == true ? 1 : 0 }
-        self.init(count: booleans.count, storage: .booleans(values), present: booleans.map { $0 != nil }, memory: memory)
+        self.init(
+            count: booleans.count, storage: .booleans(values), present: booleans.map { $0 != nil }, memory: memory)
     }
 
     /// A category column from values, coded against their sorted distinct levels; nil is missing.

@@ -75,7 +75,8 @@ extension Policy {
             let bins = histogram.edges == nil ? (histogram.bins ?? 10) : nil
             task = .histogram(HistogramTask(variable: histogram.variable, bins: bins, edges: try edges(for: histogram)))
         case .linearRegression(let regression), .logisticRegression(let regression):
-            try requireCount(regression.features.count, 1...AdmissionLimits.features, what: "features", code: .tooManyFeatures)
+            try requireCount(
+                regression.features.count, 1...AdmissionLimits.features, what: "features", code: .tooManyFeatures)
             guard Set(regression.features).count == regression.features.count,
                 !regression.features.contains(regression.target)
             else { throw Refusal(.invalidSpec, "features must be distinct and must not include the target") }
@@ -99,7 +100,8 @@ extension Policy {
     private func column(_ name: String, as role: ColumnRole, key: String) throws(Refusal) -> ColumnPolicy {
         guard let column = column(named: name) else {
             let names = columns.filter { $0.columnClass != .identifier }.map(\.name).joined(separator: ", ")
-            throw Refusal(.unknownColumn, "\(key): '\(name)' is not a column of '\(dataset.id)'; its columns are \(names)")
+            throw Refusal(
+                .unknownColumn, "\(key): '\(name)' is not a column of '\(dataset.id)'; its columns are \(names)")
         }
         let className = column.columnClass.rawValue
         switch column.columnClass {
@@ -123,7 +125,9 @@ extension Policy {
         case .measure:
             (fits, expected) = (column.type.isNumeric, "integer, number or boolean")
         case .feature:
-            (fits, expected) = (column.type.isNumeric || column.type == .category, "integer, number, boolean or category")
+            (fits, expected) = (
+                column.type.isNumeric || column.type == .category, "integer, number, boolean or category"
+            )
         case .binaryTarget:
             (fits, expected) = (column.type == .boolean, "boolean")
         }
@@ -135,10 +139,12 @@ extension Policy {
         return column
     }
 
-    private func requireCount(_ count: Int, _ range: ClosedRange<Int>, what: String, code: Refusal.Code) throws(Refusal) {
+    private func requireCount(_ count: Int, _ range: ClosedRange<Int>, what: String, code: Refusal.Code) throws(Refusal)
+    {
         guard range.contains(count) else {
             let code = count < range.lowerBound ? .invalidSpec : code
-            throw Refusal(code, "\(count) \(what) given; between \(range.lowerBound) and \(range.upperBound) are allowed")
+            throw Refusal(
+                code, "\(count) \(what) given; between \(range.lowerBound) and \(range.upperBound) are allowed")
         }
     }
 
@@ -178,7 +184,8 @@ extension Policy {
         case .category:
             guard !filter.op.isOrdering else {
                 throw Refusal(
-                    .invalidFilter, "\(key): '\(filter.column)' is a category; use =, != or in, not \(filter.op.rawValue)")
+                    .invalidFilter,
+                    "\(key): '\(filter.column)' is a category; use =, != or in, not \(filter.op.rawValue)")
             }
             return PlannedFilter(column: filter.column, op: filter.op, operand: .levels(items))
         case .boolean:
@@ -187,7 +194,9 @@ extension Policy {
                 switch item.lowercased() {
                 case "true", "1", "yes": numbers.append(1)
                 case "false", "0", "no": numbers.append(0)
-                default: throw Refusal(.invalidFilter, "\(key): '\(filter.column)' is boolean; '\(item)' is not true or false")
+                default:
+                    throw Refusal(
+                        .invalidFilter, "\(key): '\(filter.column)' is boolean; '\(item)' is not true or false")
                 }
             }
             return PlannedFilter(column: filter.column, op: filter.op, operand: .numbers(numbers))

@@ -130,7 +130,9 @@ extension Policy {
             rules.zerosAreDisclosive = v
         }
         if let nk = map["nkRule"], let nkMap = reader.mapping(nk, at: "\(path).nkRule", known: ["n", "k"]) {
-            if let n = nkMap["n"].flatMap({ reader.int($0, at: "\(path).nkRule.n", in: 1...100) }) { rules.nkRule.n = n }
+            if let n = nkMap["n"].flatMap({ reader.int($0, at: "\(path).nkRule.n", in: 1...100) }) {
+                rules.nkRule.n = n
+            }
             if let k = nkMap["k"].flatMap({ reader.double($0, at: "\(path).nkRule.k", in: 0.01...1) }) {
                 rules.nkRule.k = k
             }
@@ -156,7 +158,8 @@ extension Policy {
         if let v = map["cpuSeconds"].flatMap({ reader.int($0, at: "limits.cpuSeconds", in: 1...86_400) }) {
             limits.cpuSeconds = v
         }
-        if let v = map["memoryMegabytes"].flatMap({ reader.int($0, at: "limits.memoryMegabytes", in: 16...1_048_576) }) {
+        if let v = map["memoryMegabytes"].flatMap({ reader.int($0, at: "limits.memoryMegabytes", in: 16...1_048_576) })
+        {
             limits.memoryMegabytes = v
         }
         if let v = map["wallSeconds"].flatMap({ reader.int($0, at: "limits.wallSeconds", in: 1...86_400) }) {
@@ -181,7 +184,8 @@ extension Policy {
 extension DatasetDescription {
     /// Dataset ids are slugs so they are safe as folder names and in URLs.
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        !id.isEmpty && id.count <= 64
+            && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
             && id.first != "-"
     }
 }

@@ -13,7 +13,9 @@ extension ModelSpec {
         }
         let reader = DocumentReader()
         guard let spec = Self.read(text, reader), reader.problems.isEmpty else {
-            if let unknown = reader.problems.first(where: { $0.path == "model" && $0.message.hasPrefix("unknown model") }) {
+            if let unknown = reader.problems.first(where: {
+                $0.path == "model" && $0.message.hasPrefix("unknown model")
+            }) {
                 throw Refusal(.unknownModel, unknown.message)
             }
             let list = reader.problems.map(\.description).joined(separator: "; ")

@@ -69,8 +69,9 @@ public enum ResultText {
             for cell in table.cells {
                 grid.append(table.dimensions.map { cell.keys[$0.name] ?? "" } + [number(cell.value)])
             }
-            grid.append(["total"] + Array(repeating: "", count: table.dimensions.count - 1)
-                + [number(table.totals.first { $0.keys.isEmpty }?.value)])
+            grid.append(
+                ["total"] + Array(repeating: "", count: table.dimensions.count - 1)
+                    + [number(table.totals.first { $0.keys.isEmpty }?.value)])
             lines += aligned(grid)
         }
         return lines
@@ -81,7 +82,9 @@ public enum ResultText {
         var grid: [[String]] = [[histogram.variable, "count", ""]]
         for bin in histogram.bins {
             let range = "[\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞"))"
-            let bar = bin.count.map { String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded())) }
+            let bar = bin.count.map {
+                String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded()))
+            }
             grid.append([range, number(bin.count.map(Double.init)), bar ?? "(suppressed)"])
         }
         return ["histogram of \(histogram.variable)"] + aligned(grid)

@@ -1,0 +1,174 @@
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateDisclosure
+
+@Suite struct OutputCheckerTests {
+    let checker = OutputChecker(rules: DisclosureRules())
+
+    func countTable(_ counts: [[Int]]) -> RawResult {
+        let rows = counts.indices.map { "r\($0)" }
+        let columns = counts[0].indices.map { "c\($0)" }
+        let cells = counts.flatMap { $0 }.map {
+            RawCell(count: $0, sum: 0, sumOfSquares: 0, value: Double($0), contributions: nil)
+        }
+        let table = RawTable(
+            dimensions: [TableDimension(name: "row", levels: rows), TableDimension(name: "col", levels: columns)],
+            measure: nil, statistic: .count, cells: cells)
+        return RawResult(rowsScanned: 0, rowsUsed: 0, rowsDropped: 0, output: .table(table))
+    }
+
+    func released(_ output: CheckedOutput) -> (ReleasedTable, DisclosureReport)? {
+        guard case .released(.table(let table), let report) = output else { return nil }
+        return (table, report)
+    }
+
+    func hits(_ report: DisclosureReport, _ rule: String) -> Int? {
+        report.rules.first { $0.rule == rule }?.cells
+    }
+
+    @Test func smallCellIsSuppressedAndSecondarySuppressionProtectsItFromTheMargins() throws {
+        // (0,0) = 5 is under the threshold. Row 0's smallest other cell is 50, column 0's is 40;
+        // that leaves (0,1) alone in column 1, whose smallest other released cell is 30.
+        let (table, report) = try #require(
+            released(checker.check(countTable([[5, 50, 60], [40, 30, 70], [80, 90, 100]]))))
+        #expect(table.cells.map(\.suppressed) == [true, true, false, true, true, false, false, false, false])
+        #expect(table.cells[0].rule == DisclosureRule.threshold)
+        #expect(table.cells[1].rule == DisclosureRule.secondary)
+        #expect(table.cells[0].value == nil && table.cells[1].value == nil)
+        #expect(report.verdict == .suppressed)
+        #expect(report.suppressedCells == 4)
+        #expect(hits(report, DisclosureRule.threshold) == 1)
+        #expect(hits(report, DisclosureRule.secondary) == 3)
+        // No row or column withholds exactly one cell.
+        for line in [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8]] {
+            #expect(line.filter { table.cells[$0].suppressed }.count != 1)
+        }
+    }
+
+    @Test func totalsAreRecomputedFromReleasedCellsOnly() throws {
+        let (table, _) = try #require(
+            released(checker.check(countTable([[5, 50, 60], [40, 30, 70], [80, 90, 100]]))))
+        func total(_ keys: [String: String]) -> Double?? { table.totals.first { $0.keys == keys }.map(\.value) }
+        #expect(total(["row": "r0"]) == 60)
+        #expect(total(["row": "r1"]) == 70)
+        #expect(total(["row": "r2"]) == 270)
+        #expect(total(["col": "c0"]) == 80)
+        #expect(total(["col": "c2"]) == 230)
+        #expect(total([:]) == 400)
+    }
+
+    @Test func oneSmallCellInATwoByTwoTableHidesAllFour() throws {
+        let (table, _) = try #require(released(checker.check(countTable([[5, 20], [30, 40]]))))
+        #expect(table.cells.allSatisfy { $0.suppressed })
+        #expect(table.totals.last?.value == nil)
+    }
+
+    @Test func zerosAreDisclosiveUnlessThePolicySaysOtherwise() throws {
+        let (table, report) = try #require(released(checker.check(countTable([[0, 20, 30], [40, 50, 60]]))))
+        #expect(table.cells[0].rule == DisclosureRule.zeros)
+        #expect(hits(report, DisclosureRule.zeros) == 1)
+        var rules = DisclosureRules()
+        rules.zerosAreDisclosive = false
+        let (lenient, _) = try #require(
+            released(OutputChecker(rules: rules).check(countTable([[0, 20, 30], [40, 50, 60]]))))
+        #expect(lenient.cells[0].suppressed == false)
+        #expect(lenient.cells[0].value == 0)
+    }
+
+    func meanTable(_ contributions: Contributions) -> RawResult {
+        let big = RawCell(
+            count: contributions.count, sum: contributions.absoluteSum, sumOfSquares: 0,
+            value: contributions.absoluteSum / Double(contributions.count), contributions: contributions)
+        let ordinary = { (sum: Double) in
+            RawCell(
+                count: 100, sum: sum, sumOfSquares: 0, value: sum / 100,
+                contributions: Contributions(count: 100, absoluteSum: sum, largest: [sum / 50, sum / 60, sum / 70]))
+        }
+        let table = RawTable(
+            dimensions: [TableDimension(name: "district", levels: ["A", "B", "C"])], measure: "income",
+            statistic: .mean,
+            cells: [big, ordinary(5000), ordinary(7000)])
+        return RawResult(rowsScanned: 0, rowsUsed: 0, rowsDropped: 0, output: .table(table))
+    }
+
+    @Test func dominatedCellIsSuppressedByTheNKRule() throws {
+        // Two people hold 950 of 1000 (95% > 90%).
+        let raw = meanTable(Contributions(count: 20, absoluteSum: 1000, largest: [800, 150, 5]))
+        let (table, report) = try #require(released(checker.check(raw)))
+        #expect(table.cells[0].rule == DisclosureRule.dominance)
+        #expect(hits(report, DisclosureRule.dominance) == 1)
+        // A one-dimensional table's single line needs a second suppression: the smaller cell.
+        #expect(table.cells[1].rule == DisclosureRule.secondary)
+        #expect(table.cells[2].suppressed == false)
+    }
+
+    @Test func pRatioCatchesWhatTheNKRuleLetsPass() throws {
+        // Largest 1000, second 10, rest 50: the second-largest learns the largest within 5%.
+        // N-K with k = 0.99: 1010 ≤ 0.99 × 1060 passes; p-ratio: 50 < 0.1 × 1000 fails.
+        var rules = DisclosureRules()
+        rules.nkRule.k = 0.99
+        let raw = meanTable(Contributions(count: 20, absoluteSum: 1060, largest: [1000, 10, 5]))
+        let (table, report) = try #require(released(OutputChecker(rules: rules).check(raw)))
+        #expect(table.cells[0].rule == DisclosureRule.pRatio)
+        #expect(hits(report, DisclosureRule.dominance) == 0)
+        #expect(hits(report, DisclosureRule.pRatio) == 1)
+    }
+
+    @Test func histogramBinsAreCheckedLikeCells() throws {
+        let raw = RawResult(
+            rowsScanned: 0, rowsUsed: 0, rowsDropped: 0,
+            output: .histogram(
+                RawHistogram(variable: "age", edges: [0, 10, 20, 30], counts: [3, 50, 60], below: nil, above: nil)))
+        guard case .released(.histogram(let histogram), let report) = checker.check(raw) else {
+            Issue.record("histogram not released")
+            return
+        }
+        #expect(histogram.bins.map(\.count) == [nil, nil, 60])
+        #expect(histogram.bins.map(\.rule) == [DisclosureRule.threshold, DisclosureRule.secondary, nil])
+        #expect(report.suppressedCells == 2)
+    }
+
+    func regression(n: Int, p: Int, wellDefined: Bool = true) -> RawResult {
+        let values = [Double](repeating: 1, count: p)
+        return RawResult(
+            rowsScanned: n, rowsUsed: n, rowsDropped: 0,
+            output: .regression(
+                RawRegression(
+                    terms: (0..<p).map { "t\($0)" }, estimates: wellDefined ? values : [.nan] + values.dropFirst(),
+                    standardErrors: values, statistics: values, pValues: values, nObservations: n,
+                    degreesOfFreedom: n - p, isWellDefined: wellDefined)))
+    }
+
+    func refusalCode(_ output: CheckedOutput) -> Refusal.Code? {
+        if case .refused(let refusal, let report) = output {
+            #expect(report.verdict == .refused)
+            return refusal.code
+        }
+        return nil
+    }
+
+    @Test func regressionNeedsDegreesOfFreedomAFewParametersAndAFiniteFit() {
+        #expect(refusalCode(checker.check(regression(n: 100, p: 4))) == nil)
+        #expect(refusalCode(checker.check(regression(n: 13, p: 4))) == .insufficientDegreesOfFreedom)
+        // 20 parameters on 50 rows: ratio 0.4 > 0.33, though 30 degrees of freedom remain.
+        #expect(refusalCode(checker.check(regression(n: 50, p: 20))) == .tooManyParameters)
+        #expect(refusalCode(checker.check(regression(n: 100, p: 4, wellDefined: false))) == .degenerateFit)
+    }
+
+    func summary(n: Int, largest: [Double], sum: Double) -> RawResult {
+        RawResult(
+            rowsScanned: n, rowsUsed: n, rowsDropped: 0,
+            output: .summary([
+                RawVariableSummary(
+                    name: "income", n: n, mean: sum / Double(n), std: 1, q1: 1, median: 1, q3: 1,
+                    contributions: Contributions(count: n, absoluteSum: sum, largest: largest))
+            ]))
+    }
+
+    @Test func summaryIsRefusedWholeForFewRowsOrDominance() {
+        #expect(refusalCode(checker.check(summary(n: 9, largest: [5, 5], sum: 45))) == .belowThreshold)
+        #expect(refusalCode(checker.check(summary(n: 50, largest: [900, 90], sum: 1000))) == .dominance)
+        #expect(refusalCode(checker.check(summary(n: 50, largest: [30, 30], sum: 1000))) == nil)
+    }
+}

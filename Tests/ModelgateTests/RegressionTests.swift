@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import ModelgateCore
+
+@Suite struct LinearRegressionTests {
+    @Test func simpleRegressionMatchesTheClosedForm() throws {
+        // x̄ = 3, ȳ = 4, Sxx = 10, Sxy = 6: slope 0.6, intercept 2.2, RSS 2.4, TSS 6.
+        let columns = [
+            "income": ColumnVector(numbers: [2, 4, 5, 4, 5]),
+            "age": ColumnVector(integers: [1, 2, 3, 4, 5]),
+        ]
+        let raw = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [age]", columns)
+        guard case .regression(let fit) = raw.output else { Issue.record("not a regression"); return }
+        #expect(fit.terms == ["(intercept)", "age"])
+        #expect(approximately(fit.estimates[0], 2.2))
+        #expect(approximately(fit.estimates[1], 0.6))
+        // s² = 2.4 / 3 = 0.8; se(slope) = √(s²/Sxx); se(intercept) = √(s²(1/n + x̄²/Sxx)).
+        #expect(approximately(fit.standardErrors[1], (0.08).squareRoot()))
+        #expect(approximately(fit.standardErrors[0], (0.8 * (0.2 + 0.9)).squareRoot()))
+        #expect(approximately(fit.rSquared, 0.6))
+        #expect(fit.degreesOfFreedom == 3)
+        // scipy: 2 * t.sf(0.6 / √0.08, 3).
+        #expect(approximately(fit.pValues[1], 0.1240270626575546, relative: 1e-8))
+    }
+
+    @Test func categoryFeatureIsDummyCodedAgainstTheAlphabeticalFirstLevel() throws {
+        // Group means a 2, b 11, c 6; every group has deviations ±1.
+        let columns = [
+            "income": ColumnVector(numbers: [10, 12, 1, 3, 5, 7]),
+            "sector": ColumnVector(categories: ["b", "b", "a", "a", "c", "c"]),
+        ]
+        let raw = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [sector]", columns)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.terms == ["(intercept)", "sector=b", "sector=c"])
+        #expect(approximately(fit.estimates[0], 2))
+        #expect(approximately(fit.estimates[1], 9))
+        #expect(approximately(fit.estimates[2], 4))
+        // s² = 6 / 3 = 2: se(intercept) = √(2/2), se(difference) = √(2(1/2 + 1/2)).
+        #expect(approximately(fit.standardErrors[0], 1))
+        #expect(approximately(fit.standardErrors[1], 2.0.squareRoot()))
+    }
+
+    @Test func levelsAbsentFromTheUsedRowsGetNoTerm() throws {
+        let columns = [
+            "income": ColumnVector(numbers: [1, 2, 3, 4, 5, 6]),
+            "sector": ColumnVector(categories: ["a", "b", "b", "c", "c", "c"]),
+            "age": ColumnVector(integers: [10, 50, 50, 50, 50, 50]),
+        ]
+        let raw = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [sector]\nwhere: [{column: age, op: '>', value: 20}]",
+            columns)
+        guard case .regression(let fit) = raw.output else { return }
+        // "a" is only in the filtered-out row: "b" becomes the baseline and "a" gets no term.
+        #expect(fit.terms == ["(intercept)", "sector=c"])
+        // Means: b (2, 3) = 2.5, c (4, 5, 6) = 5.
+        #expect(approximately(fit.estimates[1], 2.5))
+    }
+
+    @Test func collinearFeaturesAreNotWellDefined() throws {
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "age2", columnClass: .ordinary, type: .integer))
+        let columns = [
+            "income": ColumnVector(numbers: [1, 3, 2, 5, 4, 6]),
+            "age": ColumnVector(integers: [1, 2, 3, 4, 5, 6]),
+            "age2": ColumnVector(integers: [2, 4, 6, 8, 10, 12]),
+        ]
+        let raw = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [age, age2]", columns, policy: policy)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.isWellDefined == false)
+        #expect(fit.problem?.contains("collinear") == true)
+    }
+}
+
+@Suite struct LogisticRegressionTests {
+    @Test func binaryFeatureGivesLogOddsAndWoolfStandardErrors() throws {
+        // x = 0: 10 insured of 30; x = 1: 15 of 20.
+        var insured: [Bool?] = []
+        var sector: [String?] = []
+        for (x, yes, total) in [("a", 10, 30), ("b", 15, 20)] {
+            for i in 0..<total {
+                insured.append(i < yes)
+                sector.append(x)
+            }
+        }
+        let raw = try estimate(
+            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
+            ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
+        guard case .regression(let fit) = raw.output else { Issue.record("not a regression"); return }
+        #expect(fit.isWellDefined)
+        #expect(approximately(fit.estimates[0], log(10.0 / 20), relative: 1e-8))
+        #expect(approximately(fit.estimates[1], log(6.0), relative: 1e-8))
+        #expect(approximately(fit.standardErrors[0], (1.0 / 10 + 1.0 / 20).squareRoot(), relative: 1e-8))
+        #expect(
+            approximately(
+                fit.standardErrors[1], (1.0 / 10 + 1.0 / 20 + 1.0 / 15 + 1.0 / 5).squareRoot(), relative: 1e-8))
+        let logLikelihood = 10 * log(1.0 / 3) + 20 * log(2.0 / 3) + 15 * log(0.75) + 5 * log(0.25)
+        #expect(approximately(fit.logLikelihood, logLikelihood, relative: 1e-10))
+    }
+
+    @Test func perfectSeparationIsNotWellDefined() throws {
+        let raw = try estimate(
+            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",
+            [
+                "insured": ColumnVector(booleans: [false, false, false, true, true, true]),
+                "age": ColumnVector(integers: [20, 21, 22, 60, 61, 62]),
+            ])
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.isWellDefined == false)
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+
+@testable import ModelgateCore
+
+@Suite struct SummaryEstimatorTests {
+    @Test func oneToTenHasTextbookMomentsAndType7Quartiles() throws {
+        let income = ColumnVector(numbers: (1...10).map { Double($0) })
+        let raw = try estimate("model: summary\ndataset: survey\nvariables: [income]", ["income": income])
+        guard case .summary(let variables) = raw.output else { Issue.record("not a summary"); return }
+        let v = variables[0]
+        #expect(v.n == 10)
+        #expect(approximately(v.mean, 5.5))
+        // Sample variance of 1…10 is 55/6.
+        #expect(approximately(v.std, (55.0 / 6).squareRoot()))
+        // numpy.percentile([1..10], [25, 50, 75]) = 3.25, 5.5, 7.75.
+        #expect(approximately(v.q1, 3.25))
+        #expect(approximately(v.median, 5.5))
+        #expect(approximately(v.q3, 7.75))
+        #expect(v.contributions.largest.prefix(2) == [10, 9])
+        #expect(v.contributions.absoluteSum == 55)
+    }
+
+    @Test func filtersAndMissingValuesDecideTheRows() throws {
+        let columns = [
+            "income": ColumnVector(numbers: [10, nil, 30, 40, 50]),
+            "age": ColumnVector(integers: [20, 30, 40, 50, 60]),
+        ]
+        let raw = try estimate(
+            "model: summary\ndataset: survey\nvariables: [income]\nwhere: [{column: age, op: '>', value: 25}]", columns)
+        #expect(raw.rowsScanned == 5)
+        #expect(raw.rowsDropped == 1)
+        #expect(raw.rowsUsed == 3)
+        guard case .summary(let variables) = raw.output else { return }
+        #expect(approximately(variables[0].mean, 40))
+    }
+}
