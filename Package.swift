@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Gateway ← modelgate.
+// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Gateway ← CLI ← modelgate.
 // A lower layer never imports a higher one.
 let package = Package(
     name: "modelgate",
@@ -33,19 +33,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "modelgate",
+        .target(
+            name: "ModelgateCLI",
             dependencies: [
                 "ModelgateGateway", "ModelgateCore", "ModelgateColumnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "modelgate", dependencies: ["ModelgateCLI"]),
         .testTarget(
             name: "ModelgateTests",
             dependencies: [
                 "ModelgateCore", "ModelgateColumnar", "ModelgateEstimators", "ModelgateDisclosure",
-                "ModelgateGateway",
+                "ModelgateGateway", "ModelgateCLI",
             ]
         ),
     ]

@@ -8,12 +8,12 @@ extension OutputChecker {
         var failing: [(String, [String])] = []
         for variable in variables {
             // An empty summary falls under the threshold, not the zeros rule (there is no cell).
-            var failed = variable.n < rules.threshold ? [DisclosureRule.threshold] : []
-            failed += failures(count: variable.n, contributions: variable.contributions).filter {
+            var failed = variable.statistics.n < rules.threshold ? [DisclosureRule.threshold] : []
+            failed += failures(count: variable.statistics.n, contributions: variable.contributions).filter {
                 $0 != DisclosureRule.threshold && $0 != DisclosureRule.zeros
             }
             for rule in failed { hits[rule, default: 0] += 1 }
-            if !failed.isEmpty { failing.append((variable.name, failed)) }
+            if !failed.isEmpty { failing.append((variable.statistics.name, failed)) }
         }
         let rulesOutcome = outcomes(hits, measured: true, secondary: false).filter { $0.rule != DisclosureRule.zeros }
         guard failing.isEmpty else {
@@ -28,6 +28,6 @@ extension OutputChecker {
             return .refused(Refusal(code, message), report)
         }
         let report = DisclosureReport(verdict: .pass, rules: rulesOutcome, suppressedCells: 0)
-        return .released(.summary(ReleasedSummary(variables: variables.map(ReleasedSummary.Variable.init))), report)
+        return .released(.summary(ReleasedSummary(variables: variables.map(\.statistics))), report)
     }
 }

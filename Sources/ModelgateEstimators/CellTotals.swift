@@ -95,7 +95,7 @@ struct CellTotals {
         let means = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : 0 }
         var squares = [Double](repeating: 0, count: counts.count)
         index.withLookup { lookup in
-            for row in 0..<selection.rowCount where selection.contains(row) {
+            selection.forEachUsedRow { row in
                 let cell = lookup.cell(row)
                 let deviation = measure.pointer[row] - means[cell]
                 squares[cell] += deviation * deviation
@@ -112,7 +112,7 @@ struct CellTotals {
         var next = starts
         var values = [Double](repeating: 0, count: starts[counts.count])
         index.withLookup { lookup in
-            for row in 0..<selection.rowCount where selection.contains(row) {
+            selection.forEachUsedRow { row in
                 let cell = lookup.cell(row)
                 values[next[cell]] = measure.pointer[row]
                 next[cell] += 1

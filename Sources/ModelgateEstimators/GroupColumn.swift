@@ -33,13 +33,12 @@ struct GroupColumn {
         case .integers, .numbers:
             // Levels of an integer dimension are the values present among the used rows.
             var present = Set<Int>()
-            for row in 0..<n where selection.contains(row) {
-                present.insert(column.code(at: row))
-                if present.count > maximumLevels {
-                    throw Refusal(
-                        .tooManyCells,
-                        "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
-                }
+            selection.forEachUsedRow { row in
+                if present.count <= maximumLevels { present.insert(column.code(at: row)) }
+            }
+            guard present.count <= maximumLevels else {
+                throw Refusal(
+                    .tooManyCells, "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
             }
             let sorted = present.sorted()
             let index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Int32($0)) })

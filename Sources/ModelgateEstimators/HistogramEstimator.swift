@@ -9,7 +9,7 @@ enum HistogramEstimator {
         var above = 0
         let first = edges.first ?? 0
         let last = edges.last ?? 0
-        for row in 0..<selection.rowCount where selection.contains(row) {
+        selection.forEachUsedRow { row in
             let value = column.double(at: row)
             if value < first {
                 below += 1

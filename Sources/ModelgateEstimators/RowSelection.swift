@@ -38,9 +38,6 @@ struct RowSelection {
         rowsUsed = mask.reduce(0) { $0 + Int($1) }
     }
 
-    @inline(__always)
-    func contains(_ row: Int) -> Bool { mask.map { $0[row] != 0 } ?? true }
-
     /// Calls `body` with each used row in order (of every `stride`-th row, for a sample); the
     /// mask is looked up once, not per row.
     @inline(__always)

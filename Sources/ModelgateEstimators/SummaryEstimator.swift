@@ -6,7 +6,7 @@ enum SummaryEstimator {
     static func summarize(_ name: String, _ column: ColumnVector, _ selection: RowSelection) -> RawVariableSummary {
         var values: [Double] = []
         values.reserveCapacity(selection.rowsUsed)
-        for row in 0..<selection.rowCount where selection.contains(row) { values.append(column.double(at: row)) }
+        selection.forEachUsedRow { values.append(column.double(at: $0)) }
         let n = values.count
         let mean = n > 0 ? values.reduce(0, +) / Double(n) : .nan
         // Two passes: the centred sum of squares does not cancel the way Σx² − n·mean² does.
@@ -19,9 +19,11 @@ enum SummaryEstimator {
             absoluteSum += abs(value)
         }
         values.sort()
-        return RawVariableSummary(
+        let statistics = ReleasedSummary.Variable(
             name: name, n: n, mean: mean, std: std, q1: Quantiles.of(sorted: values, 0.25),
-            median: Quantiles.of(sorted: values, 0.5), q3: Quantiles.of(sorted: values, 0.75),
+            median: Quantiles.of(sorted: values, 0.5), q3: Quantiles.of(sorted: values, 0.75))
+        return RawVariableSummary(
+            statistics: statistics,
             contributions: Contributions(count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0)))
     }
 }

@@ -161,7 +161,7 @@ import Testing
             rowsScanned: n, rowsUsed: n, rowsDropped: 0,
             output: .summary([
                 RawVariableSummary(
-                    name: "income", n: n, mean: sum / Double(n), std: 1, q1: 1, median: 1, q3: 1,
+                    statistics: .init(name: "income", n: n, mean: sum / Double(n), std: 1, q1: 1, median: 1, q3: 1),
                     contributions: Contributions(count: n, absoluteSum: sum, largest: largest))
             ]))
     }

@@ -7,7 +7,7 @@ import Testing
         let income = ColumnVector(numbers: (1...10).map { Double($0) })
         let raw = try estimate("model: summary\ndataset: survey\nvariables: [income]", ["income": income])
         guard case .summary(let variables) = raw.output else { Issue.record("not a summary"); return }
-        let v = variables[0]
+        let v = variables[0].statistics
         #expect(v.n == 10)
         #expect(approximately(v.mean, 5.5))
         // Sample variance of 1…10 is 55/6.
@@ -16,8 +16,8 @@ import Testing
         #expect(approximately(v.q1, 3.25))
         #expect(approximately(v.median, 5.5))
         #expect(approximately(v.q3, 7.75))
-        #expect(v.contributions.largest.prefix(2) == [10, 9])
-        #expect(v.contributions.absoluteSum == 55)
+        #expect(variables[0].contributions.largest.prefix(2) == [10, 9])
+        #expect(variables[0].contributions.absoluteSum == 55)
     }
 
     @Test func filtersAndMissingValuesDecideTheRows() throws {
@@ -31,6 +31,6 @@ import Testing
         #expect(raw.rowsDropped == 1)
         #expect(raw.rowsUsed == 3)
         guard case .summary(let variables) = raw.output else { return }
-        #expect(approximately(variables[0].mean, 40))
+        #expect(approximately(variables[0].statistics.mean, 40))
     }
 }

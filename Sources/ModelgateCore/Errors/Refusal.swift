@@ -50,5 +50,4 @@ extension Refusal.Code {
     public static let insufficientDegreesOfFreedom: Self = "insufficient_degrees_of_freedom"
     public static let tooManyParameters: Self = "too_many_parameters"
     public static let degenerateFit: Self = "degenerate_fit"
-    public static let noRows: Self = "no_rows"
 }

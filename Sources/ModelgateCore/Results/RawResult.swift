@@ -44,27 +44,13 @@ public struct Contributions: Sendable, Equatable, Codable {
     public static let kept = 10
 }
 
+/// A summary as released, plus the contributions only the output checker sees.
 public struct RawVariableSummary: Sendable, Equatable, Codable {
-    public var name: String
-    public var n: Int
-    public var mean: Double
-    public var std: Double
-    public var q1: Double
-    public var median: Double
-    public var q3: Double
+    public var statistics: ReleasedSummary.Variable
     public var contributions: Contributions
 
-    public init(
-        name: String, n: Int, mean: Double, std: Double, q1: Double, median: Double, q3: Double,
-        contributions: Contributions
-    ) {
-        self.name = name
-        self.n = n
-        self.mean = mean
-        self.std = std
-        self.q1 = q1
-        self.median = median
-        self.q3 = q3
+    public init(statistics: ReleasedSummary.Variable, contributions: Contributions) {
+        self.statistics = statistics
         self.contributions = contributions
     }
 }

@@ -33,6 +33,7 @@ public enum ReleasedOutput: Sendable, Equatable, Codable {
 public struct ReleasedSummary: Sendable, Equatable, Codable {
     public var variables: [Variable]
 
+    /// n, mean, sample standard deviation and type-7 quartiles of one variable.
     public struct Variable: Sendable, Equatable, Codable {
         public var name: String
         public var n: Int
@@ -41,15 +42,19 @@ public struct ReleasedSummary: Sendable, Equatable, Codable {
         public var q1: Double
         public var median: Double
         public var q3: Double
+
+        public init(name: String, n: Int, mean: Double, std: Double, q1: Double, median: Double, q3: Double) {
+            self.name = name
+            self.n = n
+            self.mean = mean
+            self.std = std
+            self.q1 = q1
+            self.median = median
+            self.q3 = q3
+        }
     }
 
     public init(variables: [Variable]) { self.variables = variables }
-}
-
-extension ReleasedSummary.Variable {
-    public init(_ raw: RawVariableSummary) {
-        self.init(name: raw.name, n: raw.n, mean: raw.mean, std: raw.std, q1: raw.q1, median: raw.median, q3: raw.q3)
-    }
 }
 
 public struct ReleasedTable: Sendable, Equatable, Codable {

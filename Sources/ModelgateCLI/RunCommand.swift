@@ -29,8 +29,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output format.") var format: OutputFormat = .json
 
     func run() throws {
-        global.bootstrapLogging()
-        let result = try JobPipeline(state: state.url).run(specText: try readText(spec, what: "spec"))
+        let result = try JobPipeline(state: state.url, logger: global.logger("modelgate.job")).run(
+            specText: try readText(spec, what: "spec"))
         print(
             format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
         )

@@ -3,9 +3,8 @@ import Foundation
 import Logging
 
 /// The `modelgate` command line: thin commands that parse, call the gateway, and print.
-@main
-struct ModelgateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ModelgateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "modelgate",
         abstract: "Results from sensitive public data, never the data itself.",
         discussion: """
@@ -18,6 +17,8 @@ struct ModelgateCommand: ParsableCommand {
             """,
         subcommands: [DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self]
     )
+
+    public init() {}
 }
 
 /// Options every command shares.
@@ -25,14 +26,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log each job's progress to standard error.")
     var verbose = false
 
-    /// Logs go to standard error, so standard output stays the result alone.
-    func bootstrapLogging() {
-        let level: Logger.Level = verbose ? .info : .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    /// A logger to standard error, so standard output stays the result alone.
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .info : .warning
+        return logger
     }
 }
 

@@ -17,10 +17,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file")) var policy: String
     @Option(help: ArgumentHelp("The data, with a header line.", valueName: "file")) var csv: String
     @OptionGroup var state: StateOptions
-    @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        global.bootstrapLogging()
         let text = try readText(policy, what: "policy")
         let manifest = try DatasetIngest(state: state.url).ingest(
             policyText: text, csv: URL(fileURLWithPath: csv), progress: TerminalProgress.make())
