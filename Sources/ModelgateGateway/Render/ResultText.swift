@@ -80,14 +80,17 @@ public enum ResultText {
     static func render(_ histogram: ReleasedHistogram) -> [String] {
         let largest = histogram.bins.compactMap(\.count).max() ?? 1
         var grid: [[String]] = [[histogram.variable, "count", ""]]
-        for bin in histogram.bins {
-            let range = "[\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞"))"
+        for (index, bin) in histogram.bins.enumerated() {
+            // Bins are half-open except the last one inside the edges, which holds its upper edge.
+            let isLastInside = bin.upper != nil && !histogram.bins.dropFirst(index + 1).contains { $0.upper != nil }
+            let range =
+                "[\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞")\(isLastInside ? "]" : ")")"
             let bar = bin.count.map {
                 String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded()))
             }
             grid.append([range, number(bin.count.map(Double.init)), bar ?? "(suppressed)"])
         }
-        return ["histogram of \(histogram.variable)"] + aligned(grid)
+        return ["histogram of \(histogram.variable)"] + aligned(grid, leftAligned: [0, 2])
     }
 
     static func render(_ summary: ReleasedSummary) -> [String] {
@@ -112,16 +115,17 @@ public enum ResultText {
         return aligned(grid) + [fit]
     }
 
-    /// Columns padded to their widest entry; text left, numbers right.
-    static func aligned(_ grid: [[String]]) -> [String] {
+    /// Columns padded to their widest entry: the `leftAligned` ones (text) on the right, the
+    /// others (numbers) on the left.
+    static func aligned(_ grid: [[String]], leftAligned: Set<Int> = [0]) -> [String] {
         let widths = (0..<(grid.map(\.count).max() ?? 0)).map { column in
             grid.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
         }
         return grid.map { row in
             row.enumerated().map { column, text in
                 let pad = String(repeating: " ", count: widths[column] - text.count)
-                return column == 0 ? text + pad : pad + text
-            }.joined(separator: "  ")
+                return leftAligned.contains(column) ? text + pad : pad + text
+            }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
         }
     }
 }
