@@ -6,6 +6,8 @@
 struct CSVChunkParser {
     /// Line number of the chunk's first record, for messages.
     let firstLine: Int
+    /// Whether the chunk is the file's last: only there may a blank line end it.
+    let endsFile: Bool
 
     /// A problem at a line and column of the file.
     struct Failure: Error {
@@ -45,7 +47,7 @@ struct CSVChunkParser {
             // A blank last line is not a record.
             if p.pointee == newline || (p.pointee == carriageReturn && p + 1 < end && p[1] == newline) {
                 let rest = p.pointee == newline ? p + 1 : p + 2
-                if rest == end { break }
+                if rest == end && endsFile { break }
                 throw Failure(line: line, column: "", message: "blank line; every record needs \(fieldCount) fields")
             }
             let recordLine = line
@@ -68,6 +70,12 @@ struct CSVChunkParser {
                                 continue
                             }
                             p += 1
+                            guard p == end || p.pointee == comma || p.pointee == newline || p.pointee == carriageReturn
+                            else {
+                                throw Failure(
+                                    line: recordLine, column: builders[field].policy.name,
+                                    message: "text after a closing quote; a quoted field ends at its closing quote")
+                            }
                             break
                         }
                         if p.pointee == newline { line += 1 }

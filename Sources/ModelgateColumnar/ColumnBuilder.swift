@@ -6,6 +6,9 @@ import ModelgateCore
 /// which spares every field a reference count and an exclusivity check.
 struct ColumnBuilder {
     let policy: ColumnPolicy
+    /// How values are parsed: the policy's type, except that identifier and free-text columns
+    /// are neither parsed nor stored, since no model may use them and data not kept cannot leak.
+    let kind: ColumnType
     /// Category codes local to this chunk's dictionary.
     var codes: [UInt32] = []
     var integers: [Int64] = []
@@ -21,9 +24,10 @@ struct ColumnBuilder {
 
     init(policy: ColumnPolicy, expectedRows: Int) {
         self.policy = policy
+        kind = policy.columnClass == .identifier ? .string : policy.type
         low = policy.min ?? -.infinity
         high = policy.max ?? .infinity
-        switch policy.type {
+        switch kind {
         case .category: codes.reserveCapacity(expectedRows)
         case .integer: integers.reserveCapacity(expectedRows)
         case .number: numbers.reserveCapacity(expectedRows)
@@ -32,9 +36,7 @@ struct ColumnBuilder {
         }
     }
 
-    /// Whether the column is stored at all: free text is checked but never stored, since no
-    /// model may use it and data not stored cannot leak.
-    var isStored: Bool { policy.type != .string }
+    var isStored: Bool { kind != .string }
 
     /// Adds one field's bytes; returns what is wrong with them, or nil.
     @inline(__always)
@@ -42,7 +44,7 @@ struct ColumnBuilder {
         if count == 0 {
             guard isStored else { return nil }
             missingRows.append(rowCount)
-            switch policy.type {
+            switch kind {
             case .category: codes.append(0)
             case .integer: integers.append(0)
             case .number: numbers.append(0)
@@ -51,7 +53,7 @@ struct ColumnBuilder {
             }
             return nil
         }
-        switch policy.type {
+        switch kind {
         case .category:
             codes.append(dictionary.code(of: bytes, count: count))
         case .number:
@@ -80,7 +82,7 @@ struct ColumnBuilder {
     }
 
     var rowCount: Int {
-        switch policy.type {
+        switch kind {
         case .category: return codes.count
         case .integer: return integers.count
         case .number: return numbers.count

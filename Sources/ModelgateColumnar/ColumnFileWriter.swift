@@ -13,7 +13,7 @@ enum ColumnFileWriter {
     }
 
     static func write(_ parsed: ParsedColumns, to folder: URL) throws -> [Written] {
-        let stored = parsed.policy.columns.filter { $0.type != .string }
+        let stored = parsed.policy.columns.filter(ColumnFileWriter.isStored)
         let results = ResultSlots<Result<Written, any Error>>(count: stored.count)
         DispatchQueue.concurrentPerform(iterations: stored.count) { index in
             let policy = stored[index]
@@ -112,6 +112,11 @@ enum ColumnFileWriter {
             file.digest(), validityDigest,
         ].joined(separator: "\u{1E}")
         return Written(column: column, digest: description)
+    }
+
+    /// Identifier and free-text columns are never stored.
+    static func isStored(_ column: ColumnPolicy) -> Bool {
+        column.type != .string && column.columnClass != .identifier
     }
 
     static func width(_ low: Int64, _ high: Int64) -> Int {

@@ -47,7 +47,9 @@ public struct DatasetIngest: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(manifest).write(to: work.appendingPathComponent("manifest.json"))
-            try publish(work, version: manifest.version, in: folder)
+            // The folder is named by data and policy: a new policy over the same data is a new
+            // folder too, so it takes effect.
+            try publish(work, name: "v-\(manifest.version.prefix(16))-\(manifest.policySHA256.prefix(8))", in: folder)
             return manifest
         } catch {
             try? FileManager.default.removeItem(at: work)
@@ -57,14 +59,13 @@ public struct DatasetIngest: Sendable {
 
     /// Makes `work` the current version: rename it into place, then swap the `current` link
     /// atomically (rename over it), then remove the previous version.
-    private func publish(_ work: URL, version: String, in folder: URL) throws {
+    private func publish(_ work: URL, name: String, in folder: URL) throws {
         let manager = FileManager.default
-        let name = "v-\(version.prefix(16))"
         let target = folder.appendingPathComponent(name)
         let current = folder.appendingPathComponent("current")
         let previous = (try? manager.destinationOfSymbolicLink(atPath: current.path))
         if manager.fileExists(atPath: target.path) {
-            // Same content ingested again: keep the existing files.
+            // Same data under the same policy ingested again: keep the existing files.
             try manager.removeItem(at: work)
         } else {
             try manager.moveItem(at: work, to: target)
@@ -135,7 +136,8 @@ public struct DatasetIngest: Sendable {
         var ranges: [(UnsafePointer<UInt8>, UnsafePointer<UInt8>)] = []
         var chunkStart = start
         for index in 1...count {
-            var chunkEnd = index == count ? end : start + size * index / count
+            // A line longer than a chunk must not make the next chunk start before this one ends.
+            var chunkEnd = max(index == count ? end : start + size * index / count, chunkStart)
             while chunkEnd < end && chunkEnd > chunkStart && chunkEnd[-1] != 10 { chunkEnd += 1 }
             if chunkEnd > chunkStart { ranges.append((chunkStart, chunkEnd)) }
             chunkStart = chunkEnd
@@ -155,7 +157,7 @@ public struct DatasetIngest: Sendable {
         }
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
             let job = jobs[index]
-            let parser = CSVChunkParser(firstLine: 0)
+            let parser = CSVChunkParser(firstLine: 0, endsFile: index == jobs.count - 1)
             do {
                 job.records = try parser.parse(job.start, job.end, into: &job.builders) { done in
                     // Chunks are equal in size and parsed side by side, so the first one's

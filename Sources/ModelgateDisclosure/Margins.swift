@@ -7,15 +7,16 @@ struct Margins {
     let keys: CellKeys
 
     /// One total per level of each dimension (when there are two or more dimensions), then the
-    /// grand total with empty keys.
+    /// grand total with empty keys. One bucketing pass per dimension over the released cells.
     func totals(over released: [Int]) -> [ReleasedCell] {
         var result: [ReleasedCell] = []
         if table.dimensions.count > 1 {
             let coordinates = released.map { keys.coordinates($0) }
             for (d, dimension) in table.dimensions.enumerated() {
+                var members = [[Int]](repeating: [], count: dimension.levels.count)
+                for (cell, coordinate) in zip(released, coordinates) { members[coordinate[d]].append(cell) }
                 for (level, name) in dimension.levels.enumerated() {
-                    let members = zip(released, coordinates).filter { $0.1[d] == level }.map(\.0)
-                    result.append(ReleasedCell(keys: [dimension.name: name], value: value(of: members)))
+                    result.append(ReleasedCell(keys: [dimension.name: name], value: value(of: members[level])))
                 }
             }
         }
@@ -26,12 +27,13 @@ struct Margins {
     /// The statistic over the union of the given cells' rows; nil when there are none, or for a
     /// median, which cannot be recomputed from cell aggregates.
     private func value(of members: [Int]) -> Double? {
+        guard !members.isEmpty else { return nil }
         let cells = members.map { table.cells[$0] }
         let count = cells.reduce(0) { $0 + $1.count }
         let sum = cells.reduce(0) { $0 + $1.sum }
         switch table.statistic {
-        case .count: return members.isEmpty ? nil : Double(count)
-        case .sum: return members.isEmpty ? nil : sum
+        case .count: return Double(count)
+        case .sum: return sum
         case .mean: return count > 0 ? sum / Double(count) : nil
         case .median: return nil
         case .std:

@@ -9,15 +9,9 @@ extension OutputChecker {
         if let below = histogram.below { bins.insert(.init(lower: nil, upper: edges.first, count: below), at: 0) }
         if let above = histogram.above { bins.append(.init(lower: edges.last, upper: nil, count: above)) }
         let counts = bins.map { $0.count ?? 0 }
-        var hits: [String: Int] = [:]
-        var primary: [String?] = []
-        for count in counts {
-            let failed = failures(count: count, contributions: nil)
-            for rule in failed { hits[rule, default: 0] += 1 }
-            primary.append(failed.first)
-        }
-        var grid = SuppressionGrid(shape: [bins.count], counts: counts, rules: primary)
-        hits[DisclosureRule.secondary] = grid.suppressSecondary(rule: DisclosureRule.secondary)
+        let suppression = suppress(
+            shape: [bins.count], counts: counts, contributions: [Contributions?](repeating: nil, count: counts.count))
+        guard let (grid, hits) = suppression else { return unprotectable(measured: false) }
         for index in bins.indices {
             if let rule = grid.rules[index] {
                 bins[index].count = nil

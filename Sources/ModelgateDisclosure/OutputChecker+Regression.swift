@@ -1,46 +1,61 @@
 import ModelgateCore
 
 extension OutputChecker {
-    /// A regression is released whole or refused whole: a degenerate fit or one with too few
-    /// residual degrees of freedom can reproduce individual rows.
+    /// A regression is released whole or refused whole. The rules run in order and the first that
+    /// fails decides; later rules are skipped, and messages carry the policy's limits, never the
+    /// data's counts, so a refusal tells nothing about a small group beyond its failing one rule.
     func check(_ regression: RawRegression) -> CheckedOutput {
         let p = regression.terms.count
         let n = regression.nObservations
+        let released = [regression.rSquared, regression.adjustedRSquared, regression.logLikelihood].compactMap { $0 }
         let finite =
             regression.isWellDefined
-            && (regression.estimates + regression.standardErrors).allSatisfy(\.isFinite)
-        let ratio = n > 0 ? Double(p) / Double(n) : .infinity
-        let outcomes = [
-            RuleOutcome(
-                rule: DisclosureRule.wellDefined, cells: finite ? 0 : 1,
-                detail: "estimates must be finite and the design of full rank"),
-            RuleOutcome(
-                rule: DisclosureRule.degreesOfFreedom,
-                cells: regression.degreesOfFreedom < rules.minimumDegreesOfFreedom ? 1 : 0,
-                detail: "at least \(rules.minimumDegreesOfFreedom) residual degrees of freedom"),
-            RuleOutcome(
-                rule: DisclosureRule.parameterRatio, cells: ratio > rules.maxParameterRatio ? 1 : 0,
-                detail: "at most \(rules.maxParameterRatio) parameters per row"),
-        ]
-        let refused = DisclosureReport(verdict: .refused, rules: outcomes, suppressedCells: 0)
-        if !finite {
-            let why = regression.problem ?? "the fit is degenerate"
-            return .refused(Refusal(.degenerateFit, "\(why); remove or merge features"), refused)
-        }
-        if regression.degreesOfFreedom < rules.minimumDegreesOfFreedom {
-            return .refused(
+            && (regression.estimates + regression.standardErrors + regression.statistics + regression.pValues
+                + released).allSatisfy(\.isFinite)
+            && regression.standardErrors.allSatisfy { $0 > 0 }
+        let threshold = rules.threshold
+        let rulesInOrder: [(rule: String, detail: String, fails: Bool, refusal: Refusal)] = [
+            (
+                DisclosureRule.threshold,
+                "each level of a category or boolean feature, and each outcome of a boolean target, needs at least \(threshold) rows",
+                (regression.smallestGroup ?? threshold) < threshold,
+                Refusal(
+                    .belowThreshold,
+                    "a level of a category or boolean feature, or an outcome of the target, has fewer than \(threshold) rows; merge levels, drop the feature or widen the filters"
+                )
+            ),
+            (
+                DisclosureRule.degreesOfFreedom,
+                "at least \(rules.minimumDegreesOfFreedom) residual degrees of freedom",
+                regression.degreesOfFreedom < rules.minimumDegreesOfFreedom,
                 Refusal(
                     .insufficientDegreesOfFreedom,
-                    "the fit has \(regression.degreesOfFreedom) residual degrees of freedom; at least \(rules.minimumDegreesOfFreedom) are required: use more rows or fewer terms"
-                ), refused)
-        }
-        if ratio > rules.maxParameterRatio {
-            return .refused(
+                    "the fit has fewer than \(rules.minimumDegreesOfFreedom) residual degrees of freedom; use more rows or fewer terms"
+                )
+            ),
+            (
+                DisclosureRule.parameterRatio,
+                "at most \(rules.maxParameterRatio) parameters per row",
+                n == 0 || Double(p) / Double(n) > rules.maxParameterRatio,
                 Refusal(
                     .tooManyParameters,
-                    "the fit has \(p) parameters for \(n) rows; at most \(rules.maxParameterRatio) parameters per row are allowed"
-                ), refused)
+                    "the fit has more than \(rules.maxParameterRatio) parameters per row; use more rows or fewer terms")
+            ),
+            (
+                DisclosureRule.wellDefined,
+                "every released number must be finite and the design of full rank",
+                !finite,
+                Refusal(.degenerateFit, "\(regression.problem ?? "the fit is degenerate"); remove or merge features")
+            ),
+        ]
+        var outcomes: [RuleOutcome] = []
+        for (index, rule) in rulesInOrder.enumerated() where rule.fails {
+            outcomes += rulesInOrder[..<index].map { RuleOutcome(rule: $0.rule, cells: 0, detail: $0.detail) }
+            outcomes.append(RuleOutcome(rule: rule.rule, cells: 1, detail: rule.detail))
+            outcomes += rulesInOrder[(index + 1)...].map { RuleOutcome.skipped($0.rule, detail: $0.detail) }
+            return .refused(rule.refusal, DisclosureReport(verdict: .refused, rules: outcomes, suppressedCells: 0))
         }
+        outcomes = rulesInOrder.map { RuleOutcome(rule: $0.rule, cells: 0, detail: $0.detail) }
         let report = DisclosureReport(verdict: .pass, rules: outcomes, suppressedCells: 0)
         return .released(.regression(ReleasedRegression(regression)), report)
     }

@@ -3,16 +3,10 @@ import ModelgateCore
 extension OutputChecker {
     func check(_ table: RawTable) -> CheckedOutput {
         let measured = table.measure != nil && table.statistic != .count
-        var hits: [String: Int] = [:]
-        var primary: [String?] = []
-        for cell in table.cells {
-            let failed = failures(count: cell.count, contributions: measured ? cell.contributions : nil)
-            for rule in failed { hits[rule, default: 0] += 1 }
-            primary.append(failed.first)
-        }
-        var grid = SuppressionGrid(
-            shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count), rules: primary)
-        hits[DisclosureRule.secondary] = grid.suppressSecondary(rule: DisclosureRule.secondary)
+        let suppression = suppress(
+            shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count),
+            contributions: table.cells.map { measured ? $0.contributions : nil })
+        guard let (grid, hits) = suppression else { return unprotectable(measured: measured) }
 
         let keys = CellKeys(table.dimensions)
         let cells = table.cells.indices.map { index in

@@ -71,6 +71,42 @@ extension OutputChecker {
         return failed
     }
 
+    /// Primary suppression of every cell that fails a rule, then secondary suppression, with the
+    /// cells each rule hit; nil when too many cells are withheld to prove the rest safe.
+    func suppress(
+        shape: [Int], counts: [Int], contributions: [Contributions?]
+    ) -> (grid: SuppressionGrid, hits: [String: Int])? {
+        var hits: [String: Int] = [:]
+        var primary: [String?] = []
+        for (count, contribution) in zip(counts, contributions) {
+            let failed = failures(count: count, contributions: contribution)
+            for rule in failed { hits[rule, default: 0] += 1 }
+            primary.append(failed.first)
+        }
+        var grid = SuppressionGrid(shape: shape, counts: counts, rules: primary)
+        guard let secondary = grid.suppressSecondary(rule: DisclosureRule.secondary) else { return nil }
+        hits[DisclosureRule.secondary] = secondary
+        return (grid, hits)
+    }
+
+    /// The refusal of a table or histogram with more withheld cells than can be audited.
+    func unprotectable(measured: Bool) -> CheckedOutput {
+        let refusal = Refusal(
+            .tooManySuppressedCells,
+            "more than \(SuppressionGrid.auditLimit) cells would be withheld, too many to prove the rest safe; use fewer dimensions, coarser groups or wider filters"
+        )
+        let rules = outcomes([:], measured: measured, secondary: true).map {
+            RuleOutcome.skipped($0.rule, detail: $0.detail)
+        }
+        return .refused(refusal, DisclosureReport(verdict: .refused, rules: rules, suppressedCells: 0))
+    }
+
+    /// A count of selected rows as it may be released: itself when zero or at least the
+    /// threshold, nil (withheld) in between.
+    public func releasable(count: Int) -> Int? {
+        count == 0 || count >= rules.threshold ? count : nil
+    }
+
     func outcomes(_ hits: [String: Int], measured: Bool, secondary: Bool) -> [RuleOutcome] {
         var outcomes = [
             RuleOutcome(

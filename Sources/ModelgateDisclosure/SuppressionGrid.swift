@@ -1,14 +1,20 @@
 /// Which cells of an n-dimensional table are withheld, and why, with secondary suppression.
 ///
-/// Secondary suppression: a line of the table (all cells that differ in one dimension only) that
-/// withholds exactly one cell would let anyone who knows the line's total — from this table's
-/// margins or from another job — recompute it. So while some line has a single suppressed cell,
-/// the released cell with the smallest count in that line is suppressed too.
+/// Secondary suppression protects a withheld cell from anyone who knows the table's true
+/// totals (from its margins, or from another job): no withheld cell may be solvable from the
+/// released cells and the totals of its lines (the cells that differ in one dimension only).
+/// Two steps, repeated until neither adds a cell: every line that withholds exactly one cell
+/// withholds another too (its smallest released cell); then an exact audit solves the linear
+/// system of line totals and, for every withheld cell it still pins down, withholds another
+/// cell of that cell's lines.
 struct SuppressionGrid {
     let shape: [Int]
     let counts: [Int]
     /// The rule that withheld each cell, nil when released.
     var rules: [String?]
+
+    /// Largest number of withheld cells the audit solves for; beyond it the table is refused.
+    static let auditLimit = 600
 
     init(shape: [Int], counts: [Int], rules: [String?]) {
         self.shape = shape
@@ -18,24 +24,80 @@ struct SuppressionGrid {
 
     var suppressedCount: Int { rules.filter { $0 != nil }.count }
 
-    /// Applies secondary suppression until every line withholds zero or at least two cells;
-    /// returns how many cells it added.
-    mutating func suppressSecondary(rule: String) -> Int {
-        var added = 0
+    /// Applies secondary suppression; returns how many cells it added, or nil when too many cells
+    /// are withheld to audit (the caller must then release nothing).
+    mutating func suppressSecondary(rule: String) -> Int? {
+        let lines = lines()
+        let before = suppressedCount
+        while true {
+            completeLines(lines, rule: rule)
+            guard suppressedCount <= Self.auditLimit else { return nil }
+            let exposed = derivableCells(lines)
+            if exposed.isEmpty { break }
+            var added = false
+            for cell in exposed {
+                let candidates = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter { rules[$0] == nil }
+                guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
+                rules[complement] = rule
+                added = true
+            }
+            // A withheld cell whose lines hold nothing released is only "derivable" from the very
+            // totals that equal it; nothing more can be withheld there.
+            if !added { break }
+        }
+        return suppressedCount - before
+    }
+
+    /// Makes every line withhold zero cells or at least two.
+    private mutating func completeLines(_ lines: [[Int]], rule: String) {
         var changed = true
         while changed {
             changed = false
-            for line in lines() {
-                let withheld = line.filter { rules[$0] != nil }
-                guard withheld.count == 1 else { continue }
+            for line in lines where line.filter({ rules[$0] != nil }).count == 1 {
                 let candidates = line.filter { rules[$0] == nil }
                 guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
                 rules[complement] = rule
-                added += 1
                 changed = true
             }
         }
-        return added
+    }
+
+    /// Withheld cells whose value follows from the line totals: cell i is derivable when the unit
+    /// vector e_i lies in the row space of the lines' incidence matrix over the withheld cells,
+    /// which reduced row echelon form shows as a pivot row with a single nonzero entry.
+    /// Hand-written Gaussian elimination: the matrices are small (lines × withheld cells) with
+    /// entries 0 and 1, and no linear-algebra package is available to a Swift target here.
+    func derivableCells(_ lines: [[Int]]) -> [Int] {
+        let withheld = rules.indices.filter { rules[$0] != nil }
+        guard !withheld.isEmpty else { return [] }
+        let column = Dictionary(uniqueKeysWithValues: withheld.enumerated().map { ($1, $0) })
+        let width = withheld.count
+        var matrix: [[Double]] = lines.compactMap { line in
+            let members = line.compactMap { column[$0] }
+            guard !members.isEmpty else { return nil }
+            var row = [Double](repeating: 0, count: width)
+            for member in members { row[member] = 1 }
+            return row
+        }
+        var pivotRow = 0
+        var pivots: [(row: Int, column: Int)] = []
+        for c in 0..<width where pivotRow < matrix.count {
+            guard let best = (pivotRow..<matrix.count).max(by: { abs(matrix[$0][c]) < abs(matrix[$1][c]) }),
+                abs(matrix[best][c]) > 1e-9
+            else { continue }
+            matrix.swapAt(pivotRow, best)
+            let scale = matrix[pivotRow][c]
+            for k in 0..<width { matrix[pivotRow][k] /= scale }
+            for r in matrix.indices where r != pivotRow && abs(matrix[r][c]) > 1e-12 {
+                let factor = matrix[r][c]
+                for k in 0..<width { matrix[r][k] -= factor * matrix[pivotRow][k] }
+            }
+            pivots.append((pivotRow, c))
+            pivotRow += 1
+        }
+        return pivots.filter { pivot in
+            (0..<width).allSatisfy { $0 == pivot.column || abs(matrix[pivot.row][$0]) < 1e-9 }
+        }.map { withheld[$0.column] }
     }
 
     /// Every line: for each dimension, the cells that share all other coordinates.

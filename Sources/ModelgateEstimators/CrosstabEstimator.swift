@@ -6,18 +6,19 @@ enum CrosstabEstimator {
     static func tabulate(
         _ task: CrosstabTask, plan: Plan, columns: ColumnSet, selection: RowSelection
     ) throws(Refusal) -> RawTable {
-        var groups: [GroupColumn] = []
-        for name in task.dimensions {
-            groups.append(
-                try GroupColumn(
-                    name: name, column: columns[name]!, selection: selection, maximumLevels: plan.maximumCells))
+        let groups = task.dimensions.map {
+            GroupColumn(name: $0, column: columns[$0]!, planned: plan.column(named: $0), selection: selection)
         }
-        let cellCount = groups.reduce(1) { $0 * max($1.levels.count, 1) }
-        guard cellCount <= plan.maximumCells, groups.allSatisfy({ !$0.levels.isEmpty }) else {
+        let cellCount = groups.reduce(1) { $0 * $1.levels.count }
+        guard cellCount > 0 else {
+            throw Refusal(.invalidSpec, "a dimension has no levels: the dataset holds no value for it")
+        }
+        guard cellCount <= plan.maximumCells else {
             throw Refusal(
                 .tooManyCells, "the table would have \(cellCount) cells; at most \(plan.maximumCells) are allowed")
         }
-        let measure = task.measure.flatMap { columns[$0] }.map(MeasureValues.init)
+        // A count table needs no measure, even when one is named.
+        let measure = task.statistic == .count ? nil : task.measure.flatMap { columns[$0] }.map(MeasureValues.init)
         var totals = CellTotals(cells: cellCount, keepsContributions: measure != nil)
         let index = cellIndex(groups, selection)
         totals.accumulate(index: index, measure: measure, selection: selection)

@@ -1,7 +1,9 @@
 import ModelgateCore
 
 /// The regression design: an intercept, numeric features as they are, and category features
-/// dummy-coded against their alphabetically first observed level (`district=Beibei`).
+/// dummy-coded against their alphabetically first level (`district=Beibei`). Every level of the
+/// dataset gets a term, whether or not the selected rows hold it, so the terms say nothing about
+/// the data; an empty or small level is caught by the output checker through `smallestGroup`.
 ///
 /// Rows are visited sparsely: a row has one active term per feature, so building XᵀX costs
 /// O(features²) per row whatever the number of dummy terms.
@@ -17,6 +19,10 @@ struct DesignMatrix {
     /// Per categorical feature, each row's term (-1 for the baseline level).
     private let categoricalTerms: [[Int32]]
 
+    /// Fewest used rows in a level of a category or boolean feature, or an outcome of a boolean
+    /// target; nil when there is none of those.
+    let smallestGroup: Int?
+
     var parameterCount: Int { terms.count }
     var nObservations: Int { selection.rowsUsed }
     /// The most terms one row can activate.
@@ -29,33 +35,49 @@ struct DesignMatrix {
         var denseTerms: [Int32] = []
         var denseValues: [MeasureValues] = []
         var categoricalTerms: [[Int32]] = []
+        var groupSizes: [Int] = []
+        if case .booleans = columns[task.target]!.storage {
+            groupSizes += Self.levelCounts(columns[task.target]!, 2, selection)
+        }
         for name in task.features {
             let column = columns[name]!
-            guard case .codes = column.storage else {
+            switch column.storage {
+            case .codes:
+                groupSizes += Self.levelCounts(column, column.levels.count, selection)
+                // Levels are stored sorted: the first is the alphabetical baseline.
+                var termOfCode = [Int32](repeating: -1, count: column.levels.count)
+                for code in column.levels.indices.dropFirst() {
+                    termOfCode[code] = Int32(terms.count)
+                    terms.append("\(name)=\(column.levels[code])")
+                }
+                categoricalTerms.append((0..<selection.rowCount).map { termOfCode[column.code(at: $0)] })
+            case .booleans:
+                groupSizes += Self.levelCounts(column, 2, selection)
+                fallthrough
+            default:
                 denseTerms.append(Int32(terms.count))
                 denseValues.append(MeasureValues(column))
                 terms.append(name)
-                continue
             }
-            var seen = [Bool](repeating: false, count: column.levels.count)
-            selection.forEachUsedRow { seen[column.code(at: $0)] = true }
-            let observed = seen.indices.filter { seen[$0] }
-            var termOfCode = [Int32](repeating: -1, count: column.levels.count)
-            // Levels are stored sorted, so the first observed code is the alphabetical baseline.
-            for code in observed.dropFirst() {
-                termOfCode[code] = Int32(terms.count)
-                terms.append("\(name)=\(column.levels[code])")
+            guard terms.count <= AdmissionLimits.terms else {
+                throw Refusal(
+                    .tooManyParameters,
+                    "the design would have more than \(AdmissionLimits.terms) terms; use fewer or coarser category features"
+                )
             }
-            categoricalTerms.append((0..<selection.rowCount).map { termOfCode[column.code(at: $0)] })
         }
-        guard terms.count <= plan.maximumCells else {
-            throw Refusal(
-                .tooManyParameters, "the design has \(terms.count) terms; at most \(plan.maximumCells) are allowed")
-        }
+        smallestGroup = groupSizes.min()
         self.terms = terms
         self.denseTerms = denseTerms
         self.denseValues = denseValues
         self.categoricalTerms = categoricalTerms
+    }
+
+    /// Used rows per code of a category (or boolean) column.
+    private static func levelCounts(_ column: ColumnVector, _ levels: Int, _ selection: RowSelection) -> [Int] {
+        var counts = [Int](repeating: 0, count: levels)
+        selection.forEachUsedRow { counts[column.code(at: $0)] += 1 }
+        return counts
     }
 
     /// Calls `body(indices, values, count, y)` for every used row with its active terms in

@@ -15,7 +15,8 @@ struct GroupColumn {
     /// Keeps mapped memory alive while `codes` points into it.
     let column: ColumnVector
 
-    init(name: String, column: ColumnVector, selection: RowSelection, maximumLevels: Int) throws(Refusal) {
+    /// `planned` carries the policy's bounds, which give an integer dimension its levels.
+    init(name: String, column: ColumnVector, planned: PlannedColumn?, selection: RowSelection) {
         self.name = name
         self.column = column
         let n = selection.rowCount
@@ -31,19 +32,13 @@ struct GroupColumn {
             levels = ["false", "true"]
             codes = .bytes(values)
         case .integers, .numbers:
-            // Levels of an integer dimension are the values present among the used rows.
-            var present = Set<Int>()
-            selection.forEachUsedRow { row in
-                if present.count <= maximumLevels { present.insert(column.code(at: row)) }
-            }
-            guard present.count <= maximumLevels else {
-                throw Refusal(
-                    .tooManyCells, "'\(name)' has more than \(maximumLevels) distinct values; group it more coarsely")
-            }
-            let sorted = present.sorted()
-            let index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Int32($0)) })
-            levels = sorted.map(String.init)
-            codes = .indices((0..<n).map { index[column.code(at: $0)] ?? 0 })
+            // Every value between the policy's bounds is a level (admission requires them, and
+            // ingest keeps values within them): levels taken from the data would disclose which
+            // values occur.
+            let low = Int((planned?.min ?? 0).rounded(.up))
+            let high = Int((planned?.max ?? 0).rounded(.down))
+            levels = low <= high ? (low...high).map(String.init) : []
+            codes = .indices((0..<n).map { Int32(truncatingIfNeeded: column.code(at: $0) - low) })
         }
     }
 

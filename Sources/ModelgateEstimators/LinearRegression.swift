@@ -11,7 +11,7 @@ enum LinearRegression {
         let (gram, moment, _) = design.normalEquations(coefficients: nil) { _, y in (1, y, 0) }
         guard n > p, let system = SymmetricSystem(matrix: gram, size: p) else {
             return degenerate(
-                terms, n: n, p: p,
+                design,
                 n > p
                     ? "the features are collinear (a column is a combination of others)" : "fewer rows than parameters")
         }
@@ -56,13 +56,15 @@ enum LinearRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics, pValues: pValues,
             nObservations: n, degreesOfFreedom: df, rSquared: rSquared, adjustedRSquared: adjusted,
+            smallestGroup: design.smallestGroup,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")
     }
 
-    static func degenerate(_ terms: [String], n: Int, p: Int, _ problem: String) -> RawRegression {
-        let nan = [Double](repeating: .nan, count: terms.count)
+    static func degenerate(_ design: DesignMatrix, _ problem: String) -> RawRegression {
+        let nan = [Double](repeating: .nan, count: design.parameterCount)
         return RawRegression(
-            terms: terms, estimates: nan, standardErrors: nan, statistics: nan, pValues: nan, nObservations: n,
-            degreesOfFreedom: n - p, isWellDefined: false, problem: problem)
+            terms: design.terms, estimates: nan, standardErrors: nan, statistics: nan, pValues: nan,
+            nObservations: design.nObservations, degreesOfFreedom: design.nObservations - design.parameterCount,
+            smallestGroup: design.smallestGroup, isWellDefined: false, problem: problem)
     }
 }

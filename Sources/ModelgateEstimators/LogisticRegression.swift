@@ -14,7 +14,7 @@ enum LogisticRegression {
         let p = design.parameterCount
         let n = design.nObservations
         let terms = design.terms
-        guard n > p else { return LinearRegression.degenerate(terms, n: n, p: p, "fewer rows than parameters") }
+        guard n > p else { return LinearRegression.degenerate(design, "fewer rows than parameters") }
         var start = [Double](repeating: 0, count: p)
         // Warm start: Newton on a sixteenth of the rows lands within a fraction of a standard
         // error of the optimum at a sixteenth of the cost; from there the full data needs two
@@ -24,7 +24,7 @@ enum LogisticRegression {
         }
         guard let fit = newton(design, from: start, stride: 1) else {
             return LinearRegression.degenerate(
-                terms, n: n, p: p,
+                design,
                 "the fit did not converge (the outcome may be perfectly predicted by a feature, or a feature is constant)"
             )
         }
@@ -35,7 +35,7 @@ enum LogisticRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics,
             pValues: statistics.map(Distributions.normalTwoSided), nObservations: n, degreesOfFreedom: n - p,
-            logLikelihood: logLikelihood, isWellDefined: finite,
+            logLikelihood: logLikelihood, smallestGroup: design.smallestGroup, isWellDefined: finite,
             problem: finite ? nil : "the fit produced non-finite standard errors")
     }
 

@@ -1,6 +1,8 @@
 import ModelgateCore
 
 /// Which rows a job uses: those that pass every filter and have a value in every used column.
+/// A row whose filter column is missing fails that filter; a row that passes the filters but
+/// misses a value the model uses is dropped, and counted.
 ///
 /// `mask` is nil when every row is used, so the common unfiltered case costs nothing.
 struct RowSelection {
@@ -8,13 +10,12 @@ struct RowSelection {
     /// One byte per row, 1 when the row is used.
     let mask: [UInt8]?
     let rowsUsed: Int
-    /// Rows excluded for a missing value in a used column.
+    /// Rows that passed the filters but miss a value the model uses.
     let rowsDropped: Int
 
     init(plan: Plan, columns: ColumnSet) {
         rowCount = columns.rowCount
-        let used = plan.columns.compactMap { columns[$0.name] }
-        let withMissing = used.filter { $0.validity != nil }
+        let withMissing = plan.task.columns.compactMap { columns[$0] }.filter { $0.validity != nil }
         if plan.filters.isEmpty && withMissing.isEmpty {
             mask = nil
             rowsUsed = rowCount
@@ -22,16 +23,17 @@ struct RowSelection {
             return
         }
         var mask = [UInt8](repeating: 1, count: rowCount)
+        for filter in plan.filters {
+            guard let column = columns[filter.column] else { continue }
+            Self.apply(filter, column, &mask)
+            for row in 0..<rowCount where mask[row] == 1 && !column.isValid(row) { mask[row] = 0 }
+        }
         var dropped = 0
         for column in withMissing {
             for row in 0..<rowCount where mask[row] == 1 && !column.isValid(row) {
                 mask[row] = 0
                 dropped += 1
             }
-        }
-        for filter in plan.filters {
-            guard let column = columns[filter.column] else { continue }
-            Self.apply(filter, column, &mask)
         }
         self.mask = mask
         rowsDropped = dropped

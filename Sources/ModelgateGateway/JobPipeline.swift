@@ -57,18 +57,19 @@ public struct JobPipeline: Sendable {
         }
 
         // 4. Check the output; only what passes leaves.
-        let usage = meter.usage(raw)
-        switch OutputChecker(rules: dataset.policy.disclosure).check(raw) {
+        let checker = OutputChecker(rules: dataset.policy.disclosure)
+        switch checker.check(raw) {
         case .refused(let refusal, let report):
             logger.info("job refused at output check", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
+            // A refused job says nothing about the rows it selected, not even how many were dropped.
             return JobResult(
-                status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report, usage: usage,
-                reason: refusal)
+                status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
+                usage: meter.usage(raw, rowsDropped: nil), reason: refusal)
         case .released(let output, let report):
             logger.info("job released", metadata: ["job": "\(job)", "verdict": "\(report.verdict.rawValue)"])
             return JobResult(
                 status: .released, job: job, model: spec.model, dataset: reference, result: output, disclosure: report,
-                usage: usage)
+                usage: meter.usage(raw, rowsDropped: checker.releasable(count: raw.rowsDropped)))
         }
     }
 
@@ -84,10 +85,10 @@ struct UsageMeter {
     private let start = ContinuousClock.now
     private let cpuStart = UsageMeter.cpuSeconds()
 
-    func usage(_ raw: RawResult) -> Usage {
+    func usage(_ raw: RawResult, rowsDropped: Int?) -> Usage {
         let wall = ContinuousClock.now - start
         return Usage(
-            rowsScanned: raw.rowsScanned, rowsUsed: raw.rowsUsed, rowsDropped: raw.rowsDropped,
+            rowsScanned: raw.rowsScanned, rowsDropped: rowsDropped,
             cpuSeconds: Self.cpuSeconds() - cpuStart,
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18)
     }

@@ -47,6 +47,13 @@ import Testing
         #expect(refusal?.message.isEmpty == false)
     }
 
+    @Test func integerDimensionNeedsDeclaredBounds() {
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "rooms", columnClass: .ordinary, type: .integer))
+        let refusal = refusal("model: crosstab\ndataset: survey\nrows: [rooms]", policy: policy)
+        #expect(refusal?.code == .groupNeedsBounds)
+    }
+
     @Test func sensitiveRefusalTellsWhatIsAllowedInstead() throws {
         let message = try #require(refusal("model: crosstab\ndataset: survey\nrows: [income]")).message
         #expect(message.contains("sensitive"))

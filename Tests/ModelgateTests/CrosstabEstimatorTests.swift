@@ -59,21 +59,24 @@ import Testing
         #expect(table.cells.map(\.value) == [1, 0, 1, 1, 2, 0])
     }
 
-    @Test func integerDimensionUsesThePresentValues() throws {
+    @Test func integerDimensionHasEveryValueBetweenThePolicyBounds() throws {
         let columns: [String: ColumnVector] = [
             "age": ColumnVector(integers: [40, 20, 40, nil, 20, 30]),
             "district": ColumnVector(categories: ["A", "A", "B", "B", "A", "B"]),
         ]
         let raw = try estimate("model: crosstab\ndataset: survey\nrows: [district]\ncolumns: [age]", columns)
         guard case .table(let table) = raw.output else { return }
-        #expect(table.dimensions[1].levels == ["20", "30", "40"])
-        #expect(table.cells.map(\.count) == [2, 0, 1, 0, 1, 1])
+        // The policy declares age 0…120: 121 levels whatever the data holds.
+        #expect(table.dimensions[1].levels == (0...120).map(String.init))
+        let counts = table.cells.map(\.count)
+        #expect(counts[20] == 2 && counts[40] == 1 && counts[121 + 30] == 1 && counts[121 + 40] == 1)
+        #expect(counts.reduce(0, +) == 5)
         #expect(raw.rowsDropped == 1)
     }
 
     @Test func tooManyCellsIsRefused() throws {
         var policy = Fixtures.policy
-        policy.columns.append(ColumnPolicy(name: "zip", columnClass: .ordinary, type: .integer))
+        policy.columns.append(ColumnPolicy(name: "zip", columnClass: .ordinary, type: .integer, min: 0, max: 200_000))
         let columns = ["zip": ColumnVector(integers: Array(0..<100_001))]
         #expect(throws: Refusal.self) {
             _ = try estimate("model: crosstab\ndataset: survey\nrows: [zip]", columns, policy: policy)

@@ -125,7 +125,45 @@ import Testing
         #expect(current.manifest.rowCount == 2)
         let entries = try FileManager.default.contentsOfDirectory(
             atPath: folder.url.appendingPathComponent("datasets/survey").path)
-        #expect(entries.sorted() == ["current", "v-\(good.version.prefix(16))"])
+        #expect(entries.sorted() == ["current", "v-\(good.version.prefix(16))-\(good.policySHA256.prefix(8))"])
+    }
+
+    @Test func aNewPolicyOverTheSameDataTakesEffect() throws {
+        let folder = try TemporaryFolder()
+        let rows = ["P1,North,34,it,10,1,", "P2,South,40,it,20,0,"]
+        let open = try ingest(rows, in: folder)
+        let csv = try folder.write("data.csv", ([header] + rows).joined(separator: "\n") + "\n")
+        let closedPolicy = Fixtures.policyText.replacingOccurrences(
+            of: "openAttribute: conditional", with: "openAttribute: closed")
+        let closed = try DatasetIngest(state: folder.url).ingest(policyText: closedPolicy, csv: csv)
+        #expect(closed.version == open.version)
+        let current = try #require(try DatasetStore(state: folder.url).open("survey"))
+        #expect(current.policy.dataset.openAttribute == .closed)
+    }
+
+    @Test func identifierColumnsAreNeverStoredWhateverTheirType() throws {
+        let folder = try TemporaryFolder()
+        let policy = Fixtures.policyText.replacingOccurrences(
+            of: "person_id: { class: identifier,       type: string }",
+            with: "person_id: { class: identifier,       type: category }")
+        let csv = try folder.write("data.csv", "\(header)\nP1,North,34,it,10,1,\nP2,South,40,it,20,0,\n")
+        let manifest = try DatasetIngest(state: folder.url).ingest(policyText: policy, csv: csv)
+        #expect(manifest.column(named: "person_id") == nil)
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: folder.url.appendingPathComponent("datasets/survey/current").path)
+        #expect(!files.contains { $0.hasPrefix("person_id") })
+    }
+
+    @Test func aBlankLineInsideTheFileIsAnErrorEvenAtAChunkBoundary() throws {
+        var rows = (0..<400).map { "P\($0),North,\($0 % 90),it,\($0),1," }
+        rows[200] = ""
+        let text = try failure(rows, chunkBytes: 1024)
+        #expect(text.contains("line 202: blank line"), "\(text)")
+    }
+
+    @Test func textAfterAClosingQuoteIsNamed() throws {
+        let text = try failure(["P1,\"North\"x,34,it,10,1,"])
+        #expect(text.contains("line 2, column 'district': text after a closing quote"), "\(text)")
     }
 
     @Test func reingestReplacesTheVersion() throws {

@@ -58,6 +58,44 @@ import Testing
         #expect(total([:]) == 400)
     }
 
+    /// Whether some change to the withheld cells, each by -1, 0 or +1, keeps every row and column
+    /// total and moves `cell`: if so, the totals cannot pin the cell down. Brute force, so that it
+    /// checks the checker's linear algebra independently.
+    func isHidden(_ cell: Int, withheld: [Int], rows: Int, columns: Int) -> Bool {
+        var shifts = [Int](repeating: -1, count: withheld.count)
+        while true {
+            if shifts[withheld.firstIndex(of: cell)!] != 0 {
+                var rowSums = [Int](repeating: 0, count: rows)
+                var columnSums = [Int](repeating: 0, count: columns)
+                for (index, member) in withheld.enumerated() {
+                    rowSums[member / columns] += shifts[index]
+                    columnSums[member % columns] += shifts[index]
+                }
+                if rowSums.allSatisfy({ $0 == 0 }) && columnSums.allSatisfy({ $0 == 0 }) { return true }
+            }
+            var position = 0
+            while position < shifts.count && shifts[position] == 1 {
+                shifts[position] = -1
+                position += 1
+            }
+            if position == shifts.count { return false }
+            shifts[position] += 1
+        }
+    }
+
+    @Test func noWithheldCellFollowsFromTheTrueTotalsEvenWhenEveryLineHidesTwo() throws {
+        // Suppressing to two per line leaves (r3, c1) = 1 derivable here: the withheld cells of
+        // c1 and c2 minus those of r0 and r2 isolate it. The audit must withhold more.
+        let counts = [[88, 4, 32, 176], [68, 20, 91, 72], [149, 72, 72, 78], [2, 1, 101, 8]]
+        let (table, report) = try #require(released(checker.check(countTable(counts))))
+        let withheld = table.cells.indices.filter { table.cells[$0].suppressed }
+        #expect(withheld.count <= 12)
+        for cell in withheld {
+            #expect(isHidden(cell, withheld: withheld, rows: 4, columns: 4), "cell \(cell) is derivable")
+        }
+        #expect(hits(report, DisclosureRule.threshold) == 4)
+    }
+
     @Test func oneSmallCellInATwoByTwoTableHidesAllFour() throws {
         let (table, _) = try #require(released(checker.check(countTable([[5, 20], [30, 40]]))))
         #expect(table.cells.allSatisfy { $0.suppressed })
@@ -146,6 +184,37 @@ import Testing
             return refusal.code
         }
         return nil
+    }
+
+    @Test func regressionRulesStopAtTheFirstFailureAndSkipTheRest() throws {
+        // Few rows and a degenerate fit: only the first failing rule speaks.
+        let output = checker.check(regression(n: 8, p: 4, wellDefined: false))
+        guard case .refused(let refusal, let report) = output else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .insufficientDegreesOfFreedom)
+        #expect(!refusal.message.contains("4"))
+        #expect(report.rules.first { $0.rule == DisclosureRule.wellDefined }?.outcome == .skipped)
+        #expect(report.rules.first { $0.rule == DisclosureRule.parameterRatio }?.outcome == .skipped)
+    }
+
+    @Test func regressionWithASmallCategoryLevelIsRefused() {
+        var raw = regression(n: 500, p: 4)
+        if case .regression(var fit) = raw.output {
+            fit.smallestGroup = 3
+            raw.output = .regression(fit)
+        }
+        #expect(refusalCode(checker.check(raw)) == .belowThreshold)
+    }
+
+    @Test func regressionWithAnInfiniteStatisticIsRefused() {
+        var raw = regression(n: 500, p: 4)
+        if case .regression(var fit) = raw.output {
+            fit.statistics[1] = .infinity
+            raw.output = .regression(fit)
+        }
+        #expect(refusalCode(checker.check(raw)) == .degenerateFit)
     }
 
     @Test func regressionNeedsDegreesOfFreedomAFewParametersAndAFiniteFit() {

@@ -39,9 +39,10 @@ import Testing
         // s² = 6 / 3 = 2: se(intercept) = √(2/2), se(difference) = √(2(1/2 + 1/2)).
         #expect(approximately(fit.standardErrors[0], 1))
         #expect(approximately(fit.standardErrors[1], 2.0.squareRoot()))
+        #expect(fit.smallestGroup == 2)
     }
 
-    @Test func levelsAbsentFromTheUsedRowsGetNoTerm() throws {
+    @Test func everyLevelGetsATermAndTheSmallestGroupIsReported() throws {
         let columns = [
             "income": ColumnVector(numbers: [1, 2, 3, 4, 5, 6]),
             "sector": ColumnVector(categories: ["a", "b", "b", "c", "c", "c"]),
@@ -51,10 +52,10 @@ import Testing
             "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [sector]\nwhere: [{column: age, op: '>', value: 20}]",
             columns)
         guard case .regression(let fit) = raw.output else { return }
-        // "a" is only in the filtered-out row: "b" becomes the baseline and "a" gets no term.
-        #expect(fit.terms == ["(intercept)", "sector=c"])
-        // Means: b (2, 3) = 2.5, c (4, 5, 6) = 5.
-        #expect(approximately(fit.estimates[1], 2.5))
+        // Terms come from the dataset's levels, not from the selected rows, so they tell nothing;
+        // "a" is only in the filtered-out row, which the smallest group shows to the checker.
+        #expect(fit.terms == ["(intercept)", "sector=b", "sector=c"])
+        #expect(fit.smallestGroup == 0)
     }
 
     @Test func collinearFeaturesAreNotWellDefined() throws {

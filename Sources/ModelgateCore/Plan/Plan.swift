@@ -24,17 +24,23 @@ public struct Plan: Sendable, Equatable, Codable {
 
     public var model: ModelKind { task.kind }
 
-    public func type(of column: String) -> ColumnType? {
-        columns.first { $0.name == column }?.type
+    public func column(named name: String) -> PlannedColumn? {
+        columns.first { $0.name == name }
     }
 }
 
 public struct PlannedColumn: Sendable, Equatable, Codable {
     public var name: String
     public var type: ColumnType
-    public init(name: String, type: ColumnType) {
+    /// The policy's declared bounds (integer and number columns).
+    public var min: Double?
+    public var max: Double?
+
+    public init(name: String, type: ColumnType, min: Double? = nil, max: Double? = nil) {
         self.name = name
         self.type = type
+        self.min = min
+        self.max = max
     }
 }
 

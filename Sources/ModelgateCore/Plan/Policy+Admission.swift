@@ -21,8 +21,10 @@ public enum AdmissionLimits {
     public static let filters = 16
     public static let filterValues = 1000
     public static let bins = 1000
-    /// Largest number of table cells or regression terms.
+    /// Largest number of table cells.
     public static let cells = 100_000
+    /// Largest number of regression terms (after dummy coding).
+    public static let terms = 300
 }
 
 extension Policy {
@@ -46,7 +48,9 @@ extension Policy {
         var used: [PlannedColumn] = []
         func use(_ name: String, as role: ColumnRole, key: String) throws(Refusal) {
             let column = try self.column(name, as: role, key: key)
-            if !used.contains(where: { $0.name == name }) { used.append(PlannedColumn(name: name, type: column.type)) }
+            if !used.contains(where: { $0.name == name }) {
+                used.append(PlannedColumn(name: name, type: column.type, min: column.min, max: column.max))
+            }
         }
 
         var task = spec.task
@@ -63,6 +67,7 @@ extension Policy {
             }
             for name in table.rows { try use(name, as: .group, key: "rows") }
             for name in table.columns { try use(name, as: .group, key: "columns") }
+            try requireGroupBounds(table.dimensions)
             if let measure = table.measure {
                 guard !table.dimensions.contains(measure) else {
                     throw Refusal(.invalidSpec, "the measure '\(measure)' cannot also be a dimension")
@@ -137,6 +142,31 @@ extension Policy {
                 "\(key): '\(name)' is a \(column.type.rawValue) column; to \(role.phrase) it must be \(expected)")
         }
         return column
+    }
+
+    /// An integer dimension's levels are every value between the policy's bounds: levels taken
+    /// from the data would show which values occur (the oldest person's age, say).
+    private func requireGroupBounds(_ dimensions: [String]) throws(Refusal) {
+        var cells = 1
+        for name in dimensions {
+            guard let column = column(named: name) else { continue }
+            switch column.type {
+            case .integer:
+                guard let low = column.min, let high = column.max else {
+                    throw Refusal(
+                        .groupNeedsBounds,
+                        "'\(name)' has no min and max in the policy, so its levels cannot be listed without looking at the data; ask the data owner to declare them"
+                    )
+                }
+                cells *= Int(min(high - low + 1, Double(AdmissionLimits.cells + 1)))
+            case .boolean: cells *= 2
+            default: break
+            }
+            guard cells <= AdmissionLimits.cells else {
+                throw Refusal(
+                    .tooManyCells, "the table would have more than \(AdmissionLimits.cells) cells; group more coarsely")
+            }
+        }
     }
 
     private func requireCount(_ count: Int, _ range: ClosedRange<Int>, what: String, code: Refusal.Code) throws(Refusal)

@@ -130,7 +130,7 @@ extension Policy {
             rules.zerosAreDisclosive = v
         }
         if let nk = map["nkRule"], let nkMap = reader.mapping(nk, at: "\(path).nkRule", known: ["n", "k"]) {
-            if let n = nkMap["n"].flatMap({ reader.int($0, at: "\(path).nkRule.n", in: 1...100) }) {
+            if let n = nkMap["n"].flatMap({ reader.int($0, at: "\(path).nkRule.n", in: 1...Contributions.kept) }) {
                 rules.nkRule.n = n
             }
             if let k = nkMap["k"].flatMap({ reader.double($0, at: "\(path).nkRule.k", in: 0.01...1) }) {

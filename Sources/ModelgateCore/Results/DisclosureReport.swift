@@ -31,12 +31,23 @@ public struct RuleOutcome: Sendable, Equatable, Codable {
     /// The rule as configured, e.g. "cells need at least 10 rows".
     public var detail: String
 
-    public enum Outcome: String, Sendable, Codable { case pass, fail }
+    public enum Outcome: String, Sendable, Codable {
+        case pass, fail
+        /// Not evaluated, because an earlier rule already refused the output: its outcome would
+        /// tell something about the data.
+        case skipped
+    }
 
     public init(rule: String, cells: Int, detail: String) {
         self.rule = rule
         self.outcome = cells == 0 ? .pass : .fail
         self.cells = cells
         self.detail = detail
+    }
+
+    public static func skipped(_ rule: String, detail: String) -> RuleOutcome {
+        var outcome = RuleOutcome(rule: rule, cells: 0, detail: detail)
+        outcome.outcome = .skipped
+        return outcome
     }
 }

@@ -41,17 +41,19 @@ public struct DatasetReference: Sendable, Equatable, Codable {
     }
 }
 
-/// What a job consumed.
+/// What a job consumed. Row counts of the selected population are not here: with the released
+/// cells they would give away the total of the suppressed ones.
 public struct Usage: Sendable, Equatable, Codable {
+    /// Rows of the dataset read (its size, which is public).
     public var rowsScanned: Int
-    public var rowsUsed: Int
-    public var rowsDropped: Int
+    /// Selected rows dropped for a missing value in a used column; nil when withheld because it
+    /// is below the disclosure threshold (or the job was refused).
+    public var rowsDropped: Int?
     public var cpuSeconds: Double
     public var wallSeconds: Double
 
-    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, cpuSeconds: Double, wallSeconds: Double) {
+    public init(rowsScanned: Int, rowsDropped: Int?, cpuSeconds: Double, wallSeconds: Double) {
         self.rowsScanned = rowsScanned
-        self.rowsUsed = rowsUsed
         self.rowsDropped = rowsDropped
         self.cpuSeconds = cpuSeconds
         self.wallSeconds = wallSeconds

@@ -132,6 +132,10 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public var rSquared: Double?
     public var adjustedRSquared: Double?
     public var logLikelihood: Double?
+    /// Fewest used rows in any level of a category or boolean feature, or in either outcome of a
+    /// boolean target; nil when the model has none. A small group lets a coefficient give away
+    /// its members' values.
+    public var smallestGroup: Int?
     /// False when the design matrix is rank-deficient or the fit did not converge.
     public var isWellDefined: Bool
     /// Why the fit is not well defined, for the refusal message.
@@ -140,7 +144,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public init(
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
         nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
-        logLikelihood: Double? = nil, isWellDefined: Bool = true, problem: String? = nil
+        logLikelihood: Double? = nil, smallestGroup: Int? = nil, isWellDefined: Bool = true, problem: String? = nil
     ) {
         self.terms = terms
         self.estimates = estimates
@@ -152,6 +156,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
         self.rSquared = rSquared
         self.adjustedRSquared = adjustedRSquared
         self.logLikelihood = logLikelihood
+        self.smallestGroup = smallestGroup
         self.isWellDefined = isWellDefined
         self.problem = problem
     }

@@ -27,6 +27,17 @@ public enum ModelTask: Sendable, Equatable, Codable {
     case linearRegression(RegressionTask)
     case logisticRegression(RegressionTask)
 
+    /// The columns the model itself reads (filters aside).
+    public var columns: [String] {
+        switch self {
+        case .summary(let variables): return variables
+        case .crosstab(let table): return table.dimensions + (table.measure.map { [$0] } ?? [])
+        case .histogram(let histogram): return [histogram.variable]
+        case .linearRegression(let regression), .logisticRegression(let regression):
+            return [regression.target] + regression.features
+        }
+    }
+
     public var kind: ModelKind {
         switch self {
         case .summary: return .summary

@@ -31,7 +31,8 @@ public enum ResultText {
         }
         if let usage = result.usage {
             lines.append(
-                "usage: \(usage.rowsUsed) of \(usage.rowsScanned) rows used, \(usage.rowsDropped) dropped for missing values, "
+                "usage: \(usage.rowsScanned) rows scanned, "
+                    + (usage.rowsDropped.map { "\($0) dropped for missing values, " } ?? "dropped-row count withheld, ")
                     + String(format: "%.3f s", usage.wallSeconds))
         }
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
