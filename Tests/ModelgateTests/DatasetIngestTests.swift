@@ -166,6 +166,25 @@ import Testing
         #expect(text.contains("line 2, column 'district': text after a closing quote"), "\(text)")
     }
 
+    @Test func crlfLineEndsAByteOrderMarkAndQuotedNewlinesAreRead() throws {
+        let folder = try TemporaryFolder()
+        let text =
+            "\u{FEFF}\(header)\r\nP1,North,34,it,10,1,\"two\r\nlines\"\r\nP2,\"So\"\"uth\",40,it,20,0,\r\n"
+            + "P3,South,x,it,20,0,\r\n"
+        let csv = try folder.write("data.csv", text)
+        do {
+            _ = try DatasetIngest(state: folder.url).ingest(policyText: Fixtures.policyText, csv: csv)
+            Issue.record("a bad age was accepted")
+        } catch let error as ModelgateError {
+            // The quoted newline makes the third record start on line 5.
+            #expect(error.message.contains("line 5, column 'age'"), "\(error.message)")
+        }
+        let good = try folder.write("good.csv", String(text.split(separator: "P3")[0]))
+        let manifest = try DatasetIngest(state: folder.url).ingest(policyText: Fixtures.policyText, csv: good)
+        #expect(manifest.rowCount == 2)
+        #expect(manifest.column(named: "district")?.levels == ["North", "So\"uth"])
+    }
+
     @Test func reingestReplacesTheVersion() throws {
         let folder = try TemporaryFolder()
         _ = try ingest(["P1,North,34,it,10,1,"], in: folder)

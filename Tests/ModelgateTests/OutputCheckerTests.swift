@@ -167,6 +167,21 @@ import Testing
         #expect(report.suppressedCells == 2)
     }
 
+    @Test func binsOutsideExplicitEdgesAreCheckedToo() throws {
+        // Two people above the last edge: withheld, or edges could bracket the oldest's age.
+        let raw = RawResult(
+            rowsScanned: 0, rowsUsed: 0, rowsDropped: 0,
+            output: .histogram(
+                RawHistogram(variable: "age", edges: [0, 50, 100], counts: [40, 30], below: 0, above: 2)))
+        guard case .released(.histogram(let histogram), _) = checker.check(raw) else {
+            Issue.record("histogram not released")
+            return
+        }
+        #expect(histogram.bins.map(\.lower) == [nil, 0, 50, 100])
+        #expect(histogram.bins.map(\.suppressed) == [true, false, false, true])
+        #expect(histogram.bins.map(\.rule) == [DisclosureRule.zeros, nil, nil, DisclosureRule.threshold])
+    }
+
     func regression(n: Int, p: Int, wellDefined: Bool = true) -> RawResult {
         let values = [Double](repeating: 1, count: p)
         return RawResult(

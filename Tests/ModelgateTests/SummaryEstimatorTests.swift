@@ -33,4 +33,16 @@ import Testing
         guard case .summary(let variables) = raw.output else { return }
         #expect(approximately(variables[0].statistics.mean, 40))
     }
+
+    @Test func aMissingFilterValueFailsTheFilterAndIsNotCountedAsDropped() throws {
+        let columns = [
+            "income": ColumnVector(numbers: [10, nil, 30, 40, 50]),
+            "age": ColumnVector(integers: [20, 30, nil, 50, 60]),
+        ]
+        let raw = try estimate(
+            "model: summary\ndataset: survey\nvariables: [income]\nwhere: [{column: age, op: '>', value: 25}]", columns)
+        // Row 2 has no age: it fails the filter. Row 1 passes but has no income: dropped.
+        #expect(raw.rowsDropped == 1)
+        #expect(raw.rowsUsed == 2)
+    }
 }
