@@ -42,6 +42,15 @@ extension OutputChecker {
                     "the fit has more than \(rules.maxParameterRatio) parameters per row; use more rows or fewer terms")
             ),
             (
+                DisclosureRule.leverage,
+                "no row may have a leverage above \(rules.maxLeverage) (a weight in its own fitted value)",
+                (regression.maximumLeverage ?? 0) > rules.maxLeverage,
+                Refusal(
+                    .highLeverage,
+                    "a row would weigh more than \(rules.maxLeverage) in its own fitted value, so the fit would nearly give its value away; drop or coarsen features with rare values, or widen the filters"
+                )
+            ),
+            (
                 DisclosureRule.wellDefined,
                 "every released number must be finite and the design of full rank",
                 !finite,

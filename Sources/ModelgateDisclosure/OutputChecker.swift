@@ -35,25 +35,38 @@ public enum CheckedOutput: Sendable, Equatable {
 /// suppressed cell.
 public enum DisclosureRule {
     public static let threshold = "threshold"
-    public static let zeros = "zeros"
+    public static let groupDisclosure = "group_disclosure"
     public static let dominance = "nk_dominance"
     public static let pRatio = "p_ratio"
     public static let secondary = "secondary_suppression"
     public static let degreesOfFreedom = "degrees_of_freedom"
     public static let parameterRatio = "parameter_ratio"
+    public static let leverage = "leverage"
     public static let wellDefined = "well_defined_fit"
 }
 
 extension OutputChecker {
     /// The first primary rule a group of rows fails, in order of precedence, and every rule it
     /// fails (for the per-rule counts).
+    ///
+    /// An empty cell falls under the threshold when zeros are disclosive, under no rule when the
+    /// policy allows them: a label of its own would tell a withheld zero from a withheld few.
     func failures(count: Int, contributions: Contributions?) -> [String] {
         var failed: [String] = []
         if count == 0 {
-            if rules.zerosAreDisclosive { failed.append(DisclosureRule.zeros) }
+            if rules.zerosAreDisclosive { failed.append(DisclosureRule.threshold) }
             return failed
         }
         if count < rules.threshold { failed.append(DisclosureRule.threshold) }
+        if let contributions {
+            // Group disclosure: a cell whose rows all hold the same value tells each of them
+            // their value; a boolean cell with few rows of one outcome nearly does.
+            let top = contributions.largest.first ?? 0
+            let uniform = abs(top * Double(count) - contributions.absoluteSum) <= 1e-9 * top * Double(count)
+            let trues = Int(contributions.absoluteSum.rounded())
+            let fewOfOneOutcome = contributions.isBinary && min(trues, count - trues) < rules.threshold
+            if uniform || fewOfOneOutcome { failed.append(DisclosureRule.groupDisclosure) }
+        }
         if let contributions, contributions.absoluteSum > 0 {
             let top = contributions.largest
             let n = min(rules.nkRule.n, top.count)
@@ -83,7 +96,7 @@ extension OutputChecker {
             for rule in failed { hits[rule, default: 0] += 1 }
             primary.append(failed.first)
         }
-        var grid = SuppressionGrid(shape: shape, counts: counts, rules: primary)
+        var grid = SuppressionGrid(shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold)
         guard let secondary = grid.suppressSecondary(rule: DisclosureRule.secondary) else { return nil }
         hits[DisclosureRule.secondary] = secondary
         return (grid, hits)
@@ -101,23 +114,26 @@ extension OutputChecker {
         return .refused(refusal, DisclosureReport(verdict: .refused, rules: rules, suppressedCells: 0))
     }
 
-    /// A count of selected rows as it may be released: itself when zero or at least the
-    /// threshold, nil (withheld) in between.
+    /// A count of selected rows as it may be released: itself when at least the threshold (or
+    /// zero, where zeros are not disclosive), nil (withheld) otherwise.
     public func releasable(count: Int) -> Int? {
-        count == 0 || count >= rules.threshold ? count : nil
+        count >= rules.threshold || (count == 0 && !rules.zerosAreDisclosive) ? count : nil
     }
 
     func outcomes(_ hits: [String: Int], measured: Bool, secondary: Bool) -> [RuleOutcome] {
+        let empty = rules.zerosAreDisclosive ? "empty cells are withheld too" : "empty cells are released as 0"
         var outcomes = [
             RuleOutcome(
                 rule: DisclosureRule.threshold, cells: hits[DisclosureRule.threshold, default: 0],
-                detail: "cells need at least \(rules.threshold) rows"),
-            RuleOutcome(
-                rule: DisclosureRule.zeros, cells: hits[DisclosureRule.zeros, default: 0],
-                detail: rules.zerosAreDisclosive
-                    ? "zero counts are disclosive" : "zero counts are allowed by the policy"),
+                detail: "cells need at least \(rules.threshold) rows; \(empty)")
         ]
         if measured {
+            outcomes.append(
+                RuleOutcome(
+                    rule: DisclosureRule.groupDisclosure, cells: hits[DisclosureRule.groupDisclosure, default: 0],
+                    detail:
+                        "a cell may not hold one value for all its rows, nor fewer than \(rules.threshold) rows of either outcome of a boolean"
+                ))
             outcomes.append(
                 RuleOutcome(
                     rule: DisclosureRule.dominance, cells: hits[DisclosureRule.dominance, default: 0],

@@ -2,24 +2,29 @@
 ///
 /// Secondary suppression protects a withheld cell from anyone who knows the table's true
 /// totals (from its margins, or from another job): no withheld cell may be solvable from the
-/// released cells and the totals of its lines (the cells that differ in one dimension only).
-/// Two steps, repeated until neither adds a cell: every line that withholds exactly one cell
-/// withholds another too (its smallest released cell); then an exact audit solves the linear
-/// system of line totals and, for every withheld cell it still pins down, withholds another
-/// cell of that cell's lines.
+/// released cells and the totals of its lines (the cells that differ in one dimension only),
+/// nor bounded to a small range. Two steps, repeated until neither adds a cell: every line
+/// that withholds anything withholds at least two cells holding together at least
+/// `protectedTotal` rows (adding its smallest released cells); then an exact audit solves the
+/// linear system of line totals and, for every withheld cell it still pins down, withholds
+/// another cell of that cell's lines (or, when they hold nothing released, of the table).
 struct SuppressionGrid {
     let shape: [Int]
     let counts: [Int]
+    /// Least number of rows the withheld cells of a line must hold together, so that a line
+    /// total cannot show them all to be zero or tiny.
+    let protectedTotal: Int
     /// The rule that withheld each cell, nil when released.
     var rules: [String?]
 
     /// Largest number of withheld cells the audit solves for; beyond it the table is refused.
     static let auditLimit = 600
 
-    init(shape: [Int], counts: [Int], rules: [String?]) {
+    init(shape: [Int], counts: [Int], rules: [String?], protectedTotal: Int) {
         self.shape = shape
         self.counts = counts
         self.rules = rules
+        self.protectedTotal = protectedTotal
     }
 
     var suppressedCount: Int { rules.filter { $0 != nil }.count }
@@ -34,30 +39,37 @@ struct SuppressionGrid {
             guard suppressedCount <= Self.auditLimit else { return nil }
             let exposed = derivableCells(lines)
             if exposed.isEmpty { break }
-            var added = false
+            let released = rules.indices.filter { rules[$0] == nil }
+            // With nothing released, the "derivation" needs the very totals this table withholds.
+            if released.isEmpty { break }
             for cell in exposed {
-                let candidates = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter { rules[$0] == nil }
+                let neighbours = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter { rules[$0] == nil }
+                let candidates = neighbours.isEmpty ? released.filter { rules[$0] == nil } : neighbours
                 guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
                 rules[complement] = rule
-                added = true
             }
-            // A withheld cell whose lines hold nothing released is only "derivable" from the very
-            // totals that equal it; nothing more can be withheld there.
-            if !added { break }
         }
         return suppressedCount - before
     }
 
-    /// Makes every line withhold zero cells or at least two.
+    /// Makes every line withhold nothing, or at least two cells holding `protectedTotal` rows.
     private mutating func completeLines(_ lines: [[Int]], rule: String) {
         var changed = true
         while changed {
             changed = false
-            for line in lines where line.filter({ rules[$0] != nil }).count == 1 {
-                let candidates = line.filter { rules[$0] == nil }
-                guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
-                rules[complement] = rule
-                changed = true
+            for line in lines {
+                let withheld = line.filter { rules[$0] != nil }
+                guard !withheld.isEmpty else { continue }
+                var total = withheld.reduce(0) { $0 + counts[$1] }
+                var count = withheld.count
+                var candidates = line.filter { rules[$0] == nil }.sorted { counts[$0] < counts[$1] }
+                while (count < 2 || total < protectedTotal), !candidates.isEmpty {
+                    let complement = candidates.removeFirst()
+                    rules[complement] = rule
+                    total += counts[complement]
+                    count += 1
+                    changed = true
+                }
             }
         }
     }
@@ -100,13 +112,14 @@ struct SuppressionGrid {
         }.map { withheld[$0.column] }
     }
 
-    /// Every line: for each dimension, the cells that share all other coordinates.
+    /// Every line: for each dimension, the cells that share all other coordinates. A dimension
+    /// with one level makes no lines: each would be a single cell, its own total.
     func lines() -> [[Int]] {
         var strides = [Int](repeating: 1, count: shape.count)
         for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
         let total = shape.reduce(1, *)
         var lines: [[Int]] = []
-        for d in shape.indices {
+        for d in shape.indices where shape[d] > 1 || shape.count == 1 {
             // Starts of lines along d: cells whose coordinate in d is 0.
             for cell in 0..<total where (cell / strides[d]) % shape[d] == 0 {
                 lines.append((0..<shape[d]).map { cell + $0 * strides[d] })

@@ -47,7 +47,8 @@ enum CrosstabEstimator {
                 measure == nil
                 ? nil
                 : Contributions(
-                    count: count, absoluteSum: totals.absoluteSums[cell], largest: totals.top.largest(cell: cell))
+                    count: count, absoluteSum: totals.absoluteSums[cell], largest: totals.top.largest(cell: cell),
+                    isBinary: measure?.isBoolean ?? false)
             return RawCell(count: count, sum: sum, sumOfSquares: m2, value: value, contributions: contributions)
         }
         return RawTable(
@@ -109,6 +110,7 @@ struct ComputedCells: CellLookup {
 /// A measure's values as Doubles: mapped directly for number columns, converted otherwise.
 final class MeasureValues {
     let pointer: UnsafePointer<Double>
+    var isBoolean: Bool { column.isBoolean }
     private let converted: UnsafeMutablePointer<Double>?
     private let column: ColumnVector
 

@@ -177,4 +177,28 @@ struct DesignMatrix {
         }
         return (gram, moment, extra)
     }
+
+    /// The largest leverage w·xᵀ(XᵀWX)⁻¹x over the used rows, given (XᵀWX)⁻¹ and each row's
+    /// weight as a function of its linear predictor (1 for least squares).
+    func maximumLeverage(inverse: [Double], coefficients: [Double], weight: (Double) -> Double) -> Double {
+        let p = parameterCount
+        var largest = 0.0
+        inverse.withUnsafeBufferPointer { inverse in
+            coefficients.withUnsafeBufferPointer { beta in
+                forEachRow { indices, values, count, _ in
+                    var eta = 0.0
+                    for a in 0..<count { eta += beta[Int(indices[a])] * values[a] }
+                    var quadratic = 0.0
+                    for a in 0..<count {
+                        let rowBase = Int(indices[a]) &* p
+                        var inner = 0.0
+                        for b in 0..<count { inner += inverse[rowBase &+ Int(indices[b])] * values[b] }
+                        quadratic += values[a] * inner
+                    }
+                    largest = max(largest, weight(eta) * quadratic)
+                }
+            }
+        }
+        return largest
+    }
 }

@@ -45,6 +45,7 @@ enum LinearRegression {
         rss = max(rss - 2 * crossTerm + quadratic, 0)
         for i in 0..<p { beta[i] += correction[i] }
 
+        let leverage = design.maximumLeverage(inverse: system.inverse(), coefficients: beta) { _ in 1 }
         let df = n - p
         let sigma2 = rss / Double(df)
         let standardErrors = system.inverseDiagonal().map { ($0 * sigma2).squareRoot() }
@@ -56,7 +57,7 @@ enum LinearRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics, pValues: pValues,
             nObservations: n, degreesOfFreedom: df, rSquared: rSquared, adjustedRSquared: adjusted,
-            smallestGroup: design.smallestGroup,
+            smallestGroup: design.smallestGroup, maximumLeverage: leverage,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")
     }
 

@@ -29,13 +29,19 @@ enum LogisticRegression {
             )
         }
         let (beta, system, logLikelihood) = (fit.beta, fit.system, fit.logLikelihood)
-        let standardErrors = system.inverseDiagonal().map { $0.squareRoot() }
+        let inverse = system.inverse()
+        let standardErrors = (0..<p).map { inverse[$0 * p + $0].squareRoot() }
+        let leverage = design.maximumLeverage(inverse: inverse, coefficients: beta) { eta in
+            let mu = 1 / (1 + exp(-eta))
+            return mu * (1 - mu)
+        }
         let statistics = zip(beta, standardErrors).map { $0 / $1 }
         let finite = standardErrors.allSatisfy(\.isFinite)
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics,
             pValues: statistics.map(Distributions.normalTwoSided), nObservations: n, degreesOfFreedom: n - p,
-            logLikelihood: logLikelihood, smallestGroup: design.smallestGroup, isWellDefined: finite,
+            logLikelihood: logLikelihood, smallestGroup: design.smallestGroup, maximumLeverage: leverage,
+            isWellDefined: finite,
             problem: finite ? nil : "the fit produced non-finite standard errors")
     }
 

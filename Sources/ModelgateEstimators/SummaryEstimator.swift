@@ -24,6 +24,7 @@ enum SummaryEstimator {
             median: Quantiles.of(sorted: values, 0.5), q3: Quantiles.of(sorted: values, 0.75))
         return RawVariableSummary(
             statistics: statistics,
-            contributions: Contributions(count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0)))
+            contributions: Contributions(
+                count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0), isBinary: column.isBoolean))
     }
 }

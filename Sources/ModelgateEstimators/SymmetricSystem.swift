@@ -44,6 +44,17 @@ struct SymmetricSystem {
         return (0..<size).map { y[$0] * scale[$0] }
     }
 
+    /// A⁻¹, row-major.
+    func inverse() -> [Double] {
+        var result = [Double](repeating: 0, count: size * size)
+        for column in 0..<size {
+            var unit = [Double](repeating: 0, count: size)
+            unit[column] = 1
+            for (row, value) in solve(unit).enumerated() { result[row * size + column] = value }
+        }
+        return result
+    }
+
     /// The diagonal of A⁻¹ (for standard errors).
     func inverseDiagonal() -> [Double] {
         (0..<size).map { column in

@@ -96,6 +96,93 @@ import Testing
         #expect(hits(report, DisclosureRule.threshold) == 4)
     }
 
+    /// Rank of an integer matrix by fraction-free (Bareiss) elimination: exact, and independent
+    /// of the checker's floating-point reduction.
+    func exactRank(_ rows: [[Int]]) -> Int {
+        var m = rows
+        var rank = 0
+        var previous = 1
+        let width = m.first?.count ?? 0
+        for column in 0..<width where rank < m.count {
+            guard let pivot = (rank..<m.count).first(where: { m[$0][column] != 0 }) else { continue }
+            m.swapAt(rank, pivot)
+            for r in (rank + 1)..<m.count {
+                for c in 0..<width where c != column {
+                    m[r][c] = (m[r][c] * m[rank][column] - m[rank][c] * m[r][column]) / previous
+                }
+                m[r][column] = 0
+            }
+            previous = m[rank][column]
+            rank += 1
+        }
+        return rank
+    }
+
+    @Test func noWithheldCellFollowsFromTheLineTotalsOfAThreeWayTable() throws {
+        // A 3×3×3 table on which suppressing until every line hides two left (2,1,0) = 1
+        // solvable from six line totals.
+        let counts = [
+            9, 149, 3, 81, 11, 141, 193, 46, 18, 3, 37, 120, 111, 131, 5, 62, 82, 106, 69, 3, 166, 1, 22, 36, 21, 0, 24,
+        ]
+        let cells = counts.map { RawCell(count: $0, sum: 0, sumOfSquares: 0, value: Double($0), contributions: nil) }
+        let dimensions = ["a", "b", "c"].map { TableDimension(name: $0, levels: ["0", "1", "2"]) }
+        let raw = RawResult(
+            rowsScanned: 0, rowsUsed: 0, rowsDropped: 0,
+            output: .table(RawTable(dimensions: dimensions, measure: nil, statistic: .count, cells: cells)))
+        let (table, _) = try #require(released(checker.check(raw)))
+        let withheld = table.cells.indices.filter { table.cells[$0].suppressed }
+        var lines: [[Int]] = []
+        for i in 0..<3 {
+            for j in 0..<3 {
+                lines.append((0..<3).map { $0 * 9 + i * 3 + j })
+                lines.append((0..<3).map { i * 9 + $0 * 3 + j })
+                lines.append((0..<3).map { i * 9 + j * 3 + $0 })
+            }
+        }
+        let incidence = lines.map { line in withheld.map { line.contains($0) ? 1 : 0 } }
+        let rank = exactRank(incidence)
+        for (position, cell) in withheld.enumerated() {
+            let unit = withheld.indices.map { $0 == position ? 1 : 0 }
+            #expect(exactRank(incidence + [unit]) > rank, "cell \(cell) follows from the line totals")
+        }
+    }
+
+    func measuredCell(values: [Double], isBinary: Bool = false) -> RawResult {
+        let absolute = values.map(abs)
+        let contributions = Contributions(
+            count: values.count, absoluteSum: absolute.reduce(0, +),
+            largest: Array(absolute.sorted(by: >).prefix(Contributions.kept)), isBinary: isBinary)
+        let sum = values.reduce(0, +)
+        let cell = RawCell(
+            count: values.count, sum: sum, sumOfSquares: 0, value: sum / Double(values.count),
+            contributions: contributions)
+        let other = RawCell(
+            count: 50, sum: 25, sumOfSquares: 0, value: 0.5,
+            contributions: Contributions(count: 50, absoluteSum: 25, largest: [1, 1, 1], isBinary: isBinary))
+        let table = RawTable(
+            dimensions: [TableDimension(name: "district", levels: ["A", "B", "C"])], measure: "insured",
+            statistic: .mean, cells: [cell, other, other])
+        return RawResult(rowsScanned: 0, rowsUsed: 0, rowsDropped: 0, output: .table(table))
+    }
+
+    @Test func aCellWhoseRowsShareOneValueIsWithheld() throws {
+        // Twelve people, none insured: a mean of 0 tells each of them.
+        let (none, _) = try #require(
+            released(checker.check(measuredCell(values: Array(repeating: 0, count: 12), isBinary: true))))
+        #expect(none.cells[0].rule == DisclosureRule.groupDisclosure)
+        // Twelve people with the same number of hospital visits.
+        let (same, _) = try #require(released(checker.check(measuredCell(values: Array(repeating: 3, count: 12)))))
+        #expect(same.cells[0].rule == DisclosureRule.groupDisclosure)
+        // Two insured of twenty: too few of one outcome.
+        let few = Array(repeating: 0.0, count: 18) + [1, 1]
+        let (rare, _) = try #require(released(checker.check(measuredCell(values: few, isBinary: true))))
+        #expect(rare.cells[0].rule == DisclosureRule.groupDisclosure)
+        // Ten of each: released.
+        let even = Array(repeating: 0.0, count: 10) + Array(repeating: 1.0, count: 10)
+        let (fine, _) = try #require(released(checker.check(measuredCell(values: even, isBinary: true))))
+        #expect(fine.cells[0].suppressed == false)
+    }
+
     @Test func oneSmallCellInATwoByTwoTableHidesAllFour() throws {
         let (table, _) = try #require(released(checker.check(countTable([[5, 20], [30, 40]]))))
         #expect(table.cells.allSatisfy { $0.suppressed })
@@ -104,8 +191,9 @@ import Testing
 
     @Test func zerosAreDisclosiveUnlessThePolicySaysOtherwise() throws {
         let (table, report) = try #require(released(checker.check(countTable([[0, 20, 30], [40, 50, 60]]))))
-        #expect(table.cells[0].rule == DisclosureRule.zeros)
-        #expect(hits(report, DisclosureRule.zeros) == 1)
+        // Labelled like any small cell, so a withheld zero cannot be told from a withheld few.
+        #expect(table.cells[0].rule == DisclosureRule.threshold)
+        #expect(hits(report, DisclosureRule.threshold) == 1)
         var rules = DisclosureRules()
         rules.zerosAreDisclosive = false
         let (lenient, _) = try #require(
@@ -168,7 +256,9 @@ import Testing
     }
 
     @Test func binsOutsideExplicitEdgesAreCheckedToo() throws {
-        // Two people above the last edge: withheld, or edges could bracket the oldest's age.
+        // Two people above the last edge: withheld, or edges could bracket the oldest's age. The
+        // withheld bins then hold 2 rows in all, which the total would pin down: the smallest
+        // released bin is withheld too.
         let raw = RawResult(
             rowsScanned: 0, rowsUsed: 0, rowsDropped: 0,
             output: .histogram(
@@ -178,8 +268,11 @@ import Testing
             return
         }
         #expect(histogram.bins.map(\.lower) == [nil, 0, 50, 100])
-        #expect(histogram.bins.map(\.suppressed) == [true, false, false, true])
-        #expect(histogram.bins.map(\.rule) == [DisclosureRule.zeros, nil, nil, DisclosureRule.threshold])
+        #expect(histogram.bins.map(\.suppressed) == [true, false, true, true])
+        #expect(
+            histogram.bins.map(\.rule) == [
+                DisclosureRule.threshold, nil, DisclosureRule.secondary, DisclosureRule.threshold,
+            ])
     }
 
     func regression(n: Int, p: Int, wellDefined: Bool = true) -> RawResult {
@@ -212,6 +305,15 @@ import Testing
         #expect(!refusal.message.contains("4"))
         #expect(report.rules.first { $0.rule == DisclosureRule.wellDefined }?.outcome == .skipped)
         #expect(report.rules.first { $0.rule == DisclosureRule.parameterRatio }?.outcome == .skipped)
+    }
+
+    @Test func regressionWithAHighLeverageRowIsRefused() {
+        var raw = regression(n: 500, p: 4)
+        if case .regression(var fit) = raw.output {
+            fit.maximumLeverage = 0.97
+            raw.output = .regression(fit)
+        }
+        #expect(refusalCode(checker.check(raw)) == .highLeverage)
     }
 
     @Test func regressionWithASmallCategoryLevelIsRefused() {

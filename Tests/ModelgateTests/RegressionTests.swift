@@ -20,6 +20,8 @@ import Testing
         #expect(approximately(fit.standardErrors[0], (0.8 * (0.2 + 0.9)).squareRoot()))
         #expect(approximately(fit.rSquared, 0.6))
         #expect(fit.degreesOfFreedom == 3)
+        // Leverage 1/n + (x − x̄)²/Sxx is largest at x = 1 and 5: 0.2 + 4/10.
+        #expect(approximately(fit.maximumLeverage, 0.6))
         // scipy: 2 * t.sf(0.6 / √0.08, 3).
         #expect(approximately(fit.pValues[1], 0.1240270626575546, relative: 1e-8))
     }
@@ -98,6 +100,25 @@ import Testing
                 fit.standardErrors[1], (1.0 / 10 + 1.0 / 20 + 1.0 / 15 + 1.0 / 5).squareRoot(), relative: 1e-8))
         let logLikelihood = 10 * log(1.0 / 3) + 20 * log(2.0 / 3) + 15 * log(0.75) + 5 * log(0.25)
         #expect(approximately(fit.logLikelihood, logLikelihood, relative: 1e-10))
+    }
+
+    @Test func leverageOfTheLogitIsWeightedByEachRowsVariance() throws {
+        // One binary feature: every row of a group has leverage μ(1−μ)·(1/(n μ(1−μ))) = 1/n_group,
+        // largest in the smaller group of 20.
+        var insured: [Bool?] = []
+        var sector: [String?] = []
+        for (x, yes, total) in [("a", 10, 30), ("b", 15, 20)] {
+            for i in 0..<total {
+                insured.append(i < yes)
+                sector.append(x)
+            }
+        }
+        let raw = try estimate(
+            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
+            ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(approximately(fit.maximumLeverage, 1.0 / 20, relative: 1e-8))
+        #expect(fit.smallestGroup == 20)
     }
 
     @Test func perfectSeparationIsNotWellDefined() throws {

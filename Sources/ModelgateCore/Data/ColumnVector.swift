@@ -30,6 +30,11 @@ public struct ColumnVector: @unchecked Sendable {
         self.owner = owner
     }
 
+    public var isBoolean: Bool {
+        if case .booleans = storage { return true }
+        return false
+    }
+
     @inline(__always)
     public func isValid(_ row: Int) -> Bool {
         guard let validity else { return true }

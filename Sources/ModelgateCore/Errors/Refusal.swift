@@ -49,7 +49,9 @@ extension Refusal.Code {
     public static let groupNeedsBounds: Self = "group_needs_bounds"
     public static let belowThreshold: Self = "below_threshold"
     public static let dominance: Self = "dominance"
+    public static let groupDisclosure: Self = "group_disclosure"
     public static let insufficientDegreesOfFreedom: Self = "insufficient_degrees_of_freedom"
     public static let tooManyParameters: Self = "too_many_parameters"
+    public static let highLeverage: Self = "high_leverage"
     public static let degenerateFit: Self = "degenerate_fit"
 }

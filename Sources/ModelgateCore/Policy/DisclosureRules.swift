@@ -15,6 +15,10 @@ public struct DisclosureRules: Sendable, Equatable, Codable {
     public var minimumDegreesOfFreedom: Int = 10
     /// Maximum ratio of a regression's parameters to its rows.
     public var maxParameterRatio: Double = 0.33
+    /// Maximum leverage of any row in a regression: the weight of a row's own value in its
+    /// fitted value. Near 1, the coefficients give that row's value away. Beyond ACRO; the
+    /// default lets no row weigh more than five rows' worth of an ordinary group mean.
+    public var maxLeverage: Double = 0.2
 
     public init() {}
 

@@ -121,6 +121,7 @@ extension Policy {
         let path = "disclosure"
         let keys = [
             "threshold", "zerosAreDisclosive", "nkRule", "pRatio", "minimumDegreesOfFreedom", "maxParameterRatio",
+            "maxLeverage",
         ]
         guard let map = reader.mapping(node, at: path, known: keys) else { return rules }
         if let v = map["threshold"].flatMap({ reader.int($0, at: "\(path).threshold", in: 1...1_000_000) }) {
@@ -147,6 +148,9 @@ extension Policy {
             reader.double($0, at: "\(path).maxParameterRatio", in: 0.001...1)
         }) {
             rules.maxParameterRatio = v
+        }
+        if let v = map["maxLeverage"].flatMap({ reader.double($0, at: "\(path).maxLeverage", in: 0.01...1) }) {
+            rules.maxLeverage = v
         }
         return rules
     }

@@ -33,11 +33,14 @@ public struct Contributions: Sendable, Equatable, Codable {
     public var absoluteSum: Double
     /// Largest absolute values, descending; at most ``Contributions/kept`` of them.
     public var largest: [Double]
+    /// Whether the measure is boolean (0 or 1): then `absoluteSum` counts the rows that are true.
+    public var isBinary: Bool
 
-    public init(count: Int, absoluteSum: Double, largest: [Double]) {
+    public init(count: Int, absoluteSum: Double, largest: [Double], isBinary: Bool = false) {
         self.count = count
         self.absoluteSum = absoluteSum
         self.largest = largest
+        self.isBinary = isBinary
     }
 
     /// How many largest contributions estimators keep per cell (enough for N-K with n ≤ 10).
@@ -136,6 +139,8 @@ public struct RawRegression: Sendable, Equatable, Codable {
     /// boolean target; nil when the model has none. A small group lets a coefficient give away
     /// its members' values.
     public var smallestGroup: Int?
+    /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
+    public var maximumLeverage: Double?
     /// False when the design matrix is rank-deficient or the fit did not converge.
     public var isWellDefined: Bool
     /// Why the fit is not well defined, for the refusal message.
@@ -144,7 +149,8 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public init(
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
         nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
-        logLikelihood: Double? = nil, smallestGroup: Int? = nil, isWellDefined: Bool = true, problem: String? = nil
+        logLikelihood: Double? = nil, smallestGroup: Int? = nil, maximumLeverage: Double? = nil,
+        isWellDefined: Bool = true, problem: String? = nil
     ) {
         self.terms = terms
         self.estimates = estimates
@@ -157,6 +163,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
         self.adjustedRSquared = adjustedRSquared
         self.logLikelihood = logLikelihood
         self.smallestGroup = smallestGroup
+        self.maximumLeverage = maximumLeverage
         self.isWellDefined = isWellDefined
         self.problem = problem
     }
