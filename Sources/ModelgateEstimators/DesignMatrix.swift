@@ -180,6 +180,7 @@ struct DesignMatrix {
 
     /// The largest leverage w·xᵀ(XᵀWX)⁻¹x over the used rows, given (XᵀWX)⁻¹ and each row's
     /// weight as a function of its linear predictor (1 for least squares).
+    @inline(__always)
     func maximumLeverage(inverse: [Double], coefficients: [Double], weight: (Double) -> Double) -> Double {
         let p = parameterCount
         var largest = 0.0
@@ -188,12 +189,13 @@ struct DesignMatrix {
                 forEachRow { indices, values, count, _ in
                     var eta = 0.0
                     for a in 0..<count { eta += beta[Int(indices[a])] * values[a] }
+                    // xᵀAx over the active terms, using A's symmetry: diagonal once, the rest twice.
                     var quadratic = 0.0
                     for a in 0..<count {
                         let rowBase = Int(indices[a]) &* p
-                        var inner = 0.0
-                        for b in 0..<count { inner += inverse[rowBase &+ Int(indices[b])] * values[b] }
-                        quadratic += values[a] * inner
+                        var inner = 0.5 * inverse[rowBase &+ Int(indices[a])] * values[a]
+                        for b in (a + 1)..<count { inner += inverse[rowBase &+ Int(indices[b])] * values[b] }
+                        quadratic += 2 * values[a] * inner
                     }
                     largest = max(largest, weight(eta) * quadratic)
                 }
