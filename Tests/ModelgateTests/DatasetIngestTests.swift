@@ -99,12 +99,16 @@ import Testing
         }
     }
 
-    @Test func lineNumbersCountAcrossParallelChunks() throws {
-        var rows = (0..<2000).map { "P\($0),North,\($0 % 90),it,\($0),1," }
-        rows[1500] = "P1500,North,40,it,oops,1,"
-        let text = try failure(rows, chunkBytes: 1024)
+    @Test(arguments: [
         // Row 1500 is line 1502 (the header is line 1).
-        #expect(text.contains("line 1502, column 'income'"), "\(text)")
+        (2000, 1500, "P1500,North,40,it,oops,1,", "line 1502, column 'income'"),
+        (400, 200, "", "line 202: blank line"),
+    ])
+    func lineNumbersCountAcrossParallelChunks(rows count: Int, bad: Int, row: String, message: String) throws {
+        var rows = (0..<count).map { "P\($0),North,\($0 % 90),it,\($0),1," }
+        rows[bad] = row
+        let text = try failure(rows, chunkBytes: 1024)
+        #expect(text.contains(message), "\(text)")
     }
 
     @Test func parallelChunksGiveTheSameDatasetAsOne() throws {
@@ -152,13 +156,6 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(
             atPath: folder.url.appendingPathComponent("datasets/survey/current").path)
         #expect(!files.contains { $0.hasPrefix("person_id") })
-    }
-
-    @Test func aBlankLineInsideTheFileIsAnErrorEvenAtAChunkBoundary() throws {
-        var rows = (0..<400).map { "P\($0),North,\($0 % 90),it,\($0),1," }
-        rows[200] = ""
-        let text = try failure(rows, chunkBytes: 1024)
-        #expect(text.contains("line 202: blank line"), "\(text)")
     }
 
     @Test func textAfterAClosingQuoteIsNamed() throws {

@@ -275,15 +275,16 @@ import Testing
             ])
     }
 
-    func regression(n: Int, p: Int, wellDefined: Bool = true) -> RawResult {
+    func regression(
+        n: Int, p: Int, wellDefined: Bool = true, _ change: (inout RawRegression) -> Void = { _ in }
+    ) -> RawResult {
         let values = [Double](repeating: 1, count: p)
-        return RawResult(
-            rowsScanned: n, rowsUsed: n, rowsDropped: 0,
-            output: .regression(
-                RawRegression(
-                    terms: (0..<p).map { "t\($0)" }, estimates: wellDefined ? values : [.nan] + values.dropFirst(),
-                    standardErrors: values, statistics: values, pValues: values, nObservations: n,
-                    degreesOfFreedom: n - p, isWellDefined: wellDefined)))
+        var fit = RawRegression(
+            terms: (0..<p).map { "t\($0)" }, estimates: wellDefined ? values : [.nan] + values.dropFirst(),
+            standardErrors: values, statistics: values, pValues: values, nObservations: n,
+            degreesOfFreedom: n - p, isWellDefined: wellDefined)
+        change(&fit)
+        return RawResult(rowsScanned: n, rowsUsed: n, rowsDropped: 0, output: .regression(fit))
     }
 
     func refusalCode(_ output: CheckedOutput) -> Refusal.Code? {
@@ -308,29 +309,17 @@ import Testing
     }
 
     @Test func regressionWithAHighLeverageRowIsRefused() {
-        var raw = regression(n: 500, p: 4)
-        if case .regression(var fit) = raw.output {
-            fit.maximumLeverage = 0.97
-            raw.output = .regression(fit)
-        }
+        let raw = regression(n: 500, p: 4) { $0.maximumLeverage = 0.97 }
         #expect(refusalCode(checker.check(raw)) == .highLeverage)
     }
 
     @Test func regressionWithASmallCategoryLevelIsRefused() {
-        var raw = regression(n: 500, p: 4)
-        if case .regression(var fit) = raw.output {
-            fit.smallestGroup = 3
-            raw.output = .regression(fit)
-        }
+        let raw = regression(n: 500, p: 4) { $0.smallestGroup = 3 }
         #expect(refusalCode(checker.check(raw)) == .belowThreshold)
     }
 
     @Test func regressionWithAnInfiniteStatisticIsRefused() {
-        var raw = regression(n: 500, p: 4)
-        if case .regression(var fit) = raw.output {
-            fit.statistics[1] = .infinity
-            raw.output = .regression(fit)
-        }
+        let raw = regression(n: 500, p: 4) { $0.statistics[1] = .infinity }
         #expect(refusalCode(checker.check(raw)) == .degenerateFit)
     }
 

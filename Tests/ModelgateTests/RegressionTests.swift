@@ -77,8 +77,8 @@ import Testing
 }
 
 @Suite struct LogisticRegressionTests {
-    @Test func binaryFeatureGivesLogOddsAndWoolfStandardErrors() throws {
-        // x = 0: 10 insured of 30; x = 1: 15 of 20.
+    /// Sector a: 10 insured of 30; sector b: 15 of 20.
+    func twoGroups() throws -> RawRegression {
         var insured: [Bool?] = []
         var sector: [String?] = []
         for (x, yes, total) in [("a", 10, 30), ("b", 15, 20)] {
@@ -90,7 +90,12 @@ import Testing
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
             ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
-        guard case .regression(let fit) = raw.output else { Issue.record("not a regression"); return }
+        guard case .regression(let fit) = raw.output else { throw Refusal("test", "not a regression") }
+        return fit
+    }
+
+    @Test func binaryFeatureGivesLogOddsAndWoolfStandardErrors() throws {
+        let fit = try twoGroups()
         #expect(fit.isWellDefined)
         #expect(approximately(fit.estimates[0], log(10.0 / 20), relative: 1e-8))
         #expect(approximately(fit.estimates[1], log(6.0), relative: 1e-8))
@@ -105,18 +110,7 @@ import Testing
     @Test func leverageOfTheLogitIsWeightedByEachRowsVariance() throws {
         // One binary feature: every row of a group has leverage μ(1−μ)·(1/(n μ(1−μ))) = 1/n_group,
         // largest in the smaller group of 20.
-        var insured: [Bool?] = []
-        var sector: [String?] = []
-        for (x, yes, total) in [("a", 10, 30), ("b", 15, 20)] {
-            for i in 0..<total {
-                insured.append(i < yes)
-                sector.append(x)
-            }
-        }
-        let raw = try estimate(
-            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
-            ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
-        guard case .regression(let fit) = raw.output else { return }
+        let fit = try twoGroups()
         #expect(approximately(fit.maximumLeverage, 1.0 / 20, relative: 1e-8))
         #expect(fit.smallestGroup == 20)
     }

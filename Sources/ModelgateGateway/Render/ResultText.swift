@@ -32,7 +32,8 @@ public enum ResultText {
         if let usage = result.usage {
             lines.append(
                 "usage: \(usage.rowsScanned) rows scanned, "
-                    + (usage.rowsDropped.map { "\($0) dropped for missing values, " } ?? "dropped-row count withheld, ")
+                    + (usage.rowsDropped.map { "\($0) dropped for missing values, " }
+                        ?? "rows dropped for missing values withheld (below the threshold, perhaps none), ")
                     + String(format: "%.3f s", usage.wallSeconds))
         }
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
