@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ModelgateCore
 
 /// The `modelgate` command line: thin commands that parse, call the gateway, and print.
 public struct ModelgateCommand: ParsableCommand {
@@ -42,11 +43,13 @@ struct StateOptions: ParsableArguments {
     var url: URL { URL(fileURLWithPath: state, isDirectory: true) }
 }
 
-/// Reads a whole text file, with an error that names it.
+/// Reads a whole UTF-8 text file, with an error that names it (exit status 1, like any error).
 func readText(_ path: String, what: String) throws -> String {
-    do {
-        return try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-        throw ValidationError("cannot read \(what) '\(path)': \((error as NSError).localizedDescription)")
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ModelgateError("file_unreadable", "cannot read \(what) '\(path)': no such file, or not readable")
     }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ModelgateError("file_unreadable", "\(what) '\(path)' is not UTF-8 text")
+    }
+    return text
 }

@@ -11,9 +11,9 @@ struct CategoryDictionary {
 
     var count: Int { spans.count }
 
-    /// The code of the bytes, adding them if new.
+    /// The code of the bytes, adding them if new; nil when new bytes are not valid UTF-8.
     @inline(__always)
-    mutating func code(of bytes: UnsafePointer<UInt8>, count length: Int) -> UInt32 {
+    mutating func code(of bytes: UnsafePointer<UInt8>, count length: Int) -> UInt32? {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for i in 0..<length { hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
         let mask = slots.count - 1
@@ -25,10 +25,12 @@ struct CategoryDictionary {
             if hashes[code] == hash && equals(code, bytes, length) { return UInt32(code) }
             slot = (slot + 1) & mask
         }
+        let buffer = UnsafeBufferPointer(start: bytes, count: length)
+        guard String(validating: buffer, as: UTF8.self) != nil else { return nil }
         let code = spans.count
         spans.append((arena.count, length))
         hashes.append(hash)
-        arena.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
+        arena.append(contentsOf: buffer)
         slots[slot] = UInt32(code + 1)
         if spans.count * 2 > slots.count { grow() }
         return UInt32(code)
@@ -54,8 +56,9 @@ struct CategoryDictionary {
         }
     }
 
-    /// The levels by code.
-    var levels: [String] {
-        spans.map { String(decoding: arena[$0.offset..<($0.offset + $0.length)], as: UTF8.self) }
+    /// The levels by code, as their bytes: levels are told apart and ordered by bytes, since
+    /// String equality would merge canonically equivalent spellings into one level.
+    var levelBytes: [[UInt8]] {
+        spans.map { Array(arena[$0.offset..<($0.offset + $0.length)]) }
     }
 }

@@ -55,7 +55,8 @@ struct ColumnBuilder {
         }
         switch kind {
         case .category:
-            codes.append(dictionary.code(of: bytes, count: count))
+            guard let code = dictionary.code(of: bytes, count: count) else { return "the value is not valid UTF-8" }
+            codes.append(code)
         case .number:
             guard let value = FieldParsing.number(bytes, count) else {
                 return "'\(text(bytes, count))' is not a number"

@@ -35,19 +35,23 @@ enum ColumnFileWriter {
         let width: Int
         switch policy.type {
         case .category:
-            // Levels sorted, so codes order like their names and the version does not depend on row order.
-            levels = Array(Set(builders.flatMap(\.dictionary.levels))).sorted()
+            // Levels sorted by their bytes, so codes order like their names and the version does not
+            // depend on row order.
+            let levelBytes = Array(Set(builders.flatMap(\.dictionary.levelBytes))).sorted {
+                $0.lexicographicallyPrecedes($1)
+            }
+            levels = levelBytes.map { String(decoding: $0, as: UTF8.self) }
             guard levels.count <= AdmissionLimits.cells else {
                 throw ModelgateError(
                     "csv_invalid",
                     "column '\(policy.name)' has \(levels.count) distinct values; a category may have at most \(AdmissionLimits.cells)"
                 )
             }
-            let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, UInt32($0)) })
+            let index = Dictionary(uniqueKeysWithValues: levelBytes.enumerated().map { ($1, UInt32($0)) })
             encoding = .codes
             width = levels.count <= 256 ? 1 : levels.count <= 65536 ? 2 : 4
             for builder in builders {
-                let remap = builder.dictionary.levels.map { index[$0]! }
+                let remap = builder.dictionary.levelBytes.map { index[$0]! }
                 // Missing rows carry code 0, a valid code; the validity bitmap marks them.
                 let codes = builder.codes.map { remap.isEmpty ? 0 : remap[Int($0)] }
                 switch width {

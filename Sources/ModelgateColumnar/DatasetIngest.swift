@@ -105,9 +105,10 @@ public struct DatasetIngest: Sendable {
         }
         var order: [ColumnPolicy] = []
         var problems: [String] = []
+        var seen = Set<String>()
         for (index, name) in names.enumerated() {
             if let column = policy.column(named: name) {
-                if order.contains(where: { $0.name == name }) { problems.append("column '\(name)' appears twice") }
+                if !seen.insert(name).inserted { problems.append("column '\(name)' appears twice") }
                 order.append(column)
             } else {
                 problems.append(
@@ -115,11 +116,14 @@ public struct DatasetIngest: Sendable {
                 )
             }
         }
-        for column in policy.columns where !names.contains(column.name) {
+        let present = Set(names)
+        for column in policy.columns where !present.contains(column.name) {
             problems.append("policy column '\(column.name)' is not in the CSV header")
         }
         guard problems.isEmpty else {
-            throw ModelgateError("csv_invalid", "\(file) line 1 (header): " + problems.joined(separator: "; "))
+            let shown = problems.prefix(20).joined(separator: "; ")
+            let more = problems.count > 20 ? "; and \(problems.count - 20) more" : ""
+            throw ModelgateError("csv_invalid", "\(file) line 1 (header): \(shown)\(more)")
         }
         return (order, lineEnd < end ? lineEnd + 1 : end)
     }

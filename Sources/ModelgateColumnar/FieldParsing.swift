@@ -8,7 +8,7 @@ enum FieldParsing {
     /// these is correctly rounded (both operands are exact doubles).
     private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
 
-    /// A whole number with an optional sign; nil when the bytes are not one.
+    /// A whole number with an optional sign, within Int64; nil when the bytes are not one.
     @inline(__always)
     static func integer(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int64? {
         var i = 0
@@ -17,15 +17,20 @@ enum FieldParsing {
             negative = bytes[0] == 45
             i = 1
         }
-        guard i < count, count - i <= 18 else { return nil }
+        guard i < count else { return nil }
+        // Accumulated negatively, so that Int64.min itself fits.
         var value: Int64 = 0
         while i < count {
             let digit = bytes[i] &- 48
             guard digit < 10 else { return nil }
-            value = value &* 10 &+ Int64(digit)
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = shifted.subtractingReportingOverflow(Int64(digit))
+            guard !overflow, !overflow2 else { return nil }
+            value = next
             i += 1
         }
-        return negative ? -value : value
+        if negative { return value }
+        return value == .min ? nil : -value
     }
 
     /// A finite decimal number; nil when the bytes are not one.
@@ -63,7 +68,7 @@ enum FieldParsing {
 
     /// Exponents, long mantissas: the C library's correctly rounded strtod.
     private static func slowNumber(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Double? {
-        guard count < 64 else { return nil }
+        guard count < 512 else { return nil }
         var buffer = [CChar](repeating: 0, count: count + 1)
         for i in 0..<count {
             // strtod would accept "nan", "inf" and hex; a CSV number is decimal digits only.

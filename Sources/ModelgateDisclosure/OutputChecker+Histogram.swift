@@ -10,7 +10,8 @@ extension OutputChecker {
         if let above = histogram.above { bins.append(.init(lower: edges.last, upper: nil, count: above)) }
         let counts = bins.map { $0.count ?? 0 }
         let suppression = suppress(
-            shape: [bins.count], counts: counts, contributions: [Contributions?](repeating: nil, count: counts.count))
+            shape: [bins.count], counts: counts, contributions: [Contributions?](repeating: nil, count: counts.count),
+            values: [Double?](repeating: nil, count: counts.count))
         guard let (grid, hits) = suppression else { return unprotectable(measured: false) }
         for index in bins.indices {
             if let rule = grid.rules[index] {

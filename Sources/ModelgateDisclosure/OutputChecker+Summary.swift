@@ -7,13 +7,19 @@ extension OutputChecker {
         var hits: [String: Int] = [:]
         var failing: [(String, [String])] = []
         for variable in variables {
-            // An empty summary falls under the threshold whatever the policy says of zero cells.
-            var failed = variable.statistics.n < rules.threshold ? [DisclosureRule.threshold] : []
-            failed += failures(count: variable.statistics.n, contributions: variable.contributions).filter {
-                $0 != DisclosureRule.threshold
+            // The threshold comes first, for an empty summary too whatever the policy says of zero
+            // cells; then only the first failing rule is named, as for table cells.
+            let statistics = variable.statistics
+            let worst = [statistics.mean, statistics.std, statistics.q1, statistics.median, statistics.q3]
+                .first { !$0.isFinite }
+            let rule =
+                statistics.n < rules.threshold
+                ? DisclosureRule.threshold
+                : failures(count: statistics.n, contributions: variable.contributions, value: worst).first
+            if let rule {
+                hits[rule, default: 0] += 1
+                failing.append((statistics.name, [rule]))
             }
-            for rule in failed { hits[rule, default: 0] += 1 }
-            if !failed.isEmpty { failing.append((variable.statistics.name, failed)) }
         }
         let rulesOutcome = outcomes(hits, measured: true, secondary: false)
         guard failing.isEmpty else {
@@ -26,6 +32,8 @@ extension OutputChecker {
                     .belowThreshold,
                     "the summary rests on too few rows for: \(names); each needs at least \(rules.threshold) rows; widen the filters"
                 )
+            } else if failed.contains(DisclosureRule.wellDefined) {
+                refusal = Refusal(.degenerateFit, "a statistic of \(names) is not finite (the values overflow)")
             } else if failed.contains(DisclosureRule.groupDisclosure) {
                 refusal = Refusal(
                     .groupDisclosure,

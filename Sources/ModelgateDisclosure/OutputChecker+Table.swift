@@ -5,7 +5,7 @@ extension OutputChecker {
         let measured = table.measure != nil && table.statistic != .count
         let suppression = suppress(
             shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count),
-            contributions: table.cells.map { measured ? $0.contributions : nil })
+            contributions: table.cells.map { measured ? $0.contributions : nil }, values: table.cells.map(\.value))
         guard let (grid, hits) = suppression else { return unprotectable(measured: measured) }
 
         let keys = CellKeys(table.dimensions)

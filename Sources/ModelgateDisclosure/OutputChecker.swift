@@ -51,8 +51,10 @@ extension OutputChecker {
     ///
     /// An empty cell falls under the threshold when zeros are disclosive, under no rule when the
     /// policy allows them: a label of its own would tell a withheld zero from a withheld few.
-    func failures(count: Int, contributions: Contributions?) -> [String] {
+    func failures(count: Int, contributions: Contributions?, value: Double? = nil) -> [String] {
         var failed: [String] = []
+        // A value that overflowed (a sum of huge numbers) is no statistic to release.
+        if let value, !value.isFinite { failed.append(DisclosureRule.wellDefined) }
         if count == 0 {
             if rules.zerosAreDisclosive { failed.append(DisclosureRule.threshold) }
             return failed
@@ -63,7 +65,8 @@ extension OutputChecker {
             // their value; a boolean cell with few rows of one outcome nearly does.
             let top = contributions.largest.first ?? 0
             let uniform = abs(top * Double(count) - contributions.absoluteSum) <= 1e-9 * top * Double(count)
-            let trues = Int(contributions.absoluteSum.rounded())
+            // A boolean's absolute sum counts its true rows, so it is a whole number ≤ count.
+            let trues = contributions.isBinary ? Int(contributions.absoluteSum.rounded()) : 0
             let fewOfOneOutcome = contributions.isBinary && min(trues, count - trues) < rules.threshold
             if uniform || fewOfOneOutcome { failed.append(DisclosureRule.groupDisclosure) }
         }
@@ -87,14 +90,16 @@ extension OutputChecker {
     /// Primary suppression of every cell that fails a rule, then secondary suppression, with the
     /// cells each rule hit; nil when too many cells are withheld to prove the rest safe.
     func suppress(
-        shape: [Int], counts: [Int], contributions: [Contributions?]
+        shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?]
     ) -> (grid: SuppressionGrid, hits: [String: Int])? {
         var hits: [String: Int] = [:]
         var primary: [String?] = []
-        for (count, contribution) in zip(counts, contributions) {
-            let failed = failures(count: count, contributions: contribution)
-            for rule in failed { hits[rule, default: 0] += 1 }
-            primary.append(failed.first)
+        for index in counts.indices {
+            // Only the first failing rule labels and counts a cell: that a small cell also fails
+            // another rule (all its rows share a value, say) is itself information.
+            let rule = failures(count: counts[index], contributions: contributions[index], value: values[index]).first
+            if let rule { hits[rule, default: 0] += 1 }
+            primary.append(rule)
         }
         var grid = SuppressionGrid(shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold)
         guard let secondary = grid.suppressSecondary(rule: DisclosureRule.secondary) else { return nil }
@@ -127,6 +132,12 @@ extension OutputChecker {
                 rule: DisclosureRule.threshold, cells: hits[DisclosureRule.threshold, default: 0],
                 detail: "cells need at least \(rules.threshold) rows; \(empty)")
         ]
+        if hits[DisclosureRule.wellDefined, default: 0] > 0 {
+            outcomes.append(
+                RuleOutcome(
+                    rule: DisclosureRule.wellDefined, cells: hits[DisclosureRule.wellDefined, default: 0],
+                    detail: "a released value must be finite"))
+        }
         if measured {
             outcomes.append(
                 RuleOutcome(

@@ -43,6 +43,9 @@ struct DesignMatrix {
             let column = columns[name]!
             switch column.storage {
             case .codes:
+                guard !column.levels.isEmpty else {
+                    throw Refusal(.invalidSpec, "feature '\(name)' has no levels: the dataset holds no value for it")
+                }
                 groupSizes += Self.levelCounts(column, column.levels.count, selection)
                 // Levels are stored sorted: the first is the alphabetical baseline.
                 var termOfCode = [Int32](repeating: -1, count: column.levels.count)

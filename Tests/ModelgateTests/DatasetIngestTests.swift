@@ -182,6 +182,25 @@ import Testing
         #expect(manifest.column(named: "district")?.levels == ["North", "So\"uth"])
     }
 
+    @Test func categoryLevelsAreTheirBytesAndMustBeUTF8() throws {
+        let folder = try TemporaryFolder()
+        // "é" precomposed and decomposed: equal as Swift Strings, distinct values in the data.
+        let csv = try folder.write("data.csv", "\(header)\nP1,\u{E9},34,it,10,1,\nP2,e\u{301},40,it,20,0,\n")
+        let manifest = try DatasetIngest(state: folder.url).ingest(policyText: Fixtures.policyText, csv: csv)
+        #expect(
+            manifest.column(named: "district")?.levels.map { Array($0.utf8) } == [[0x65, 0xCC, 0x81], [0xC3, 0xA9]])
+        var bytes = Array("\(header)\nP1,North,34,it,10,1,\nP2,".utf8)
+        bytes += [0xFE, 0xFF] + Array(",40,it,20,0,\n".utf8)
+        let bad = folder.url.appendingPathComponent("bad.csv")
+        try Data(bytes).write(to: bad)
+        #expect {
+            try DatasetIngest(state: folder.url).ingest(policyText: Fixtures.policyText, csv: bad)
+        } throws: { error in
+            (error as? ModelgateError)?.message.contains("line 3, column 'district': the value is not valid UTF-8")
+                == true
+        }
+    }
+
     @Test func reingestReplacesTheVersion() throws {
         let folder = try TemporaryFolder()
         _ = try ingest(["P1,North,34,it,10,1,"], in: folder)

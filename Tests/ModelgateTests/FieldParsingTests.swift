@@ -22,4 +22,19 @@ import Testing
     func nonNumbersAreRejected(text: String) {
         #expect(number(text) == nil)
     }
+
+    func integer(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { FieldParsing.integer($0.baseAddress!, bytes.count) }
+    }
+
+    @Test func integersReachBothEndsOfInt64AndNoFurther() {
+        #expect(integer("9223372036854775807") == .max)
+        #expect(integer("-9223372036854775808") == .min)
+        #expect(integer("+42") == 42)
+        #expect(integer("9223372036854775808") == nil)
+        #expect(integer("-9223372036854775809") == nil)
+        #expect(integer("12.0") == nil)
+        #expect(integer("-") == nil)
+    }
 }

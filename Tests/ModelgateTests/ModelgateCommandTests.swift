@@ -41,6 +41,16 @@ import Testing
         #expect(throws: ExitCode(3)) { try RunCommand.parse([refused.path] + state).run() }
     }
 
+    @Test func aMissingFileIsAnErrorNotAUsageMistake() {
+        // ArgumentParser exits 64 with the usage text for a ValidationError; a missing file is an
+        // ordinary error (exit 1) that names the file.
+        #expect {
+            try RunCommand.parse(["/nonexistent/spec.yaml"]).run()
+        } throws: { error in
+            (error as? ModelgateError)?.message.contains("'/nonexistent/spec.yaml'") == true
+        }
+    }
+
     @Test func ingestOfABadFileFailsWithTheLine() throws {
         let folder = try TemporaryFolder()
         let policy = try folder.write("policy.yaml", Fixtures.policyText)

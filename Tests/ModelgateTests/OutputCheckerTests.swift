@@ -183,6 +183,21 @@ import Testing
         #expect(fine.cells[0].suppressed == false)
     }
 
+    @Test func anOverflowedCellIsWithheldAndASmallCellNamesOnlyItsFirstRule() throws {
+        var raw = measuredCell(values: [1e308, 1e308] + Array(repeating: 1e308, count: 10))
+        if case .table(var table) = raw.output {
+            table.cells[0].value = .infinity
+            raw.output = .table(table)
+        }
+        let (overflowed, report) = try #require(released(checker.check(raw)))
+        #expect(overflowed.cells[0].rule == DisclosureRule.wellDefined)
+        #expect(hits(report, DisclosureRule.wellDefined) == 1)
+        // Three people sharing one value: labelled and counted as small, not as uniform.
+        let (small, smallReport) = try #require(released(checker.check(measuredCell(values: [5, 5, 5]))))
+        #expect(small.cells[0].rule == DisclosureRule.threshold)
+        #expect(hits(smallReport, DisclosureRule.groupDisclosure) == 0)
+    }
+
     @Test func oneSmallCellInATwoByTwoTableHidesAllFour() throws {
         let (table, _) = try #require(released(checker.check(countTable([[5, 20], [30, 40]]))))
         #expect(table.cells.allSatisfy { $0.suppressed })

@@ -77,6 +77,14 @@ import Testing
         #expect(problems.count == 9)
     }
 
+    @Test func integerBoundsAreWholeAndExact() {
+        let text = Fixtures.policyText.replacingOccurrences(
+            of: "age:       { class: quasi-identifier, type: integer, min: 0, max: 120 }",
+            with: "age:       { class: quasi-identifier, type: integer, min: 0.5, max: 1e19 }")
+        let (_, problems) = Policy.lint(text)
+        #expect(problems.map(\.path).sorted() == ["columns.age.max", "columns.age.min"])
+    }
+
     @Test func unknownTopLevelKeyIsAnError() {
         let (_, problems) = Policy.lint(Fixtures.policyText + "\nretention: forever\n")
         #expect(problems.map(\.path) == ["retention"])

@@ -60,6 +60,16 @@ import Testing
         #expect(fit.smallestGroup == 0)
     }
 
+    @Test func aCategoryFeatureWithoutLevelsIsRefusedNotACrash() throws {
+        let columns = [
+            "income": ColumnVector(numbers: [1, 2, 3]),
+            "sector": ColumnVector(categories: [nil, nil, nil]),
+        ]
+        #expect(throws: Refusal.self) {
+            _ = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [sector]", columns)
+        }
+    }
+
     @Test func collinearFeaturesAreNotWellDefined() throws {
         var policy = Fixtures.policy
         policy.columns.append(ColumnPolicy(name: "age2", columnClass: .ordinary, type: .integer))

@@ -16,10 +16,10 @@ final class DocumentReader {
                 return nil
             }
             return node
-        } catch let error as YamlError {
-            report("", nil, "not valid YAML or JSON: \(error)")
         } catch {
-            report("", nil, "not valid YAML or JSON: \(error)")
+            // The parser's message may quote the document; a few hundred characters locate the problem.
+            let message = String(describing: error)
+            report("", nil, "not valid YAML or JSON: \(message.prefix(300))\(message.count > 300 ? "…" : "")")
         }
         return nil
     }

@@ -57,6 +57,9 @@ extension Policy {
         switch spec.task {
         case .summary(let variables):
             try requireCount(variables.count, 1...AdmissionLimits.variables, what: "variables", code: .invalidSpec)
+            guard Set(variables).count == variables.count else {
+                throw Refusal(.invalidSpec, "a variable appears twice in variables")
+            }
             for name in variables { try use(name, as: .measure, key: "variables") }
         case .crosstab(let table):
             try requireCount(

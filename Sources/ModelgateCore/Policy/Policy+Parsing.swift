@@ -86,8 +86,16 @@ extension Policy {
             let type = reader.required(map, "type", at: path, parent: entry).flatMap {
                 reader.oneOf($0, at: "\(path).type", ColumnType.self, allowed: ColumnType.allCases)
             }
-            let min = map["min"].flatMap { reader.double($0, at: "\(path).min") }
-            let max = map["max"].flatMap { reader.double($0, at: "\(path).max") }
+            // Integer bounds are whole numbers a Double holds exactly; number bounds stay far
+            // enough from overflow that bin widths and sums over them are finite.
+            let limit = type == .integer ? ColumnPolicy.largestExactInteger : 1e300
+            let min = map["min"].flatMap { reader.double($0, at: "\(path).min", in: -limit...limit) }
+            let max = map["max"].flatMap { reader.double($0, at: "\(path).max", in: -limit...limit) }
+            for (key, bound) in [("min", min), ("max", max)] where type == .integer {
+                if let bound, bound != bound.rounded() {
+                    reader.report("\(path).\(key)", map[key], "an integer column's bounds are whole numbers")
+                }
+            }
             if let type, type != .integer, type != .number, map["min"] != nil || map["max"] != nil {
                 reader.report(path, entry, "min and max apply to integer and number columns only")
             }
@@ -195,6 +203,9 @@ extension DatasetDescription {
 }
 
 extension ColumnPolicy {
+    /// 2⁵³: the largest magnitude up to which a Double holds every whole number.
+    public static let largestExactInteger = 9_007_199_254_740_992.0
+
     /// Column names are identifiers so they are safe as file names.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
