@@ -17,11 +17,11 @@ extension OutputChecker {
         let rulesInOrder: [(rule: String, detail: String, fails: Bool, refusal: Refusal)] = [
             (
                 DisclosureRule.threshold,
-                "each level of a category or boolean feature, and each outcome of a boolean target, needs at least \(threshold) rows",
+                "each level of a category or boolean feature, each value of an integer feature with few values, and each outcome of a boolean target within them, needs at least \(threshold) rows",
                 (regression.smallestGroup ?? threshold) < threshold,
                 Refusal(
                     .belowThreshold,
-                    "a level of a category or boolean feature, or an outcome of the target, has fewer than \(threshold) rows; merge levels, drop the feature or widen the filters"
+                    "a group of rows that a feature sets apart (a category level, a boolean value, a value of an integer feature with few values), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop the feature or widen the filters"
                 )
             ),
             (

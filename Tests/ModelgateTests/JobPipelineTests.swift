@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func everyExampleSpecRunsToItsExpectedStatus() throws {
-        try withDemo() { _, pipeline in
+        try withDemo(rows: 20000) { _, pipeline in
             let models = Self.repository.appendingPathComponent("models")
             let names = try FileManager.default.contentsOfDirectory(atPath: models.path).filter {
                 $0.hasSuffix(".yaml")

@@ -1,4 +1,5 @@
 import Foundation
+import ModelgateDisclosure
 import Testing
 
 @testable import ModelgateCore
@@ -70,6 +71,35 @@ import Testing
         }
     }
 
+    @Test func anIntegerFeatureWithFewValuesIsHeldToTheThresholdLikeACategory() throws {
+        // 200 rows of 3 and 8 rows of 8: the fit at 8 is those 8 rows' mean, and the standard
+        // errors would give away that there are 8. Refused as a small group.
+        let sizes = Array(repeating: 3, count: 200) + Array(repeating: 8, count: 8)
+        let columns = [
+            "income": ColumnVector(numbers: sizes.indices.map { Double($0 % 17) }),
+            "age": ColumnVector(integers: sizes),
+        ]
+        let raw = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [age]", columns)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.smallestGroup == 8)
+        guard case .refused(let refusal, _) = OutputChecker(rules: DisclosureRules()).check(raw) else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .belowThreshold)
+    }
+
+    @Test func anIntegerFeatureWithManyValuesIsLeftToTheLeverageRule() throws {
+        let ages = (0..<300).map { 20 + $0 % 40 }
+        let columns = [
+            "income": ColumnVector(numbers: ages.indices.map { Double($0 % 13) }),
+            "age": ColumnVector(integers: ages),
+        ]
+        let raw = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [age]", columns)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.smallestGroup == nil)
+    }
+
     @Test func collinearFeaturesAreNotWellDefined() throws {
         var policy = Fixtures.policy
         policy.columns.append(ColumnPolicy(name: "age2", columnClass: .ordinary, type: .integer))
@@ -122,7 +152,26 @@ import Testing
         // largest in the smaller group of 20.
         let fit = try twoGroups()
         #expect(approximately(fit.maximumLeverage, 1.0 / 20, relative: 1e-8))
-        #expect(fit.smallestGroup == 20)
+        // Sector b splits 15 insured to 5 not: the smallest group is those 5.
+        #expect(fit.smallestGroup == 5)
+    }
+
+    @Test func aGroupOfOneOutcomeIsRefusedAsSmallNotAsADegenerateFit() throws {
+        // Sector b: 12 people, all insured. A degenerate_fit refusal would say so; the group
+        // check refuses first, whatever the fit does.
+        let insured =
+            Array(repeating: false, count: 20) + Array(repeating: true, count: 20) + Array(repeating: true, count: 12)
+        let sector = Array(repeating: "a", count: 40) + Array(repeating: "b", count: 12)
+        let raw = try estimate(
+            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
+            ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.smallestGroup == 0)
+        guard case .refused(let refusal, _) = OutputChecker(rules: DisclosureRules()).check(raw) else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .belowThreshold)
     }
 
     @Test func perfectSeparationIsNotWellDefined() throws {

@@ -135,9 +135,10 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public var rSquared: Double?
     public var adjustedRSquared: Double?
     public var logLikelihood: Double?
-    /// Fewest used rows in any level of a category or boolean feature, or in either outcome of a
-    /// boolean target; nil when the model has none. A small group lets a coefficient give away
-    /// its members' values.
+    /// Fewest used rows in a group a feature sets apart (a category level, a boolean value, a
+    /// value of an integer feature with few values), or in one outcome of a boolean target,
+    /// overall or within such a group; nil when the model has none. A small group lets the
+    /// coefficients give away its members' values.
     public var smallestGroup: Int?
     /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
     public var maximumLeverage: Double?
