@@ -130,8 +130,8 @@ struct DesignMatrix {
         return values.indices.flatMap { outcome == nil ? [counts[2 * $0]] : [counts[2 * $0], counts[2 * $0 + 1]] }
     }
 
-    /// Calls `body(indices, values, count, y)` for every used row with its active terms in
-    /// ascending order. Every column is reached through a plain pointer taken once, so the
+    /// Calls `body(indices, values, count, y)` for every used row with its active terms (the
+    /// intercept, numeric features, then one dummy per category feature; not in term order). Every column is reached through a plain pointer taken once, so the
     /// per-row work touches no reference counts.
     @inline(__always)
     func forEachRow(
@@ -215,8 +215,11 @@ struct DesignMatrix {
                             let i = Int(indices[a])
                             let wx = w * values[a]
                             moment[i] += wx * z
-                            let rowBase = i &* p
-                            for b in a..<count { gram[rowBase &+ Int(indices[b])] += wx * values[b] }
+                            // Into the upper triangle whatever the terms' order in the row.
+                            for b in a..<count {
+                                let j = Int(indices[b])
+                                gram[i < j ? i &* p &+ j : j &* p &+ i] += wx * values[b]
+                            }
                         }
                     }
                 }

@@ -100,6 +100,26 @@ import Testing
         #expect(fit.smallestGroup == nil)
     }
 
+    @Test func featureOrderDoesNotChangeTheFit() throws {
+        let rows = 60
+        let columns = [
+            "income": ColumnVector(
+                numbers: (0..<rows).map { (row: Int) -> Double? in Double((row * 37) % 101 + (row % 3) * 10) }),
+            "sector": ColumnVector(categories: (0..<rows).map { (row: Int) -> String? in ["a", "b", "c"][row % 3] }),
+            "age": ColumnVector(integers: (0..<rows).map { (row: Int) -> Int? in 20 + (row * 7) % 45 }),
+        ]
+        func estimates(_ features: String) throws -> [String: Double] {
+            let raw = try estimate(
+                "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [\(features)]", columns)
+            guard case .regression(let fit) = raw.output, fit.isWellDefined else { return [:] }
+            return Dictionary(uniqueKeysWithValues: zip(fit.terms, fit.estimates))
+        }
+        let categoryFirst = try estimates("sector, age")
+        let numericFirst = try estimates("age, sector")
+        #expect(categoryFirst.count == 4)
+        for (term, value) in numericFirst { #expect(approximately(categoryFirst[term], value, relative: 1e-9)) }
+    }
+
     @Test func collinearFeaturesAreNotWellDefined() throws {
         var policy = Fixtures.policy
         policy.columns.append(ColumnPolicy(name: "age2", columnClass: .ordinary, type: .integer))
