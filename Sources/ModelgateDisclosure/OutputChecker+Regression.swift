@@ -17,11 +17,12 @@ extension OutputChecker {
         let rulesInOrder: [(rule: String, detail: String, fails: Bool, refusal: Refusal)] = [
             (
                 DisclosureRule.threshold,
-                "each level of a category or boolean feature, each value of an integer feature with few values, and each outcome of a boolean target within them, needs at least \(threshold) rows",
-                (regression.smallestGroup ?? threshold) < threshold,
+                "every group the fit gives away (category levels, boolean values, values of an integer feature with few values, their two-way combinations, outcomes of a boolean target within them) needs at least \(threshold) rows\(rules.zerosAreDisclosive ? " and may not be empty" : "")",
+                (regression.smallestGroup ?? threshold) < threshold
+                    || (regression.hasEmptyGroup && rules.zerosAreDisclosive),
                 Refusal(
                     .belowThreshold,
-                    "a group of rows that a feature sets apart (a category level, a boolean value, a value of an integer feature with few values), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop the feature or widen the filters"
+                    "a group of rows that the features set apart (a category level, a boolean value, a value of an integer feature with few values, or a combination of two of them), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop a feature or widen the filters"
                 )
             ),
             (

@@ -10,6 +10,19 @@ public struct OutputChecker: Sendable {
     public init(rules: DisclosureRules) { self.rules = rules }
 
     public func check(_ raw: RawResult) -> CheckedOutput {
+        // The dataset's size is public and most results give their row count: filters that
+        // leave out only a few rows would give away how many the left-out group holds.
+        let filteredOut = raw.rowsScanned - raw.rowsUsed - raw.rowsDropped
+        let complement = RuleOutcome(
+            rule: DisclosureRule.filterComplement, cells: filteredOut > 0 && filteredOut < rules.threshold ? 1 : 0,
+            detail: "filters leave out no row or at least \(rules.threshold)")
+        if complement.outcome == .fail {
+            let refusal = Refusal(
+                .smallComplement,
+                "the filters leave out fewer than \(rules.threshold) rows of the dataset, and the dataset's size would give away how many; widen the filters so that they leave out none or at least \(rules.threshold)"
+            )
+            return .refused(refusal, DisclosureReport(verdict: .refused, rules: [complement], suppressedCells: 0))
+        }
         switch raw.output {
         case .table(let table): return check(table)
         case .histogram(let histogram): return check(histogram)
@@ -36,6 +49,7 @@ public enum CheckedOutput: Sendable, Equatable {
 public enum DisclosureRule {
     public static let threshold = "threshold"
     public static let groupDisclosure = "group_disclosure"
+    public static let filterComplement = "filter_complement"
     public static let dominance = "nk_dominance"
     public static let pRatio = "p_ratio"
     public static let secondary = "secondary_suppression"

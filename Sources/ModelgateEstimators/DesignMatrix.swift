@@ -3,7 +3,7 @@ import ModelgateCore
 /// The regression design: an intercept, numeric features as they are, and category features
 /// dummy-coded against their alphabetically first level (`district=Beibei`). Every level of the
 /// dataset gets a term, whether or not the selected rows hold it, so the terms say nothing about
-/// the data; an empty or small level is caught by the output checker through `smallestGroup`.
+/// the data; an empty or small level is caught by the output checker through `groups`.
 ///
 /// Rows are visited sparsely: a row has one active term per feature, so building XᵀX costs
 /// O(features²) per row whatever the number of dummy terms.
@@ -19,10 +19,8 @@ struct DesignMatrix {
     /// Per categorical feature, each row's term (-1 for the baseline level).
     private let categoricalTerms: [[Int32]]
 
-    /// Fewest used rows in a group: a level of a category or boolean feature, a value of an
-    /// integer feature with few distinct values, or, with a boolean target, either outcome of
-    /// the target overall or within any such group; nil when there is no group.
-    let smallestGroup: Int?
+    /// The groups of rows the fit would give away, for the output checker.
+    let groups: DesignGroups
 
     var parameterCount: Int { terms.count }
     var nObservations: Int { selection.rowsUsed }
@@ -36,11 +34,6 @@ struct DesignMatrix {
         var denseTerms: [Int32] = []
         var denseValues: [MeasureValues] = []
         var categoricalTerms: [[Int32]] = []
-        var groupSizes: [Int] = []
-        // With a boolean target every group is split by outcome: a group whose rows nearly all
-        // share an outcome gives it away, the way a boolean cell of a table would.
-        let outcome = columns[task.target]!.isBoolean ? columns[task.target]! : nil
-        if let outcome { groupSizes += Self.groupSizes(outcome, levels: 2, outcome: nil, selection) }
         for name in task.features {
             let column = columns[name]!
             switch column.storage {
@@ -48,7 +41,6 @@ struct DesignMatrix {
                 guard !column.levels.isEmpty else {
                     throw Refusal(.invalidSpec, "feature '\(name)' has no levels: the dataset holds no value for it")
                 }
-                groupSizes += Self.groupSizes(column, levels: column.levels.count, outcome: outcome, selection)
                 // Levels are stored sorted: the first is the alphabetical baseline.
                 var termOfCode = [Int32](repeating: -1, count: column.levels.count)
                 for code in column.levels.indices.dropFirst() {
@@ -56,12 +48,6 @@ struct DesignMatrix {
                     terms.append("\(name)=\(column.levels[code])")
                 }
                 categoricalTerms.append((0..<selection.rowCount).map { termOfCode[column.code(at: $0)] })
-            case .booleans, .integers:
-                groupSizes +=
-                    column.isBoolean
-                    ? Self.groupSizes(column, levels: 2, outcome: outcome, selection)
-                    : Self.discreteGroupSizes(column, outcome: outcome, selection)
-                fallthrough
             default:
                 denseTerms.append(Int32(terms.count))
                 denseValues.append(MeasureValues(column))
@@ -74,7 +60,7 @@ struct DesignMatrix {
                 )
             }
         }
-        smallestGroup = groupSizes.min()
+        groups = DesignGroups(features: task.features, target: task.target, columns: columns, selection: selection)
         self.terms = terms
         self.denseTerms = denseTerms
         self.denseValues = denseValues
@@ -82,54 +68,6 @@ struct DesignMatrix {
     }
 
     /// Used rows per code of a category (or boolean) column.
-    /// Used rows per code of a category (or boolean) column; with a boolean `outcome`, the rows
-    /// of each outcome per code instead.
-    private static func groupSizes(
-        _ column: ColumnVector, levels: Int, outcome: ColumnVector?, _ selection: RowSelection
-    ) -> [Int] {
-        let outcomes = outcome == nil ? 1 : 2
-        var counts = [Int](repeating: 0, count: levels * outcomes)
-        selection.forEachUsedRow { row in
-            counts[column.code(at: row) * outcomes + (outcome.map { $0.code(at: row) } ?? 0)] += 1
-        }
-        // A level absent from the selection is an empty group, not two empty outcomes.
-        if outcomes == 2 {
-            return (0..<levels).flatMap { level -> [Int] in
-                let pair = [counts[2 * level], counts[2 * level + 1]]
-                return pair.allSatisfy { $0 == 0 } ? [0] : pair
-            }
-        }
-        return counts
-    }
-
-    /// An integer feature with few distinct values among the used rows is a grouping in
-    /// disguise: the released moments (n, Σx, Σx² from the standard errors) then solve for
-    /// how many rows hold each value, and the fit gives each group's mean. Such a feature's
-    /// values are held to the same minimum as category levels; with more distinct values the
-    /// leverage rule governs.
-    static let discreteValueLimit = 10
-
-    private static func discreteGroupSizes(
-        _ column: ColumnVector, outcome: ColumnVector?, _ selection: RowSelection
-    ) -> [Int] {
-        // At most a handful of values: a linear scan beats hashing every row.
-        var values: [Int] = []
-        var counts: [Int] = []
-        selection.forEachUsedRow { row in
-            guard values.count <= discreteValueLimit else { return }
-            let value = column.code(at: row)
-            var slot = 0
-            while slot < values.count && values[slot] != value { slot += 1 }
-            if slot == values.count {
-                values.append(value)
-                counts += [0, 0]
-            }
-            counts[2 * slot + (outcome.map { $0.code(at: row) } ?? 0)] += 1
-        }
-        guard values.count <= discreteValueLimit else { return [] }
-        return values.indices.flatMap { outcome == nil ? [counts[2 * $0]] : [counts[2 * $0], counts[2 * $0 + 1]] }
-    }
-
     /// Calls `body(indices, values, count, y)` for every used row with its active terms (the
     /// intercept, numeric features, then one dummy per category feature; not in term order). Every column is reached through a plain pointer taken once, so the
     /// per-row work touches no reference counts.

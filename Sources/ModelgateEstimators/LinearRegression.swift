@@ -57,7 +57,7 @@ enum LinearRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics, pValues: pValues,
             nObservations: n, degreesOfFreedom: df, rSquared: rSquared, adjustedRSquared: adjusted,
-            smallestGroup: design.smallestGroup, maximumLeverage: leverage,
+            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty, maximumLeverage: leverage,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")
     }
 
@@ -66,6 +66,7 @@ enum LinearRegression {
         return RawRegression(
             terms: design.terms, estimates: nan, standardErrors: nan, statistics: nan, pValues: nan,
             nObservations: design.nObservations, degreesOfFreedom: design.nObservations - design.parameterCount,
-            smallestGroup: design.smallestGroup, isWellDefined: false, problem: problem)
+            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty, isWellDefined: false,
+            problem: problem)
     }
 }

@@ -40,7 +40,8 @@ enum LogisticRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics,
             pValues: statistics.map(Distributions.normalTwoSided), nObservations: n, degreesOfFreedom: n - p,
-            logLikelihood: logLikelihood, smallestGroup: design.smallestGroup, maximumLeverage: leverage,
+            logLikelihood: logLikelihood, smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
+            maximumLeverage: leverage,
             isWellDefined: finite,
             problem: finite ? nil : "the fit produced non-finite standard errors")
     }

@@ -90,6 +90,26 @@ import Testing
         }
     }
 
+    @Test func filterThatLeavesOutAFewPeopleIsRefused() throws {
+        try withDemo(rows: 3000) { folder, pipeline in
+            // Everyone but the residents of a tiny district: n and the dataset's size would tell
+            // how many live there.
+            let csv = try String(
+                contentsOf: folder.url.appendingPathComponent("demo/household-survey.csv"), encoding: .utf8)
+            let residents = csv.split(separator: "\n").filter { $0.split(separator: ",")[1] == "Chengkou" }.count
+            #expect(residents > 0 && residents < 10)
+            let result = try pipeline.run(
+                specText: """
+                    model: summary
+                    dataset: household-survey
+                    variables: [income]
+                    where: [{ column: district, op: "!=", value: Chengkou }]
+                    """)
+            #expect(result.reason?.code == .smallComplement)
+            #expect(result.result == nil)
+        }
+    }
+
     @Test func filterThatIsolatesAFewPeopleIsRefused() throws {
         try withDemo(rows: 3000) { _, pipeline in
             let result = try pipeline.run(

@@ -58,7 +58,8 @@ import Testing
         // Terms come from the dataset's levels, not from the selected rows, so they tell nothing;
         // "a" is only in the filtered-out row, which the smallest group shows to the checker.
         #expect(fit.terms == ["(intercept)", "sector=b", "sector=c"])
-        #expect(fit.smallestGroup == 0)
+        #expect(fit.smallestGroup == 2)
+        #expect(fit.hasEmptyGroup)
     }
 
     @Test func aCategoryFeatureWithoutLevelsIsRefusedNotACrash() throws {
@@ -87,6 +88,41 @@ import Testing
             return
         }
         #expect(refusal.code == .belowThreshold)
+    }
+
+    /// Rows of every combination of two two-valued features; the fit gives away the joint counts
+    /// through XᵀX, and with an empty combination each remaining one's exact mean.
+    func twoByTwo(_ counts: [[Int]], target: [Double]? = nil) throws -> RawResult {
+        var ages: [Int?] = []
+        var sizes: [Int?] = []
+        for (a, row) in counts.enumerated() {
+            for (b, count) in row.enumerated() {
+                ages += Array(repeating: [49, 52][a], count: count)
+                sizes += Array(repeating: [6, 7][b], count: count)
+            }
+        }
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "household", columnClass: .ordinary, type: .integer))
+        let columns = [
+            "income": ColumnVector(numbers: ages.indices.map { Double(($0 * 31) % 97) }),
+            "age": ColumnVector(integers: ages), "household": ColumnVector(integers: sizes),
+        ]
+        return try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [age, household]", columns,
+            policy: policy)
+    }
+
+    @Test func aSmallTwoWayCombinationOfFeaturesIsRefused() throws {
+        let checker = OutputChecker(rules: DisclosureRules())
+        func code(_ raw: RawResult) -> Refusal.Code? {
+            if case .refused(let refusal, _) = checker.check(raw) { return refusal.code }
+            return nil
+        }
+        // Every value alone has at least 18 rows; the combination (49, 7) has 8.
+        #expect(code(try twoByTwo([[10, 8], [13, 40]])) == .belowThreshold)
+        // An empty combination lets the fit give each other one its own mean.
+        #expect(code(try twoByTwo([[10, 20], [13, 0]])) == .belowThreshold)
+        #expect(code(try twoByTwo([[30, 20], [13, 40]])) == nil)
     }
 
     @Test func anIntegerFeatureWithManyValuesIsLeftToTheLeverageRule() throws {
@@ -186,7 +222,7 @@ import Testing
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [sector]",
             ["insured": ColumnVector(booleans: insured), "sector": ColumnVector(categories: sector)])
         guard case .regression(let fit) = raw.output else { return }
-        #expect(fit.smallestGroup == 0)
+        #expect(fit.hasEmptyGroup)
         guard case .refused(let refusal, _) = OutputChecker(rules: DisclosureRules()).check(raw) else {
             Issue.record("released")
             return

@@ -50,6 +50,7 @@ extension Refusal.Code {
     public static let belowThreshold: Self = "below_threshold"
     public static let dominance: Self = "dominance"
     public static let groupDisclosure: Self = "group_disclosure"
+    public static let smallComplement: Self = "small_complement"
     public static let insufficientDegreesOfFreedom: Self = "insufficient_degrees_of_freedom"
     public static let tooManyParameters: Self = "too_many_parameters"
     public static let highLeverage: Self = "high_leverage"

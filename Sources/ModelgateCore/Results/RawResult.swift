@@ -135,11 +135,13 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public var rSquared: Double?
     public var adjustedRSquared: Double?
     public var logLikelihood: Double?
-    /// Fewest used rows in a group a feature sets apart (a category level, a boolean value, a
-    /// value of an integer feature with few values), or in one outcome of a boolean target,
-    /// overall or within such a group; nil when the model has none. A small group lets the
-    /// coefficients give away its members' values.
+    /// Fewest rows in a nonempty group whose size the fit gives away (a category level, a
+    /// boolean value, a value of a few-valued integer feature, a two-way combination of those,
+    /// an outcome of a boolean target within them); nil when the model has none. A small group
+    /// lets the coefficients give away its size and its members' values.
     public var smallestGroup: Int?
+    /// Whether one of those groups is empty, which the fit gives away like a zero cell.
+    public var hasEmptyGroup: Bool
     /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
     public var maximumLeverage: Double?
     /// False when the design matrix is rank-deficient or the fit did not converge.
@@ -150,7 +152,8 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public init(
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
         nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
-        logLikelihood: Double? = nil, smallestGroup: Int? = nil, maximumLeverage: Double? = nil,
+        logLikelihood: Double? = nil, smallestGroup: Int? = nil, hasEmptyGroup: Bool = false,
+        maximumLeverage: Double? = nil,
         isWellDefined: Bool = true, problem: String? = nil
     ) {
         self.terms = terms
@@ -164,6 +167,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
         self.adjustedRSquared = adjustedRSquared
         self.logLikelihood = logLikelihood
         self.smallestGroup = smallestGroup
+        self.hasEmptyGroup = hasEmptyGroup
         self.maximumLeverage = maximumLeverage
         self.isWellDefined = isWellDefined
         self.problem = problem

@@ -1,0 +1,99 @@
+import ModelgateCore
+
+/// The groups of rows whose sizes a regression gives away, and how small the smallest is.
+///
+/// The released standard errors are the diagonal of σ²(XᵀX)⁻¹. When the design has few terms,
+/// that diagonal, n and R² solve for XᵀX, whose entries for dummy-like variables (category
+/// levels, booleans, an integer feature with at most three values in the selection) are one-way
+/// and two-way counts; and a group the fit can single out gets its own mean. So each level of
+/// a dummy-like variable, each value of an integer feature with up to ten values (released
+/// through its moments), each two-way combination of variables with at most three levels,
+/// and each outcome of a boolean target within any of these, is held to the threshold like a
+/// table cell. Two-way combinations of many-level categories (district × education, say) are
+/// not: their counts far outnumber the standard errors that would have to give them away.
+struct DesignGroups {
+    /// Fewest rows in a nonempty group; nil when the design has no group.
+    var smallest: Int?
+    /// Whether some group (a level, or a two-way combination) holds no row.
+    var hasEmpty = false
+
+    /// Integer features with at most this many values in the selection count as dummy-like.
+    static let dummyLikeLimit = 3
+    /// Integer features with at most this many values have their value counts checked.
+    static let fewValuesLimit = 10
+
+    /// Each row's level of one grouping variable.
+    struct Variable {
+        let levels: Int
+        let codes: [Int32]
+    }
+
+    init(features: [String], target: String, columns: ColumnSet, selection: RowSelection) {
+        var dummyLike: [Variable] = []
+        var fewValued: [Variable] = []
+        for name in [target] + features {
+            guard let column = columns[name] else { continue }
+            switch column.storage {
+            case .codes where name != target:
+                dummyLike.append(Self.variable(column, levels: column.levels.count, selection))
+            case .booleans:
+                dummyLike.append(Self.variable(column, levels: 2, selection))
+            case .integers where name != target:
+                guard let variable = Self.valuesVariable(column, selection) else { continue }
+                if variable.levels <= Self.dummyLikeLimit {
+                    dummyLike.append(variable)
+                } else {
+                    fewValued.append(variable)
+                }
+            default: continue
+            }
+        }
+        for variable in dummyLike + fewValued { record(Self.counts([variable], selection)) }
+        let small = dummyLike.filter { $0.levels <= Self.dummyLikeLimit }
+        for (i, first) in small.enumerated() {
+            for second in small[(i + 1)...] { record(Self.counts([first, second], selection)) }
+        }
+        // With a boolean target (listed first), each group's outcomes.
+        if let outcome = columns[target], outcome.isBoolean, let target = dummyLike.first {
+            for variable in dummyLike.dropFirst() + fewValued where variable.levels > Self.dummyLikeLimit {
+                record(Self.counts([variable, target], selection))
+            }
+        }
+    }
+
+    private mutating func record(_ counts: [Int]) {
+        if counts.contains(0) { hasEmpty = true }
+        if let least = counts.filter({ $0 > 0 }).min() { smallest = min(smallest ?? least, least) }
+    }
+
+    private static func variable(_ column: ColumnVector, levels: Int, _ selection: RowSelection) -> Variable {
+        Variable(levels: levels, codes: (0..<selection.rowCount).map { Int32(truncatingIfNeeded: column.code(at: $0)) })
+    }
+
+    /// An integer column as a variable whose levels are its distinct values in the selection;
+    /// nil when there are more than `fewValuesLimit` of them.
+    private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
+        // At most a handful of values: a linear scan beats hashing every row.
+        var values: [Int] = []
+        selection.forEachUsedRow { row in
+            guard values.count <= fewValuesLimit else { return }
+            let value = column.code(at: row)
+            if !values.contains(value) { values.append(value) }
+        }
+        guard values.count <= fewValuesLimit else { return nil }
+        return Variable(
+            levels: values.count,
+            codes: (0..<selection.rowCount).map { Int32(values.firstIndex(of: column.code(at: $0)) ?? 0) })
+    }
+
+    /// Used rows in each combination of the variables' levels.
+    private static func counts(_ variables: [Variable], _ selection: RowSelection) -> [Int] {
+        var counts = [Int](repeating: 0, count: variables.reduce(1) { $0 * $1.levels })
+        selection.forEachUsedRow { row in
+            var cell = 0
+            for variable in variables { cell = cell * variable.levels + Int(variable.codes[row]) }
+            counts[cell] += 1
+        }
+        return counts
+    }
+}
