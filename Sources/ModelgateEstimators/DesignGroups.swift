@@ -48,15 +48,15 @@ struct DesignGroups {
             default: continue
             }
         }
-        for variable in dummyLike + fewValued { record(Self.counts([variable], selection)) }
+        for variable in dummyLike + fewValued { record(Self.counts(variable, nil, selection)) }
         let small = dummyLike.filter { $0.levels <= Self.dummyLikeLimit }
         for (i, first) in small.enumerated() {
-            for second in small[(i + 1)...] { record(Self.counts([first, second], selection)) }
+            for second in small[(i + 1)...] { record(Self.counts(first, second, selection)) }
         }
         // With a boolean target (listed first), each group's outcomes.
         if let outcome = columns[target], outcome.isBoolean, let target = dummyLike.first {
             for variable in dummyLike.dropFirst() + fewValued where variable.levels > Self.dummyLikeLimit {
-                record(Self.counts([variable, target], selection))
+                record(Self.counts(variable, target, selection))
             }
         }
     }
@@ -73,26 +73,38 @@ struct DesignGroups {
     /// An integer column as a variable whose levels are its distinct values in the selection;
     /// nil when there are more than `fewValuesLimit` of them.
     private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
-        // At most a handful of values: a linear scan beats hashing every row.
+        // One pass: at most a handful of values, so a linear scan beats hashing every row.
         var values: [Int] = []
-        selection.forEachUsedRow { row in
-            guard values.count <= fewValuesLimit else { return }
-            let value = column.code(at: row)
-            if !values.contains(value) { values.append(value) }
+        var codes = [Int32](repeating: 0, count: selection.rowCount)
+        codes.withUnsafeMutableBufferPointer { codes in
+            selection.forEachUsedRow { row in
+                guard values.count <= fewValuesLimit else { return }
+                let value = column.code(at: row)
+                var slot = 0
+                while slot < values.count && values[slot] != value { slot += 1 }
+                if slot == values.count { values.append(value) }
+                codes[row] = Int32(slot)
+            }
         }
         guard values.count <= fewValuesLimit else { return nil }
-        return Variable(
-            levels: values.count,
-            codes: (0..<selection.rowCount).map { Int32(values.firstIndex(of: column.code(at: $0)) ?? 0) })
+        return Variable(levels: values.count, codes: codes)
     }
 
-    /// Used rows in each combination of the variables' levels.
-    private static func counts(_ variables: [Variable], _ selection: RowSelection) -> [Int] {
-        var counts = [Int](repeating: 0, count: variables.reduce(1) { $0 * $1.levels })
-        selection.forEachUsedRow { row in
-            var cell = 0
-            for variable in variables { cell = cell * variable.levels + Int(variable.codes[row]) }
-            counts[cell] += 1
+    /// Used rows in each level of `first`, or each combination of `first` and `second`; the
+    /// codes are read through plain pointers so the pass touches no reference counts.
+    private static func counts(_ first: Variable, _ second: Variable?, _ selection: RowSelection) -> [Int] {
+        let width = second?.levels ?? 1
+        var counts = [Int](repeating: 0, count: first.levels * width)
+        counts.withUnsafeMutableBufferPointer { counts in
+            first.codes.withUnsafeBufferPointer { a in
+                (second?.codes ?? []).withUnsafeBufferPointer { b in
+                    if b.isEmpty {
+                        selection.forEachUsedRow { counts[Int(a[$0])] += 1 }
+                    } else {
+                        selection.forEachUsedRow { counts[Int(a[$0]) &* width &+ Int(b[$0])] += 1 }
+                    }
+                }
+            }
         }
         return counts
     }
