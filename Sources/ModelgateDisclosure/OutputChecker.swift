@@ -10,16 +10,16 @@ public struct OutputChecker: Sendable {
     public init(rules: DisclosureRules) { self.rules = rules }
 
     public func check(_ raw: RawResult) -> CheckedOutput {
-        // The dataset's size is public and most results give their row count: filters that
-        // leave out only a few rows would give away how many the left-out group holds.
-        let filteredOut = raw.rowsScanned - raw.rowsUsed - raw.rowsDropped
+        // The dataset's size is public and most results give their row count: filters (and
+        // missing values) that leave out only a few rows would give away how many they are.
+        let leftOut = raw.rowsScanned - raw.rowsUsed
         let complement = RuleOutcome(
-            rule: DisclosureRule.filterComplement, cells: filteredOut > 0 && filteredOut < rules.threshold ? 1 : 0,
-            detail: "filters leave out no row or at least \(rules.threshold)")
+            rule: DisclosureRule.filterComplement, cells: leftOut > 0 && leftOut < rules.threshold ? 1 : 0,
+            detail: "filters and missing values leave out no row or at least \(rules.threshold)")
         if complement.outcome == .fail {
             let refusal = Refusal(
                 .smallComplement,
-                "the filters leave out fewer than \(rules.threshold) rows of the dataset, and the dataset's size would give away how many; widen the filters so that they leave out none or at least \(rules.threshold)"
+                "the filters and missing values leave out fewer than \(rules.threshold) rows of the dataset, and the dataset's size would give away how many; widen the filters so that they leave out none or at least \(rules.threshold)"
             )
             return .refused(refusal, DisclosureReport(verdict: .refused, rules: [complement], suppressedCells: 0))
         }

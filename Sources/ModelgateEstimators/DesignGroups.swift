@@ -31,18 +31,24 @@ struct DesignGroups {
     init(features: [String], target: String, columns: ColumnSet, selection: RowSelection) {
         var dummyLike: [Variable] = []
         var fewValued: [Variable] = []
+        // A target with few values (a boolean, or an integer with at most three values in the
+        // selection) is an outcome: it is listed first, and every group is split by it.
+        var hasOutcome = false
         for name in [target] + features {
             guard let column = columns[name] else { continue }
+            let isTarget = name == target
             switch column.storage {
-            case .codes where name != target:
+            case .codes where !isTarget:
                 dummyLike.append(Self.variable(column, levels: column.levels.count, selection))
             case .booleans:
                 dummyLike.append(Self.variable(column, levels: 2, selection))
-            case .integers where name != target:
+                hasOutcome = hasOutcome || isTarget
+            case .integers:
                 guard let variable = Self.valuesVariable(column, selection) else { continue }
                 if variable.levels <= Self.dummyLikeLimit {
                     dummyLike.append(variable)
-                } else {
+                    hasOutcome = hasOutcome || isTarget
+                } else if !isTarget {
                     fewValued.append(variable)
                 }
             default: continue
@@ -53,8 +59,8 @@ struct DesignGroups {
         for (i, first) in small.enumerated() {
             for second in small[(i + 1)...] { record(Self.counts(first, second, selection)) }
         }
-        // With a boolean target (listed first), each group's outcomes.
-        if let outcome = columns[target], outcome.isBoolean, let target = dummyLike.first {
+        // With an outcome (listed first), each group's outcomes.
+        if hasOutcome, let target = dummyLike.first {
             for variable in dummyLike.dropFirst() + fewValued where variable.levels > Self.dummyLikeLimit {
                 record(Self.counts(variable, target, selection))
             }

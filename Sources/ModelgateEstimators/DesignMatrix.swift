@@ -67,7 +67,6 @@ struct DesignMatrix {
         self.categoricalTerms = categoricalTerms
     }
 
-    /// Used rows per code of a category (or boolean) column.
     /// Calls `body(indices, values, count, y)` for every used row with its active terms (the
     /// intercept, numeric features, then one dummy per category feature; not in term order). Every column is reached through a plain pointer taken once, so the
     /// per-row work touches no reference counts.

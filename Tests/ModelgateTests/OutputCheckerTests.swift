@@ -198,6 +198,17 @@ import Testing
         #expect(hits(smallReport, DisclosureRule.groupDisclosure) == 0)
     }
 
+    @Test func aFewRowsLeftOutByMissingValuesAloneAreRefusedToo() {
+        // No filter, two rows missing a value: n and the dataset's size would count them.
+        var raw = summary(n: 98, largest: [30, 30], sum: 1000)
+        raw.rowsScanned = 100
+        raw.rowsDropped = 2
+        #expect(refusalCode(checker.check(raw)) == .smallComplement)
+        raw.rowsScanned = 98
+        raw.rowsDropped = 0
+        #expect(refusalCode(checker.check(raw)) == nil)
+    }
+
     @Test func oneSmallCellInATwoByTwoTableHidesAllFour() throws {
         let (table, _) = try #require(released(checker.check(countTable([[5, 20], [30, 40]]))))
         #expect(table.cells.allSatisfy { $0.suppressed })

@@ -125,6 +125,19 @@ import Testing
         #expect(code(try twoByTwo([[30, 20], [13, 40]])) == nil)
     }
 
+    @Test func anIntegerTargetWithFewValuesIsSplitLikeAnOutcome() throws {
+        // Sector b: 15 people, none with a visit; a linear fit would give that group mean 0.
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "visits", columnClass: .sensitive, type: .integer))
+        let visits = (0..<40).map { $0 % 2 } + Array(repeating: 0, count: 15)
+        let sector = Array(repeating: "a", count: 40) + Array(repeating: "b", count: 15)
+        let raw = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: visits\nfeatures: [sector]",
+            ["visits": ColumnVector(integers: visits), "sector": ColumnVector(categories: sector)], policy: policy)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(fit.hasEmptyGroup)
+    }
+
     @Test func anIntegerFeatureWithManyValuesIsLeftToTheLeverageRule() throws {
         let ages = (0..<300).map { 20 + $0 % 40 }
         let columns = [
