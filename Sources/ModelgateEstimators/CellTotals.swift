@@ -70,7 +70,7 @@ struct CellTotals {
                             absoluteSums[cell] += magnitude
                             let base = cell &* k
                             if magnitude > top[base &+ k &- 1] {
-                                Self.insert(magnitude, into: top.baseAddress! + base, k)
+                                TopContributions.insert(magnitude, into: top.baseAddress! + base)
                             }
                         }
                     }
@@ -78,16 +78,6 @@ struct CellTotals {
             }
         }
         self.top.slots = top
-    }
-
-    @inline(never)
-    private static func insert(_ value: Double, into slots: UnsafeMutablePointer<Double>, _ k: Int) {
-        var i = k - 1
-        while i > 0 && slots[i - 1] < value {
-            slots[i] = slots[i - 1]
-            i -= 1
-        }
-        slots[i] = value
     }
 
     /// Sum of squared deviations from each cell's mean (a second pass, numerically stable).

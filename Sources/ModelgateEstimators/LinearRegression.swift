@@ -45,10 +45,11 @@ enum LinearRegression {
         rss = max(rss - 2 * crossTerm + quadratic, 0)
         for i in 0..<p { beta[i] += correction[i] }
 
-        let leverage = design.maximumLeverage(inverse: system.inverse(), coefficients: beta) { _ in 1 }
+        let inverse = system.inverse()
+        let leverage = design.maximumLeverage(inverse: inverse, coefficients: beta) { _ in 1 }
         let df = n - p
         let sigma2 = rss / Double(df)
-        let standardErrors = system.inverseDiagonal().map { ($0 * sigma2).squareRoot() }
+        let standardErrors = (0..<p).map { (inverse[$0 * p + $0] * sigma2).squareRoot() }
         let statistics = zip(beta, standardErrors).map { $0 / $1 }
         let pValues = statistics.map { Distributions.studentTwoSided($0, degreesOfFreedom: Double(df)) }
         let rSquared = tss > 0 ? 1 - rss / tss : .nan

@@ -54,13 +54,4 @@ struct SymmetricSystem {
         }
         return result
     }
-
-    /// The diagonal of A⁻¹ (for standard errors).
-    func inverseDiagonal() -> [Double] {
-        (0..<size).map { column in
-            var unit = [Double](repeating: 0, count: size)
-            unit[column] = 1
-            return solve(unit)[column]
-        }
-    }
 }

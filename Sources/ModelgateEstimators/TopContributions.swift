@@ -17,20 +17,19 @@ struct TopContributions {
         let v = abs(value)
         let base = cell &* Self.k
         if v <= slots[base &+ Self.k &- 1] { return }
-        var i = Self.k - 1
-        while i > 0 && slots[base + i - 1] < v {
-            slots[base + i] = slots[base + i - 1]
-            i -= 1
-        }
-        slots[base + i] = v
+        slots.withUnsafeMutableBufferPointer { Self.insert(v, into: $0.baseAddress! + base) }
     }
 
-    mutating func merge(_ other: TopContributions) {
-        for cell in 0..<(slots.count / Self.k) {
-            for i in 0..<Self.k where other.slots[cell * Self.k + i] >= 0 {
-                offer(other.slots[cell * Self.k + i], cell: cell)
-            }
+    /// Inserts `value`, larger than the smallest kept, into one cell's `k` descending slots.
+    /// Out of line: the caller's hot loop only compares with the last slot.
+    @inline(never)
+    static func insert(_ value: Double, into slots: UnsafeMutablePointer<Double>) {
+        var i = k - 1
+        while i > 0 && slots[i - 1] < value {
+            slots[i] = slots[i - 1]
+            i -= 1
         }
+        slots[i] = value
     }
 
     func largest(cell: Int) -> [Double] {
