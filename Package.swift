@@ -1,13 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Gateway ← CLI ← modelgate.
-// A lower layer never imports a higher one.
+// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Sandbox ← Gateway ← CLI ←
+// {modelgate, modelgate-worker}. A lower layer never imports a higher one.
 let package = Package(
     name: "modelgate",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "modelgate", targets: ["modelgate"])
+        .executable(name: "modelgate", targets: ["modelgate"]),
+        .executable(name: "modelgate-worker", targets: ["modelgate-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,10 +27,18 @@ let package = Package(
         ),
         .target(name: "ModelgateEstimators", dependencies: ["ModelgateCore"]),
         .target(name: "ModelgateDisclosure", dependencies: ["ModelgateCore"]),
+        // libseccomp, from Debian's libseccomp-dev (scripts/install-deps installs it).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // Wrappers for system calls Swift cannot call directly (variadic or not in Glibc).
+        .target(name: "CSandboxShim"),
+        .target(
+            name: "ModelgateSandbox",
+            dependencies: ["ModelgateCore", "ModelgateColumnar", "CSeccomp", "CSandboxShim"]
+        ),
         .target(
             name: "ModelgateGateway",
             dependencies: [
-                "ModelgateCore", "ModelgateColumnar", "ModelgateEstimators", "ModelgateDisclosure",
+                "ModelgateCore", "ModelgateColumnar", "ModelgateEstimators", "ModelgateDisclosure", "ModelgateSandbox",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -42,11 +51,23 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "modelgate", dependencies: ["ModelgateCLI"]),
+        // The restricted process. Linked with the Swift runtime and Foundation inside, so that a
+        // job does not pay for loading and relocating their shared libraries on every start.
+        .executableTarget(
+            name: "modelgate-worker",
+            dependencies: ["ModelgateSandbox", "ModelgateEstimators", "ModelgateColumnar", "ModelgateCore"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
+                    "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                ])
+            ]
+        ),
         .testTarget(
             name: "ModelgateTests",
             dependencies: [
                 "ModelgateCore", "ModelgateColumnar", "ModelgateEstimators", "ModelgateDisclosure",
-                "ModelgateGateway", "ModelgateCLI",
+                "ModelgateSandbox", "ModelgateGateway", "ModelgateCLI",
             ]
         ),
     ]

@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         print("Dataset '\(manifest.id)' version \(manifest.version.prefix(16)): \(manifest.rowCount) rows.\n")
         let names = try FileManager.default.contentsOfDirectory(atPath: models)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted()
-        let pipeline = JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
+        let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
         for name in names {
             let path = (models as NSString).appendingPathComponent(name)
             print("── \(path)")

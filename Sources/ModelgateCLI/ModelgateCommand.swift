@@ -16,7 +16,7 @@ public struct ModelgateCommand: ParsableCommand {
             Start with `modelgate demo`, which builds a synthetic household survey and runs every \
             example spec in models/.
             """,
-        subcommands: [DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self, SandboxCommand.self]
     )
 
     public init() {}

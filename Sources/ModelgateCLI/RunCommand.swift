@@ -19,7 +19,10 @@ struct RunCommand: ParsableCommand {
               columns: [sex]
               measure: income
               statistic: mean
-            Exit status: 0 released, 3 refused (the reason is in the result), 1 error.
+            The estimator runs in a locked-down worker process (modelgate-worker, next to this \
+            program) under the policy's limits.
+            Exit status: 0 released, 3 refused, 4 failed in the worker (a limit, a sandbox \
+            violation, a crash; the reason is in the result), 1 error.
             """
     )
 
@@ -34,6 +37,10 @@ struct RunCommand: ParsableCommand {
         print(
             format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
         )
-        if result.status == .refused { throw ExitCode(3) }
+        switch result.status {
+        case .released: break
+        case .refused: throw ExitCode(3)
+        case .failed: throw ExitCode(4)
+        }
     }
 }

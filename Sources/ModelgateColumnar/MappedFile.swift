@@ -9,17 +9,18 @@ final class MappedFile: @unchecked Sendable {
     let base: UnsafeRawPointer?
     let size: Int
 
-    init(path: String, populate: Bool = true) throws {
+    convenience init(path: String, populate: Bool = true) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ModelgateError("dataset_unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw ModelgateError("dataset_unreadable", "cannot stat \(path): \(String(cString: strerror(errno)))")
-        }
-        size = Int(info.st_size)
+        try self.init(descriptor: fd, size: try Self.size(of: fd, path), populate: populate, name: path)
+    }
+
+    /// Maps `size` bytes of an open descriptor (which may be closed afterwards).
+    init(descriptor fd: Int32, size: Int, populate: Bool = true, name: String) throws {
+        self.size = size
         guard size > 0 else {
             base = nil
             return
@@ -28,9 +29,18 @@ final class MappedFile: @unchecked Sendable {
         // bulk fault instead of thousands.
         let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            throw ModelgateError("dataset_unreadable", "cannot map \(path): \(String(cString: strerror(errno)))")
+            let code = errno == ENOMEM ? "memory_limit" : "dataset_unreadable"
+            throw ModelgateError(code, "cannot map \(name): \(String(cString: strerror(errno)))")
         }
         base = UnsafeRawPointer(pointer)
+    }
+
+    static func size(of fd: Int32, _ name: String) throws -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw ModelgateError("dataset_unreadable", "cannot stat \(name): \(String(cString: strerror(errno)))")
+        }
+        return Int(info.st_size)
     }
 
     deinit {

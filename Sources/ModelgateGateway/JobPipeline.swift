@@ -3,25 +3,32 @@ import Logging
 import ModelgateColumnar
 import ModelgateCore
 import ModelgateDisclosure
-import ModelgateEstimators
+import ModelgateSandbox
 
 /// One job, end to end: decode and validate the spec, admit it against the dataset's policy,
-/// run the estimator, check the output for disclosure, and answer with results only.
+/// run the estimator in a restricted worker process, check the output for disclosure, and answer
+/// with results only.
 ///
-/// This is the one place that knows the order. A refusal at any step is a result, not an error;
-/// `run` throws only when the service itself cannot work (an unreadable dataset, say).
+/// This is the one place that knows the order. A refusal at any step is a result, not an error,
+/// and so is a worker that fails (a limit, a sandbox violation, a crash); `run` throws only when
+/// the service itself cannot work (an unreadable dataset, a worker that cannot start).
 public struct JobPipeline: Sendable {
     public let datasets: DatasetStore
+    let worker: Worker
     let logger: Logger
 
-    public init(state: URL, logger: Logger = Logger(label: "modelgate.job")) {
+    public init(state: URL, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
         datasets = DatasetStore(state: state)
+        self.worker = worker
         self.logger = logger
     }
 
-    public func run(specText: String, job: String = UUID().uuidString.lowercased()) throws -> JobResult {
-        let meter = UsageMeter()
+    /// With the `modelgate-worker` found next to the running program (or at `MODELGATE_WORKER`).
+    public init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
+        self.init(state: state, worker: try Worker.locate(), logger: logger)
+    }
 
+    public func run(specText: String, job: String = UUID().uuidString.lowercased()) throws -> JobResult {
         // 1. Decode and validate: size, shape, known model.
         let spec: ModelSpec
         do {
@@ -48,12 +55,22 @@ public struct JobPipeline: Sendable {
             return refused(job, error, model: spec.model, dataset: reference)
         }
 
-        // 3. Run the estimator over the plan's columns only.
+        // 3. Run the estimator in a locked-down worker, handed the plan's column files only.
+        let outcome = try worker.run(
+            .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), limits: dataset.policy.limits)
         let raw: RawResult
-        do {
-            raw = try Estimator.run(plan, on: try dataset.columns(plan.columns.map(\.name)))
-        } catch let refusal as Refusal {
+        switch outcome.ending {
+        case .reply(.result(let result)):
+            raw = result
+        case .reply(.refused(let refusal)):
             return refused(job, refusal, model: spec.model, dataset: reference)
+        case .reply(.failed(let failure)), .failed(let failure):
+            logger.warning("job failed in its worker", metadata: ["job": "\(job)", "code": "\(failure.code.rawValue)"])
+            return JobResult(
+                status: .failed, job: job, model: spec.model, dataset: reference,
+                usage: outcome.usage(rowsScanned: nil, rowsDropped: nil), reason: failure)
+        case .reply(.probe):
+            throw ModelgateError("worker_protocol", "the worker answered a job with a probe result")
         }
 
         // 4. Check the output; only what passes leaves.
@@ -64,41 +81,29 @@ public struct JobPipeline: Sendable {
             // A refused job says nothing about the rows it selected, not even how many were dropped.
             return JobResult(
                 status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
-                usage: meter.usage(raw, rowsDropped: nil), reason: refusal)
+                usage: outcome.usage(rowsScanned: raw.rowsScanned, rowsDropped: nil), reason: refusal)
         case .released(let output, let report):
             logger.info("job released", metadata: ["job": "\(job)", "verdict": "\(report.verdict.rawValue)"])
             return JobResult(
                 status: .released, job: job, model: spec.model, dataset: reference, result: output, disclosure: report,
-                usage: meter.usage(raw, rowsDropped: checker.releasable(count: raw.rowsDropped)))
+                usage: outcome.usage(
+                    rowsScanned: raw.rowsScanned, rowsDropped: checker.releasable(count: raw.rowsDropped)))
         }
     }
 
     private func refused(_ job: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?) -> JobResult
     {
-        logger.info("job refused at admission", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
+        logger.info("job refused", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
         return JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
     }
 }
 
-/// Wall-clock and CPU time of a job, from when it started.
-struct UsageMeter {
-    private let start = ContinuousClock.now
-    private let cpuStart = UsageMeter.cpuSeconds()
-
-    func usage(_ raw: RawResult, rowsDropped: Int?) -> Usage {
-        let wall = ContinuousClock.now - start
-        return Usage(
-            rowsScanned: raw.rowsScanned, rowsDropped: rowsDropped,
-            cpuSeconds: Self.cpuSeconds() - cpuStart,
-            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18)
-    }
-
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
-        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
-        return user + system
+extension WorkerOutcome {
+    /// The worker's CPU, wall-clock time and peak memory, with the rows it reports.
+    func usage(rowsScanned: Int?, rowsDropped: Int?) -> Usage {
+        Usage(
+            rowsScanned: rowsScanned, rowsDropped: rowsDropped, cpuSeconds: cpuSeconds, wallSeconds: wallSeconds,
+            peakMemoryBytes: peakMemoryBytes)
     }
 }
 

@@ -16,7 +16,7 @@ import Testing
         let policy = try String(
             contentsOf: Self.repository.appendingPathComponent("policies/household-survey.yaml"), encoding: .utf8)
         _ = try DemoDataset.prepare(rows: rows, policyText: policy, state: folder.url)
-        try withExtendedLifetime(folder) { try body(folder, JobPipeline(state: folder.url)) }
+        try withExtendedLifetime(folder) { try body(folder, try JobPipeline(state: folder.url)) }
     }
 
     @Test func everyExampleSpecRunsToItsExpectedStatus() throws {

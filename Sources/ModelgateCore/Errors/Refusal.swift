@@ -55,4 +55,18 @@ extension Refusal.Code {
     public static let tooManyParameters: Self = "too_many_parameters"
     public static let highLeverage: Self = "high_leverage"
     public static let degenerateFit: Self = "degenerate_fit"
+
+    // Why a job failed in its restricted worker (status `failed`).
+    /// The worker used up the policy's CPU seconds.
+    public static let cpuLimit: Self = "cpu_limit"
+    /// The worker needed more memory than the policy allows.
+    public static let memoryLimit: Self = "memory_limit"
+    /// The worker ran longer than the policy's wall-clock limit and was stopped.
+    public static let wallTimeout: Self = "wall_timeout"
+    /// The worker wrote more than the policy's output bytes and was stopped.
+    public static let outputTooLarge: Self = "output_too_large"
+    /// The worker attempted a system call outside its allowlist and was killed.
+    public static let sandboxViolation: Self = "sandbox_violation"
+    /// The worker died otherwise (a signal, an exit status, an unreadable reply).
+    public static let crashed: Self = "crashed"
 }

@@ -12,8 +12,8 @@ public enum ResultText {
         } else {
             lines.append(model)
         }
-        if result.status == .refused, let reason = result.reason {
-            lines.append("REFUSED [\(reason.code.rawValue)]: \(reason.message)")
+        if result.status != .released, let reason = result.reason {
+            lines.append("\(result.status.rawValue.uppercased()) [\(reason.code.rawValue)]: \(reason.message)")
         }
         switch result.result {
         case .table(let table)?: lines += render(table)
@@ -30,11 +30,18 @@ public enum ResultText {
             for rule in failed { lines.append("  \(rule.rule): \(rule.cells) hit (\(rule.detail))") }
         }
         if let usage = result.usage {
-            lines.append(
-                "usage: \(usage.rowsScanned) rows scanned, "
+            var rows = ""
+            if let scanned = usage.rowsScanned {
+                rows =
+                    "\(scanned) rows scanned, "
                     + (usage.rowsDropped.map { "\($0) dropped for missing values, " }
                         ?? "rows dropped for missing values withheld (below the threshold, perhaps none), ")
-                    + String(format: "%.3f s", usage.wallSeconds))
+            }
+            lines.append(
+                "usage: " + rows
+                    + String(
+                        format: "worker %.3f s wall, %.3f s CPU, %.0f MiB peak", usage.wallSeconds, usage.cpuSeconds,
+                        Double(usage.peakMemoryBytes) / 1_048_576))
         }
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
         return lines.joined(separator: "\n") + "\n"

@@ -1,0 +1,77 @@
+#define _GNU_SOURCE
+#include "CSandboxShim.h"
+
+#include <linux/capability.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+const int mg_clone_newuser = CLONE_NEWUSER;
+const int mg_clone_newns = CLONE_NEWNS;
+const int mg_clone_newnet = CLONE_NEWNET;
+const int mg_clone_newipc = CLONE_NEWIPC;
+const int mg_clone_newuts = CLONE_NEWUTS;
+
+int mg_unshare(int flags) { return unshare(flags); }
+
+int mg_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data) {
+    return mount(source, target, type, flags, data);
+}
+
+int mg_umount_detach(const char *target) { return umount2(target, MNT_DETACH); }
+
+int mg_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int mg_make_mounts_private(void) { return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL); }
+
+int mg_mount_empty_readonly_tmpfs(const char *target) {
+    return mount("modelgate-empty", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                 "size=4k,nr_inodes=2,mode=0555");
+}
+
+int mg_setgroups_none(void) { return (int)syscall(SYS_setgroups, 0, NULL); }
+
+int mg_setresuid(uid_t uid) { return (int)syscall(SYS_setresuid, uid, uid, uid); }
+
+int mg_setresgid(gid_t gid) { return (int)syscall(SYS_setresgid, gid, gid, gid); }
+
+int mg_drop_capabilities(void) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+int mg_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+
+int mg_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
+int mg_close_from(int first) { return (int)syscall(SYS_close_range, (unsigned)first, ~0U, 0); }
+
+
+int mg_pipe_cloexec(int descriptors[2]) { return pipe2(descriptors, O_CLOEXEC); }
+
+int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, first);
+}
+
+long mg_ptrace_seize(pid_t pid) { return ptrace(PTRACE_SEIZE, pid, NULL, NULL); }
+
+long mg_tgkill(pid_t tgid, pid_t tid, int signal) { return syscall(SYS_tgkill, tgid, tid, signal); }
+
+pid_t mg_fork(void) { return fork(); }
+
+static void *mg_thread_body(void *argument) { return argument; }
+
+int mg_start_thread(void) {
+    pthread_t thread;
+    int error = pthread_create(&thread, NULL, mg_thread_body, NULL);
+    if (error == 0) pthread_join(thread, NULL);
+    return error;
+}

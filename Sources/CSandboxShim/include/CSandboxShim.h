@@ -1,0 +1,43 @@
+// Thin wrappers for the system calls Swift cannot reach directly: variadic ones (prctl,
+// syscall, ptrace) and ones Swift's Glibc module does not declare (unshare, pivot_root,
+// setresuid, close_range, pipe2, posix_spawn_file_actions_addclosefrom_np).
+// Each returns what the call returns (-1 with errno set on failure). No logic lives here.
+#ifndef CSANDBOXSHIM_H
+#define CSANDBOXSHIM_H
+
+#include <spawn.h>
+#include <sys/types.h>
+
+// Namespace flags for mg_unshare, as in <sched.h>.
+extern const int mg_clone_newuser;
+extern const int mg_clone_newns;
+extern const int mg_clone_newnet;
+extern const int mg_clone_newipc;
+extern const int mg_clone_newuts;
+
+int mg_unshare(int flags);
+int mg_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);
+int mg_umount_detach(const char *target);
+int mg_pivot_root(const char *new_root, const char *put_old);
+int mg_make_mounts_private(void);
+int mg_mount_empty_readonly_tmpfs(const char *target);
+
+int mg_setgroups_none(void);
+int mg_setresuid(uid_t uid);
+int mg_setresgid(gid_t gid);
+int mg_drop_capabilities(void);
+
+int mg_set_no_new_privs(void);
+int mg_set_not_dumpable(void);
+int mg_close_from(int first);
+
+int mg_pipe_cloexec(int descriptors[2]);
+int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first);
+
+// Used only by sandbox probes, which try what a locked-down worker must not be able to do.
+long mg_ptrace_seize(pid_t pid);
+long mg_tgkill(pid_t tgid, pid_t tid, int signal);
+pid_t mg_fork(void);
+int mg_start_thread(void);
+
+#endif

@@ -1,0 +1,180 @@
+import CSandboxShim
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A lockdown step that failed. The worker exits with the step's status and computes nothing.
+public struct LockdownFailure: Error, Sendable {
+    public var step: LockdownStep
+    public var message: String
+}
+
+/// The steps of the lockdown, in the order they run. Each has the exit status a worker uses when
+/// the step fails, so the parent can say which layer the host refused.
+public enum LockdownStep: Int32, Sendable, CaseIterable {
+    case arguments = 100
+    case descriptors
+    case namespaces
+    case emptyRoot
+    case credentials
+    case resourceLimits
+    case privileges
+    case seccomp
+
+    public var title: String {
+        switch self {
+        case .arguments: "reading the lockdown arguments"
+        case .descriptors: "closing descriptors that were not handed over"
+        case .namespaces: "unsharing namespaces"
+        case .emptyRoot: "pivoting to an empty root"
+        case .credentials: "dropping to an unprivileged user"
+        case .resourceLimits: "setting resource limits"
+        case .privileges: "setting no_new_privs and not dumpable"
+        case .seccomp: "loading the seccomp allowlist"
+        }
+    }
+}
+
+/// The worker's self-lockdown, run first thing in `modelgate-worker`, before it reads a byte of
+/// its request. It must run while the process is single-threaded (no Dispatch, no `async`):
+/// `unshare(CLONE_NEWUSER)` refuses a threaded process, and seccomp filters only this thread.
+public enum Lockdown {
+    public static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockdownReport {
+        // Descriptors: only stdin, stdout, stderr and the handed ones stay open.
+        try check(mg_close_from(3 + Int32(settings.descriptors)), .descriptors, "close_range")
+        // Measured before the root goes away; the memory limit is on top of this.
+        let baseline = try addressSpaceBytes()
+
+        let namespaces = try enterNamespaces()
+        var root = "host root (no mount namespace)"
+        if namespaces.hasMountNamespace {
+            try pivotToEmptyRoot()
+            root = "empty read-only tmpfs"
+        }
+        let credentials = try dropCredentials(namespaces)
+
+        let addressSpace = baseline + settings.memoryBytes
+        try limit(RLIMIT_CPU, soft: settings.cpuSeconds, hard: settings.cpuSeconds + 1)
+        try limit(RLIMIT_AS, addressSpace)
+        try limit(RLIMIT_FSIZE, 0)
+        try limit(RLIMIT_NOFILE, 3 + settings.descriptors)
+        try limit(RLIMIT_CORE, 0)
+        try limit(__RLIMIT_NPROC, 0)
+
+        try check(mg_set_no_new_privs(), .privileges, "prctl(PR_SET_NO_NEW_PRIVS)")
+        try check(mg_set_not_dumpable(), .privileges, "prctl(PR_SET_DUMPABLE, 0)")
+
+        let rules = try SeccompAllowlist.load(processID: getpid())
+        return LockdownReport(
+            namespaces: namespaces.description, root: root, credentials: credentials,
+            limits: "cpu \(settings.cpuSeconds) s, address space \(addressSpace >> 20) MiB "
+                + "(\(settings.memoryBytes >> 20) MiB for the job), no files written, "
+                + "\(3 + settings.descriptors) descriptors, no core, no processes",
+            seccomp: "allowlist of \(rules) rules, anything else kills the process")
+    }
+
+    struct Namespaces: CustomStringConvertible {
+        var hasMountNamespace: Bool
+        var viaUserNamespace: Bool
+        var unavailable: String?
+
+        var description: String {
+            if let unavailable { return "none: \(unavailable); seccomp alone keeps the network and files out" }
+            return "mount, network, IPC, UTS" + (viaUserNamespace ? " (in a user namespace)" : "")
+        }
+    }
+
+    /// As root: new mount, network, IPC and UTS namespaces. Otherwise a user namespace first, where
+    /// the host allows one; a host that refuses it leaves seccomp as the barrier.
+    static func enterNamespaces() throws(LockdownFailure) -> Namespaces {
+        let flags = mg_clone_newns | mg_clone_newnet | mg_clone_newipc | mg_clone_newuts
+        if geteuid() == 0 {
+            try check(mg_unshare(flags), .namespaces, "unshare(mount, network, IPC, UTS)")
+            return Namespaces(hasMountNamespace: true, viaUserNamespace: false)
+        }
+        let uid = getuid()
+        let gid = getgid()
+        if mg_unshare(mg_clone_newuser | flags) != 0 {
+            let error = errno
+            if [EPERM, EINVAL, ENOSPC, ENOSYS].contains(error) {
+                return Namespaces(
+                    hasMountNamespace: false, viaUserNamespace: false,
+                    unavailable: "the host refuses user namespaces (\(String(cString: strerror(error))))")
+            }
+            throw LockdownFailure(step: .namespaces, message: "unshare(user, …): \(String(cString: strerror(error)))")
+        }
+        try writeProcFile("/proc/self/setgroups", "deny")
+        try writeProcFile("/proc/self/uid_map", "\(uid) \(uid) 1")
+        try writeProcFile("/proc/self/gid_map", "\(gid) \(gid) 1")
+        return Namespaces(hasMountNamespace: true, viaUserNamespace: true)
+    }
+
+    /// Mounts an empty read-only tmpfs on /tmp (in the private mount namespace only), makes it
+    /// the root and detaches the old one, so that no path resolves to anything.
+    static func pivotToEmptyRoot() throws(LockdownFailure) {
+        try check(mg_make_mounts_private(), .emptyRoot, "making mounts private")
+        try check(mg_mount_empty_readonly_tmpfs("/tmp"), .emptyRoot, "mounting an empty tmpfs on /tmp")
+        try check(chdir("/tmp"), .emptyRoot, "chdir to the new root")
+        try check(mg_pivot_root(".", "."), .emptyRoot, "pivot_root")
+        try check(mg_umount_detach("."), .emptyRoot, "detaching the old root")
+        try check(chdir("/"), .emptyRoot, "chdir /")
+    }
+
+    static func dropCredentials(_ namespaces: Namespaces) throws(LockdownFailure) -> String {
+        if geteuid() == 0 && !namespaces.viaUserNamespace {
+            let id = LockdownSettings.unprivilegedID
+            try check(mg_setgroups_none(), .credentials, "setgroups")
+            try check(mg_setresgid(id), .credentials, "setresgid")
+            try check(mg_setresuid(id), .credentials, "setresuid")
+        }
+        // Also clears what a user namespace granted.
+        try check(mg_drop_capabilities(), .credentials, "capset")
+        guard geteuid() != 0 else {
+            throw LockdownFailure(step: .credentials, message: "still root after dropping credentials")
+        }
+        return "uid \(geteuid()) gid \(getegid()), no supplementary groups, no capabilities"
+    }
+
+    static func limit(_ resource: __rlimit_resource, _ value: Int) throws(LockdownFailure) {
+        try limit(resource, soft: value, hard: value)
+    }
+
+    static func limit(_ resource: __rlimit_resource, soft: Int, hard: Int) throws(LockdownFailure) {
+        var value = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+        try check(setrlimit(__rlimit_resource_t(resource.rawValue), &value), .resourceLimits, "setrlimit \(resource)")
+    }
+
+    /// The process's mapped address space now (the first field of /proc/self/statm, in pages).
+    static func addressSpaceBytes() throws(LockdownFailure) -> Int {
+        let text = try readProcFile("/proc/self/statm")
+        guard let pages = text.split(separator: " ").first.flatMap({ Int($0) }) else {
+            throw LockdownFailure(step: .resourceLimits, message: "cannot read /proc/self/statm: '\(text)'")
+        }
+        return pages * sysconf(Int32(_SC_PAGESIZE))
+    }
+
+    static func readProcFile(_ path: String) throws(LockdownFailure) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try check(fd, .resourceLimits, "open \(path)")
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = read(fd, &buffer, buffer.count)
+        try check(Int32(count < 0 ? -1 : 0), .resourceLimits, "read \(path)")
+        return String(decoding: buffer[..<count], as: UTF8.self)
+    }
+
+    static func writeProcFile(_ path: String, _ text: String) throws(LockdownFailure) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        try check(fd, .namespaces, "open \(path)")
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        try check(write(fd, bytes, bytes.count) == bytes.count ? 0 : -1, .namespaces, "write \(path)")
+    }
+
+    static func check(_ result: Int32, _ step: LockdownStep, _ what: String) throws(LockdownFailure) {
+        if result < 0 {
+            throw LockdownFailure(step: step, message: "\(what): \(String(cString: strerror(errno)))")
+        }
+    }
+}

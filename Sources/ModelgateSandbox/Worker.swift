@@ -1,0 +1,128 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The parent's side of a job's restricted process: starts `modelgate-worker` with the policy's
+/// limits, hands it the column files and the task, and turns how it ended into a reply or a
+/// precise failure.
+public struct Worker: Sendable {
+    public let runner: WorkerRunner
+
+    public init(executable: String) {
+        runner = WorkerRunner(executable: executable)
+    }
+
+    /// The executable's name, looked for next to the running program.
+    public static let executableName = "modelgate-worker"
+
+    /// `MODELGATE_WORKER` if set, else `modelgate-worker` in the running program's folder.
+    public static func locate() throws -> Worker {
+        if let path = ProcessInfo.processInfo.environment["MODELGATE_WORKER"], !path.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw ModelgateError("worker_unavailable", "MODELGATE_WORKER=\(path) is not an executable file")
+            }
+            return Worker(executable: path)
+        }
+        let program = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let path = program.deletingLastPathComponent().appendingPathComponent(executableName).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ModelgateError(
+                "worker_unavailable",
+                "\(executableName) is not next to \(program.path); build it (swift build) or set MODELGATE_WORKER")
+        }
+        return Worker(executable: path)
+    }
+
+    /// Runs a task in a locked-down worker. Throws only when the worker cannot be started or
+    /// cannot lock itself down on this host; everything the worker does is in the outcome.
+    public func run(_ task: WorkerTask, columns: OpenedColumns?, limits: ResourceLimits) throws -> WorkerOutcome {
+        let descriptors = columns?.descriptors ?? []
+        let request = WorkerRequest(
+            rowCount: columns?.rowCount ?? 0, columns: columns?.handed(from: 3) ?? [], task: task)
+        let settings = LockdownSettings(limits: limits, descriptors: descriptors.count)
+        let exit = try runner.run(
+            arguments: settings.arguments, input: try request.framed(), descriptors: descriptors,
+            caps: .init(wallSeconds: Double(limits.wallSeconds), outputBytes: limits.outputBytes))
+        return try WorkerOutcome(exit, limits: limits)
+    }
+}
+
+/// How a job's worker ended, and what it used.
+public struct WorkerOutcome: Sendable {
+    public enum Ending: Sendable {
+        case reply(WorkerReply)
+        case failed(Refusal)
+    }
+
+    public var ending: Ending
+    /// The layers the worker applied; nil when it sent no readable response.
+    public var lockdown: LockdownReport?
+    public var cpuSeconds: Double
+    public var wallSeconds: Double
+    public var peakMemoryBytes: Int
+
+    init(_ exit: WorkerExit, limits: ResourceLimits) throws {
+        cpuSeconds = exit.cpuSeconds
+        wallSeconds = exit.wallSeconds
+        peakMemoryBytes = exit.peakMemoryBytes
+        lockdown = nil
+        if let failure = try Self.failure(exit, limits) {
+            ending = .failed(failure)
+            return
+        }
+        do {
+            let response = try WorkerChannel.decoder().decode(WorkerResponse.self, from: Data(exit.stdout))
+            lockdown = response.lockdown
+            ending = .reply(response.reply)
+        } catch {
+            ending = .failed(Refusal(.crashed, "the worker exited normally but its reply could not be read: \(error)"))
+        }
+    }
+
+    /// Why a worker did not deliver, from how it ended; nil when it exited 0. Throws when it
+    /// could not lock itself down: that is the host's problem, not the job's.
+    static func failure(_ exit: WorkerExit, _ limits: ResourceLimits) throws -> Refusal? {
+        let errors = String(decoding: exit.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        switch exit.stoppedBy {
+        case .wallTimeout:
+            return Refusal(
+                .wallTimeout,
+                "the job ran longer than the policy's wall-clock limit of \(limits.wallSeconds) s and was stopped")
+        case .outputTooLarge:
+            return Refusal(
+                .outputTooLarge,
+                "the job wrote more than the policy's \(limits.outputBytes) bytes of output and was stopped")
+        case nil: break
+        }
+        switch exit.termination {
+        case .exited(0):
+            return nil
+        case .exited(let status):
+            if let step = LockdownStep(rawValue: status) {
+                throw ModelgateError(
+                    "sandbox_unavailable",
+                    "the worker could not lock itself down (\(step.title)): \(errors); run `modelgate sandbox check`")
+            }
+            return Refusal(.crashed, "the worker exited with status \(status)" + (errors.isEmpty ? "" : ": \(errors)"))
+        case .signaled(let signal):
+            if signal == SIGSYS {
+                return Refusal(
+                    .sandboxViolation, "the worker attempted a system call outside its allowlist and was killed")
+            }
+            if signal == SIGXCPU || (signal == SIGKILL && exit.cpuSeconds >= Double(limits.cpuSeconds)) {
+                return Refusal(.cpuLimit, "the job used up the policy's \(limits.cpuSeconds) CPU seconds")
+            }
+            // The Swift runtime reports a refused allocation on stderr, then aborts.
+            if signal == SIGABRT && errors.contains("failed to allocate") {
+                return Refusal(
+                    .memoryLimit, "the job needed more than the policy's \(limits.memoryMegabytes) MiB of memory")
+            }
+            let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
+            return Refusal(.crashed, "the worker died of \(name)" + (errors.isEmpty ? "" : ": \(errors)"))
+        }
+    }
+}

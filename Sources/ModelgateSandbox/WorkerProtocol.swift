@@ -1,0 +1,126 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+
+/// What the gateway sends a worker on its stdin, after the worker has locked itself down:
+/// eight bytes of little-endian length, then this as JSON.
+public struct WorkerRequest: Sendable, Codable {
+    public var rowCount: Int
+    /// The columns the task may read, at the descriptors the worker was handed.
+    public var columns: [HandedColumn]
+    public var task: WorkerTask
+
+    public init(rowCount: Int, columns: [HandedColumn], task: WorkerTask) {
+        self.rowCount = rowCount
+        self.columns = columns
+        self.task = task
+    }
+
+    /// Largest request a worker reads; a plan is a few kilobytes.
+    public static let maximumBytes = 16 << 20
+
+    public func framed() throws -> [UInt8] {
+        let body = try WorkerChannel.encoder().encode(self)
+        return withUnsafeBytes(of: UInt64(body.count).littleEndian) { Array($0) } + body
+    }
+}
+
+/// What a worker computes: an admitted plan, or a sandbox probe (the same path, with an attack
+/// in place of the estimator).
+public enum WorkerTask: Sendable, Codable {
+    case plan(Plan)
+    case probe(Probe, parentProcess: Int32)
+}
+
+/// What a worker writes to its stdout, as JSON, before it exits 0.
+public struct WorkerResponse: Sendable, Codable {
+    /// The lockdown layers the worker applied before it read its request.
+    public var lockdown: LockdownReport
+    public var reply: WorkerReply
+
+    public init(lockdown: LockdownReport, reply: WorkerReply) {
+        self.lockdown = lockdown
+        self.reply = reply
+    }
+}
+
+public enum WorkerReply: Sendable, Codable {
+    /// The estimator's raw result: for the output checker only.
+    case result(RawResult)
+    /// A data-dependent limit of the estimator (too many cells, say).
+    case refused(Refusal)
+    /// A probe's attempt came back instead of the worker being stopped: what it got.
+    case probe(String)
+    /// The worker could not do the job, e.g. mapping its columns exceeded the memory limit.
+    case failed(Refusal)
+}
+
+/// Exit statuses of a worker that stopped on its own without a response. A lockdown step that
+/// fails exits with its own status so that nothing is computed outside the sandbox.
+public enum WorkerExitStatus {
+    public static let badRequest: Int32 = 90
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The worker's ends of the protocol: plain `read` on stdin and `write` on stdout and stderr,
+/// the only calls its seccomp allowlist permits for them.
+public enum WorkerChannel {
+    /// Reads one framed request from stdin.
+    public static func readRequest() throws -> WorkerRequest {
+        let header = try readExactly(8)
+        let length = header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard length <= WorkerRequest.maximumBytes else {
+            throw ModelgateError("bad_request", "a request of \(length) bytes is larger than allowed")
+        }
+        return try decoder().decode(WorkerRequest.self, from: Data(try readExactly(Int(length))))
+    }
+
+    public static func writeResponse(_ response: WorkerResponse) throws {
+        writeAll(Array(try encoder().encode(response)), to: 1)
+    }
+
+    /// JSON both ways, with NaN and infinities (a mean of nothing, an overflowed sum) as strings.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }
+
+    /// A diagnostic line on stderr, for the parent to quote.
+    public static func report(_ message: String) {
+        writeAll(Array((message + "\n").utf8), to: 2)
+    }
+
+    private static func readExactly(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes[filled...].withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw ModelgateError("bad_request", "the request ended after \(filled) bytes") }
+            filled += got
+        }
+        return bytes
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+        var done = 0
+        while done < bytes.count {
+            let wrote = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else { return }
+            done += wrote
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// The restricted process that runs one job. It locks itself down before it reads a byte of
+// its request (Lockdown.apply), then reads the request from stdin, maps the column files it was
+// handed, runs the estimator (or a sandbox probe) and writes the raw result to stdout.
+//
+// Single-threaded by design: no Dispatch and no async before lockdown, no threads after.
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateEstimators
+import ModelgateSandbox
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+guard let settings = LockdownSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
+    WorkerChannel.report(
+        "usage: modelgate-worker --cpu-seconds N --memory-bytes N --descriptors N (started by modelgate)")
+    exit(LockdownStep.arguments.rawValue)
+}
+let lockdown: LockdownReport
+do {
+    lockdown = try Lockdown.apply(settings)
+} catch {
+    WorkerChannel.report("\(error.step.title): \(error.message)")
+    exit(error.step.rawValue)
+}
+
+// Locked down: from here on the only ways out are stdout, stderr and the exit status.
+do {
+    let request = try WorkerChannel.readRequest()
+    let reply: WorkerReply
+    switch request.task {
+    case .plan(let plan):
+        do {
+            let columns = try ColumnSet(mapping: request.columns, rowCount: request.rowCount)
+            reply = .result(try Estimator.run(plan, on: columns))
+        } catch let refusal as Refusal {
+            reply = .refused(refusal)
+        } catch let error as ModelgateError where error.code == Refusal.Code.memoryLimit.rawValue {
+            reply = .failed(
+                Refusal(.memoryLimit, "the job's columns do not fit the policy's memory limit: \(error.message)"))
+        }
+    case .probe(let probe, let parent):
+        reply = .probe(probe.run(parentProcess: parent))
+    }
+    try WorkerChannel.writeResponse(WorkerResponse(lockdown: lockdown, reply: reply))
+    exit(0)
+} catch {
+    WorkerChannel.report("\(error)")
+    exit(WorkerExitStatus.badRequest)
+}
