@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelgateCore
+import ModelgateParsing
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

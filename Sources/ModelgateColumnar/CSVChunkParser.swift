@@ -1,3 +1,5 @@
+import ModelgateColumnFiles
+
 /// Parses the records of one byte range of a CSV file (RFC 4180: comma-separated, optional
 /// double quotes with "" escapes, LF or CRLF line ends) into column builders.
 ///

@@ -1,3 +1,5 @@
+import ModelgateColumnFiles
+
 /// Assigns codes to distinct byte strings in first-seen order: an open-addressing hash table
 /// over a byte arena, so looking up a field costs one hash and one compare, with no String made
 /// per row. Hand-written because ingest must keep pace with a columnar database's CSV reader.

@@ -1,3 +1,4 @@
+import ModelgateColumnFiles
 import ModelgateCore
 
 /// Collects one column's values from one chunk of a CSV, typed and range-checked by the policy.

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Foundation
+import ModelgateColumnFiles
 import ModelgateCore
 
 /// Writes parsed columns to their files in the narrowest fixed width that holds them, hashing

@@ -1,7 +1,9 @@
 import Crypto
 import Dispatch
 import Foundation
+import ModelgateColumnFiles
 import ModelgateCore
+import ModelgateParsing
 
 /// Turns a CSV file into a columnar dataset version under a state folder, typed and checked by
 /// the dataset's policy. All or nothing: the new version becomes current only once every file

@@ -1,5 +1,7 @@
 import Foundation
+import ModelgateColumnFiles
 import ModelgateCore
+import ModelgateParsing
 
 /// The ingested datasets under a state folder: `datasets/<id>/current` points at the folder of
 /// the current version, which holds `manifest.json`, `policy.yaml` and one file per column.

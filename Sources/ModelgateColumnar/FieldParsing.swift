@@ -1,3 +1,5 @@
+import ModelgateColumnFiles
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,5 +1,8 @@
-import Foundation
 import ModelgateCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Logistic regression by Newton–Raphson (equivalently IRLS), with standard errors from the
 /// inverse information matrix and Wald z tests, as statsmodels' `Logit.fit()` reports them.

@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import ModelgateColumnFiles
 import ModelgateColumnar
 import ModelgateCore
 import ModelgateDisclosure
+import ModelgateParsing
 import ModelgateSandbox
 
 /// One job, end to end: decode and validate the spec, admit it against the dataset's policy,

@@ -1,6 +1,8 @@
 import Foundation
+import ModelgateColumnFiles
 import ModelgateColumnar
 import ModelgateCore
+import ModelgateParsing
 import ModelgateSandbox
 
 /// The cost of the restricted process: spawn, lockdown, a tiny job (a summary of 1,000 rows),

@@ -172,9 +172,11 @@ public enum Lockdown {
         try check(write(fd, bytes, bytes.count) == bytes.count ? 0 : -1, .namespaces, "write \(path)")
     }
 
-    static func check(_ result: Int32, _ step: LockdownStep, _ what: String) throws(LockdownFailure) {
+    /// `what` is only built on failure: describing a C enum costs a reflection lookup.
+    static func check(_ result: Int32, _ step: LockdownStep, _ what: @autoclosure () -> String) throws(LockdownFailure)
+    {
         if result < 0 {
-            throw LockdownFailure(step: step, message: "\(what): \(String(cString: strerror(errno)))")
+            throw LockdownFailure(step: step, message: "\(what()): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -1,5 +1,4 @@
-import Foundation
-import ModelgateColumnar
+import ModelgateColumnFiles
 import ModelgateCore
 
 #if canImport(Glibc)
@@ -21,18 +20,23 @@ public struct Worker: Sendable {
 
     /// `MODELGATE_WORKER` if set, else `modelgate-worker` in the running program's folder.
     public static func locate() throws -> Worker {
-        if let path = ProcessInfo.processInfo.environment["MODELGATE_WORKER"], !path.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: path) else {
+        if let path = getenv("MODELGATE_WORKER").map({ String(cString: $0) }), !path.isEmpty {
+            guard access(path, X_OK) == 0 else {
                 throw ModelgateError("worker_unavailable", "MODELGATE_WORKER=\(path) is not an executable file")
             }
             return Worker(executable: path)
         }
-        let program = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let path = program.deletingLastPathComponent().appendingPathComponent(executableName).path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { throw ModelgateError("worker_unavailable", "cannot read /proc/self/exe") }
+        let program = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path =
+            program.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+            .joined(separator: "/") + "/" + executableName
+        guard access(path, X_OK) == 0 else {
             throw ModelgateError(
                 "worker_unavailable",
-                "\(executableName) is not next to \(program.path); build it (swift build) or set MODELGATE_WORKER")
+                "\(executableName) is not next to \(program); build it (swift build) or set MODELGATE_WORKER")
         }
         return Worker(executable: path)
     }
@@ -75,7 +79,7 @@ public struct WorkerOutcome: Sendable {
             return
         }
         do {
-            let response = try WorkerChannel.decoder().decode(WorkerResponse.self, from: Data(exit.stdout))
+            let response = try WireCodec.decode(WorkerResponse.self, from: exit.stdout)
             lockdown = response.lockdown
             ending = .reply(response.reply)
         } catch {
@@ -86,7 +90,8 @@ public struct WorkerOutcome: Sendable {
     /// Why a worker did not deliver, from how it ended; nil when it exited 0. Throws when it
     /// could not lock itself down: that is the host's problem, not the job's.
     static func failure(_ exit: WorkerExit, _ limits: ResourceLimits) throws -> Refusal? {
-        let errors = String(decoding: exit.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = String(decoding: exit.stderr, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .joined(separator: " | ")
         switch exit.stoppedBy {
         case .wallTimeout:
             return Refusal(

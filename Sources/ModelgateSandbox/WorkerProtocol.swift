@@ -1,9 +1,8 @@
-import Foundation
-import ModelgateColumnar
+import ModelgateColumnFiles
 import ModelgateCore
 
 /// What the gateway sends a worker on its stdin, after the worker has locked itself down:
-/// eight bytes of little-endian length, then this as JSON.
+/// eight bytes of little-endian length, then this in the ``WireCodec`` encoding.
 public struct WorkerRequest: Sendable, Codable {
     public var rowCount: Int
     /// The columns the task may read, at the descriptors the worker was handed.
@@ -20,7 +19,7 @@ public struct WorkerRequest: Sendable, Codable {
     public static let maximumBytes = 16 << 20
 
     public func framed() throws -> [UInt8] {
-        let body = try WorkerChannel.encoder().encode(self)
+        let body = try WireCodec.encode(self)
         return withUnsafeBytes(of: UInt64(body.count).littleEndian) { Array($0) } + body
     }
 }
@@ -32,7 +31,7 @@ public enum WorkerTask: Sendable, Codable {
     case probe(Probe, parentProcess: Int32)
 }
 
-/// What a worker writes to its stdout, as JSON, before it exits 0.
+/// What a worker writes to its stdout (``WireCodec``), before it exits 0.
 public struct WorkerResponse: Sendable, Codable {
     /// The lockdown layers the worker applied before it read its request.
     public var lockdown: LockdownReport
@@ -75,26 +74,11 @@ public enum WorkerChannel {
         guard length <= WorkerRequest.maximumBytes else {
             throw ModelgateError("bad_request", "a request of \(length) bytes is larger than allowed")
         }
-        return try decoder().decode(WorkerRequest.self, from: Data(try readExactly(Int(length))))
+        return try WireCodec.decode(WorkerRequest.self, from: try readExactly(Int(length)))
     }
 
     public static func writeResponse(_ response: WorkerResponse) throws {
-        writeAll(Array(try encoder().encode(response)), to: 1)
-    }
-
-    /// JSON both ways, with NaN and infinities (a mean of nothing, an overflowed sum) as strings.
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }
-
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return decoder
+        writeAll(try WireCodec.encode(response), to: 1)
     }
 
     /// A diagnostic line on stderr, for the parent to quote.

@@ -3,7 +3,7 @@
 // handed, runs the estimator (or a sandbox probe) and writes the raw result to stdout.
 //
 // Single-threaded by design: no Dispatch and no async before lockdown, no threads after.
-import ModelgateColumnar
+import ModelgateColumnFiles
 import ModelgateCore
 import ModelgateEstimators
 import ModelgateSandbox

@@ -1,4 +1,5 @@
 import Foundation
+import ModelgateColumnFiles
 import Testing
 
 @testable import ModelgateColumnar

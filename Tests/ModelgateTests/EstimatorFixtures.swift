@@ -1,4 +1,5 @@
 import ModelgateCore
+import ModelgateParsing
 
 @testable import ModelgateEstimators
 

@@ -1,3 +1,4 @@
+import ModelgateParsing
 import Testing
 
 @testable import ModelgateCore

@@ -1,4 +1,5 @@
 import Foundation
+import ModelgateParsing
 import Testing
 
 @testable import ModelgateCore

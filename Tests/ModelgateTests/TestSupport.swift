@@ -1,5 +1,6 @@
 import Foundation
 import ModelgateCore
+import ModelgateParsing
 
 /// A fresh folder per test, removed when the test ends.
 final class TemporaryFolder {

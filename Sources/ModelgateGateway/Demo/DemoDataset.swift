@@ -1,6 +1,8 @@
 import Foundation
+import ModelgateColumnFiles
 import ModelgateColumnar
 import ModelgateCore
+import ModelgateParsing
 
 /// Sets up the demo: a synthetic household survey, generated and ingested under its policy.
 public enum DemoDataset {

@@ -1,3 +1,4 @@
+import ModelgateCore
 import Yams
 
 extension Policy {

@@ -1,3 +1,4 @@
+import ModelgateCore
 import Yams
 
 /// Walks a YAML (or JSON) node tree and collects every problem with its key path,

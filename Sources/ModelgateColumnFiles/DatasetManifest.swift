@@ -16,6 +16,19 @@ public struct DatasetManifest: Sendable, Equatable, Codable {
     /// File name of the CSV it came from.
     public var source: String
 
+    public init(
+        id: String, version: String, rowCount: Int, columns: [StoredColumn], policySHA256: String, ingestedAt: String,
+        source: String
+    ) {
+        self.id = id
+        self.version = version
+        self.rowCount = rowCount
+        self.columns = columns
+        self.policySHA256 = policySHA256
+        self.ingestedAt = ingestedAt
+        self.source = source
+    }
+
     public func column(named name: String) -> StoredColumn? {
         columns.first { $0.name == name }
     }
@@ -35,6 +48,20 @@ public struct StoredColumn: Sendable, Equatable, Codable {
     public var file: String
     /// Validity bitmap file (bit set = value present); nil when nothing is missing.
     public var validityFile: String?
+
+    public init(
+        name: String, type: ColumnType, encoding: Encoding, width: Int, levels: [String], missing: Int, file: String,
+        validityFile: String?
+    ) {
+        self.name = name
+        self.type = type
+        self.encoding = encoding
+        self.width = width
+        self.levels = levels
+        self.missing = missing
+        self.file = file
+        self.validityFile = validityFile
+    }
 
     public enum Encoding: String, Sendable, Codable {
         /// Unsigned dictionary codes into `levels`.

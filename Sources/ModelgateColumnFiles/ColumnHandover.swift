@@ -13,11 +13,28 @@ public struct HandedColumn: Sendable, Equatable, Codable {
     public var levels: [String]
     public var values: HandedFile
     public var validity: HandedFile?
+
+    public init(
+        name: String, encoding: StoredColumn.Encoding, width: Int, levels: [String], values: HandedFile,
+        validity: HandedFile?
+    ) {
+        self.name = name
+        self.encoding = encoding
+        self.width = width
+        self.levels = levels
+        self.values = values
+        self.validity = validity
+    }
 }
 
 public struct HandedFile: Sendable, Equatable, Codable {
     public var descriptor: Int32
     public var byteCount: Int
+
+    public init(descriptor: Int32, byteCount: Int) {
+        self.descriptor = descriptor
+        self.byteCount = byteCount
+    }
 }
 
 /// The files of some columns of a dataset, open read-only, closed when this goes away.
@@ -30,7 +47,7 @@ public final class OpenedColumns: @unchecked Sendable {
     /// Every open descriptor, in the order the columns and their validity files use them.
     public let descriptors: [Int32]
 
-    init(rowCount: Int, columns: [HandedColumn], descriptors: [Int32]) {
+    public init(rowCount: Int, columns: [HandedColumn], descriptors: [Int32]) {
         self.rowCount = rowCount
         self.columns = columns
         self.descriptors = descriptors
@@ -48,52 +65,6 @@ public final class OpenedColumns: @unchecked Sendable {
 
     deinit {
         for fd in descriptors { close(fd) }
-    }
-}
-
-extension StoredDataset {
-    /// Opens the named columns' files read-only, checking their sizes, without mapping them.
-    public func openColumns(_ names: [String]) throws -> OpenedColumns {
-        var columns: [HandedColumn] = []
-        var descriptors: [Int32] = []
-        // Close what was opened if a later column fails.
-        var complete = false
-        defer { if !complete { for fd in descriptors { close(fd) } } }
-        func openFile(_ file: String, expected: Int) throws -> HandedFile {
-            let path = folder.appendingPathComponent(file).path
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw ModelgateError("dataset_unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
-            }
-            descriptors.append(fd)
-            let size = try MappedFile.size(of: fd, path)
-            guard size == expected else {
-                throw ModelgateError(
-                    "dataset_corrupt", "\(file) has \(size) bytes, expected \(expected); re-ingest the dataset")
-            }
-            return HandedFile(descriptor: fd, byteCount: size)
-        }
-        for name in names {
-            guard let stored = manifest.column(named: name) else {
-                throw ModelgateError(
-                    "column_not_stored", "column '\(name)' is not stored in dataset '\(manifest.id)'; re-ingest it")
-            }
-            let values = try openFile(stored.file, expected: manifest.rowCount * stored.width)
-            let validity = try stored.validityFile.map { try openFile($0, expected: (manifest.rowCount + 7) / 8) }
-            columns.append(
-                HandedColumn(
-                    name: name, encoding: stored.encoding, width: stored.width, levels: stored.levels, values: values,
-                    validity: validity))
-        }
-        complete = true
-        return OpenedColumns(rowCount: manifest.rowCount, columns: columns, descriptors: descriptors)
-    }
-
-    /// Maps the named columns read-only into this process. Nothing else of the dataset is touched.
-    /// Jobs never use this (their worker maps what it is handed); ingest checks and tests do.
-    public func columns(_ names: [String]) throws -> ColumnSet {
-        let opened = try openColumns(names)
-        return try ColumnSet(mapping: opened.columns, rowCount: opened.rowCount)
     }
 }
 

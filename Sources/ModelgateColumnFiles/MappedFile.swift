@@ -5,11 +5,11 @@ import ModelgateCore
 #endif
 
 /// A read-only memory mapping of a whole file; unmapped when the last reference goes.
-final class MappedFile: @unchecked Sendable {
-    let base: UnsafeRawPointer?
-    let size: Int
+public final class MappedFile: @unchecked Sendable {
+    public let base: UnsafeRawPointer?
+    public let size: Int
 
-    convenience init(path: String, populate: Bool = true) throws {
+    public convenience init(path: String, populate: Bool = true) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ModelgateError("dataset_unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
@@ -19,7 +19,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     /// Maps `size` bytes of an open descriptor (which may be closed afterwards).
-    init(descriptor fd: Int32, size: Int, populate: Bool = true, name: String) throws {
+    public init(descriptor fd: Int32, size: Int, populate: Bool = true, name: String) throws {
         self.size = size
         guard size > 0 else {
             base = nil
@@ -35,7 +35,7 @@ final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(pointer)
     }
 
-    static func size(of fd: Int32, _ name: String) throws -> Int {
+    public static func size(of fd: Int32, _ name: String) throws -> Int {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw ModelgateError("dataset_unreadable", "cannot stat \(name): \(String(cString: strerror(errno)))")

@@ -1,0 +1,445 @@
+// A compact binary encoding of Codable values, for the pipe between the gateway and its worker.
+//
+// Written by hand because no library here encodes Codable without Foundation, and linking
+// Foundation into the worker costs about 2 ms on every job (its runtime initialises at load).
+// Both ends are the same build, so the format needs no versioning: a tagged tree of values.
+//
+//   nil 0 | false 1 | true 2 | int 3 + 8 bytes | uint 4 + 8 bytes | double 5 + 8 bytes
+//   string 6 + length + UTF-8 | list 7 + count + items | map 8 + count + (key string, value)…
+//
+// Lengths and counts are 8-byte little-endian. Every read is bounds-checked: a truncated or
+// corrupt message is a decoding error, never a crash.
+
+/// A decoded or to-be-encoded value.
+indirect enum WireValue: Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case string(String)
+    case list([WireValue])
+    case map([(String, WireValue)])
+
+    static func == (lhs: WireValue, rhs: WireValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.uint(let a), .uint(let b)): a == b
+        case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern
+        case (.string(let a), .string(let b)): a == b
+        case (.list(let a), .list(let b)): a == b
+        case (.map(let a), .map(let b)): a.map(\.0) == b.map(\.0) && a.map(\.1) == b.map(\.1)
+        default: false
+        }
+    }
+}
+
+public enum WireCodec {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let root = WireNode()
+        try value.encode(to: WireEncoder(node: root, codingPath: []))
+        root.finish()
+        var bytes: [UInt8] = []
+        root.value.write(to: &bytes)
+        return bytes
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        var reader = WireReader(bytes: bytes)
+        let value = try reader.value(depth: 0)
+        guard reader.offset == bytes.count else { throw WireReader.corrupt("trailing bytes") }
+        return try T(from: WireDecoder(value: value, codingPath: []))
+    }
+}
+
+// MARK: - Bytes
+
+extension WireValue {
+    func write(to bytes: inout [UInt8]) {
+        func word(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        func text(_ value: String) {
+            word(UInt64(value.utf8.count))
+            bytes.append(contentsOf: value.utf8)
+        }
+        switch self {
+        case .null: bytes.append(0)
+        case .bool(let value): bytes.append(value ? 2 : 1)
+        case .int(let value):
+            bytes.append(3)
+            word(UInt64(bitPattern: value))
+        case .uint(let value):
+            bytes.append(4)
+            word(value)
+        case .double(let value):
+            bytes.append(5)
+            word(value.bitPattern)
+        case .string(let value):
+            bytes.append(6)
+            text(value)
+        case .list(let items):
+            bytes.append(7)
+            word(UInt64(items.count))
+            for item in items { item.write(to: &bytes) }
+        case .map(let entries):
+            bytes.append(8)
+            word(UInt64(entries.count))
+            for (key, value) in entries {
+                text(key)
+                value.write(to: &bytes)
+            }
+        }
+    }
+}
+
+struct WireReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    static func corrupt(_ what: String) -> DecodingError {
+        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "corrupt worker message: \(what)"))
+    }
+
+    mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw Self.corrupt("truncated") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func word() throws -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw Self.corrupt("truncated") }
+        var value: UInt64 = 0
+        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        offset += 8
+        return value
+    }
+
+    /// A length or count, which cannot exceed the bytes left (every item takes at least one).
+    mutating func count() throws -> Int {
+        let value = try word()
+        guard value <= UInt64(bytes.count - offset) else { throw Self.corrupt("length beyond the message") }
+        return Int(value)
+    }
+
+    mutating func text() throws -> String {
+        let length = try count()
+        defer { offset += length }
+        return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+    }
+
+    mutating func value(depth: Int) throws -> WireValue {
+        guard depth < 64 else { throw Self.corrupt("nested too deeply") }
+        switch try byte() {
+        case 0: return .null
+        case 1: return .bool(false)
+        case 2: return .bool(true)
+        case 3: return .int(Int64(bitPattern: try word()))
+        case 4: return .uint(try word())
+        case 5: return .double(Double(bitPattern: try word()))
+        case 6: return .string(try text())
+        case 7:
+            let count = try count()
+            var items: [WireValue] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count { items.append(try value(depth: depth + 1)) }
+            return .list(items)
+        case 8:
+            let count = try count()
+            var entries: [(String, WireValue)] = []
+            entries.reserveCapacity(count)
+            for _ in 0..<count { entries.append((try text(), try value(depth: depth + 1))) }
+            return .map(entries)
+        case let tag: throw Self.corrupt("unknown tag \(tag)")
+        }
+    }
+}
+
+// MARK: - Encoding
+
+/// A value under construction; containers fill it in place.
+final class WireNode {
+    var value: WireValue = .null
+    var entries: [(String, WireNode)]?
+    var items: [WireNode]?
+
+    func finish() {
+        if let entries {
+            for (_, node) in entries { node.finish() }
+            value = .map(entries.map { ($0.0, $0.1.value) })
+        } else if let items {
+            for node in items { node.finish() }
+            value = .list(items.map(\.value))
+        }
+    }
+}
+
+struct WireEncoder: Encoder {
+    let node: WireNode
+    var codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(node: WireNode, codingPath: [any CodingKey]) {
+        self.node = node
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if node.entries == nil { node.entries = [] }
+        return KeyedEncodingContainer(KeyedWireEncoder(node: node, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if node.items == nil { node.items = [] }
+        return UnkeyedWireEncoder(node: node, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleWireEncoder(node: node, codingPath: codingPath)
+    }
+
+    /// Encodes a value into a fresh node: primitives directly, the rest through their `encode(to:)`.
+    static func node<T: Encodable>(_ value: T, _ codingPath: [any CodingKey]) throws -> WireNode {
+        let node = WireNode()
+        if let primitive = WireValue(primitive: value) {
+            node.value = primitive
+        } else {
+            try value.encode(to: WireEncoder(node: node, codingPath: codingPath))
+            node.finish()
+        }
+        return node
+    }
+}
+
+extension WireValue {
+    /// The value of a primitive type, found by comparing metatypes (cheap), not by casting an
+    /// `Any` (which looks up protocol conformances the first time for every type).
+    init?<T>(primitive value: T) {
+        let type = T.self
+        if type == Double.self {
+            self = .double(value as! Double)
+        } else if type == Int.self {
+            self = .int(Int64(value as! Int))
+        } else if type == String.self {
+            self = .string(value as! String)
+        } else if type == Bool.self {
+            self = .bool(value as! Bool)
+        } else if type == Int32.self {
+            self = .int(Int64(value as! Int32))
+        } else if type == Int64.self {
+            self = .int(value as! Int64)
+        } else if type == UInt64.self {
+            self = .uint(value as! UInt64)
+        } else if type == Float.self {
+            self = .double(Double(value as! Float))
+        } else if type == Int8.self {
+            self = .int(Int64(value as! Int8))
+        } else if type == Int16.self {
+            self = .int(Int64(value as! Int16))
+        } else if type == UInt.self {
+            self = .uint(UInt64(value as! UInt))
+        } else if type == UInt8.self {
+            self = .uint(UInt64(value as! UInt8))
+        } else if type == UInt16.self {
+            self = .uint(UInt64(value as! UInt16))
+        } else if type == UInt32.self {
+            self = .uint(UInt64(value as! UInt32))
+        } else {
+            return nil
+        }
+    }
+
+    /// This value as a primitive `T`; nil when `T` is not a primitive, throws when it does not fit.
+    func primitive<T>(_ type: T.Type) throws -> T? {
+        func integer<I: FixedWidthInteger>(_: I.Type) throws -> T {
+            let result: I?
+            switch self {
+            case .int(let value): result = I(exactly: value)
+            case .uint(let value): result = I(exactly: value)
+            default: result = nil
+            }
+            guard let result else { throw WireReader.corrupt("\(self) is not a \(I.self)") }
+            return result as! T
+        }
+        switch self {
+        case .double(let value) where type == Double.self: return (value as! T)
+        case .double(let value) where type == Float.self: return (Float(value) as! T)
+        case .string(let value) where type == String.self: return (value as! T)
+        case .bool(let value) where type == Bool.self: return (value as! T)
+        default: break
+        }
+        if type == Int.self { return try integer(Int.self) }
+        if type == Int64.self { return try integer(Int64.self) }
+        if type == Int32.self { return try integer(Int32.self) }
+        if type == UInt64.self { return try integer(UInt64.self) }
+        if type == Int8.self { return try integer(Int8.self) }
+        if type == Int16.self { return try integer(Int16.self) }
+        if type == UInt.self { return try integer(UInt.self) }
+        if type == UInt8.self { return try integer(UInt8.self) }
+        if type == UInt16.self { return try integer(UInt16.self) }
+        if type == UInt32.self { return try integer(UInt32.self) }
+        return nil
+    }
+}
+
+struct KeyedWireEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let node: WireNode
+    var codingPath: [any CodingKey]
+
+    private func put(_ child: WireNode, _ key: Key) { node.entries!.append((key.stringValue, child)) }
+
+    mutating func encodeNil(forKey key: Key) throws { put(WireNode(), key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        put(try WireEncoder.node(value, codingPath + [key]), key)
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let child = WireNode()
+        put(child, key)
+        return WireEncoder(node: child, codingPath: codingPath + [key]).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let child = WireNode()
+        put(child, key)
+        return WireEncoder(node: child, codingPath: codingPath + [key]).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        let child = WireNode()
+        put(child, key)
+        return WireEncoder(node: child, codingPath: codingPath + [key])
+    }
+}
+
+struct UnkeyedWireEncoder: UnkeyedEncodingContainer {
+    let node: WireNode
+    var codingPath: [any CodingKey]
+    var count: Int { node.items!.count }
+
+    mutating func encodeNil() throws { node.items!.append(WireNode()) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        node.items!.append(try WireEncoder.node(value, codingPath))
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
+        let child = WireNode()
+        node.items!.append(child)
+        return WireEncoder(node: child, codingPath: codingPath).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let child = WireNode()
+        node.items!.append(child)
+        return WireEncoder(node: child, codingPath: codingPath).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder {
+        let child = WireNode()
+        node.items!.append(child)
+        return WireEncoder(node: child, codingPath: codingPath)
+    }
+}
+
+struct SingleWireEncoder: SingleValueEncodingContainer {
+    let node: WireNode
+    var codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { node.value = .null }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let child = try WireEncoder.node(value, codingPath)
+        node.value = child.value
+    }
+}
+
+// MARK: - Decoding
+
+struct WireDecoder: Decoder {
+    let value: WireValue
+    var codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func mismatch(_ expected: String) -> DecodingError {
+        .typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value)"))
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .map(let entries) = value else { throw mismatch("a map") }
+        return KeyedDecodingContainer(KeyedWireDecoder(entries: entries, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .list(let items) = value else { throw mismatch("a list") }
+        return UnkeyedWireDecoder(items: items, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    /// Decodes a primitive directly, anything else through its `init(from:)`.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if let primitive = try value.primitive(type) { return primitive }
+        return try T(from: self)
+    }
+}
+
+extension WireDecoder: SingleValueDecodingContainer {
+    func decodeNil() -> Bool { value == .null }
+}
+
+struct KeyedWireDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let entries: [(String, WireValue)]
+    var codingPath: [any CodingKey]
+    var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.0) } }
+
+    func contains(_ key: Key) -> Bool { entries.contains { $0.0 == key.stringValue } }
+
+    private func child(_ key: Key) throws -> WireDecoder {
+        guard let entry = entries.first(where: { $0.0 == key.stringValue }) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value"))
+        }
+        return WireDecoder(value: entry.1, codingPath: codingPath + [key])
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try child(key).decodeNil() }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try child(key).decode(type) }
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> { try child(key).container(keyedBy: type) }
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try child(key).unkeyedContainer()
+    }
+    func superDecoder() throws -> any Decoder { try child(Key(stringValue: "super")!) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { try child(key) }
+}
+
+struct UnkeyedWireDecoder: UnkeyedDecodingContainer {
+    let items: [WireValue]
+    var codingPath: [any CodingKey]
+    var currentIndex = 0
+    var count: Int? { items.count }
+    var isAtEnd: Bool { currentIndex >= items.count }
+
+    init(items: [WireValue], codingPath: [any CodingKey]) {
+        self.items = items
+        self.codingPath = codingPath
+    }
+
+    private mutating func next() throws -> WireDecoder {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "list ended"))
+        }
+        defer { currentIndex += 1 }
+        return WireDecoder(value: items[currentIndex], codingPath: codingPath)
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd, items[currentIndex] == .null else { return false }
+        currentIndex += 1
+        return true
+    }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decode(type) }
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> { try next().container(keyedBy: type) }
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try next().unkeyedContainer() }
+    mutating func superDecoder() throws -> any Decoder { try next() }
+}
