@@ -59,7 +59,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "modelgate", dependencies: ["ModelgateCLI"]),
+        // The Swift runtime and Foundation linked in: the command starts in about half the time
+        // (no shared libraries to load and relocate), which every `modelgate run` pays.
+        .executableTarget(
+            name: "modelgate",
+            dependencies: ["ModelgateCLI"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
+                    "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                ])
+            ]
+        ),
         // The restricted process. Linked fully static (Swift runtime, glibc, libseccomp): with
         // nothing for the dynamic loader to do, it starts about 1.3 ms sooner on every job.
         .executableTarget(

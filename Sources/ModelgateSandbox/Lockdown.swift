@@ -40,9 +40,16 @@ public enum LockdownStep: Int32, Sendable, CaseIterable {
 /// its request. It must run while the process is single-threaded (no Dispatch, no `async`):
 /// `unshare(CLONE_NEWUSER)` refuses a threaded process, and seccomp filters only this thread.
 public enum Lockdown {
-    public static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockdownReport {
+    public static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockedDown {
         // Descriptors: only stdin, stdout, stderr and the handed ones stay open.
-        try check(mg_close_from(3 + Int32(settings.descriptors)), .descriptors, "close_range")
+        let firstFree = 3 + Int32(settings.descriptors)
+        try check(mg_close_from(firstFree), .descriptors, "close_range")
+        // The worker's own status, kept open to read its peak memory when the job is done (it
+        // cannot open anything then). It takes the first free number.
+        let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard status == firstFree else {
+            throw LockdownFailure(step: .descriptors, message: "cannot open /proc/self/status at \(firstFree)")
+        }
         // Measured before the root goes away; the memory limit is on top of this.
         let baseline = try addressSpaceBytes()
 
@@ -58,20 +65,21 @@ public enum Lockdown {
         try limit(RLIMIT_CPU, soft: settings.cpuSeconds, hard: settings.cpuSeconds + 1)
         try limit(RLIMIT_AS, addressSpace)
         try limit(RLIMIT_FSIZE, 0)
-        try limit(RLIMIT_NOFILE, 3 + settings.descriptors)
+        try limit(RLIMIT_NOFILE, Int(status) + 1)
         try limit(RLIMIT_CORE, 0)
         try limit(__RLIMIT_NPROC, 0)
 
         try check(mg_set_no_new_privs(), .privileges, "prctl(PR_SET_NO_NEW_PRIVS)")
         try check(mg_set_not_dumpable(), .privileges, "prctl(PR_SET_DUMPABLE, 0)")
 
-        let rules = try SeccompAllowlist.load(processID: getpid())
-        return LockdownReport(
+        let rules = try SeccompAllowlist.load(processID: getpid(), statusDescriptor: status)
+        let report = LockdownReport(
             namespaces: namespaces.description, root: root, credentials: credentials,
             limits: "cpu \(settings.cpuSeconds) s, address space \(addressSpace >> 20) MiB "
                 + "(\(settings.memoryBytes >> 20) MiB for the job), no files written, "
-                + "\(3 + settings.descriptors) descriptors, no core, no processes",
+                + "\(status + 1) descriptors, no core, no processes",
             seccomp: "allowlist of \(rules) rules, anything else kills the process")
+        return LockedDown(report: report, statusDescriptor: status)
     }
 
     struct Namespaces: CustomStringConvertible {
@@ -178,5 +186,26 @@ public enum Lockdown {
         if result < 0 {
             throw LockdownFailure(step: step, message: "\(what()): \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+/// A worker after lockdown: what it applied, and its own status file for its peak memory.
+public struct LockedDown: Sendable {
+    public let report: LockdownReport
+    let statusDescriptor: Int32
+
+    /// The worker's peak resident memory so far (VmHWM), from its own status; nil if unreadable.
+    ///
+    /// Not `getrusage`: a child started by `posix_spawn` shares the parent's memory until it
+    /// execs, and the kernel counts the parent's resident set into the child's `ru_maxrss`.
+    public func peakResidentBytes() -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = pread(statusDescriptor, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
+        return kilobytes * 1024
     }
 }

@@ -11,7 +11,7 @@ import CSeccomp
 /// columns, allocate, write its response, exit. Every entry says why it is here.
 enum SeccompAllowlist {
     /// Loads the filter into the calling thread (the only thread). Returns how many rules it has.
-    static func load(processID: pid_t) throws(LockdownFailure) -> Int {
+    static func load(processID: pid_t, statusDescriptor: Int32) throws(LockdownFailure) -> Int {
         guard let context = seccomp_init(SCMP_ACT_KILL_PROCESS) else {
             throw LockdownFailure(step: .seccomp, message: "seccomp_init failed")
         }
@@ -25,6 +25,8 @@ enum SeccompAllowlist {
         let rules: [(String, [scmp_arg_cmp])] = [
             // The request arrives on stdin; column files are handed for mapping, not reading.
             ("read", [argument(0, is: 0)]),
+            // The worker's own /proc/self/status, opened before lockdown, for its peak memory.
+            ("pread64", [argument(0, is: UInt64(statusDescriptor))]),
             // The response goes to stdout; the runtime's fatal-error message to stderr.
             ("write", [argument(0, is: 1)]),
             ("write", [argument(0, is: 2)]),

@@ -11,7 +11,7 @@
 // corrupt message is a decoding error, never a crash.
 
 /// A decoded or to-be-encoded value.
-indirect enum WireValue: Equatable {
+enum WireValue: Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -38,19 +38,16 @@ indirect enum WireValue: Equatable {
 
 public enum WireCodec {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let root = WireNode()
-        try value.encode(to: WireEncoder(node: root, codingPath: []))
-        root.finish()
-        var bytes: [UInt8] = []
-        root.value.write(to: &bytes)
-        return bytes
+        let writer = WireWriter()
+        try writer.value(value)
+        return writer.bytes
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         var reader = WireReader(bytes: bytes)
         let value = try reader.value(depth: 0)
         guard reader.offset == bytes.count else { throw WireReader.corrupt("trailing bytes") }
-        return try T(from: WireDecoder(value: value, codingPath: []))
+        return try T(from: WireDecoder(value: value))
     }
 }
 
@@ -157,58 +154,63 @@ struct WireReader {
 
 // MARK: - Encoding
 
-/// A value under construction; containers fill it in place.
-final class WireNode {
-    var value: WireValue = .null
-    var entries: [(String, WireNode)]?
-    var items: [WireNode]?
+/// The message being written. Values are written in place as the containers receive them; a
+/// list or map writes its count as a placeholder and bumps it with each item, so nothing is
+/// built in between. (Codable encodes strictly depth-first, which this relies on.)
+final class WireWriter {
+    var bytes: [UInt8] = []
 
-    func finish() {
-        if let entries {
-            for (_, node) in entries { node.finish() }
-            value = .map(entries.map { ($0.0, $0.1.value) })
-        } else if let items {
-            for node in items { node.finish() }
-            value = .list(items.map(\.value))
+    func tag(_ tag: UInt8) { bytes.append(tag) }
+
+    func word(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+
+    func text(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            word(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Starts a list or map; returns where its count is, for ``bump(_:)``.
+    func open(_ tag: UInt8) -> Int {
+        bytes.append(tag)
+        word(0)
+        return bytes.count - 8
+    }
+
+    func bump(_ countOffset: Int) {
+        var count: UInt64 = 0
+        for index in (0..<8).reversed() { count = count << 8 | UInt64(bytes[countOffset + index]) }
+        count += 1
+        for index in 0..<8 { bytes[countOffset + index] = UInt8(truncatingIfNeeded: count >> (8 * UInt64(index))) }
+    }
+
+    /// Writes a value: a primitive directly, anything else through its `encode(to:)`.
+    func value<T: Encodable>(_ value: T) throws {
+        if let primitive = WireValue(primitive: value) {
+            primitive.write(to: &bytes)
+        } else {
+            try value.encode(to: WireEncoder(writer: self))
         }
     }
 }
 
 struct WireEncoder: Encoder {
-    let node: WireNode
-    var codingPath: [any CodingKey]
+    let writer: WireWriter
+    // Paths are not tracked: both ends are this build, and tracking costs an array per value.
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(node: WireNode, codingPath: [any CodingKey]) {
-        self.node = node
-        self.codingPath = codingPath
-    }
-
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if node.entries == nil { node.entries = [] }
-        return KeyedEncodingContainer(KeyedWireEncoder(node: node, codingPath: codingPath))
+        KeyedEncodingContainer(KeyedWireEncoder(writer: writer, countOffset: writer.open(8)))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if node.items == nil { node.items = [] }
-        return UnkeyedWireEncoder(node: node, codingPath: codingPath)
+        UnkeyedWireEncoder(writer: writer, countOffset: writer.open(7))
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleWireEncoder(node: node, codingPath: codingPath)
-    }
-
-    /// Encodes a value into a fresh node: primitives directly, the rest through their `encode(to:)`.
-    static func node<T: Encodable>(_ value: T, _ codingPath: [any CodingKey]) throws -> WireNode {
-        let node = WireNode()
-        if let primitive = WireValue(primitive: value) {
-            node.value = primitive
-        } else {
-            try value.encode(to: WireEncoder(node: node, codingPath: codingPath))
-            node.finish()
-        }
-        return node
-    }
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleWireEncoder(writer: writer) }
 }
 
 extension WireValue {
@@ -283,93 +285,79 @@ extension WireValue {
 }
 
 struct KeyedWireEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let node: WireNode
-    var codingPath: [any CodingKey]
+    let writer: WireWriter
+    let countOffset: Int
+    var codingPath: [any CodingKey] { [] }
 
-    private func put(_ child: WireNode, _ key: Key) { node.entries!.append((key.stringValue, child)) }
-
-    mutating func encodeNil(forKey key: Key) throws { put(WireNode(), key) }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        put(try WireEncoder.node(value, codingPath + [key]), key)
+    /// Writes the key and counts the entry; the caller writes the value next.
+    private func key(_ key: Key) -> WireWriter {
+        writer.bump(countOffset)
+        writer.text(key.stringValue)
+        return writer
     }
+
+    mutating func encodeNil(forKey key: Key) throws { self.key(key).tag(0) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try self.key(key).value(value) }
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
-    ) -> KeyedEncodingContainer<NestedKey> {
-        let child = WireNode()
-        put(child, key)
-        return WireEncoder(node: child, codingPath: codingPath + [key]).container(keyedBy: keyType)
-    }
+    ) -> KeyedEncodingContainer<NestedKey> { WireEncoder(writer: self.key(key)).container(keyedBy: keyType) }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let child = WireNode()
-        put(child, key)
-        return WireEncoder(node: child, codingPath: codingPath + [key]).unkeyedContainer()
+        WireEncoder(writer: self.key(key)).unkeyedContainer()
     }
     mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder {
-        let child = WireNode()
-        put(child, key)
-        return WireEncoder(node: child, codingPath: codingPath + [key])
-    }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { WireEncoder(writer: self.key(key)) }
 }
 
 struct UnkeyedWireEncoder: UnkeyedEncodingContainer {
-    let node: WireNode
-    var codingPath: [any CodingKey]
-    var count: Int { node.items!.count }
+    let writer: WireWriter
+    let countOffset: Int
+    private(set) var count = 0
+    var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { node.items!.append(WireNode()) }
-    mutating func encode<T: Encodable>(_ value: T) throws {
-        node.items!.append(try WireEncoder.node(value, codingPath))
+    private mutating func item() -> WireWriter {
+        count += 1
+        writer.bump(countOffset)
+        return writer
     }
+
+    mutating func encodeNil() throws { item().tag(0) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try item().value(value) }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
         NestedKey
-    > {
-        let child = WireNode()
-        node.items!.append(child)
-        return WireEncoder(node: child, codingPath: codingPath).container(keyedBy: keyType)
-    }
+    > { WireEncoder(writer: item()).container(keyedBy: keyType) }
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let child = WireNode()
-        node.items!.append(child)
-        return WireEncoder(node: child, codingPath: codingPath).unkeyedContainer()
+        WireEncoder(writer: item()).unkeyedContainer()
     }
-    mutating func superEncoder() -> any Encoder {
-        let child = WireNode()
-        node.items!.append(child)
-        return WireEncoder(node: child, codingPath: codingPath)
-    }
+    mutating func superEncoder() -> any Encoder { WireEncoder(writer: item()) }
 }
 
 struct SingleWireEncoder: SingleValueEncodingContainer {
-    let node: WireNode
-    var codingPath: [any CodingKey]
+    let writer: WireWriter
+    var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { node.value = .null }
-    mutating func encode<T: Encodable>(_ value: T) throws {
-        let child = try WireEncoder.node(value, codingPath)
-        node.value = child.value
-    }
+    mutating func encodeNil() throws { writer.tag(0) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try writer.value(value) }
 }
 
 // MARK: - Decoding
 
 struct WireDecoder: Decoder {
     let value: WireValue
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func mismatch(_ expected: String) -> DecodingError {
-        .typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value)"))
+        WireReader.corrupt("expected \(expected), found \(value)")
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .map(let entries) = value else { throw mismatch("a map") }
-        return KeyedDecodingContainer(KeyedWireDecoder(entries: entries, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedWireDecoder(entries: entries))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .list(let items) = value else { throw mismatch("a list") }
-        return UnkeyedWireDecoder(items: items, codingPath: codingPath)
+        return UnkeyedWireDecoder(items: items)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
@@ -382,21 +370,25 @@ struct WireDecoder: Decoder {
 }
 
 extension WireDecoder: SingleValueDecodingContainer {
-    func decodeNil() -> Bool { value == .null }
+    func decodeNil() -> Bool {
+        if case .null = value { return true }
+        return false
+    }
 }
 
 struct KeyedWireDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let entries: [(String, WireValue)]
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.0) } }
 
     func contains(_ key: Key) -> Bool { entries.contains { $0.0 == key.stringValue } }
 
     private func child(_ key: Key) throws -> WireDecoder {
-        guard let entry = entries.first(where: { $0.0 == key.stringValue }) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value"))
+        let name = key.stringValue
+        guard let entry = entries.first(where: { $0.0 == name }) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no value for \(name)"))
         }
-        return WireDecoder(value: entry.1, codingPath: codingPath + [key])
+        return WireDecoder(value: entry.1)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try child(key).decodeNil() }
@@ -413,26 +405,23 @@ struct KeyedWireDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
 struct UnkeyedWireDecoder: UnkeyedDecodingContainer {
     let items: [WireValue]
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var currentIndex = 0
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
-    init(items: [WireValue], codingPath: [any CodingKey]) {
+    init(items: [WireValue]) {
         self.items = items
-        self.codingPath = codingPath
     }
 
     private mutating func next() throws -> WireDecoder {
-        guard !isAtEnd else {
-            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "list ended"))
-        }
+        guard !isAtEnd else { throw WireReader.corrupt("a list ended early") }
         defer { currentIndex += 1 }
-        return WireDecoder(value: items[currentIndex], codingPath: codingPath)
+        return WireDecoder(value: items[currentIndex])
     }
 
     mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, items[currentIndex] == .null else { return false }
+        guard !isAtEnd, case .null = items[currentIndex] else { return false }
         currentIndex += 1
         return true
     }

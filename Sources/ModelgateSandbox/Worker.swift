@@ -67,6 +67,8 @@ public struct WorkerOutcome: Sendable {
     public var lockdown: LockdownReport?
     public var cpuSeconds: Double
     public var wallSeconds: Double
+    /// As the worker measured it; for a worker that died, its `ru_maxrss`, which is at least
+    /// the resident set of this process when it was spawned.
     public var peakMemoryBytes: Int
 
     init(_ exit: WorkerExit, limits: ResourceLimits) throws {
@@ -82,6 +84,7 @@ public struct WorkerOutcome: Sendable {
             let response = try WireCodec.decode(WorkerResponse.self, from: exit.stdout)
             lockdown = response.lockdown
             ending = .reply(response.reply)
+            peakMemoryBytes = response.peakMemoryBytes ?? peakMemoryBytes
         } catch {
             ending = .failed(Refusal(.crashed, "the worker exited normally but its reply could not be read: \(error)"))
         }

@@ -36,10 +36,13 @@ public struct WorkerResponse: Sendable, Codable {
     /// The lockdown layers the worker applied before it read its request.
     public var lockdown: LockdownReport
     public var reply: WorkerReply
+    /// The worker's peak resident memory, measured by itself just before it replied.
+    public var peakMemoryBytes: Int?
 
-    public init(lockdown: LockdownReport, reply: WorkerReply) {
+    public init(lockdown: LockdownReport, reply: WorkerReply, peakMemoryBytes: Int?) {
         self.lockdown = lockdown
         self.reply = reply
+        self.peakMemoryBytes = peakMemoryBytes
     }
 }
 

@@ -17,7 +17,7 @@ guard let settings = LockdownSettings(arguments: Array(CommandLine.arguments.dro
         "usage: modelgate-worker --cpu-seconds N --memory-bytes N --descriptors N (started by modelgate)")
     exit(LockdownStep.arguments.rawValue)
 }
-let lockdown: LockdownReport
+let lockdown: LockedDown
 do {
     lockdown = try Lockdown.apply(settings)
 } catch {
@@ -43,7 +43,8 @@ do {
     case .probe(let probe, let parent):
         reply = .probe(probe.run(parentProcess: parent))
     }
-    try WorkerChannel.writeResponse(WorkerResponse(lockdown: lockdown, reply: reply))
+    try WorkerChannel.writeResponse(
+        WorkerResponse(lockdown: lockdown.report, reply: reply, peakMemoryBytes: lockdown.peakResidentBytes()))
     exit(0)
 } catch {
     WorkerChannel.report("\(error)")
