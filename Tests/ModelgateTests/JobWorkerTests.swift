@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+import Testing
+
+@testable import ModelgateCLI
+@testable import ModelgateGateway
+
+/// Jobs run in the restricted worker: what the gateway reports about it, what the policy's
+/// limits do to a job, and that the gateway itself never touches the data.
+@Suite struct JobWorkerTests {
+    /// A demo dataset ingested under the shipped policy, with its `limits:` line replaced.
+    func demo(rows: Int = 3000, limits: String? = nil) throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        var policy = try String(
+            contentsOf: JobPipelineTests.repository.appendingPathComponent("policies/household-survey.yaml"),
+            encoding: .utf8)
+        if let limits {
+            let lines = policy.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.hasPrefix("limits:") ? "limits: \(limits)" : String($0)
+            }
+            policy = lines.joined(separator: "\n")
+            #expect(policy.contains("limits: \(limits)"))
+        }
+        _ = try DemoDataset.prepare(rows: rows, policyText: policy, state: folder.url)
+        return folder
+    }
+
+    static let crosstab = "model: crosstab\ndataset: household-survey\nrows: [district]\ncolumns: [sex]"
+
+    @Test func usageIsTheWorkersOwnTimeAndMemory() throws {
+        let folder = try demo()
+        let pipeline = try JobPipeline(state: folder.url)
+        let start = ContinuousClock.now
+        let result = try pipeline.run(specText: Self.crosstab)
+        let elapsed = ContinuousClock.now - start
+        let usage = try #require(result.usage)
+        #expect(result.status == .released)
+        #expect(usage.wallSeconds > 0)
+        #expect(Duration.seconds(usage.wallSeconds) <= elapsed)
+        // One thread cannot use more CPU than wall-clock time (10 ms for clock granularity).
+        #expect(usage.cpuSeconds <= usage.wallSeconds + 0.01)
+        // The worker mapped (and populated) the two columns it read, so its peak holds them.
+        let dataset = try #require(try DatasetStore(state: folder.url).open("household-survey"))
+        let columnBytes = try ["district", "sex"].map { name in
+            let file = dataset.folder.appendingPathComponent(try #require(dataset.manifest.column(named: name)).file)
+            return try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int)
+        }.reduce(0, +)
+        #expect(usage.peakMemoryBytes >= columnBytes)
+        // It is the worker's memory, not this process's: posix_spawn's child would otherwise be
+        // charged with the resident set of the process that spawned it.
+        #expect(usage.peakMemoryBytes < Self.residentBytes())
+    }
+
+    @Test func outputBeyondThePolicyLimitFailsTheJob() throws {
+        let folder = try demo(limits: "{ cpuSeconds: 30, memoryMegabytes: 1024, wallSeconds: 60, outputBytes: 1024 }")
+        let result = try JobPipeline(state: folder.url).run(specText: Self.crosstab)
+        #expect(result.status == .failed)
+        #expect(result.reason?.code == .outputTooLarge)
+        #expect(result.reason?.message.contains("1024 bytes") == true)
+        #expect(result.result == nil && result.disclosure == nil)
+        let usage = try #require(result.usage)
+        #expect(usage.rowsScanned == nil)
+        #expect(usage.wallSeconds > 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.jsonText().utf8)) as? [String: Any])
+        #expect(json["status"] as? String == "failed")
+        #expect((json["reason"] as? [String: Any])?["code"] as? String == "output_too_large")
+    }
+
+    @Test func runExitsFourWhenTheWorkerFails() throws {
+        let folder = try demo(limits: "{ cpuSeconds: 30, memoryMegabytes: 1024, wallSeconds: 60, outputBytes: 1024 }")
+        let spec = try folder.write("spec.yaml", Self.crosstab)
+        #expect(throws: ExitCode(4)) { try RunCommand.parse([spec.path, "--state", folder.url.path]).run() }
+    }
+
+    @Test func theGatewayNeverMapsADatasetColumnDuringAJob() throws {
+        let folder = try demo()
+        let pipeline = try JobPipeline(state: folder.url)
+        let datasets = folder.url.appendingPathComponent("datasets").resolvingSymlinksInPath().path
+        let sampler = MapsSampler(watching: datasets)
+        sampler.start()
+        defer { sampler.stop() }
+        sampler.waitForSamples(1)
+
+        // Every example spec, one after another, while this process's mappings are sampled.
+        let models = JobPipelineTests.repository.appendingPathComponent("models")
+        let before = sampler.samples
+        for name in try FileManager.default.contentsOfDirectory(atPath: models.path) where name.hasSuffix(".yaml") {
+            _ = try pipeline.run(specText: String(contentsOf: models.appendingPathComponent(name), encoding: .utf8))
+        }
+        let during = sampler.samples - before
+        #expect(during >= 1)
+        #expect(sampler.hits == 0, "the gateway mapped a column file during a job")
+
+        // The sampler does see a mapping when there is one: map a column here, on purpose.
+        let dataset = try #require(try DatasetStore(state: folder.url).open("household-survey"))
+        let columns = try dataset.columns(["income"])
+        sampler.waitForSamples(sampler.samples + 2)
+        #expect(sampler.hits > 0)
+        withExtendedLifetime(columns) {}
+    }
+
+    static func residentBytes() -> Int {
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// Reads /proc/self/maps over and over on its own thread, counting reads and those that show a
+/// file under a folder.
+final class MapsSampler: @unchecked Sendable {
+    private let folder: String
+    private let lock = NSLock()
+    private var running = false
+    private var count = 0
+    private var found = 0
+
+    init(watching folder: String) { self.folder = folder }
+
+    var samples: Int { lock.withLock { count } }
+    var hits: Int { lock.withLock { found } }
+
+    func start() {
+        running = true
+        Thread.detachNewThread { [self] in
+            while lock.withLock({ running }) {
+                let hit = Self.readMaps().contains(folder)
+                lock.withLock {
+                    count += 1
+                    if hit { found += 1 }
+                }
+            }
+        }
+    }
+
+    func stop() { lock.withLock { running = false } }
+
+    /// /proc files report size 0, so read until end of file.
+    static func readMaps() -> String {
+        let fd = open("/proc/self/maps", O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func waitForSamples(_ target: Int) {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while samples < target && ContinuousClock.now < deadline { usleep(1000) }
+    }
+}
