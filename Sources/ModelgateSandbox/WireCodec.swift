@@ -138,13 +138,15 @@ struct WireReader {
         case 7:
             let count = try count()
             var items: [WireValue] = []
-            items.reserveCapacity(count)
+            // A count is at most the bytes left, but a value takes more room here than its one
+            // tag byte on the wire: reserve little up front, so a lying count cannot inflate it.
+            items.reserveCapacity(min(count, 1024))
             for _ in 0..<count { items.append(try value(depth: depth + 1)) }
             return .list(items)
         case 8:
             let count = try count()
             var entries: [(String, WireValue)] = []
-            entries.reserveCapacity(count)
+            entries.reserveCapacity(min(count, 1024))
             for _ in 0..<count { entries.append((try text(), try value(depth: depth + 1))) }
             return .map(entries)
         case let tag: throw Self.corrupt("unknown tag \(tag)")

@@ -16,7 +16,7 @@ import Testing
 
     @Test func rootHelpListsEveryCommand() {
         let help = ModelgateCommand.helpMessage()
-        for command in ["demo", "run", "ingest", "policy"] { #expect(help.contains("  \(command)")) }
+        for command in ["demo", "run", "ingest", "policy", "sandbox"] { #expect(help.contains("  \(command)")) }
     }
 
     @Test func lintFailsOnABadPolicyAndPassesAGoodOne() throws {
@@ -61,5 +61,12 @@ import Testing
         } throws: { error in
             (error as? ModelgateError)?.message.contains("line 3, column 'age'") == true
         }
+    }
+}
+
+extension ModelgateCommandTests {
+    @Test func sandboxCheckRunsTheNamedProbesAndRejectsUnknownOnes() throws {
+        try SandboxCommand.Check.parse(["--only", "socket,hang"]).run()
+        #expect(throws: ValidationError.self) { try SandboxCommand.Check.parse(["--only", "socket,teleport"]).run() }
     }
 }
