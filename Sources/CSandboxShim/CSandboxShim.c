@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -51,6 +52,14 @@ int mg_drop_capabilities(void) {
 int mg_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 
 int mg_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
+int mg_clear_read_implies_exec(void) {
+    int current = personality(0xffffffff);
+    if (current < 0) return -1;
+    if ((current & READ_IMPLIES_EXEC) == 0) return 0;
+    if (personality((unsigned long)(current & ~READ_IMPLIES_EXEC)) < 0) return -1;
+    return (personality(0xffffffff) & READ_IMPLIES_EXEC) ? -1 : 0;
+}
 
 int mg_close_from(int first) { return (int)syscall(SYS_close_range, (unsigned)first, ~0U, 0); }
 

@@ -65,15 +65,29 @@ public struct JobPipeline: Sendable {
         case .reply(.result(let result)):
             raw = result
         case .reply(.refused(let refusal)):
-            return refused(job, refusal, model: spec.model, dataset: reference)
-        case .reply(.failed(let failure)), .failed(let failure):
-            logger.warning("job failed in its worker", metadata: ["job": "\(job)", "code": "\(failure.code.rawValue)"])
-            return JobResult(
-                status: .failed, job: job, model: spec.model, dataset: reference,
-                usage: outcome.usage(rowsScanned: nil, rowsDropped: nil), reason: failure)
+            // Said in the gateway's own words: the worker's text could carry anything.
+            let known = Refusal.fromWorker(refusal.code, plan: plan)
+            if known == nil { logFailure(job, outcome, "refused with an unexpected code \(refusal.code.rawValue)") }
+            return refused(
+                job, known ?? Refusal(.crashed, "the worker answered with an unknown refusal"),
+                model: spec.model, dataset: reference)
+        case .failed(let failure):
+            logFailure(job, outcome, failure.code.rawValue)
+            return failed(job, failure, outcome, model: spec.model, dataset: reference)
+        case .reply(.failed(let failure)):
+            logFailure(job, outcome, "reported \(failure.code.rawValue)")
+            let known = failure.code == .memoryLimit ? Refusal.fromWorker(failure.code, plan: plan) : nil
+            return failed(
+                job, known ?? Refusal(.crashed, "the worker reported an unknown failure"), outcome, model: spec.model,
+                dataset: reference)
         case .reply(.probe):
-            throw ModelgateError("worker_protocol", "the worker answered a job with a probe result")
+            logFailure(job, outcome, "answered a job with a probe result")
+            return failed(
+                job, Refusal(.crashed, "the worker answered with something other than a result"), outcome,
+                model: spec.model, dataset: reference)
         }
+        // The dataset's size is public; the gateway says it, not the worker.
+        let rowsScanned = dataset.manifest.rowCount
 
         // 4. Check the output; only what passes leaves.
         let checker = OutputChecker(rules: dataset.policy.disclosure)
@@ -83,14 +97,28 @@ public struct JobPipeline: Sendable {
             // A refused job says nothing about the rows it selected, not even how many were dropped.
             return JobResult(
                 status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
-                usage: outcome.usage(rowsScanned: raw.rowsScanned, rowsDropped: nil), reason: refusal)
+                usage: outcome.usage(rowsScanned: rowsScanned, rowsDropped: nil), reason: refusal)
         case .released(let output, let report):
             logger.info("job released", metadata: ["job": "\(job)", "verdict": "\(report.verdict.rawValue)"])
             return JobResult(
                 status: .released, job: job, model: spec.model, dataset: reference, result: output, disclosure: report,
                 usage: outcome.usage(
-                    rowsScanned: raw.rowsScanned, rowsDropped: checker.releasable(count: raw.rowsDropped)))
+                    rowsScanned: rowsScanned, rowsDropped: checker.releasable(count: raw.rowsDropped)))
         }
+    }
+
+    private func failed(
+        _ job: String, _ reason: Refusal, _ outcome: WorkerOutcome, model: ModelKind, dataset: DatasetReference
+    ) -> JobResult {
+        JobResult(
+            status: .failed, job: job, model: model, dataset: dataset,
+            usage: outcome.usage(rowsScanned: nil, rowsDropped: nil), reason: reason)
+    }
+
+    private func logFailure(_ job: String, _ outcome: WorkerOutcome, _ what: String) {
+        logger.warning(
+            "job failed in its worker",
+            metadata: ["job": "\(job)", "what": "\(what)", "worker": "\(outcome.diagnostics)"])
     }
 
     private func refused(_ job: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?) -> JobResult
@@ -101,11 +129,37 @@ public struct JobPipeline: Sendable {
 }
 
 extension WorkerOutcome {
-    /// The worker's CPU, wall-clock time and peak memory, with the rows it reports.
+    /// The worker's CPU, wall-clock time and peak memory, with the rows it reports. Rounded
+    /// (milliseconds, whole MiB): a worker whose code went wrong controls these figures, and
+    /// rounding narrows what it could signal through them.
     func usage(rowsScanned: Int?, rowsDropped: Int?) -> Usage {
         Usage(
-            rowsScanned: rowsScanned, rowsDropped: rowsDropped, cpuSeconds: cpuSeconds, wallSeconds: wallSeconds,
-            peakMemoryBytes: peakMemoryBytes)
+            rowsScanned: rowsScanned, rowsDropped: rowsDropped, cpuSeconds: (cpuSeconds * 1000).rounded() / 1000,
+            wallSeconds: (wallSeconds * 1000).rounded() / 1000,
+            peakMemoryBytes: ((peakMemoryBytes + (1 << 19)) >> 20) << 20)
+    }
+}
+
+extension Refusal {
+    /// The refusals a worker may answer with, each in the gateway's own words (the limits it
+    /// names come from the plan); nil for a code a worker never sends.
+    static func fromWorker(_ code: Refusal.Code, plan: Plan) -> Refusal? {
+        switch code {
+        case .invalidSpec:
+            Refusal(code, "a dimension or feature of the spec has no levels: the dataset holds no value for it")
+        case .unknownColumn:
+            Refusal(code, "a column the spec uses is in the policy but not in the ingested dataset")
+        case .tooManyCells:
+            Refusal(code, "the table would have more than the \(plan.maximumCells) cells allowed")
+        case .tooManyParameters:
+            Refusal(
+                code,
+                "the design would have more than \(AdmissionLimits.terms) terms; use fewer or coarser category features"
+            )
+        case .memoryLimit:
+            Refusal(code, "the job's columns do not fit the policy's memory limit")
+        default: nil
+        }
     }
 }
 

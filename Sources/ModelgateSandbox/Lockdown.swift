@@ -53,6 +53,13 @@ public enum Lockdown {
         // Measured before the root goes away; the memory limit is on top of this.
         let baseline = try addressSpaceBytes()
 
+        // A second thread would escape both unshare (it refuses, and a refused user namespace
+        // would look like a host without them) and the seccomp filter.
+        let threads = try statusField("Threads:", descriptor: status)
+        guard threads == 1 else {
+            throw LockdownFailure(
+                step: .namespaces, message: "the worker has \(threads) threads before lockdown; it must have 1")
+        }
         let namespaces = try enterNamespaces()
         var root = "host root (no mount namespace)"
         if namespaces.hasMountNamespace {
@@ -71,6 +78,7 @@ public enum Lockdown {
 
         try check(mg_set_no_new_privs(), .privileges, "prctl(PR_SET_NO_NEW_PRIVS)")
         try check(mg_set_not_dumpable(), .privileges, "prctl(PR_SET_DUMPABLE, 0)")
+        try check(mg_clear_read_implies_exec(), .privileges, "clearing the READ_IMPLIES_EXEC personality")
 
         let rules = try SeccompAllowlist.load(processID: getpid(), statusDescriptor: status)
         let report = LockdownReport(
@@ -151,6 +159,18 @@ public enum Lockdown {
     static func limit(_ resource: __rlimit_resource, soft: Int, hard: Int) throws(LockdownFailure) {
         var value = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
         try check(setrlimit(__rlimit_resource_t(resource.rawValue), &value), .resourceLimits, "setrlimit \(resource)")
+    }
+
+    /// A number field of the worker's own /proc/self/status, e.g. `Threads:`.
+    static func statusField(_ name: String, descriptor: Int32) throws(LockdownFailure) -> Int {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = pread(descriptor, &buffer, buffer.count, 0)
+        try check(Int32(count < 0 ? -1 : 0), .descriptors, "read /proc/self/status")
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            if let value = Int(line.dropFirst(name.count).trimmingPrefix(while: \.isWhitespace)) { return value }
+        }
+        throw LockdownFailure(step: .descriptors, message: "no \(name) in /proc/self/status")
     }
 
     /// The process's mapped address space now (the first field of /proc/self/statm, in pages).

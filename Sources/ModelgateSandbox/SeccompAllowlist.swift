@@ -17,6 +17,8 @@ enum SeccompAllowlist {
         }
         defer { seccomp_release(context) }
         try check(seccomp_attr_set(context, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-architecture action")
+        // Every thread, should there ever be another (lockdown checks there is not).
+        try check(seccomp_attr_set(context, SCMP_FLTATR_CTL_TSYNC, 1), "thread synchronisation")
 
         let noExec = scmp_arg_cmp(arg: 2, op: SCMP_CMP_MASKED_EQ, datum_a: UInt64(PROT_EXEC), datum_b: 0)
         func argument(_ index: UInt32, is value: UInt64) -> scmp_arg_cmp {
@@ -33,12 +35,15 @@ enum SeccompAllowlist {
             // Mapping the handed column files and malloc's large blocks, never executable.
             ("mmap", [noExec]),
             ("mprotect", [noExec]),
-            // Freeing and growing memory: malloc's heap (brk) and its large blocks.
+            // Freeing and growing memory: malloc's heap (brk) and its large blocks, which
+            // realloc grows in place or moves (flags 0 or MREMAP_MAYMOVE, nothing else).
             ("munmap", []),
-            ("mremap", []),
+            ("mremap", [argument(3, is: 0)]),
+            ("mremap", [argument(3, is: 1)]),  // MREMAP_MAYMOVE
             ("brk", []),
-            // free() returning pages of a large freed block to the system.
-            ("madvise", []),
+            // malloc returning the pages of freed memory to the system, and no other advice.
+            ("madvise", [argument(2, is: UInt64(MADV_DONTNEED))]),
+            ("madvise", [argument(2, is: UInt64(MADV_FREE))]),
             // Exiting.
             ("exit_group", []),
             // A runtime fatal error (an allocation refused by the memory limit, a failed

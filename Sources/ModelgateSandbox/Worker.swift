@@ -50,9 +50,14 @@ public struct Worker: Sendable {
         let settings = LockdownSettings(limits: limits, descriptors: descriptors.count)
         let exit = try runner.run(
             arguments: settings.arguments, input: try request.framed(), descriptors: descriptors,
-            caps: .init(wallSeconds: Double(limits.wallSeconds), outputBytes: limits.outputBytes))
+            caps: .init(
+                wallSeconds: Double(limits.wallSeconds), outputBytes: min(limits.outputBytes, Self.maximumOutputBytes)))
         return try WorkerOutcome(exit, limits: limits)
     }
+
+    /// The most a worker may write, whatever its policy allows: the reply is decoded in this
+    /// process, at a few times its size, once per concurrent job.
+    public static let maximumOutputBytes = 16 << 20
 }
 
 /// How a job's worker ended, and what it used.
@@ -70,13 +75,21 @@ public struct WorkerOutcome: Sendable {
     /// As the worker measured it; for a worker that died, its `ru_maxrss`, which is at least
     /// the resident set of this process when it was spawned.
     public var peakMemoryBytes: Int
+    /// What the worker wrote to stderr, its exit status or signal, a reply that did not decode:
+    /// for the operator's log only. A failure's message never carries anything the worker
+    /// chose, because a worker whose code went wrong could put data there.
+    public var diagnostics: String
 
     init(_ exit: WorkerExit, limits: ResourceLimits) throws {
         cpuSeconds = exit.cpuSeconds
         wallSeconds = exit.wallSeconds
         peakMemoryBytes = exit.peakMemoryBytes
         lockdown = nil
-        if let failure = try Self.failure(exit, limits) {
+        let lockedDown = exit.stderr.first == WorkerChannel.lockedDownMarker
+        let errors = String(decoding: exit.stderr.dropFirst(lockedDown ? 1 : 0), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).joined(separator: " | ")
+        diagnostics = "\(exit.termination)" + (errors.isEmpty ? "" : ": \(errors)")
+        if let failure = try Self.failure(exit, limits, lockedDown: lockedDown, errors: errors) {
             ending = .failed(failure)
             return
         }
@@ -86,15 +99,18 @@ public struct WorkerOutcome: Sendable {
             ending = .reply(response.reply)
             peakMemoryBytes = response.peakMemoryBytes ?? peakMemoryBytes
         } catch {
-            ending = .failed(Refusal(.crashed, "the worker exited normally but its reply could not be read: \(error)"))
+            diagnostics += "; reply unreadable: \(error)"
+            ending = .failed(Refusal(.crashed, "the worker exited normally but its reply could not be read"))
         }
     }
 
     /// Why a worker did not deliver, from how it ended; nil when it exited 0. Throws when it
-    /// could not lock itself down: that is the host's problem, not the job's.
-    static func failure(_ exit: WorkerExit, _ limits: ResourceLimits) throws -> Refusal? {
-        let errors = String(decoding: exit.stderr, as: UTF8.self).split(whereSeparator: \.isNewline)
-            .joined(separator: " | ")
+    /// could not lock itself down: that is the host's problem, not the job's. Only a worker that
+    /// has not yet locked down can say so: one that did wrote the marker first, before it read
+    /// its request, so a job cannot pass its own failure off as the host's.
+    static func failure(_ exit: WorkerExit, _ limits: ResourceLimits, lockedDown: Bool, errors: String) throws
+        -> Refusal?
+    {
         switch exit.stoppedBy {
         case .wallTimeout:
             return Refusal(
@@ -110,12 +126,12 @@ public struct WorkerOutcome: Sendable {
         case .exited(0):
             return nil
         case .exited(let status):
-            if let step = LockdownStep(rawValue: status) {
+            if !lockedDown, let step = LockdownStep(rawValue: status) {
                 throw ModelgateError(
                     "sandbox_unavailable",
                     "the worker could not lock itself down (\(step.title)): \(errors); run `modelgate sandbox check`")
             }
-            return Refusal(.crashed, "the worker exited with status \(status)" + (errors.isEmpty ? "" : ": \(errors)"))
+            return Refusal(.crashed, "the worker exited abnormally")
         case .signaled(let signal):
             if signal == SIGSYS {
                 return Refusal(
@@ -129,8 +145,7 @@ public struct WorkerOutcome: Sendable {
                 return Refusal(
                     .memoryLimit, "the job needed more than the policy's \(limits.memoryMegabytes) MiB of memory")
             }
-            let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-            return Refusal(.crashed, "the worker died of \(name)" + (errors.isEmpty ? "" : ": \(errors)"))
+            return Refusal(.crashed, "the worker died of a signal")
         }
     }
 }

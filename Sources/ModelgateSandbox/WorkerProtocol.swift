@@ -84,7 +84,15 @@ public enum WorkerChannel {
         writeAll(try WireCodec.encode(response), to: 1)
     }
 
-    /// A diagnostic line on stderr, for the parent to quote.
+    /// The byte a worker writes to stderr the moment its lockdown is complete, before it reads
+    /// its request: from then on, its exit status no longer speaks for a lockdown step.
+    public static let lockedDownMarker: UInt8 = 0x06
+
+    public static func announceLockedDown() {
+        writeAll([lockedDownMarker], to: 2)
+    }
+
+    /// A diagnostic line on stderr, for the parent's log.
     public static func report(_ message: String) {
         writeAll(Array((message + "\n").utf8), to: 2)
     }

@@ -67,13 +67,17 @@ public struct WorkerRunner: Sendable {
         stdout.closeWrite()
         stderr.closeWrite()
 
-        var watch = Watch(stdin: stdin.write, stdout: stdout.read, stderr: stderr.read, input: input, caps: caps)
-        let stop = watch.untilExit(deadline: start + .milliseconds(Int64(caps.wallSeconds * 1000)))
-        if stop != nil { kill(-pid, SIGKILL) }
-
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let deadline = start + .milliseconds(Int64(caps.wallSeconds * 1000))
+        // The pipes own the descriptor numbers the watch polls: they must outlive it, or a number
+        // could be reused by another job's descriptor while this one still reads it.
+        let (stop, watch, status, usage) = try withExtendedLifetime((stdin, stdout, stderr)) {
+            var watch = Watch(stdin: stdin.write, stdout: stdout.read, stderr: stderr.read, input: input, caps: caps)
+            var stop = watch.untilExit(deadline: deadline)
+            if stop != nil { kill(-pid, SIGKILL) }
+            let (status, usage, timedOut) = try Self.reap(pid, deadline: deadline)
+            if timedOut && stop == nil { stop = .wallTimeout }
+            return (stop, watch, status, usage)
+        }
         let wall = ContinuousClock.now - start
         let signal = status & 0x7f
         return WorkerExit(
@@ -82,6 +86,30 @@ public struct WorkerRunner: Sendable {
             cpuSeconds: Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime),
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
             peakMemoryBytes: usage.ru_maxrss * 1024)
+    }
+
+    /// Waits for the worker to exit: until the deadline, then it kills the process group. Its
+    /// pipes at end of file usually mean it has exited, but a worker could close them and live.
+    private static func reap(_ pid: pid_t, deadline: ContinuousClock.Instant) throws -> (Int32, rusage, Bool) {
+        var status: Int32 = 0
+        var usage = rusage()
+        var timedOut = false
+        var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
+        while true {
+            let options = timedOut ? 0 : WNOHANG
+            let reaped = wait4(pid, &status, options, &usage)
+            if reaped == pid { return (status, usage, timedOut) }
+            if reaped < 0 && errno == EINTR { continue }
+            // A failed wait must never pass for a clean exit (status 0 with no usage).
+            guard reaped == 0 else { throw failure("waiting for the worker") }
+            if ContinuousClock.now >= deadline {
+                kill(-pid, SIGKILL)
+                timedOut = true
+            } else {
+                nanosleep(&pause, nil)
+                pause.tv_nsec = min(pause.tv_nsec * 2, 5_000_000)
+            }
+        }
     }
 
     private func spawn(
@@ -101,24 +129,26 @@ public struct WorkerRunner: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for (target, source) in sources.enumerated() {
-            posix_spawn_file_actions_adddup2(&actions, source, Int32(target))
+            try Self.check(posix_spawn_file_actions_adddup2(&actions, source, Int32(target)), "placing a descriptor")
         }
         // Nothing else this process has open reaches the worker, close-on-exec or not.
-        mg_spawn_add_close_from(&actions, floor)
+        try Self.check(mg_spawn_add_close_from(&actions, floor), "closing other descriptors")
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group (so a kill reaches all of it), default signal handling and an
         // empty signal mask whatever this process has set.
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
+        try Self.check(
+            posix_spawnattr_setflags(
+                &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
+            "spawn flags")
+        try Self.check(posix_spawnattr_setpgroup(&attributes, 0), "a process group")
         var signals = sigset_t()
         sigemptyset(&signals)
-        posix_spawnattr_setsigmask(&attributes, &signals)
+        try Self.check(posix_spawnattr_setsigmask(&attributes, &signals), "a signal mask")
         sigfillset(&signals)
-        posix_spawnattr_setsigdefault(&attributes, &signals)
+        try Self.check(posix_spawnattr_setsigdefault(&attributes, &signals), "default signal handling")
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         // The Swift runtime's crash backtracer would try to read files and start a process.
@@ -137,6 +167,14 @@ public struct WorkerRunner: Sendable {
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
+
+    /// posix_spawn's helpers return an error number rather than setting errno.
+    private static func check(_ error: Int32, _ what: String) throws {
+        guard error == 0 else {
+            throw ModelgateError(
+                "worker_unavailable", "setting up \(what) for the worker failed: \(String(cString: strerror(error)))")
+        }
+    }
 
     static func failure(_ what: String) -> ModelgateError {
         ModelgateError("worker_unavailable", "\(what) for the worker failed: \(String(cString: strerror(errno)))")
@@ -191,7 +229,7 @@ private struct Watch {
                 if count > 0 {
                     output.append(contentsOf: buffer[..<count])
                     if output.count > caps.outputBytes { return .outputTooLarge }
-                } else if count == 0 || errno != EAGAIN {
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     open.stdout = false
                 }
             }
@@ -201,7 +239,7 @@ private struct Watch {
                     errors.append(contentsOf: buffer[..<min(count, caps.keptErrorBytes - errors.count)])
                     errorBytes += count
                     if errorBytes > caps.outputBytes { return .outputTooLarge }
-                } else if count == 0 || errno != EAGAIN {
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     open.stderr = false
                 }
             }

@@ -26,6 +26,7 @@ do {
 }
 
 // Locked down: from here on the only ways out are stdout, stderr and the exit status.
+WorkerChannel.announceLockedDown()
 do {
     let request = try WorkerChannel.readRequest()
     let reply: WorkerReply

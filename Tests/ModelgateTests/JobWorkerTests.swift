@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelgateColumnar
 import ModelgateCore
+import ModelgateSandbox
 import Testing
 
 @testable import ModelgateCLI
@@ -66,6 +67,49 @@ import Testing
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.jsonText().utf8)) as? [String: Any])
         #expect(json["status"] as? String == "failed")
         #expect((json["reason"] as? [String: Any])?["code"] as? String == "output_too_large")
+    }
+
+    /// A stand-in worker whose reply is `reply`, as if the estimator's code had gone wrong and
+    /// tried to smuggle data out through the channels beside the checked result.
+    func pipeline(replying reply: WorkerReply, peakMemoryBytes: Int? = nil, in folder: TemporaryFolder) throws
+        -> JobPipeline
+    {
+        let response = WorkerResponse(
+            lockdown: LockdownReport(namespaces: "", root: "", credentials: "", limits: "", seccomp: ""), reply: reply,
+            peakMemoryBytes: peakMemoryBytes)
+        let file = folder.url.appendingPathComponent("reply.bin")
+        try Data(try WireCodec.encode(response)).write(to: file)
+        let worker = try folder.executable("fake-worker.sh", "#!/bin/sh\ncat '\(file.path)'\n")
+        return JobPipeline(state: folder.url, worker: Worker(executable: worker.path))
+    }
+
+    @Test func aWorkersRefusalIsToldInTheGatewaysWords() throws {
+        let folder = try demo()
+        let smuggled = Refusal(.tooManyCells, "person P000017 has income 51234")
+        let result = try pipeline(replying: .refused(smuggled), in: folder).run(specText: Self.crosstab)
+        #expect(result.status == .refused)
+        #expect(result.reason?.code == .tooManyCells)
+        #expect(result.reason?.message.contains("51234") == false)
+        #expect(result.reason?.message.contains("cells allowed") == true)
+        // A code no worker sends is not passed on at all.
+        let odd = try pipeline(replying: .refused(Refusal(.belowThreshold, "51234")), in: folder).run(
+            specText: Self.crosstab)
+        #expect(odd.status == .refused && odd.reason?.code == .crashed)
+        let failed = try pipeline(replying: .failed(Refusal(.memoryLimit, "51234")), in: folder).run(
+            specText: Self.crosstab)
+        #expect(failed.status == .failed && failed.reason?.code == .memoryLimit)
+        #expect(failed.reason?.message.contains("51234") == false)
+    }
+
+    @Test func theWorkersFiguresAreRoundedAndTheRowCountIsTheGatewaysOwn() throws {
+        let folder = try demo()
+        let reply = try pipeline(
+            replying: .probe("not a result"), peakMemoryBytes: 51_234 + (7 << 20), in: folder
+        ).run(specText: Self.crosstab)
+        #expect(reply.status == .failed && reply.reason?.code == .crashed)
+        let usage = try #require(reply.usage)
+        #expect(usage.peakMemoryBytes == 7 << 20)
+        #expect(usage.wallSeconds == (usage.wallSeconds * 1000).rounded() / 1000)
     }
 
     @Test func runExitsFourWhenTheWorkerFails() throws {

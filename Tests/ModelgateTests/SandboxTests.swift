@@ -63,22 +63,34 @@ import Testing
     }
 
     @Test func aSegmentationFaultIsACrash() throws {
-        let failure = try #require(reason(try outcome("kill -SEGV $$")))
-        #expect(failure.code == .crashed)
-        #expect(failure.message.contains("Segmentation fault"))
+        let result = try outcome("kill -SEGV $$")
+        #expect(reason(result)?.code == .crashed)
+        #expect(result.diagnostics.contains("signaled(\(SIGSEGV))"))
     }
 
-    @Test func aNonZeroExitIsACrashThatQuotesStderr() throws {
-        let failure = try #require(reason(try outcome("echo 'index out of range' >&2; exit 7")))
+    /// What the worker wrote or chose (stderr, its exit status) is for the operator's log: a
+    /// worker whose code went wrong could put data there, so the reason never quotes it.
+    @Test func aNonZeroExitIsACrashThatKeepsStderrForTheLogOnly() throws {
+        let result = try outcome("echo 'income of P17 is 51234' >&2; exit 7")
+        let failure = try #require(reason(result))
         #expect(failure.code == .crashed)
-        #expect(failure.message.contains("status 7"))
-        #expect(failure.message.contains("index out of range"))
+        #expect(!failure.message.contains("51234") && !failure.message.contains("7"))
+        #expect(result.diagnostics.contains("exited(7)") && result.diagnostics.contains("income of P17 is 51234"))
     }
 
     @Test func anUnreadableReplyIsACrashNotAResult() throws {
-        let failure = try #require(reason(try outcome("printf 'not a reply'; exit 0")))
+        let result = try outcome("printf 'secret 51234'; exit 0")
+        let failure = try #require(reason(result))
         #expect(failure.code == .crashed)
-        #expect(failure.message.contains("could not be read"))
+        #expect(failure.message.contains("could not be read") && !failure.message.contains("51234"))
+    }
+
+    /// Once locked down, a worker cannot pass its own failure off as the host's by exiting with
+    /// a lockdown step's status: it announced the lockdown before it read its request.
+    @Test func aLockdownStatusAfterLockdownIsACrash() throws {
+        let status = LockdownStep.namespaces.rawValue
+        let result = try outcome("printf '\\006' >&2; exit \(status)")
+        #expect(reason(result)?.code == .crashed)
     }
 
     @Test func aSIGSYSIsASandboxViolation() throws {

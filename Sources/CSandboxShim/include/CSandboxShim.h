@@ -29,6 +29,9 @@ int mg_drop_capabilities(void);
 
 int mg_set_no_new_privs(void);
 int mg_set_not_dumpable(void);
+/// Clears the READ_IMPLIES_EXEC personality a parent may have passed down (it would make every
+/// readable mapping executable, which no seccomp argument check can see); 0 on success.
+int mg_clear_read_implies_exec(void);
 int mg_close_from(int first);
 
 int mg_pipe_cloexec(int descriptors[2]);
