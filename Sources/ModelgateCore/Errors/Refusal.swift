@@ -16,17 +16,9 @@ public struct Refusal: Error, Sendable, Codable, Equatable, CustomStringConverti
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// Refusal codes are an open set: new rules add codes without breaking clients.
-    public struct Code: RawRepresentable, Sendable, Codable, Hashable, ExpressibleByStringLiteral {
+    public struct Code: OpenCode {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 }
 
@@ -55,6 +47,8 @@ extension Refusal.Code {
     public static let tooManyParameters: Self = "too_many_parameters"
     public static let highLeverage: Self = "high_leverage"
     public static let degenerateFit: Self = "degenerate_fit"
+    /// The researcher has used the policy's `quota.jobsPerDay` on this dataset today (UTC).
+    public static let quotaExceeded: Self = "quota_exceeded"
 
     // Why a job failed in its restricted worker (status `failed`).
     /// The worker used up the policy's CPU seconds.

@@ -9,6 +9,8 @@ public struct JobResult: Sendable, Equatable, Codable {
     public var usage: Usage?
     /// Why the job was refused or failed.
     public var reason: Refusal?
+    /// The job's event in the audit log; nil only when no store recorded the job.
+    public var receipt: Receipt?
 
     /// `released`: results passed the output checks; `refused`: admission or the output checks
     /// said no; `failed`: the worker did not finish (a limit, a sandbox violation, a crash).
@@ -16,7 +18,7 @@ public struct JobResult: Sendable, Equatable, Codable {
 
     public init(
         status: Status, job: String, model: ModelKind?, dataset: DatasetReference?, result: ReleasedOutput? = nil,
-        disclosure: DisclosureReport? = nil, usage: Usage? = nil, reason: Refusal? = nil
+        disclosure: DisclosureReport? = nil, usage: Usage? = nil, reason: Refusal? = nil, receipt: Receipt? = nil
     ) {
         self.status = status
         self.job = job
@@ -26,6 +28,7 @@ public struct JobResult: Sendable, Equatable, Codable {
         self.disclosure = disclosure
         self.usage = usage
         self.reason = reason
+        self.receipt = receipt
     }
 }
 

@@ -150,3 +150,16 @@ public struct ReleasedRegression: Sendable, Equatable, Codable {
         logLikelihood = raw.logLikelihood
     }
 }
+
+extension ReleasedOutput {
+    /// How many values the output holds (table cells, histogram bins, summary variables,
+    /// coefficients) and how many of them were suppressed: what a suppression rate is made of.
+    public var cellCounts: (total: Int, suppressed: Int) {
+        switch self {
+        case .table(let table): (table.cells.count, table.cells.count { $0.suppressed })
+        case .histogram(let histogram): (histogram.bins.count, histogram.bins.count { $0.suppressed })
+        case .summary(let summary): (summary.variables.count, 0)
+        case .regression(let regression): (regression.coefficients.count, 0)
+        }
+    }
+}
