@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Sandbox ← Gateway ← CLI ←
+// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Sandbox ← Store ← Gateway ← CLI ←
 // {modelgate, modelgate-worker}. A lower layer never imports a higher one.
 let package = Package(
     name: "modelgate",
@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -43,19 +44,30 @@ let package = Package(
             name: "ModelgateSandbox",
             dependencies: ["ModelgateCore", "ModelgateColumnFiles", "CSeccomp", "CSandboxShim"]
         ),
+        // A wrapper for the one variadic SQLite call the store makes.
+        .target(name: "CStoreShim", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // The catalog, jobs, usage, quotas and the hash-chained audit log. SQLite (Debian's
+        // libsqlite3-dev) through GRDB, behind the `GatewayStore` protocol.
+        .target(
+            name: "ModelgateStore",
+            dependencies: [
+                "ModelgateCore", "CStoreShim", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "ModelgateGateway",
             dependencies: [
                 "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox",
-                .product(name: "Logging", package: "swift-log"),
+                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "ModelgateCLI",
             dependencies: [
                 "ModelgateGateway", "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateSandbox",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ModelgateStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -82,7 +94,8 @@ let package = Package(
             name: "ModelgateTests",
             dependencies: [
                 "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateGateway", "ModelgateCLI",
+                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway", "ModelgateCLI",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

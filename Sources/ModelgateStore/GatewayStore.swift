@@ -1,0 +1,46 @@
+import ModelgateCore
+
+/// Everything the gateway records: the catalog of dataset and policy versions, jobs and their
+/// usage, daily quotas, and the hash-chained audit log.
+///
+/// The gateway sees only this protocol and the plain records beside it, never a database type,
+/// so that a PostgreSQL store can stand beside ``SQLiteStore`` for multi-node deployments. Every
+/// method that writes appends its audit events in the same transaction as the rows they describe:
+/// a record without its event, or an event without its record, cannot exist.
+public protocol GatewayStore: Sendable {
+    /// Records a dataset version and the policy it was ingested under, if not already known;
+    /// appends `policy_loaded` for a policy text not seen before and `dataset_ingested` for a new
+    /// version. Returns the events appended (none when both were known).
+    @discardableResult
+    func recordDatasetVersion(_ version: DatasetVersionRecord, by principal: String) throws -> [AuditEvent]
+
+    /// Records a job refused before it ran (`job_refused`).
+    func recordRefusal(_ refusal: JobRefusal) throws -> Receipt
+
+    /// Admits a job if the researcher's daily quota on the dataset allows, in one transaction:
+    /// counts it against the quota, records it as admitted (`job_admitted`), and records the
+    /// dataset version if it is new. Over quota, records the refusal instead.
+    func admit(_ admission: JobAdmission) throws -> AdmissionDecision
+
+    /// Records how an admitted job ended (`job_finished`).
+    func finish(_ completion: JobCompletion) throws -> Receipt
+
+    /// Jobs admitted and not finished: running now, or lost with the process that ran them.
+    func unfinishedJobs() throws -> [UnfinishedJob]
+
+    /// Marks an unfinished job `interrupted` (`job_interrupted`); nil if it finished meanwhile.
+    func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt?
+
+    /// The event at `index`, if there is one.
+    func event(at index: Int) throws -> AuditEvent?
+
+    /// Calls `body` with every event the filter selects, in index order, without loading the
+    /// log into memory.
+    func forEachEvent(_ filter: AuditFilter, _ body: (AuditEvent) throws -> Void) throws
+
+    /// Verifies the whole chain from event 1; `progress` gets the count verified so far.
+    func verifyChain(progress: ((Int) -> Void)?) throws -> ChainVerification
+
+    /// The yearly evaluation view of recorded jobs.
+    func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport
+}

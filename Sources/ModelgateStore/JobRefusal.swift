@@ -1,0 +1,28 @@
+import ModelgateCore
+
+/// A job refused before it ran: its spec did not parse, its dataset is unknown, or the policy
+/// said no. Recorded because refusals are exactly what an auditor looks for.
+public struct JobRefusal: Sendable {
+    public var job: String
+    public var principal: String
+    /// The dataset the spec named, as written (it may not exist).
+    public var dataset: String?
+    public var datasetVersion: String?
+    public var model: String?
+    public var reason: Refusal
+    /// SHA-256 (hex) of the refusal document as the researcher receives it, without its receipt.
+    public var resultHash: String?
+
+    public init(
+        job: String, principal: String, dataset: String?, datasetVersion: String?, model: String?, reason: Refusal,
+        resultHash: String? = nil
+    ) {
+        self.job = job
+        self.principal = principal
+        self.dataset = dataset
+        self.datasetVersion = datasetVersion
+        self.model = model
+        self.reason = reason
+        self.resultHash = resultHash
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    @discardableResult
+    public func recordDatasetVersion(_ version: DatasetVersionRecord, by principal: String) throws -> [AuditEvent] {
+        try write("dataset '\(version.id)' version \(version.version.prefix(16))") { db, now in
+            try Self.recordDatasetVersion(db, version, by: principal, at: now)
+        }
+    }
+
+    /// Inside a write transaction: records the version and its policy if new, with their events.
+    static func recordDatasetVersion(
+        _ db: Database, _ version: DatasetVersionRecord, by principal: String, at now: Date
+    ) throws -> [AuditEvent] {
+        let known = try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT 1 FROM dataset_versions WHERE dataset = ? AND version = ? AND policy_hash = ?"),
+            arguments: [version.id, version.version, version.policyHash])
+        guard known != true else { return [] }
+        var events: [AuditEvent] = []
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO datasets (id, title, owner, current_version) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET title = excluded.title, owner = excluded.owner,
+                    current_version = excluded.current_version
+                """
+        ).execute(arguments: [version.id, version.title, version.owner, version.version])
+        let policyKnown = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM policy_versions WHERE dataset = ? AND hash = ?"),
+            arguments: [version.id, version.policyHash])
+        if policyKnown != true {
+            try db.cachedStatement(
+                sql: "INSERT INTO policy_versions (dataset, hash, text, loaded_at) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [version.id, version.policyHash, version.policyText, Timestamp.string(now)])
+            events.append(
+                try append(
+                    db, .policyLoaded, at: now, principal: principal, dataset: version.id, job: nil,
+                    detail: ["policyHash": version.policyHash, "owner": version.owner]))
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO dataset_versions
+                    (dataset, version, row_count, policy_hash, ingested_at, source, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            version.id, version.version, version.rowCount, version.policyHash, version.ingestedAt,
+            version.source, Timestamp.string(now),
+        ])
+        events.append(
+            try append(
+                db, .datasetIngested, at: now, principal: principal, dataset: version.id, job: nil,
+                detail: DatasetIngestedDetail(
+                    version: version.version, rows: version.rowCount, policyHash: version.policyHash,
+                    source: version.source, ingestedAt: version.ingestedAt)))
+        return events
+    }
+}
+
+struct DatasetIngestedDetail: Encodable {
+    var version: String
+    var rows: Int
+    var policyHash: String
+    var source: String
+    var ingestedAt: String
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import ModelgateCore
+
+extension SQLiteStore {
+    public func recordRefusal(_ refusal: JobRefusal) throws -> Receipt {
+        try write("the refusal of job \(refusal.job)") { db, now in
+            try Self.insertRefusal(db, refusal, at: now)
+        }
+    }
+
+    static func insertRefusal(_ db: Database, _ refusal: JobRefusal, at now: Date) throws -> Receipt {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO jobs (id, principal, dataset, dataset_version, model, status, reason_code,
+                    reason_message, submitted_at, finished_at)
+                VALUES (?, ?, ?, ?, ?, 'refused', ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            refusal.job, refusal.principal, refusal.dataset, refusal.datasetVersion, refusal.model,
+            refusal.reason.code.rawValue, refusal.reason.message, Timestamp.string(now), Timestamp.string(now),
+        ])
+        return try append(
+            db, .jobRefused, at: now, principal: refusal.principal, dataset: refusal.dataset, job: refusal.job,
+            detail: JobRefusedDetail(
+                model: refusal.model, datasetVersion: refusal.datasetVersion, reason: refusal.reason.code.rawValue,
+                message: refusal.reason.message, resultHash: refusal.resultHash)
+        ).receipt
+    }
+
+    public func admit(_ admission: JobAdmission) throws -> AdmissionDecision {
+        try write("the admission of job \(admission.job)", synced: false) { db, now in
+            _ = try Self.recordDatasetVersion(db, admission.dataset, by: admission.principal, at: now)
+            let day = Timestamp.day(now)
+            let used =
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT jobs FROM quota_usage WHERE principal = ? AND dataset = ? AND day = ?"),
+                    arguments: [admission.principal, admission.dataset.id, day]) ?? 0
+            if used >= admission.jobsPerDay {
+                return .overQuota(
+                    Refusal(
+                        .quotaExceeded,
+                        "'\(admission.principal)' has run \(used) of \(admission.jobsPerDay) jobs allowed per day on '\(admission.dataset.id)'; the quota resets at \(Timestamp.string(Timestamp.nextMidnight(after: now)))"
+                    ))
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO quota_usage (principal, dataset, day, jobs) VALUES (?, ?, ?, 1)
+                    ON CONFLICT (principal, dataset, day) DO UPDATE SET jobs = jobs + 1
+                    """
+            ).execute(arguments: [admission.principal, admission.dataset.id, day])
+            let time = Timestamp.string(now)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (id, principal, dataset, dataset_version, policy_hash, model, status,
+                        runner, deadline, submitted_at, admitted_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'admitted', ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                admission.job, admission.principal, admission.dataset.id, admission.dataset.version,
+                admission.dataset.policyHash, admission.model, admission.runner,
+                Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time,
+            ])
+            let event = try Self.append(
+                db, .jobAdmitted, at: now, principal: admission.principal, dataset: admission.dataset.id,
+                job: admission.job,
+                detail: JobAdmittedDetail(
+                    model: admission.model, datasetVersion: admission.dataset.version,
+                    policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay))
+            return .admitted(event.receipt)
+        }
+    }
+
+    public func finish(_ completion: JobCompletion) throws -> Receipt {
+        try write("the end of job \(completion.job)") { db, now in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT status, principal, dataset FROM jobs WHERE id = ?"),
+                    arguments: [completion.job])
+            else {
+                throw ModelgateError("unknown_job", "job \(completion.job) was never admitted, so it cannot finish")
+            }
+            let previous: String = row[0]
+            try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
+                        cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?
+                    WHERE id = ? AND status IN ('admitted', 'interrupted')
+                    """
+            ).execute(arguments: [
+                completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
+                completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
+                Timestamp.string(now), completion.job,
+            ])
+            guard db.changesCount == 1 else {
+                throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")
+            }
+            if let usage = completion.usage {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO usage (job, rows_scanned, rows_dropped, cpu_seconds, wall_seconds, peak_memory_bytes)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    completion.job, usage.rowsScanned, usage.rowsDropped, usage.cpuSeconds, usage.wallSeconds,
+                    usage.peakMemoryBytes,
+                ])
+            }
+            return try Self.append(
+                db, .jobFinished, at: now, principal: row[1], dataset: row[2], job: completion.job,
+                detail: JobFinishedDetail(
+                    status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
+                    verdict: completion.verdict, cellsReleased: completion.cellsReleased,
+                    cellsSuppressed: completion.cellsSuppressed, rowsScanned: completion.usage?.rowsScanned,
+                    cpuSeconds: completion.usage?.cpuSeconds, wallSeconds: completion.usage?.wallSeconds,
+                    peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
+                    previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous)
+            ).receipt
+        }
+    }
+
+    public func unfinishedJobs() throws -> [UnfinishedJob] {
+        try read("unfinished jobs") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, principal, dataset, runner, admitted_at, deadline FROM jobs
+                    WHERE status = 'admitted' ORDER BY admitted_at
+                    """
+            ).map {
+                UnfinishedJob(
+                    job: $0[0], principal: $0[1], dataset: $0[2], runner: $0[3], admittedAt: $0[4], deadline: $0[5])
+            }
+        }
+    }
+
+    public func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt? {
+        try write("the interruption of job \(job.job)") { db, now in
+            try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted', reason_message = ?,
+                        finished_at = ?
+                    WHERE id = ? AND status = 'admitted'
+                    """
+            ).execute(arguments: [note, Timestamp.string(now), job.job])
+            guard db.changesCount == 1 else { return nil }
+            return try Self.append(
+                db, .jobInterrupted, at: now, principal: job.principal, dataset: job.dataset, job: job.job,
+                detail: ["runner": job.runner, "admittedAt": job.admittedAt, "deadline": job.deadline, "note": note]
+            ).receipt
+        }
+    }
+}
+
+extension AuditEvent {
+    var receipt: Receipt { Receipt(index: index, hash: hash) }
+}
+
+struct JobRefusedDetail: Encodable {
+    var model: String?
+    var datasetVersion: String?
+    var reason: String
+    var message: String
+    var resultHash: String?
+}
+
+struct JobAdmittedDetail: Encodable {
+    var model: String
+    var datasetVersion: String
+    var policyHash: String
+    var quotaUsed: Int
+    var quota: Int
+}
+
+struct JobFinishedDetail: Encodable {
+    var status: String
+    var reason: String?
+    var verdict: String?
+    var cellsReleased: Int?
+    var cellsSuppressed: Int?
+    var rowsScanned: Int?
+    var cpuSeconds: Double?
+    var wallSeconds: Double?
+    var peakMemoryBytes: Int?
+    var resultHash: String?
+    /// Set only when the job was not `admitted` when it finished (e.g. wrongly marked interrupted).
+    var previousStatus: String?
+}

@@ -1,0 +1,105 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The `user_version` the last migration sets.
+    static let schemaVersion = 1
+
+    /// The schema, as migrations. Add a migration for every change; never edit a shipped one;
+    /// each ends by setting `user_version` (``schemaVersion``) to its number.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 catalog, jobs, usage, quotas, audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE datasets (
+                        id TEXT PRIMARY KEY,
+                        title TEXT NOT NULL,
+                        owner TEXT NOT NULL,
+                        current_version TEXT NOT NULL
+                    );
+                    CREATE TABLE policy_versions (
+                        dataset TEXT NOT NULL REFERENCES datasets(id),
+                        hash TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        loaded_at TEXT NOT NULL,
+                        PRIMARY KEY (dataset, hash)
+                    );
+                    CREATE TABLE dataset_versions (
+                        dataset TEXT NOT NULL REFERENCES datasets(id),
+                        version TEXT NOT NULL,
+                        row_count INTEGER NOT NULL,
+                        policy_hash TEXT NOT NULL,
+                        ingested_at TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        recorded_at TEXT NOT NULL,
+                        PRIMARY KEY (dataset, version, policy_hash),
+                        FOREIGN KEY (dataset, policy_hash) REFERENCES policy_versions(dataset, hash)
+                    );
+                    -- One row per job, refused ones included. `submitted_at` is when it was
+                    -- first recorded; admitted jobs have `admitted_at` and `runner` too.
+                    -- Tables are keyed by their text ids (WITHOUT ROWID) and carry no index
+                    -- beyond what start-up needs: every page a job touches is written to the
+                    -- log at each commit, and recording is bound by those writes, not by CPU.
+                    -- Reports and exports scan, which costs what reading their output costs.
+                    CREATE TABLE jobs (
+                        id TEXT PRIMARY KEY,
+                        principal TEXT NOT NULL,
+                        dataset TEXT,
+                        dataset_version TEXT,
+                        policy_hash TEXT,
+                        model TEXT,
+                        status TEXT NOT NULL
+                            CHECK (status IN ('admitted', 'released', 'refused', 'failed', 'interrupted')),
+                        reason_code TEXT,
+                        reason_message TEXT,
+                        verdict TEXT,
+                        cells_released INTEGER,
+                        cells_suppressed INTEGER,
+                        result_hash TEXT,
+                        runner TEXT,
+                        deadline TEXT,
+                        submitted_at TEXT NOT NULL,
+                        admitted_at TEXT,
+                        finished_at TEXT
+                    ) WITHOUT ROWID;
+                    -- Start-up recovery reads the unfinished jobs at every start: a small index.
+                    CREATE INDEX jobs_unfinished ON jobs(status) WHERE status = 'admitted';
+                    CREATE TABLE usage (
+                        job TEXT PRIMARY KEY REFERENCES jobs(id),
+                        rows_scanned INTEGER,
+                        rows_dropped INTEGER,
+                        cpu_seconds REAL NOT NULL,
+                        wall_seconds REAL NOT NULL,
+                        peak_memory_bytes INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Admitted jobs per researcher, dataset and UTC day, for `quota.jobsPerDay`.
+                    CREATE TABLE quota_usage (
+                        principal TEXT NOT NULL,
+                        dataset TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        jobs INTEGER NOT NULL,
+                        PRIMARY KEY (principal, dataset, day)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE audit_events (
+                        idx INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        principal TEXT,
+                        dataset TEXT,
+                        job TEXT,
+                        detail TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    -- Append-only for the program itself. Someone with the file can drop these
+                    -- triggers; the hash chain is what catches them.
+                    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    PRAGMA user_version = 1;
+                    """)
+        }
+        return migrator
+    }
+}
