@@ -10,7 +10,8 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Generates a deterministic synthetic survey (a few districts deliberately tiny, so \
             that small cells get suppressed), ingests it under the policy, then runs each spec \
-            in the models folder and prints its result, refusals included.
+            in the models folder and prints its result, refusals included. Everything is \
+            recorded in the state's audit log.
             """
     )
 
@@ -40,5 +41,10 @@ struct DemoCommand: ParsableCommand {
             print("── \(path)")
             print(ResultText.render(try pipeline.run(specText: try readText(path, what: "spec"))))
         }
+        let chain = try pipeline.store.verifyChain(progress: nil)
+        print(
+            "Every job above is in the audit log (\(chain.count) events, \(chain.failure == nil ? "intact" : "BROKEN"), head \(chain.headHash.prefix(16))…)."
+        )
+        print("Next: modelgate usage report --state \(state.state)   ·   modelgate audit export --state \(state.state)")
     }
 }

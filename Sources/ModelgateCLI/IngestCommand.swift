@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ModelgateColumnar
+import ModelgateGateway
+import ModelgateStore
 
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,25 +22,14 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let text = try readText(policy, what: "policy")
-        let manifest = try DatasetIngest(state: state.url).ingest(
+        let registration = DatasetRegistration(state: state.url, store: try SQLiteStore(state: state.url))
+        let (manifest, events) = try registration.ingest(
             policyText: text, csv: URL(fileURLWithPath: csv), progress: TerminalProgress.make())
         TerminalProgress.finish()
         print(
             "ingested '\(manifest.id)': \(manifest.rowCount) rows, \(manifest.columns.count) columns stored, version \(manifest.version.prefix(16))"
         )
-    }
-}
-
-/// Progress on a terminal's standard error; silent when it is not a terminal.
-enum TerminalProgress {
-    static func make() -> DatasetIngest.Progress? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
-        return { phase, fraction in
-            FileHandle.standardError.write(Data("\r\(phase) \(Int(fraction * 100))%   ".utf8))
-        }
-    }
-
-    static func finish() {
-        if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        for event in events { print("recorded: audit event \(event.index) \(event.kind.rawValue)") }
+        if events.isEmpty { print("this version and policy were already recorded") }
     }
 }

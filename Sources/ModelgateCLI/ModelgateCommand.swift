@@ -16,7 +16,10 @@ public struct ModelgateCommand: ParsableCommand {
             Start with `modelgate demo`, which builds a synthetic household survey and runs every \
             example spec in models/.
             """,
-        subcommands: [DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self, SandboxCommand.self]
+        subcommands: [
+            DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self, AuditCommand.self,
+            UsageCommand.self, SandboxCommand.self,
+        ]
     )
 
     public init() {}
@@ -35,7 +38,7 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Where modelgate keeps its state (datasets, and later the store and audit log).
+/// Where modelgate keeps its state: the datasets and the store (catalog, jobs, audit log).
 struct StateOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("State folder.", valueName: "dir"))
     var state: String = ".modelgate"

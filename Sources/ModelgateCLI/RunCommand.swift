@@ -20,7 +20,8 @@ struct RunCommand: ParsableCommand {
               measure: income
               statistic: mean
             The estimator runs in a locked-down worker process (modelgate-worker, next to this \
-            program) under the policy's limits.
+            program) under the policy's limits. The job is recorded in the state's audit log \
+            (refusals too); the result's `receipt` names its event.
             Exit status: 0 released, 3 refused, 4 failed in the worker (a limit, a sandbox \
             violation, a crash; the reason is in the result), 1 error.
             """
@@ -30,10 +31,15 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var state: StateOptions
     @OptionGroup var global: GlobalOptions
     @Option(help: "Output format.") var format: OutputFormat = .json
+    @Option(
+        help: ArgumentHelp(
+            "Whom the job is recorded for and whose daily quota it counts against.", valueName: "name"))
+    var principal: String = "operator"
 
     func run() throws {
+        let specText = try readText(spec, what: "spec")
         let result = try JobPipeline(state: state.url, logger: global.logger("modelgate.job")).run(
-            specText: try readText(spec, what: "spec"))
+            specText: specText, principal: principal)
         print(
             format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
         )

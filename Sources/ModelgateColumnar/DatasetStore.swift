@@ -31,7 +31,8 @@ public struct DatasetStore: Sendable {
         do {
             let manifest = try JSONDecoder().decode(DatasetManifest.self, from: Data(contentsOf: manifestURL))
             let policyText = try String(contentsOf: folder.appendingPathComponent("policy.yaml"), encoding: .utf8)
-            return StoredDataset(folder: folder, manifest: manifest, policy: try Policy(yaml: policyText))
+            return StoredDataset(
+                folder: folder, manifest: manifest, policy: try Policy(yaml: policyText), policyText: policyText)
         } catch let error as ModelgateError {
             throw error
         } catch {
@@ -44,6 +45,7 @@ public struct DatasetStore: Sendable {
 public struct StoredDataset: Sendable {
     public let folder: URL
     public let manifest: DatasetManifest
-    /// The policy the dataset was ingested under.
+    /// The policy the dataset was ingested under, and its text as the owner wrote it.
     public let policy: Policy
+    public let policyText: String
 }

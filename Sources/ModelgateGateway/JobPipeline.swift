@@ -6,47 +6,65 @@ import ModelgateCore
 import ModelgateDisclosure
 import ModelgateParsing
 import ModelgateSandbox
+import ModelgateStore
 
-/// One job, end to end: decode and validate the spec, admit it against the dataset's policy,
-/// run the estimator in a restricted worker process, check the output for disclosure, and answer
-/// with results only.
+/// One job, end to end: decode and validate the spec, admit it against the dataset's policy and
+/// the researcher's quota, run the estimator in a restricted worker process, check the output for
+/// disclosure, record it, and answer with results only.
 ///
 /// This is the one place that knows the order. A refusal at any step is a result, not an error,
 /// and so is a worker that fails (a limit, a sandbox violation, a crash); `run` throws only when
-/// the service itself cannot work (an unreadable dataset, a worker that cannot start).
+/// the service itself cannot work (an unreadable dataset, a worker that cannot start, a store
+/// that cannot record). Every job is recorded: a refusal before it runs as one event; an admitted
+/// job as admitted (committed before its worker starts) and then finished. The result carries the
+/// receipt of its last event.
 public struct JobPipeline: Sendable {
     public let datasets: DatasetStore
+    public let store: any GatewayStore
     let worker: Worker
     let logger: Logger
+    /// This process, as recorded with the jobs it admits.
+    let runner = RunnerIdentity.current
 
-    public init(state: URL, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
+    public init(state: URL, store: any GatewayStore, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
         datasets = DatasetStore(state: state)
+        self.store = store
         self.worker = worker
         self.logger = logger
     }
 
-    /// With the `modelgate-worker` found next to the running program (or at `MODELGATE_WORKER`).
+    /// The state folder's own store, with the `modelgate-worker` found next to the running
+    /// program (or at `MODELGATE_WORKER`). Jobs left unfinished by a process that is gone are
+    /// marked interrupted first.
     public init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
-        self.init(state: state, worker: try Worker.locate(), logger: logger)
+        let store = try SQLiteStore(state: state)
+        try JobRecovery(store: store, logger: logger).markLostJobs()
+        self.init(state: state, store: store, worker: try Worker.locate(), logger: logger)
     }
 
-    public func run(specText: String, job: String = UUID().uuidString.lowercased()) throws -> JobResult {
+    /// Runs one job for `principal` (`operator` for the command line's own dry runs).
+    public func run(specText: String, principal: String = "operator", job: String = UUID().uuidString.lowercased())
+        throws -> JobResult
+    {
         // 1. Decode and validate: size, shape, known model.
         let spec: ModelSpec
         do {
             spec = try ModelSpec(text: specText)
         } catch {
-            return refused(job, error, model: nil, dataset: nil)
+            return try refusedBeforeRunning(job, principal, error, model: nil, dataset: nil, named: nil)
         }
 
-        // 2. Admit: the dataset exists and is open, the policy allows this model on these columns.
+        // 2. Admit: the dataset exists and is open, the policy allows this model on these columns,
+        //    and the researcher has quota left today. Recorded as admitted before anything runs.
         guard let dataset = try datasets.open(spec.dataset) else {
             let known = datasets.list()
             let hint =
                 known.isEmpty ? "no dataset has been ingested yet" : "known datasets: \(known.joined(separator: ", "))"
-            return refused(
-                job, Refusal(.unknownDataset, "dataset '\(spec.dataset)' does not exist; \(hint)"), model: spec.model,
-                dataset: nil)
+            return try refusedBeforeRunning(
+                job, principal, Refusal(.unknownDataset, "dataset '\(spec.dataset)' does not exist; \(hint)"),
+                model: spec.model, dataset: nil,
+                // Recorded only when it is a well-formed id: it is the researcher's own text.
+                named: DatasetDescription.isValidID(spec.dataset) ? spec.dataset : nil)
         }
         let reference = DatasetReference(
             id: dataset.manifest.id, version: dataset.manifest.version, citation: dataset.policy.dataset.citation)
@@ -54,9 +72,39 @@ public struct JobPipeline: Sendable {
         do {
             plan = try dataset.policy.admit(spec)
         } catch {
-            return refused(job, error, model: spec.model, dataset: reference)
+            return try refusedBeforeRunning(
+                job, principal, error, model: spec.model, dataset: reference, named: reference.id)
         }
+        let admission = JobAdmission(
+            job: job, principal: principal, dataset: dataset.versionRecord, model: spec.model.rawValue,
+            jobsPerDay: dataset.policy.quota.jobsPerDay, wallSeconds: dataset.policy.limits.wallSeconds,
+            runner: runner.description)
+        if case .overQuota(let refusal) = try store.admit(admission) {
+            return try refusedBeforeRunning(
+                job, principal, refusal, model: spec.model, dataset: reference, named: reference.id)
+        }
+        do {
+            return try recordFinished(try runAdmitted(job, spec, plan, dataset, reference))
+        } catch {
+            // The service could not run it (no worker, no sandbox on this host): the job ends here
+            // as failed, with the operator's error, rather than waiting to be found interrupted.
+            let code = (error as? ModelgateError)?.code ?? "internal_error"
+            do {
+                _ = try store.finish(
+                    JobCompletion(job: job, status: .failed, reason: Refusal(Refusal.Code(rawValue: code), "\(error)")))
+            } catch let recording {
+                logger.error(
+                    "a failed job could not be recorded as failed; it stays admitted until its deadline",
+                    metadata: ["job": "\(job)", "error": "\(recording)"])
+            }
+            throw error
+        }
+    }
 
+    /// Steps 3 and 4 of an admitted job: the worker, then the output checks.
+    private func runAdmitted(
+        _ job: String, _ spec: ModelSpec, _ plan: Plan, _ dataset: StoredDataset, _ reference: DatasetReference
+    ) throws -> JobResult {
         // 3. Run the estimator in a locked-down worker, handed the plan's column files only.
         let outcome = try worker.run(
             .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), limits: dataset.policy.limits)
@@ -68,9 +116,10 @@ public struct JobPipeline: Sendable {
             // Said in the gateway's own words: the worker's text could carry anything.
             let known = Refusal.fromWorker(refusal.code, plan: plan)
             if known == nil { logFailure(job, outcome, "refused with an unexpected code \(refusal.code.rawValue)") }
-            return refused(
-                job, known ?? Refusal(.crashed, "the worker answered with an unknown refusal"),
-                model: spec.model, dataset: reference)
+            return JobResult(
+                status: .refused, job: job, model: spec.model, dataset: reference,
+                usage: outcome.usage(rowsScanned: dataset.manifest.rowCount, rowsDropped: nil),
+                reason: known ?? Refusal(.crashed, "the worker answered with an unknown refusal"))
         case .failed(let failure):
             logFailure(job, outcome, failure.code.rawValue)
             return failed(job, failure, outcome, model: spec.model, dataset: reference)
@@ -121,10 +170,37 @@ public struct JobPipeline: Sendable {
             metadata: ["job": "\(job)", "what": "\(what)", "worker": "\(outcome.diagnostics)"])
     }
 
-    private func refused(_ job: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?) -> JobResult
-    {
+    /// Records a job refused before it ran, and answers with its receipt.
+    private func refusedBeforeRunning(
+        _ job: String, _ principal: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?,
+        named: String?
+    ) throws -> JobResult {
         logger.info("job refused", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
-        return JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
+        var result = JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
+        result.receipt = try store.recordRefusal(
+            JobRefusal(
+                job: job, principal: principal, dataset: named, datasetVersion: dataset?.version,
+                model: model?.rawValue, reason: refusal, resultHash: try result.contentHash()))
+        return result
+    }
+
+    /// Records how an admitted job ended, with the hash of the result as released, and answers
+    /// with its receipt.
+    private func recordFinished(_ result: JobResult) throws -> JobResult {
+        let cells = result.result?.cellCounts
+        let status: JobStatus =
+            switch result.status {
+            case .released: .released
+            case .refused: .refused
+            case .failed: .failed
+            }
+        var recorded = result
+        recorded.receipt = try store.finish(
+            JobCompletion(
+                job: result.job, status: status, reason: result.reason, verdict: result.disclosure?.verdict.rawValue,
+                cellsReleased: cells?.total, cellsSuppressed: cells?.suppressed, usage: result.usage,
+                resultHash: try result.contentHash()))
+        return recorded
     }
 }
 
@@ -160,16 +236,5 @@ extension Refusal {
             Refusal(code, "the job's columns do not fit the policy's memory limit")
         default: nil
         }
-    }
-}
-
-extension JobResult {
-    /// The result as the JSON of the public contract.
-    public func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import ModelgateColumnar
 import ModelgateCore
 import ModelgateSandbox
+import ModelgateStore
 import Testing
 
 @testable import ModelgateCLI
@@ -80,7 +81,8 @@ import Testing
         let file = folder.url.appendingPathComponent("reply.bin")
         try Data(try WireCodec.encode(response)).write(to: file)
         let worker = try folder.executable("fake-worker.sh", "#!/bin/sh\ncat '\(file.path)'\n")
-        return JobPipeline(state: folder.url, worker: Worker(executable: worker.path))
+        return JobPipeline(
+            state: folder.url, store: try SQLiteStore(state: folder.url), worker: Worker(executable: worker.path))
     }
 
     @Test func aWorkersRefusalIsToldInTheGatewaysWords() throws {

@@ -16,7 +16,9 @@ import Testing
 
     @Test func rootHelpListsEveryCommand() {
         let help = ModelgateCommand.helpMessage()
-        for command in ["demo", "run", "ingest", "policy", "sandbox"] { #expect(help.contains("  \(command)")) }
+        for command in ["demo", "run", "ingest", "policy", "audit", "usage", "sandbox"] {
+            #expect(help.contains("  \(command)"))
+        }
     }
 
     @Test func lintFailsOnABadPolicyAndPassesAGoodOne() throws {

@@ -44,6 +44,7 @@ public enum ResultText {
                         Double(usage.peakMemoryBytes) / 1_048_576))
         }
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
+        if let receipt = result.receipt { lines.append("receipt: audit event \(receipt.index), \(receipt.hash)") }
         return lines.joined(separator: "\n") + "\n"
     }
 

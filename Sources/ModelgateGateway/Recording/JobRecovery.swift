@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import ModelgateStore
+
+/// At start-up: jobs admitted by a process that is gone (killed, crashed, the machine restarted)
+/// will never finish. They are marked `interrupted`, with an audit event, never silently dropped.
+/// A job whose process still runs is left alone; one admitted on another host is left to that
+/// host, until its deadline (admitted + the policy's wall-clock limit + a minute) has passed:
+/// then nothing can still be running it.
+struct JobRecovery {
+    let store: any GatewayStore
+    let logger: Logger
+    var now: @Sendable () -> Date = { Date() }
+
+    /// Returns the jobs it marked.
+    @discardableResult
+    func markLostJobs() throws -> [UnfinishedJob] {
+        var marked: [UnfinishedJob] = []
+        let time = Timestamp.string(now())
+        for job in try store.unfinishedJobs() {
+            let runner = RunnerIdentity(job.runner)
+            let note: String
+            if job.deadline < time {
+                note = "it was still unfinished at its deadline \(job.deadline) (run by \(job.runner))"
+            } else {
+                switch runner?.isAlive {
+                case true?:
+                    continue
+                case nil where runner != nil:
+                    logger.info("unfinished job of another host left to it", metadata: ["job": "\(job.job)"])
+                    continue
+                default:
+                    note = "its process \(job.runner) ended before the job finished"
+                }
+            }
+            if try store.markInterrupted(job, note: note) != nil {
+                logger.warning("job interrupted", metadata: ["job": "\(job.job)", "why": "\(note)"])
+                marked.append(job)
+            }
+        }
+        return marked
+    }
+}

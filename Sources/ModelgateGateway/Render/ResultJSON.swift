@@ -1,0 +1,33 @@
+import Crypto
+import Foundation
+import ModelgateCore
+
+extension JobResult {
+    /// SHA-256 (hex) of the result document without its receipt (which points at the event that
+    /// holds this hash): what `modelgate audit receipt` recomputes from a saved result.
+    public func contentHash() throws -> String {
+        var content = self
+        content.receipt = nil
+        return SHA256.hash(data: Data(try content.jsonText().utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The result as the JSON of the public contract.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: Self.infinity, negativeInfinity: "-" + Self.infinity, nan: Self.notANumber)
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads a result document back, as ``jsonText()`` wrote it.
+    public init(jsonText: String) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: Self.infinity, negativeInfinity: "-" + Self.infinity, nan: Self.notANumber)
+        self = try decoder.decode(JobResult.self, from: Data(jsonText.utf8))
+    }
+
+    private static let infinity = "Infinity"
+    private static let notANumber = "NaN"
+}

@@ -1,0 +1,79 @@
+import Foundation
+import ModelgateCore
+import ModelgateStore
+
+/// How fast jobs are recorded: several writer processes, each recording jobs as the pipeline does
+/// (admitted, then finished: two transactions, two chained events), all into one store at once;
+/// then the whole chain verified.
+public enum StoreBenchmark {
+    public struct Figures: Sendable {
+        public var writers: Int
+        public var jobs: Int
+        public var recordSeconds: Double
+        public var events: Int
+        public var verifySeconds: Double
+        public var chainIntact: Bool
+        public var jobsPerSecond: Double { Double(jobs) / recordSeconds }
+    }
+
+    /// The dataset every benchmark job names.
+    static let dataset = DatasetVersionRecord(
+        id: "bench", title: "Benchmark", owner: "bench-body", version: String(repeating: "a", count: 64),
+        rowCount: 1000, policyHash: String(repeating: "b", count: 64), policyText: "dataset: {id: bench}",
+        ingestedAt: "2026-01-01T00:00:00Z", source: "bench.csv")
+
+    /// Runs `writers` copies of `writerCommand` (this program, in writer mode) against a fresh
+    /// store in `state`, times them from the first start to the last exit, then verifies the
+    /// chain they left.
+    public static func run(
+        state: URL, writers: Int, jobsPerWriter: Int, writerCommand: (Int) -> (String, [String])
+    ) throws -> Figures {
+        let store = try SQLiteStore(state: state)
+        try store.recordDatasetVersion(dataset, by: "bench")
+        let start = ContinuousClock.now
+        let processes = try (0..<writers).map { index in
+            let (executable, arguments) = writerCommand(index)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            try process.run()
+            return process
+        }
+        for process in processes {
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw ModelgateError("bench_failed", "a writer exited with status \(process.terminationStatus)")
+            }
+        }
+        let recordSeconds = seconds(ContinuousClock.now - start)
+        let verifyStart = ContinuousClock.now
+        let verification = try store.verifyChain(progress: nil)
+        return Figures(
+            writers: writers, jobs: writers * jobsPerWriter, recordSeconds: recordSeconds, events: verification.count,
+            verifySeconds: seconds(ContinuousClock.now - verifyStart), chainIntact: verification.failure == nil)
+    }
+
+    /// One writer: records `jobs` jobs for `principal`, each admitted and then finished.
+    public static func write(state: URL, jobs: Int, principal: String) throws {
+        let store = try SQLiteStore(state: state)
+        let usage = Usage(
+            rowsScanned: 1000, rowsDropped: 0, cpuSeconds: 0.004, wallSeconds: 0.005, peakMemoryBytes: 7 << 20)
+        for index in 0..<jobs {
+            let job = "\(principal)-\(index)"
+            let admission = JobAdmission(
+                job: job, principal: principal, dataset: dataset, model: "summary", jobsPerDay: Int.max,
+                wallSeconds: 60, runner: "bench/\(getpid())/0")
+            guard case .admitted = try store.admit(admission) else {
+                throw ModelgateError("bench_failed", "job \(job) was not admitted")
+            }
+            _ = try store.finish(
+                JobCompletion(
+                    job: job, status: .released, verdict: "pass", cellsReleased: 4, cellsSuppressed: 0, usage: usage,
+                    resultHash: String(repeating: "c", count: 64)))
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
