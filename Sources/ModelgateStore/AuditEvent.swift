@@ -49,16 +49,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         index: Int, at: String, kind: Kind, principal: String?, dataset: String?, job: String?, detail: String,
         previousHash: String
     ) {
-        self.index = index
-        self.at = at
-        self.kind = kind
-        self.principal = principal
-        self.dataset = dataset
-        self.job = job
-        self.detail = detail
-        self.previousHash = previousHash
-        self.hash = ""
-        self.hash = computeHash()
+        self.init(
+            index: index, at: at, kind: kind, principal: principal, dataset: dataset, job: job, detail: detail,
+            previousHash: previousHash, storedHash: "")
+        hash = computeHash()
     }
 
     /// An event as read back, with the hash it was stored with (verification compares it with
