@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -63,11 +67,25 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP API (Hummingbird 2): routes, bearer tokens and roles, errors, metrics.
+        .target(
+            name: "ModelgateServer",
+            dependencies: [
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateSandbox", "ModelgateStore",
+                "ModelgateGateway", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
         .target(
             name: "ModelgateCLI",
             dependencies: [
                 "ModelgateGateway", "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateSandbox",
-                "ModelgateStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ModelgateStore", "ModelgateServer", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -94,8 +112,9 @@ let package = Package(
             name: "ModelgateTests",
             dependencies: [
                 "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway", "ModelgateCLI",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway", "ModelgateServer",
+                "ModelgateCLI", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
     ]

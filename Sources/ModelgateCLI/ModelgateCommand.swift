@@ -4,7 +4,8 @@ import Logging
 import ModelgateCore
 
 /// The `modelgate` command line: thin commands that parse, call the gateway, and print.
-public struct ModelgateCommand: ParsableCommand {
+@available(macOS 10.15, *)
+public struct ModelgateCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "modelgate",
         abstract: "Results from sensitive public data, never the data itself.",
@@ -17,8 +18,8 @@ public struct ModelgateCommand: ParsableCommand {
             example spec in models/.
             """,
         subcommands: [
-            DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self, AuditCommand.self,
-            UsageCommand.self, SandboxCommand.self,
+            ServeCommand.self, DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self,
+            PrincipalCommand.self, AuditCommand.self, UsageCommand.self, SandboxCommand.self,
         ]
     )
 

@@ -16,6 +16,10 @@ public struct DatasetStore: Sendable {
 
     func currentFolder(_ id: String) -> URL { datasetFolder(id).appendingPathComponent("current") }
 
+    /// A policy loaded after ingest (`POST /v1/policies/reload`), which replaces the one the
+    /// current version was ingested under; same columns, other rules.
+    public func policyOverride(_ id: String) -> URL { datasetFolder(id).appendingPathComponent("policy.yaml") }
+
     /// The ids of every ingested dataset.
     public func list() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
@@ -30,7 +34,10 @@ public struct DatasetStore: Sendable {
         guard FileManager.default.fileExists(atPath: manifestURL.path) else { return nil }
         do {
             let manifest = try JSONDecoder().decode(DatasetManifest.self, from: Data(contentsOf: manifestURL))
-            let policyText = try String(contentsOf: folder.appendingPathComponent("policy.yaml"), encoding: .utf8)
+            let override = policyOverride(id)
+            let policyText = try String(
+                contentsOf: FileManager.default.fileExists(atPath: override.path)
+                    ? override : folder.appendingPathComponent("policy.yaml"), encoding: .utf8)
             return StoredDataset(
                 folder: folder, manifest: manifest, policy: try Policy(yaml: policyText), policyText: policyText)
         } catch let error as ModelgateError {

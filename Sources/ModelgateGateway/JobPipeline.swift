@@ -38,14 +38,22 @@ public struct JobPipeline: Sendable {
     /// marked interrupted first.
     public init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
         let store = try SQLiteStore(state: state)
-        try JobRecovery(store: store, logger: logger).markLostJobs()
+        try Self.recoverLostJobs(store: store, logger: logger)
         self.init(state: state, store: store, worker: try Worker.locate(), logger: logger)
     }
 
-    /// Runs one job for `principal` (`operator` for the command line's own dry runs).
-    public func run(specText: String, principal: String = "operator", job: String = UUID().uuidString.lowercased())
-        throws -> JobResult
-    {
+    /// Marks the jobs of processes that are gone as interrupted (at start-up).
+    public static func recoverLostJobs(store: any GatewayStore, logger: Logger) throws {
+        try JobRecovery(store: store, logger: logger).markLostJobs()
+    }
+
+    /// Runs one job for `principal` (`operator` for the command line's own dry runs). With
+    /// `needsAgreement` (a researcher's job), one of the principal's active agreements must cover
+    /// the dataset and model; an owner's dry run needs none.
+    public func run(
+        specText: String, principal: String = "operator", needsAgreement: Bool = false,
+        job: String = UUID().uuidString.lowercased()
+    ) throws -> JobResult {
         // 1. Decode and validate: size, shape, known model.
         let spec: ModelSpec
         do {
@@ -70,8 +78,9 @@ public struct JobPipeline: Sendable {
             id: dataset.manifest.id, version: dataset.manifest.version, citation: dataset.policy.dataset.citation)
         let plan: Plan
         do {
+            try admitAccess(to: reference.id, model: spec.model, principal: principal, needsAgreement: needsAgreement)
             plan = try dataset.policy.admit(spec)
-        } catch {
+        } catch let error as Refusal {
             return try refusedBeforeRunning(
                 job, principal, error, model: spec.model, dataset: reference, named: reference.id)
         }
@@ -170,6 +179,27 @@ public struct JobPipeline: Sendable {
             metadata: ["job": "\(job)", "what": "\(what)", "worker": "\(outcome.diagnostics)"])
     }
 
+    /// The dataset takes jobs (its owner has not suspended or withdrawn it), and the researcher
+    /// has an agreement for it.
+    private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws {
+        let (state, reason) = try store.datasetState(dataset)
+        switch state {
+        case .open: break
+        case .suspended:
+            throw Refusal(
+                .datasetSuspended,
+                "dataset '\(dataset)' is suspended by its owner" + (reason.map { ": \($0)" } ?? ""))
+        case .withdrawn:
+            throw Refusal(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn by its owner")
+        }
+        guard needsAgreement else { return }
+        if let refusal = try store.agreements(researcher: principal).refusal(
+            dataset: dataset, model: model, now: Timestamp.string(Date()))
+        {
+            throw refusal
+        }
+    }
+
     /// Records a job refused before it ran, and answers with its receipt.
     private func refusedBeforeRunning(
         _ job: String, _ principal: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?,
@@ -177,10 +207,11 @@ public struct JobPipeline: Sendable {
     ) throws -> JobResult {
         logger.info("job refused", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
         var result = JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
+        let content = try result.content()
         result.receipt = try store.recordRefusal(
             JobRefusal(
                 job: job, principal: principal, dataset: named, datasetVersion: dataset?.version,
-                model: model?.rawValue, reason: refusal, resultHash: try result.contentHash()))
+                model: model?.rawValue, reason: refusal, resultHash: content.hash, document: content.text))
         return result
     }
 
@@ -195,11 +226,12 @@ public struct JobPipeline: Sendable {
             case .failed: .failed
             }
         var recorded = result
+        let content = try result.content()
         recorded.receipt = try store.finish(
             JobCompletion(
                 job: result.job, status: status, reason: result.reason, verdict: result.disclosure?.verdict.rawValue,
                 cellsReleased: cells?.total, cellsSuppressed: cells?.suppressed, usage: result.usage,
-                resultHash: try result.contentHash()))
+                resultHash: content.hash, document: content.text))
         return recorded
     }
 }

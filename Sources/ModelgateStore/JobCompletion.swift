@@ -16,9 +16,12 @@ public struct JobCompletion: Sendable {
     /// SHA-256 (hex) of the result document as released, without its receipt.
     public var resultHash: String?
 
+    /// The document itself (JSON, without its receipt), for the researcher to fetch again.
+    public var document: String?
+
     public init(
         job: String, status: JobStatus, reason: Refusal? = nil, verdict: String? = nil, cellsReleased: Int? = nil,
-        cellsSuppressed: Int? = nil, usage: Usage? = nil, resultHash: String? = nil
+        cellsSuppressed: Int? = nil, usage: Usage? = nil, resultHash: String? = nil, document: String? = nil
     ) {
         self.job = job
         self.status = status
@@ -28,6 +31,7 @@ public struct JobCompletion: Sendable {
         self.cellsSuppressed = cellsSuppressed
         self.usage = usage
         self.resultHash = resultHash
+        self.document = document
     }
 }
 

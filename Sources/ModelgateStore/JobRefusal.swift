@@ -13,9 +13,12 @@ public struct JobRefusal: Sendable {
     /// SHA-256 (hex) of the refusal document as the researcher receives it, without its receipt.
     public var resultHash: String?
 
+    /// The document itself (JSON, without its receipt), for the researcher to fetch again.
+    public var document: String?
+
     public init(
         job: String, principal: String, dataset: String?, datasetVersion: String?, model: String?, reason: Refusal,
-        resultHash: String? = nil
+        resultHash: String? = nil, document: String? = nil
     ) {
         self.job = job
         self.principal = principal
@@ -24,5 +27,6 @@ public struct JobRefusal: Sendable {
         self.model = model
         self.reason = reason
         self.resultHash = resultHash
+        self.document = document
     }
 }

@@ -9,6 +9,34 @@ extension SQLiteStore {
         }
     }
 
+    public func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String) throws -> AuditEvent? {
+        try write("policy \(version.policyHash.prefix(16)) of '\(version.id)'") { db, now in
+            let known = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM dataset_versions WHERE dataset = ? AND version = ? AND policy_hash = ?",
+                arguments: [version.id, version.version, version.policyHash])
+            guard known != true else { return nil }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO policy_versions (dataset, hash, text, loaded_at) VALUES (?, ?, ?, ?)",
+                arguments: [version.id, version.policyHash, version.policyText, Timestamp.string(now)])
+            try db.execute(
+                sql: """
+                    INSERT INTO dataset_versions
+                        (dataset, version, row_count, policy_hash, ingested_at, source, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    version.id, version.version, version.rowCount, version.policyHash, version.ingestedAt,
+                    version.source, Timestamp.string(now),
+                ])
+            return try Self.append(
+                db, .policyLoaded, at: now, principal: principal, dataset: version.id, job: nil,
+                detail: [
+                    "policyHash": version.policyHash, "owner": version.owner, "datasetVersion": version.version,
+                    "reloaded": "true",
+                ])
+        }
+    }
+
     /// Inside a write transaction: records the version and its policy if new, with their events.
     static func recordDatasetVersion(
         _ db: Database, _ version: DatasetVersionRecord, by principal: String, at now: Date

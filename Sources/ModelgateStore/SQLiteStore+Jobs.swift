@@ -13,12 +13,13 @@ extension SQLiteStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO jobs (id, principal, dataset, dataset_version, model, status, reason_code,
-                    reason_message, submitted_at, finished_at)
-                VALUES (?, ?, ?, ?, ?, 'refused', ?, ?, ?, ?)
+                    reason_message, submitted_at, finished_at, result_hash, document)
+                VALUES (?, ?, ?, ?, ?, 'refused', ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             refusal.job, refusal.principal, refusal.dataset, refusal.datasetVersion, refusal.model,
             refusal.reason.code.rawValue, refusal.reason.message, Timestamp.string(now), Timestamp.string(now),
+            refusal.resultHash, refusal.document,
         ])
         return try append(
             db, .jobRefused, at: now, principal: refusal.principal, dataset: refusal.dataset, job: refusal.job,
@@ -85,13 +86,13 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
-                        cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?
+                        cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?, document = ?
                     WHERE id = ? AND status IN ('admitted', 'interrupted')
                     """
             ).execute(arguments: [
                 completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
                 completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
-                Timestamp.string(now), completion.job,
+                Timestamp.string(now), completion.document, completion.job,
             ])
             guard db.changesCount == 1 else {
                 throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")

@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The `user_version` the last migration sets.
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     /// The schema, as migrations. Add a migration for every change; never edit a shipped one;
     /// each ends by setting `user_version` (``schemaVersion``) to its number.
@@ -98,6 +98,41 @@ extension SQLiteStore {
                     CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
                         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
                     PRAGMA user_version = 1;
+                    """)
+        }
+        migrator.registerMigration("v2 principals, applications, agreements, dataset states, job documents") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN document TEXT;
+                    CREATE INDEX jobs_by_principal ON jobs(principal, submitted_at);
+                    ALTER TABLE datasets ADD COLUMN state TEXT NOT NULL DEFAULT 'open'
+                        CHECK (state IN ('open', 'suspended', 'withdrawn'));
+                    ALTER TABLE datasets ADD COLUMN state_reason TEXT;
+                    -- Tokens: only their SHA-256 is kept, found by their public id.
+                    CREATE TABLE principals (
+                        name TEXT PRIMARY KEY,
+                        role TEXT NOT NULL CHECK (role IN ('researcher', 'owner', 'auditor', 'admin')),
+                        body TEXT,
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        token_id TEXT NOT NULL UNIQUE,
+                        token_hash TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Applications and agreements as their JSON documents, with the columns
+                    -- they are looked up by.
+                    CREATE TABLE applications (
+                        id TEXT PRIMARY KEY,
+                        researcher TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE agreements (
+                        id TEXT PRIMARY KEY,
+                        researcher TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    PRAGMA user_version = 2;
                     """)
         }
         return migrator

@@ -3,7 +3,7 @@ import ModelgateCore
 import ModelgateParsing
 
 /// A fresh folder per test, removed when the test ends.
-final class TemporaryFolder {
+final class TemporaryFolder: Sendable {
     let url: URL
 
     init() throws {

@@ -6,9 +6,15 @@ extension JobResult {
     /// SHA-256 (hex) of the result document without its receipt (which points at the event that
     /// holds this hash): what `modelgate audit receipt` recomputes from a saved result.
     public func contentHash() throws -> String {
+        try content().hash
+    }
+
+    /// The document without its receipt, as JSON, and its SHA-256 (hex).
+    public func content() throws -> (text: String, hash: String) {
         var content = self
         content.receipt = nil
-        return SHA256.hash(data: Data(try content.jsonText().utf8)).map { String(format: "%02x", $0) }.joined()
+        let text = try content.jsonText()
+        return (text, SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined())
     }
 
     /// The result as the JSON of the public contract.

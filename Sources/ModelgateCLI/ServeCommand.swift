@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import ModelgateCore
+import ModelgateServer
+import ModelgateStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway's HTTP API.",
+        discussion: """
+            Serves API v1 (described at /openapi.yaml): the catalog, jobs, applications and \
+            agreements, dataset suspension, the audit log and usage report, /health and /metrics. \
+            Every /v1 route needs 'Authorization: Bearer <token>' (modelgate principal add). \
+            Policies in --policies are loaded at start and on POST /v1/policies/reload. \
+            SIGINT or SIGTERM stops it gracefully: running jobs finish, new ones get 503.
+
+            --demo on an empty state ingests the synthetic household survey, creates one \
+            principal per role (tokens in STATE/demo-tokens.json) and an approved agreement for \
+            the demo researcher, and prints curl lines to try.
+            """
+    )
+
+    @OptionGroup var state: StateOptions
+    @Option(help: ArgumentHelp("Folder of dataset policies to load.", valueName: "dir")) var policies: String =
+        "policies"
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 8080
+    @Option(help: "Jobs that run at once (default: the number of cores).") var jobs: Int?
+    @Option(help: "Jobs that may wait for a slot before new ones get 429 (default: 8 per slot).") var queue: Int?
+    @Flag(help: "Seed an empty state with demo data, principals and an agreement.") var demo = false
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let folder = URL(fileURLWithPath: policies, isDirectory: true)
+        let hasPolicies = FileManager.default.fileExists(atPath: folder.path)
+        let server = try APIServer(
+            state: state.url, policies: hasPolicies ? folder : nil, concurrency: jobs, queue: queue,
+            logger: global.logger("modelgate.server"))
+        if demo {
+            let policyFile = folder.appendingPathComponent("household-survey.yaml").path
+            print("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows) …")
+            let tokens = try ServerDemo.seed(
+                server: server, policyText: try readText(policyFile, what: "demo policy"),
+                progress: TerminalProgress.make())
+            TerminalProgress.finish()
+            print("Demo principals (tokens also in \(state.state)/\(ServerDemo.tokensFile)):")
+            for (role, token) in [
+                ("researcher", tokens.researcher), ("owner", tokens.owner), ("auditor", tokens.auditor),
+                ("admin", tokens.admin),
+            ] { print("  \(role.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)") }
+            print("\nTry:")
+            for line in ServerDemo.curlLines(
+                tokens, host: host, port: port, spec: "models/count-by-district-and-sex.yaml")
+            {
+                print("  " + line)
+            }
+            print("")
+        }
+        if let outcome = try server.start() {
+            for problem in outcome.problems { print("policy not loaded: \(problem)") }
+        }
+        print("modelgate serving on http://\(host):\(port) (Ctrl-C stops it)")
+        try await server.application(host: host, port: port).runService()
+    }
+}
+
+struct PrincipalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "principal",
+        abstract: "Add principals and manage their tokens.",
+        subcommands: [Add.self, Disable.self, Enable.self, Rotate.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a principal and print its bearer token (once: only its SHA-256 is kept).")
+        @Option(help: "researcher, owner, auditor or admin.") var role: Role
+        @Option(help: "A unique name.") var name: String
+        @Option(help: "For an owner: the public body it answers for (a dataset's `owner`).") var body: String?
+        @OptionGroup var state: StateOptions
+
+        func validate() throws {
+            if role == .owner && (body ?? "").isEmpty { throw ValidationError("an owner needs --body") }
+            if role != .owner && body != nil { throw ValidationError("only an owner has a --body") }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw ValidationError("--name may hold letters, digits and - _ . @")
+            }
+        }
+
+        func run() throws {
+            let (token, stored) = Tokens.make()
+            try SQLiteStoreAccess.open(state).addPrincipal(
+                Principal(name: name, role: role, body: body), token: stored, by: "operator")
+            print(token)
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a principal's token from working.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: true, by: "operator") }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled principal's token work again.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: false, by: "operator") }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a principal a new token (printed once); the old one stops working.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws {
+            let (token, stored) = Tokens.make()
+            try SQLiteStoreAccess.open(state).replaceToken(of: name, with: stored, by: "operator")
+            print(token)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List principals (never their tokens).")
+        @OptionGroup var state: StateOptions
+        func run() throws {
+            for principal in try SQLiteStoreAccess.open(state).principals() {
+                print(
+                    [
+                        principal.name, principal.role.rawValue, principal.body ?? "-",
+                        principal.disabled ? "disabled" : "active",
+                    ]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
+
+enum SQLiteStoreAccess {
+    static func open(_ state: StateOptions) throws -> ModelgateStore.SQLiteStore {
+        try ModelgateStore.SQLiteStore(state: state.url)
+    }
+}

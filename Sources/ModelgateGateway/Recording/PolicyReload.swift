@@ -1,0 +1,67 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateParsing
+import ModelgateStore
+
+/// Loads the policies folder over the datasets already ingested. A policy whose text changed
+/// replaces the current one (its columns must stay those the data was ingested with) and is an
+/// audit event; an unchanged one is left; a policy for a dataset not yet ingested, or one that
+/// does not parse, is reported and changes nothing.
+public struct PolicyReload: Sendable {
+    public let state: URL
+    public let store: any GatewayStore
+
+    public init(state: URL, store: any GatewayStore) {
+        self.state = state
+        self.store = store
+    }
+
+    public struct Outcome: Sendable, Codable, Equatable {
+        public var loaded: [String] = []
+        public var unchanged: [String] = []
+        /// `file: what is wrong`.
+        public var problems: [String] = []
+    }
+
+    public func load(from folder: URL, by actor: String) throws -> Outcome {
+        var outcome = Outcome()
+        let datasets = DatasetStore(state: state)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        for file in files {
+            let text: String
+            let policy: Policy
+            do {
+                text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                policy = try Policy(yaml: text)
+            } catch {
+                outcome.problems.append("\(file): \(error)")
+                continue
+            }
+            guard let dataset = try datasets.open(policy.dataset.id) else {
+                outcome.problems.append(
+                    "\(file): dataset '\(policy.dataset.id)' is not ingested; run modelgate ingest with this policy")
+                continue
+            }
+            if dataset.policyText == text {
+                outcome.unchanged.append(policy.dataset.id)
+                continue
+            }
+            let before = dataset.policy.columns.map { "\($0.name):\($0.type.rawValue)" }
+            let after = policy.columns.map { "\($0.name):\($0.type.rawValue)" }
+            guard before == after else {
+                outcome.problems.append(
+                    "\(file): its columns differ from those '\(policy.dataset.id)' was ingested with; ingest it again instead"
+                )
+                continue
+            }
+            let override = datasets.policyOverride(policy.dataset.id)
+            try Data(text.utf8).write(to: override, options: .atomic)
+            guard let reloaded = try datasets.open(policy.dataset.id) else { continue }
+            _ = try store.recordPolicyReload(reloaded.versionRecord, by: actor)
+            outcome.loaded.append(policy.dataset.id)
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import ModelgateCore
+
+/// An error as every API response gives it: `{"error": {"code", "message"}}` with its status.
+public struct APIError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    /// Extra headers, e.g. `Retry-After` on 429.
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONBody.response(ErrorBody(error: .init(code: code, message: message)), status: status)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, "unauthorized", message) }
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) does not exist") }
+    static func badRequest(_ code: String = "bad_request", _ message: String) -> APIError {
+        APIError(.badRequest, code, message)
+    }
+
+    /// A store or gateway error in API terms: unknown things are 404, conflicts 409.
+    static func from(_ error: ModelgateError) -> APIError {
+        switch error.code {
+        case "unknown_application", "unknown_agreement", "unknown_dataset", "unknown_principal":
+            APIError(.notFound, error.code, error.message)
+        case "application_decided", "agreement_terminated", "dataset_withdrawn", "principal_exists",
+            "not_in_application":
+            APIError(.conflict, error.code, error.message)
+        default:
+            APIError(.internalServerError, error.code, error.message)
+        }
+    }
+}
+
+/// `{"error": {"code", "message"}}`.
+private struct ErrorBody: Encodable {
+    struct Inner: Encodable {
+        var code: String
+        var message: String
+    }
+    var error: Inner
+}
+
+/// JSON responses: sorted keys, no escaped slashes, non-finite numbers as strings (as results).
+enum JSONBody {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return text(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
+        Response(
+            status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Decodes a request body, naming the key at fault when it does not fit.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let buffer = try await RequestBodyReader.collect(request, limit: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.badRequest("invalid_body", describe(error))
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ extra: CodingKey? = nil) -> String {
+            let keys = (context.codingPath + (extra.map { [$0] } ?? [])).map {
+                $0.intValue.map(String.init) ?? $0.stringValue
+            }
+            return keys.isEmpty ? "the body" : "key '\(keys.joined(separator: "."))'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context, key)) is missing"
+        case .typeMismatch(let type, let context): return "\(path(context)) should be \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context)) should be \(type), not null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "the body is not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "the body does not fit: \(error)"
+        }
+    }
+}
+
+/// Reads a whole request body, refusing one over the limit with 413.
+enum RequestBodyReader {
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            // NIO's "too many bytes", in this API's error shape.
+            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes")
+        }
+    }
+}

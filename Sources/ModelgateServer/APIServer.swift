@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateGateway
+import ModelgateSandbox
+import ModelgateStore
+
+/// The gateway over HTTP: the routes of API v1 (see `openapi.yaml`), bearer tokens and roles,
+/// a bounded job queue, metrics. Built on Hummingbird 2.
+public struct APIServer: Sendable {
+    /// Largest request body (a spec, an application): beyond it, 413.
+    public static let maximumBodyBytes = 64 << 10
+
+    public let state: URL
+    public let policies: URL?
+    public let store: SQLiteStore
+    let pipeline: JobPipeline
+    let slots: JobSlots
+    let metrics = ServerMetrics()
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - concurrency: jobs that run at once (default: the number of cores);
+    ///   - queue: jobs that may wait for a slot before new ones get 429.
+    public init(
+        state: URL, policies: URL?, worker: Worker? = nil, concurrency: Int? = nil, queue: Int? = nil,
+        logger: Logger = Logger(label: "modelgate.server")
+    ) throws {
+        self.state = state
+        self.policies = policies
+        store = try SQLiteStore(state: state, pooled: true)
+        pipeline = JobPipeline(state: state, store: store, worker: try worker ?? Worker.locate(), logger: logger)
+        let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
+        slots = JobSlots(running: running, queued: queue ?? running * 8)
+        self.logger = logger
+    }
+
+    /// Marks jobs of dead processes interrupted and loads the policies folder; call once at start.
+    public func start() throws -> PolicyReload.Outcome? {
+        try JobPipeline.recoverLostJobs(store: store, logger: logger)
+        return try policies.map { try PolicyReload(state: state, store: store).load(from: $0, by: "gateway") }
+    }
+
+    public func router() -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        addOperationRoutes(to: router)
+        let v1 = router.group("v1").add(middleware: TokenAuthenticator(store: store))
+        addCatalogRoutes(to: v1)
+        addJobRoutes(to: v1)
+        addAccessRoutes(to: v1)
+        addAuditRoutes(to: v1)
+        return router
+    }
+
+    /// The Hummingbird application; run it with `runService()` (graceful shutdown on SIGTERM
+    /// and SIGINT: running jobs finish, new ones get 503).
+    public func application(host: String, port: Int) -> some ApplicationProtocol {
+        var app = Application(
+            router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        let slots = slots
+        app.addServices(ShutdownGate(slots: slots))
+        return app
+    }
+
+    /// Runs blocking store work off the event loop.
+    func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        do { return try work() } catch let error as ModelgateError { throw APIError.from(error) }
+                    })
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+import Hummingbird
+
+/// At most `running` jobs at once, with at most `queued` waiting behind them; beyond that a job
+/// is turned away with 429 and `Retry-After`, never piled up. After ``close()`` (shutdown) new
+/// jobs get 503; running and queued ones finish.
+actor JobSlots {
+    let running: Int
+    let queued: Int
+    private var busy = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var closed = false
+
+    init(running: Int, queued: Int) {
+        self.running = max(1, running)
+        self.queued = max(0, queued)
+    }
+
+    /// Runs blocking work (a job's pipeline) on a thread of its own once a slot is free.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await acquire()
+        defer { release() }
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    func close() { closed = true }
+
+    private func acquire() async throws {
+        guard !closed else { throw APIError(.serviceUnavailable, "shutting_down", "the gateway is shutting down") }
+        if busy < running {
+            busy += 1
+            return
+        }
+        guard waiting.count < queued else {
+            var error = APIError(
+                .tooManyRequests, "too_many_jobs",
+                "\(running) jobs are running and \(queued) are waiting; try again shortly")
+            error.headers[.retryAfter] = "1"
+            throw error
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            busy -= 1
+        } else {
+            // The slot passes straight to the next waiter.
+            waiting.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import ModelgateCore
+import ModelgateGateway
+import ModelgateParsing
+import ModelgateStore
+
+extension APIServer {
+    /// Jobs: a researcher (within an agreement) or an owner (a dry run on its own datasets) sends
+    /// a spec, JSON or YAML, as the body and gets the result document back; each lists and reads
+    /// its own jobs again; an auditor reads any.
+    func addJobRoutes(to v1: RouterGroup<GatewayContext>) {
+        v1.post("jobs") { request, context in
+            let principal = try context.require(.researcher, .owner)
+            let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes)
+            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            if principal.role == .owner, let spec = try? ModelSpec(text: text) {
+                try await requireOwner(principal, of: spec.dataset)
+            }
+            let pipeline = pipeline
+            let start = ContinuousClock.now
+            let result: JobResult
+            do {
+                result = try await slots.run {
+                    try pipeline.run(
+                        specText: text, principal: principal.name, needsAgreement: principal.role == .researcher)
+                }
+            } catch let error as APIError {
+                metrics.rejected(reason: error.code)
+                throw error
+            } catch let error as ModelgateError {
+                throw APIError.from(error)
+            }
+            metrics.latency.record(ContinuousClock.now - start)
+            metrics.job(status: result.status.rawValue)
+            if result.status == .failed, let code = result.reason?.code.rawValue { metrics.workerFailure(reason: code) }
+            if result.status == .refused, let reason = result.reason {
+                // A spec that does not parse is a bad request; a dataset that does not exist is
+                // not found. Every other refusal is a decision about the job: its document.
+                switch reason.code {
+                case .invalidSpec, .specTooLarge, .unknownModel:
+                    throw APIError.badRequest(reason.code.rawValue, reason.message)
+                case .unknownDataset:
+                    throw APIError(.notFound, reason.code.rawValue, reason.message)
+                default: break
+                }
+            }
+            return try JSONBody.response(result)
+        }
+        v1.get("jobs") { request, context in
+            let principal = try context.require(.researcher, .owner, .auditor)
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
+            let store = store
+            let mine = principal.role == .auditor ? nil : principal.name
+            let jobs = try await blocking { try store.jobs(principal: mine, limit: limit) }
+            return try JSONBody.response([
+                "jobs": jobs.map {
+                    JobListing(
+                        job: $0.id, principal: $0.principal, dataset: $0.dataset, status: $0.status,
+                        submittedAt: $0.submittedAt)
+                }
+            ])
+        }
+        v1.get("jobs/:id") { _, context in
+            let principal = try context.require(.researcher, .owner, .auditor)
+            let id = try context.parameters.require("id")
+            let store = store
+            guard let job = try await blocking({ try store.job(id) }),
+                principal.role == .auditor || job.principal == principal.name
+            else { throw APIError.notFound("job \(id)") }
+            guard let document = job.document else {
+                return try JSONBody.response(["job": job.id, "status": job.status])
+            }
+            return JSONBody.text(document)
+        }
+    }
+
+    struct JobListing: Encodable {
+        var job: String
+        var principal: String
+        var dataset: String?
+        var status: String
+        var submittedAt: String
+    }
+}

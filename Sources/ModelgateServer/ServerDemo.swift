@@ -1,0 +1,72 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateGateway
+import ModelgateStore
+
+/// `modelgate serve --demo`: on an empty state, the synthetic household survey ingested under
+/// its policy, one principal per role, and an approved agreement for the demo researcher. The
+/// tokens are written to `STATE/demo-tokens.json` (readable by its owner only).
+public enum ServerDemo {
+    public struct Tokens: Codable, Sendable {
+        public var researcher: String
+        public var owner: String
+        public var auditor: String
+        public var admin: String
+    }
+
+    public static let tokensFile = "demo-tokens.json"
+
+    /// Seeds the state if it holds no dataset yet; returns the demo tokens (new or kept).
+    public static func seed(
+        server: APIServer, policyText: String, rows: Int = 100_000, progress: DatasetIngest.Progress? = nil
+    ) throws -> Tokens {
+        let file = server.state.appendingPathComponent(tokensFile)
+        if let data = FileManager.default.contents(atPath: file.path),
+            let tokens = try? JSONDecoder().decode(Tokens.self, from: data)
+        {
+            return tokens
+        }
+        let policy = try Policy(yaml: policyText)
+        if try DatasetStore(state: server.state).open(policy.dataset.id) == nil {
+            _ = try DemoDataset.prepare(
+                rows: rows, policyText: policyText, state: server.state, store: server.store, progress: progress)
+        }
+        func add(_ name: String, _ role: Role, body: String? = nil) throws -> String {
+            let (token, stored) = ModelgateServer.Tokens.make()
+            try server.store.addPrincipal(Principal(name: name, role: role, body: body), token: stored, by: "demo")
+            return token
+        }
+        let tokens = Tokens(
+            researcher: try add("demo-researcher", .researcher),
+            owner: try add("demo-owner", .owner, body: policy.dataset.owner),
+            auditor: try add("demo-auditor", .auditor), admin: try add("demo-admin", .admin))
+        let now = Date()
+        let application = Application(
+            id: "app-demo", researcher: "demo-researcher", datasets: [policy.dataset.id], models: policy.models,
+            purpose: "Demonstration: income and insurance by district", scenario: "the modelgate demo",
+            safeguards: "results only, checked for disclosure", starts: Timestamp.string(now),
+            ends: Timestamp.string(now + 365 * 86400), submittedAt: Timestamp.string(now))
+        try server.store.submit(application)
+        _ = try server.store.decide(
+            application: application.id,
+            .init(
+                dataset: policy.dataset.id, owner: "demo-owner", approved: true, reason: "demo",
+                at: Timestamp.string(now)), by: "demo-owner")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(tokens).write(to: file, options: .atomic)
+        _ = chmod(file.path, 0o600)
+        return tokens
+    }
+
+    /// Three commands a newcomer can paste.
+    public static func curlLines(_ tokens: Tokens, host: String, port: Int, spec: String) -> [String] {
+        let base = "http://\(host):\(port)"
+        return [
+            "curl -s -H 'Authorization: Bearer \(tokens.researcher)' \(base)/v1/datasets",
+            "curl -s -H 'Authorization: Bearer \(tokens.researcher)' -H 'Content-Type: application/yaml' --data-binary @\(spec) \(base)/v1/jobs",
+            "curl -s -H 'Authorization: Bearer \(tokens.auditor)' \(base)/v1/audit/verify",
+        ]
+    }
+}

@@ -1,0 +1,40 @@
+import Crypto
+import Foundation
+import ModelgateStore
+
+/// Bearer tokens: `mg_<id>_<secret>`. The id (public) finds the principal; only the SHA-256 of
+/// the whole token is stored, and it is compared in constant time.
+public enum Tokens {
+    /// A new token and what the store keeps of it.
+    public static func make() -> (token: String, stored: StoredToken) {
+        let id = hex(randomBytes(6))
+        let token = "mg_\(id)_\(hex(randomBytes(32)))"
+        return (token, StoredToken(id: id, hash: hash(token)))
+    }
+
+    /// The id inside a token, if it has the shape of one.
+    static func id(of token: String) -> String? {
+        let parts = token.split(separator: "_")
+        guard parts.count == 3, parts[0] == "mg", parts[1].count == 12, parts[2].count == 64 else { return nil }
+        return String(parts[1])
+    }
+
+    static func hash(_ token: String) -> String { hex(Array(SHA256.hash(data: Data(token.utf8)))) }
+
+    /// Equal strings of equal length, compared without an early exit.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}

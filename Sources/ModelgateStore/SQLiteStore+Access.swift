@@ -1,0 +1,351 @@
+import Foundation
+import GRDB
+import ModelgateCore
+
+extension AuditEvent.Kind {
+    public static let principalAdded: Self = "principal_added"
+    public static let principalDisabled: Self = "principal_disabled"
+    public static let principalEnabled: Self = "principal_enabled"
+    public static let tokenRotated: Self = "token_rotated"
+    public static let applicationSubmitted: Self = "application_submitted"
+    public static let applicationDecided: Self = "application_decided"
+    public static let agreementCreated: Self = "agreement_created"
+    public static let agreementChanged: Self = "agreement_changed"
+    public static let datasetStateChanged: Self = "dataset_state_changed"
+}
+
+extension SQLiteStore {
+    // MARK: Principals
+
+    public func addPrincipal(_ principal: Principal, token: StoredToken, by actor: String) throws {
+        try write("principal '\(principal.name)'") { db, now in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM principals WHERE name = ?", arguments: [principal.name])
+                == true
+            {
+                throw ModelgateError("principal_exists", "a principal named '\(principal.name)' already exists")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO principals (name, role, body, disabled, token_id, token_hash, created_at)
+                    VALUES (?, ?, ?, 0, ?, ?, ?)
+                    """,
+                arguments: [
+                    principal.name, principal.role.rawValue, principal.body, token.id, token.hash,
+                    Timestamp.string(now),
+                ])
+            _ = try Self.append(
+                db, .principalAdded, at: now, principal: actor, dataset: nil, job: nil,
+                detail: ["name": principal.name, "role": principal.role.rawValue, "body": principal.body ?? ""])
+        }
+    }
+
+    public func principal(tokenID: String) throws -> (Principal, StoredToken)? {
+        try read("a principal") { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT name, role, body, disabled, token_id, token_hash FROM principals WHERE token_id = ?"),
+                arguments: [tokenID]
+            ).flatMap { row in
+                guard let role = Role(rawValue: row[1]) else { return nil }
+                return (
+                    Principal(name: row[0], role: role, body: row[2], disabled: row[3]),
+                    StoredToken(id: row[4], hash: row[5])
+                )
+            }
+        }
+    }
+
+    public func principals() throws -> [Principal] {
+        try read("principals") { db in
+            try Row.fetchAll(db, sql: "SELECT name, role, body, disabled FROM principals ORDER BY name").compactMap {
+                guard let role = Role(rawValue: $0[1]) else { return nil }
+                return Principal(name: $0[0], role: role, body: $0[2], disabled: $0[3])
+            }
+        }
+    }
+
+    public func setPrincipal(_ name: String, disabled: Bool, by actor: String) throws {
+        try write("principal '\(name)'") { db, now in
+            try db.execute(sql: "UPDATE principals SET disabled = ? WHERE name = ?", arguments: [disabled, name])
+            guard db.changesCount == 1 else { throw Self.unknownPrincipal(name) }
+            _ = try Self.append(
+                db, disabled ? .principalDisabled : .principalEnabled, at: now, principal: actor, dataset: nil,
+                job: nil, detail: ["name": name])
+        }
+    }
+
+    public func replaceToken(of name: String, with token: StoredToken, by actor: String) throws {
+        try write("a new token for '\(name)'") { db, now in
+            try db.execute(
+                sql: "UPDATE principals SET token_id = ?, token_hash = ? WHERE name = ?",
+                arguments: [token.id, token.hash, name])
+            guard db.changesCount == 1 else { throw Self.unknownPrincipal(name) }
+            _ = try Self.append(
+                db, .tokenRotated, at: now, principal: actor, dataset: nil, job: nil, detail: ["name": name])
+        }
+    }
+
+    static func unknownPrincipal(_ name: String) -> ModelgateError {
+        ModelgateError("unknown_principal", "there is no principal named '\(name)'")
+    }
+
+    // MARK: Applications and agreements
+
+    public func submit(_ application: Application) throws {
+        try write("application \(application.id)") { db, now in
+            try Self.save(application, in: db)
+            _ = try Self.append(
+                db, .applicationSubmitted, at: now, principal: application.researcher,
+                dataset: application.datasets.joined(separator: ","), job: nil,
+                detail: ApplicationDetail(application))
+        }
+    }
+
+    public func decide(application id: String, _ decision: Application.Decision, by actor: String) throws -> (
+        Application, Agreement?
+    ) {
+        try write("a decision on application \(id)") { db, now in
+            guard var application = try Self.loadApplication(id, in: db) else {
+                throw ModelgateError("unknown_application", "there is no application \(id)")
+            }
+            guard application.status == .pending else {
+                throw ModelgateError(
+                    "application_decided", "application \(id) was already \(application.status.rawValue)")
+            }
+            guard application.datasets.contains(decision.dataset) else {
+                throw ModelgateError(
+                    "not_in_application", "application \(id) does not ask for dataset '\(decision.dataset)'")
+            }
+            guard !application.decisions.contains(where: { $0.dataset == decision.dataset }) else {
+                throw ModelgateError(
+                    "application_decided", "dataset '\(decision.dataset)' of application \(id) is already decided")
+            }
+            application.decisions.append(decision)
+            var agreement: Agreement?
+            if !decision.approved {
+                application.status = .refused
+            } else if Set(application.decisions.filter(\.approved).map(\.dataset)) == Set(application.datasets) {
+                application.status = .approved
+                let created = Agreement(
+                    id: "agr-" + UUID().uuidString.lowercased().prefix(12), application: id,
+                    researcher: application.researcher, datasets: application.datasets, models: application.models,
+                    purpose: application.purpose, starts: application.starts, expires: application.ends)
+                application.agreement = created.id
+                agreement = created
+            }
+            try Self.save(application, in: db)
+            _ = try Self.append(
+                db, .applicationDecided, at: now, principal: actor, dataset: decision.dataset, job: nil,
+                detail: [
+                    "application": id, "approved": decision.approved ? "true" : "false",
+                    "reason": decision.reason ?? "", "status": application.status.rawValue,
+                ])
+            if let agreement {
+                try Self.save(agreement, in: db)
+                _ = try Self.append(
+                    db, .agreementCreated, at: now, principal: actor,
+                    dataset: agreement.datasets.joined(separator: ","),
+                    job: nil, detail: AgreementDetail(agreement))
+            }
+            return (application, agreement)
+        }
+    }
+
+    public func application(_ id: String) throws -> Application? {
+        try read("application \(id)") { try Self.loadApplication(id, in: $0) }
+    }
+
+    public func applications(researcher: String?) throws -> [Application] {
+        try read("applications") { db in
+            try Self.documents(
+                db, table: "applications", researcher: researcher, as: Application.self)
+        }
+    }
+
+    public func agreement(_ id: String) throws -> Agreement? {
+        try read("agreement \(id)") { try Self.loadAgreement(id, in: $0) }
+    }
+
+    public func agreements(researcher: String?) throws -> [Agreement] {
+        try read("agreements") { db in
+            try Self.documents(db, table: "agreements", researcher: researcher, as: Agreement.self)
+        }
+    }
+
+    public func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String) throws
+        -> Agreement
+    {
+        try write("agreement \(id)") { db, now in
+            guard var agreement = try Self.loadAgreement(id, in: db) else {
+                throw ModelgateError("unknown_agreement", "there is no agreement \(id)")
+            }
+            guard agreement.status != .terminated else {
+                throw ModelgateError("agreement_terminated", "agreement \(id) is terminated and cannot change")
+            }
+            let previous = agreement.status
+            agreement.status = status
+            agreement.reason = reason
+            try Self.save(agreement, in: db)
+            _ = try Self.append(
+                db, .agreementChanged, at: now, principal: actor, dataset: agreement.datasets.joined(separator: ","),
+                job: nil,
+                detail: ["agreement": id, "from": previous.rawValue, "to": status.rawValue, "reason": reason])
+            return agreement
+        }
+    }
+
+    // MARK: Dataset states
+
+    public func datasetState(_ id: String) throws -> (DatasetState, String?) {
+        try read("the state of '\(id)'") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT state, state_reason FROM datasets WHERE id = ?"), arguments: [id])
+            else { return (.open, nil) }
+            return (DatasetState(rawValue: row[0]) ?? .suspended, row[1])
+        }
+    }
+
+    public func setDatasetState(_ id: String, _ state: DatasetState, reason: String, by actor: String) throws {
+        try write("the state of '\(id)'") { db, now in
+            guard
+                let previous = try String.fetchOne(db, sql: "SELECT state FROM datasets WHERE id = ?", arguments: [id])
+            else { throw ModelgateError("unknown_dataset", "dataset '\(id)' is not in the catalog") }
+            guard previous != DatasetState.withdrawn.rawValue else {
+                throw ModelgateError("dataset_withdrawn", "dataset '\(id)' was withdrawn and cannot change")
+            }
+            try db.execute(
+                sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",
+                arguments: [state.rawValue, reason, id])
+            _ = try Self.append(
+                db, .datasetStateChanged, at: now, principal: actor, dataset: id, job: nil,
+                detail: ["from": previous, "to": state.rawValue, "reason": reason])
+        }
+    }
+
+    // MARK: Job documents
+
+    public func quotaUsedToday(principal: String) throws -> [String: Int] {
+        let day = Timestamp.day(clock())
+        return try read("quota use") { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT dataset, jobs FROM quota_usage WHERE principal = ? AND day = ?",
+                    arguments: [principal, day]
+                ).map { ($0[0], $0[1]) })
+        }
+    }
+
+    public func jobs(principal: String?, limit: Int) throws -> [StoredJob] {
+        try read("jobs") { db in
+            let filter = principal == nil ? "" : "WHERE principal = ?"
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, principal, dataset, status, submitted_at, document FROM jobs \(filter)
+                    ORDER BY submitted_at DESC LIMIT ?
+                    """, arguments: StatementArguments((principal.map { [$0] } ?? []) + [max(0, limit)])
+            ).map(Self.storedJob)
+        }
+    }
+
+    public func job(_ id: String) throws -> StoredJob? {
+        try read("job \(id)") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, principal, dataset, status, submitted_at, document FROM jobs WHERE id = ?",
+                arguments: [id]
+            ).map(Self.storedJob)
+        }
+    }
+
+    static func storedJob(_ row: Row) -> StoredJob {
+        StoredJob(id: row[0], principal: row[1], dataset: row[2], status: row[3], submittedAt: row[4], document: row[5])
+    }
+
+    // MARK: Documents
+
+    static func save(_ application: Application, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO applications (id, researcher, status, document) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document
+                """,
+            arguments: [application.id, application.researcher, application.status.rawValue, try json(application)])
+    }
+
+    static func save(_ agreement: Agreement, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO agreements (id, researcher, status, document) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document
+                """, arguments: [agreement.id, agreement.researcher, agreement.status.rawValue, try json(agreement)])
+    }
+
+    static func loadApplication(_ id: String, in db: Database) throws -> Application? {
+        try String.fetchOne(db, sql: "SELECT document FROM applications WHERE id = ?", arguments: [id]).map {
+            try JSONDecoder().decode(Application.self, from: Data($0.utf8))
+        }
+    }
+
+    static func loadAgreement(_ id: String, in db: Database) throws -> Agreement? {
+        try String.fetchOne(db, sql: "SELECT document FROM agreements WHERE id = ?", arguments: [id]).map {
+            try JSONDecoder().decode(Agreement.self, from: Data($0.utf8))
+        }
+    }
+
+    static func documents<T: Decodable>(_ db: Database, table: String, researcher: String?, as type: T.Type) throws
+        -> [T]
+    {
+        let filter = researcher == nil ? "" : "WHERE researcher = ?"
+        return try String.fetchAll(
+            db, sql: "SELECT document FROM \(table) \(filter) ORDER BY id",
+            arguments: StatementArguments(researcher.map { [$0] } ?? [])
+        ).map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        try detailText(value)
+    }
+}
+
+struct ApplicationDetail: Encodable {
+    var application: String
+    var datasets: [String]
+    var models: [String]
+    var purpose: String
+    var scenario: String
+    var safeguards: String
+    var starts: String
+    var ends: String
+
+    init(_ application: Application) {
+        self.application = application.id
+        datasets = application.datasets
+        models = application.models.map(\.rawValue)
+        purpose = application.purpose
+        scenario = application.scenario
+        safeguards = application.safeguards
+        starts = application.starts
+        ends = application.ends
+    }
+}
+
+struct AgreementDetail: Encodable {
+    var agreement: String
+    var application: String
+    var researcher: String
+    var datasets: [String]
+    var models: [String]
+    var starts: String
+    var expires: String
+
+    init(_ agreement: Agreement) {
+        self.agreement = agreement.id
+        application = agreement.application
+        researcher = agreement.researcher
+        datasets = agreement.datasets
+        models = agreement.models.map(\.rawValue)
+        starts = agreement.starts
+        expires = agreement.expires
+    }
+}
