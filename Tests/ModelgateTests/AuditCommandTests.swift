@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ModelgateCLI
+@testable import ModelgateServer
 @testable import ModelgateStore
 
 /// `modelgate audit verify|export|receipt` and `usage report`, run as an auditor would run
@@ -162,5 +163,28 @@ import Testing
         let run = try Self.modelgate(["audit", "verify", "--state", folder.url.appendingPathComponent("none").path])
         #expect(run.status == 1 && run.errors.contains("there is no audit log"))
         #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("none").path))
+    }
+}
+
+extension AuditCommandTests {
+    /// `principal add` prints a token once and keeps only its hash; an owner needs its body.
+    @Test func principalAddPrintsATokenAndKeepsOnlyItsHash() throws {
+        let folder = try TemporaryFolder()
+        let state = folder.url.path
+        let added = try Self.modelgate(["principal", "add", "--role", "researcher", "--name", "ria", "--state", state])
+        let token = added.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(added.status == 0 && token.hasPrefix("mg_") && token.count == 3 + 12 + 1 + 64)
+        let stored = ["", "-wal"].map {
+            FileManager.default.contents(atPath: folder.url.appendingPathComponent(SQLiteStore.fileName + $0).path)
+                ?? Data()
+        }.reduce(Data(), +)
+        #expect(stored.range(of: Data(token.utf8)) == nil, "the token itself is stored")
+        #expect(stored.range(of: Data(Tokens.hash(token).utf8)) != nil, "its hash is not stored")
+        let ownerless = try Self.modelgate(["principal", "add", "--role", "owner", "--name", "o", "--state", state])
+        #expect(ownerless.status != 0 && ownerless.errors.contains("an owner needs --body"))
+        let twice = try Self.modelgate(["principal", "add", "--role", "auditor", "--name", "ria", "--state", state])
+        #expect(twice.status != 0 && twice.errors.contains("already exists"))
+        let list = try Self.modelgate(["principal", "list", "--state", state])
+        #expect(list.output.contains("ria\tresearcher") && !list.output.contains(token))
     }
 }

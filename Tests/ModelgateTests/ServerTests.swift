@@ -420,3 +420,70 @@ extension ServerTests {
         #expect(try String(contentsOf: top, encoding: .utf8) == OpenAPIDocument.text)
     }
 }
+
+extension ServerTests {
+    @Test func aWithdrawnDatasetRefusesEveryJobAndCannotReopen() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let withdrawn = try await api.json(
+                .post, "/v1/datasets/household-survey/withdraw", as: "olga", ["reason": "retired"])
+            #expect(withdrawn.status == .ok)
+            let job = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect((job.json?["reason"] as? [String: Any])?["code"] as? String == "dataset_withdrawn")
+            let reopen = try await api.json(
+                .post, "/v1/datasets/household-survey/resume", as: "olga", ["reason": "oops"])
+            #expect(reopen.status == .conflict && reopen.errorCode == "dataset_withdrawn")
+        }
+    }
+
+    /// A disabled principal's token stops working; a rotated token replaces the old one.
+    @Test func disabledAndRotatedTokensStopWorking() async throws {
+        let fixture = try Fixture()
+        let store = fixture.server.store
+        try store.setPrincipal("rob", disabled: true, by: "test")
+        let (fresh, stored) = Tokens.make()
+        try store.replaceToken(of: "rita", with: stored, by: "test")
+        try await fixture.test { api in
+            #expect(try await api.call(.get, "/v1/me", as: "rob").status == .unauthorized)
+            #expect(try await api.call(.get, "/v1/me", as: "rita").status == .unauthorized)
+            let me = try await api.call(.get, "/v1/me", as: fresh)
+            #expect(me.status == .ok && me.json?["name"] as? String == "rita")
+        }
+    }
+
+    /// The admin reloads the policies folder: a changed policy for an ingested dataset takes
+    /// effect at once and is an audit event; one whose columns changed is reported, not loaded.
+    @Test func aReloadedPolicyTakesEffectAndIsAnEvent() async throws {
+        let fixture = try Fixture()
+        let folder = try TemporaryFolder()
+        let original = try String(
+            contentsOf: JobPipelineTests.repository.appendingPathComponent("policies/household-survey.yaml"),
+            encoding: .utf8)
+        try Data(original.replacingOccurrences(of: "jobsPerDay: 200", with: "jobsPerDay: 1").utf8).write(
+            to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let server = try APIServer(state: fixture.folder.url, policies: folder.url, concurrency: 2, queue: 4)
+        let app = Application(router: server.router())
+        try await app.test(.router) { client in
+            let api = Client(client: client, tokens: fixture.tokens)
+            let reload = try await api.call(.post, "/v1/policies/reload", as: "adam")
+            #expect(reload.json?["loaded"] as? [String] == ["household-survey"], "\(reload.text)")
+            _ = try await api.agreement()
+            #expect(
+                try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
+                    == "released")
+            let second = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect((second.json?["reason"] as? [String: Any])?["code"] as? String == "quota_exceeded")
+            let events = try await api.call(.get, "/v1/audit/events?kind=policy_loaded", as: "aude")
+            #expect(((events.json?["events"] as? [[String: Any]]) ?? []).count == 2)
+            // Unchanged the second time.
+            let again = try await api.call(.post, "/v1/policies/reload", as: "adam")
+            #expect(again.json?["unchanged"] as? [String] == ["household-survey"])
+        }
+        try Data(original.replacingOccurrences(of: "  sector:", with: "  branch:").utf8).write(
+            to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let outcome = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
+            from: folder.url, by: "test")
+        #expect(outcome.loaded.isEmpty && outcome.problems.first?.contains("columns differ") == true)
+    }
+}
