@@ -45,30 +45,35 @@ struct ServeCommand: AsyncParsableCommand {
             logger: global.logger("modelgate.server"))
         if demo {
             let policyFile = folder.appendingPathComponent("household-survey.yaml").path
-            print("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows) …")
+            say("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows) …")
             let tokens = try ServerDemo.seed(
                 server: server, policyText: try readText(policyFile, what: "demo policy"),
                 progress: TerminalProgress.make())
             TerminalProgress.finish()
-            print("Demo principals (tokens also in \(state.state)/\(ServerDemo.tokensFile)):")
+            say("Demo principals (tokens also in \(state.state)/\(ServerDemo.tokensFile)):")
             for (role, token) in [
                 ("researcher", tokens.researcher), ("owner", tokens.owner), ("auditor", tokens.auditor),
                 ("admin", tokens.admin),
-            ] { print("  \(role.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)") }
-            print("\nTry:")
+            ] { say("  \(role.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)") }
+            say("\nTry:")
             for line in ServerDemo.curlLines(
                 tokens, host: host, port: port, spec: "models/count-by-district-and-sex.yaml")
             {
-                print("  " + line)
+                say("  " + line)
             }
-            print("")
+            say("")
         }
         if let outcome = try server.start() {
-            for problem in outcome.problems { print("policy not loaded: \(problem)") }
+            for problem in outcome.problems { say("policy not loaded: \(problem)") }
         }
-        print("modelgate serving on http://\(host):\(port) (Ctrl-C stops it)")
+        say("modelgate serving on http://\(host):\(port) (Ctrl-C stops it)")
         try await server.application(host: host, port: port).runService()
     }
+}
+
+/// A line on standard output at once, unbuffered, also when it is a log file or a pipe.
+private func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 struct PrincipalCommand: ParsableCommand {
