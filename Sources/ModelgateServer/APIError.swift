@@ -34,6 +34,8 @@ public struct APIError: HTTPResponseError, Sendable {
         switch error.code {
         case "unknown_application", "unknown_agreement", "unknown_dataset", "unknown_principal":
             APIError(.notFound, error.code, error.message)
+        case "suspended_by_another_body":
+            APIError(.forbidden, error.code, error.message)
         case "application_decided", "agreement_terminated", "dataset_withdrawn", "principal_exists",
             "not_in_application":
             APIError(.conflict, error.code, error.message)
@@ -67,11 +69,23 @@ enum JSONBody {
             status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// Decodes a request body, naming the key at fault when it does not fit.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    /// Decodes a request body, naming the key at fault when it does not fit. An empty body is
+    /// `{}`; a key not in `keys` is refused, so that a typo cannot pass for an absent key.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, keys: Set<String>)
+        async throws -> T
+    {
         let buffer = try await RequestBodyReader.collect(request, limit: limit)
+        var data = Data(buffer.readableBytesView)
+        if String(decoding: data, as: UTF8.self).allSatisfy(\.isWhitespace) { data = Data("{}".utf8) }
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+                throw APIError.badRequest(
+                    "invalid_body",
+                    "key '\(unknown)' is not known here; expected \(keys.sorted().joined(separator: ", "))")
+            }
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid_body", describe(error))
         }

@@ -45,6 +45,7 @@ public struct APIServer: Sendable {
 
     public func router() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        router.add(middleware: ErrorShape())
         addOperationRoutes(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthenticator(store: store))
         addCatalogRoutes(to: v1)

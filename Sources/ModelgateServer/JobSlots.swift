@@ -2,13 +2,15 @@ import Dispatch
 import Hummingbird
 
 /// At most `running` jobs at once, with at most `queued` waiting behind them; beyond that a job
-/// is turned away with 429 and `Retry-After`, never piled up. After ``close()`` (shutdown) new
-/// jobs get 503; running and queued ones finish.
+/// is turned away with 429 and `Retry-After`, never piled up. A waiting job whose client went
+/// away leaves the queue and never runs. After ``close()`` (shutdown) new jobs get 503; running
+/// and queued ones finish.
 actor JobSlots {
     let running: Int
     let queued: Int
     private var busy = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextID = 0
     private var closed = false
 
     init(running: Int, queued: Int) {
@@ -20,6 +22,7 @@ actor JobSlots {
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
+        try Task.checkCancellation()
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
@@ -28,7 +31,7 @@ actor JobSlots {
     func close() { closed = true }
 
     private func acquire() async throws {
-        guard !closed else { throw APIError(.serviceUnavailable, "shutting_down", "the gateway is shutting down") }
+        guard !closed else { throw Self.shuttingDown }
         if busy < running {
             busy += 1
             return
@@ -40,7 +43,25 @@ actor JobSlots {
             error.headers[.retryAfter] = "1"
             throw error
         }
-        await withCheckedContinuation { waiting.append($0) }
+        nextID += 1
+        let id = nextID
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiting.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    /// A waiter whose request was cancelled leaves the queue without taking a slot.
+    private func cancel(_ id: Int) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     private func release() {
@@ -48,7 +69,9 @@ actor JobSlots {
             busy -= 1
         } else {
             // The slot passes straight to the next waiter.
-            waiting.removeFirst().resume()
+            waiting.removeFirst().continuation.resume()
         }
     }
+
+    static let shuttingDown = APIError(.serviceUnavailable, "shutting_down", "the gateway is shutting down")
 }

@@ -10,7 +10,9 @@ extension APIServer {
     func addAccessRoutes(to v1: RouterGroup<GatewayContext>) {
         v1.post("applications") { request, context in
             let researcher = try context.require(.researcher)
-            let body = try await JSONBody.decode(ApplicationRequest.self, from: request, limit: Self.maximumBodyBytes)
+            let body = try await JSONBody.decode(
+                ApplicationRequest.self, from: request, limit: Self.maximumBodyBytes,
+                keys: ["datasets", "models", "purpose", "scenario", "safeguards", "starts", "ends"])
             let application = try await validated(body, researcher: researcher.name)
             let store = store
             try await blocking { try store.submit(application) }
@@ -36,14 +38,15 @@ extension APIServer {
             v1.post("applications/:id/\(verb)") { request, context in
                 let owner = try context.require(.owner)
                 let id = try context.parameters.require("id")
-                let body = try await JSONBody.decode(Decision.self, from: request, limit: Self.maximumBodyBytes)
+                let body = try await JSONBody.decode(
+                    Decision.self, from: request, limit: Self.maximumBodyBytes, keys: ["dataset", "reason"])
                 let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !approve && (reason ?? "").isEmpty {
                     throw APIError.badRequest("reason_required", "a refusal must give its reason (key 'reason')")
                 }
                 var application = try await loadApplication(id)
                 var mine: [String] = []
-                for dataset in application.datasets where try await self.owner(of: dataset) == owner.body {
+                for dataset in application.datasets where try await self.ownerIfAny(of: dataset) == owner.body {
                     mine.append(dataset)
                 }
                 guard !mine.isEmpty else {
@@ -101,13 +104,16 @@ extension APIServer {
                 let agreement = try await loadAgreement(try context.parameters.require("id"))
                 let reason = try await requiredReason(request)
                 var owns = false
-                for dataset in agreement.datasets where try await self.owner(of: dataset) == owner.body { owns = true }
+                for dataset in agreement.datasets where try await self.ownerIfAny(of: dataset) == owner.body {
+                    owns = true
+                }
                 guard owns else {
                     throw APIError.forbidden("agreement \(agreement.id) covers no dataset of '\(owner.body ?? "")'")
                 }
                 let store = store
                 let changed = try await blocking {
-                    try store.setAgreement(agreement.id, status: status, reason: reason, by: owner.name)
+                    try store.setAgreement(
+                        agreement.id, status: status, reason: reason, by: owner.name, body: owner.body)
                 }
                 return try JSONBody.response(changed)
             }
@@ -148,7 +154,7 @@ extension APIServer {
     }
 
     func requiredReason(_ request: Request) async throws -> String {
-        let body = try await JSONBody.decode(Reason.self, from: request, limit: Self.maximumBodyBytes)
+        let body = try await JSONBody.decode(Reason.self, from: request, limit: Self.maximumBodyBytes, keys: ["reason"])
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw APIError.badRequest("reason_required", "key 'reason' must say why") }
         return reason
@@ -198,7 +204,7 @@ extension APIServer {
         guard principal.role == .owner else { return items }
         var shown: [T] = []
         for item in items {
-            for dataset in item[keyPath: datasets] where try await owner(of: dataset) == principal.body {
+            for dataset in item[keyPath: datasets] where try await ownerIfAny(of: dataset) == principal.body {
                 shown.append(item)
                 break
             }

@@ -11,29 +11,27 @@ extension APIServer {
         addMeRoute(to: v1)
         v1.get("datasets") { _, context in
             _ = try context.require(.researcher, .owner, .auditor, .admin)
-            let state = state
+            let datasets = pipeline.datasets
             let store = store
             let entries = try await blocking {
-                try DatasetStore(state: state).list().compactMap {
-                    try Self.catalogEntry($0, state: state, store: store)
-                }
+                try datasets.list().compactMap { try Self.catalogEntry($0, datasets: datasets, store: store) }
             }
             return try JSONBody.response(["datasets": entries])
         }
         v1.get("datasets/:id") { _, context in
             _ = try context.require(.researcher, .owner, .auditor, .admin)
             let id = try context.parameters.require("id")
-            let state = state
+            let datasets = pipeline.datasets
             let store = store
-            guard let entry = try await blocking({ try Self.catalogEntry(id, state: state, store: store) }) else {
+            guard let entry = try await blocking({ try Self.catalogEntry(id, datasets: datasets, store: store) }) else {
                 throw APIError.notFound("dataset '\(id)'")
             }
             return try JSONBody.response(entry)
         }
     }
 
-    static func catalogEntry(_ id: String, state: URL, store: any GatewayStore) throws -> CatalogEntry? {
-        guard let dataset = try DatasetStore(state: state).open(id) else { return nil }
+    static func catalogEntry(_ id: String, datasets: DatasetStore, store: any GatewayStore) throws -> CatalogEntry? {
+        guard let dataset = try datasets.open(id) else { return nil }
         let (datasetState, reason) = try store.datasetState(id)
         let policy = dataset.policy
         return CatalogEntry(
@@ -72,10 +70,14 @@ extension APIServer {
 
     /// The owner body of a dataset, or 404.
     func owner(of dataset: String) async throws -> String {
-        let state = state
-        guard let owner = try await blocking({ try DatasetStore(state: state).open(dataset)?.policy.dataset.owner })
-        else { throw APIError.notFound("dataset '\(dataset)'") }
+        guard let owner = try await ownerIfAny(of: dataset) else { throw APIError.notFound("dataset '\(dataset)'") }
         return owner
+    }
+
+    /// The owner body of a dataset; nil for one that is not (or no longer) ingested.
+    func ownerIfAny(of dataset: String) async throws -> String? {
+        let datasets = pipeline.datasets
+        return try await blocking { try datasets.open(dataset)?.policy.dataset.owner }
     }
 
     /// 403 unless `principal` is an owner answering for `dataset`.

@@ -4,6 +4,7 @@ import ModelgateCore
 import ModelgateGateway
 import ModelgateParsing
 import ModelgateStore
+import ServiceLifecycle
 
 extension APIServer {
     /// Jobs: a researcher (within an agreement) or an owner (a dry run on its own datasets) sends
@@ -12,6 +13,11 @@ extension APIServer {
     func addJobRoutes(to v1: RouterGroup<GatewayContext>) {
         v1.post("jobs") { request, context in
             let principal = try context.require(.researcher, .owner)
+            // The server drains first at shutdown: a job arriving meanwhile is not started.
+            if Task.isShuttingDownGracefully {
+                metrics.rejected(reason: "shutting_down")
+                throw JobSlots.shuttingDown
+            }
             let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes)
             let text = String(decoding: body.readableBytesView, as: UTF8.self)
             if principal.role == .owner, let spec = try? ModelSpec(text: text) {

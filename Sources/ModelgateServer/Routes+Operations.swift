@@ -21,13 +21,14 @@ extension APIServer {
         v1.get("me") { _, context in
             let principal = try context.require(.researcher, .owner, .auditor, .admin)
             let store = store
+            let datasets = pipeline.datasets
             let me = try await blocking { () -> Me in
                 var me = Me(name: principal.name, role: principal.role.rawValue, body: principal.body)
                 if principal.role == .researcher {
                     me.agreements = try store.agreements(researcher: principal.name)
                     let used = try store.quotaUsedToday(principal: principal.name)
-                    me.quotaToday = try DatasetStore(state: state).list().compactMap { id in
-                        guard let dataset = try DatasetStore(state: state).open(id) else { return nil }
+                    me.quotaToday = try datasets.list().compactMap { id in
+                        guard let dataset = try datasets.open(id) else { return nil }
                         let limit = dataset.policy.quota.jobsPerDay
                         return .init(dataset: id, used: used[id] ?? 0, left: max(0, limit - (used[id] ?? 0)))
                     }

@@ -55,8 +55,14 @@ public enum ServerDemo {
                 at: Timestamp.string(now)), by: "demo-owner")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(tokens).write(to: file, options: .atomic)
-        _ = chmod(file.path, 0o600)
+        // Readable by its owner only from the start, never for a moment by anyone else.
+        let bytes = Array(try encoder.encode(tokens))
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ModelgateError("demo_failed", "cannot create \(file.path)") }
+        defer { close(fd) }
+        guard write(fd, bytes, bytes.count) == bytes.count else {
+            throw ModelgateError("demo_failed", "cannot write \(file.path)")
+        }
         return tokens
     }
 

@@ -22,7 +22,10 @@ public protocol AccessStore: Sendable {
 
     func agreement(_ id: String) throws -> Agreement?
     func agreements(researcher: String?) throws -> [Agreement]
-    func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String) throws -> Agreement
+    /// Changes an agreement's status for an owner of `body`. Resuming is for the body that
+    /// suspended it only (`suspended_by_another_body` otherwise).
+    func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String, body: String?) throws
+        -> Agreement
 
     /// A dataset's state and the reason it was last changed; `open` for one never changed.
     func datasetState(_ id: String) throws -> (DatasetState, String?)

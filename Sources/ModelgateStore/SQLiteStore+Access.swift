@@ -172,8 +172,8 @@ extension SQLiteStore {
         }
     }
 
-    public func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String) throws
-        -> Agreement
+    public func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String, body: String?)
+        throws -> Agreement
     {
         try write("agreement \(id)") { db, now in
             guard var agreement = try Self.loadAgreement(id, in: db) else {
@@ -183,8 +183,14 @@ extension SQLiteStore {
                 throw ModelgateError("agreement_terminated", "agreement \(id) is terminated and cannot change")
             }
             let previous = agreement.status
+            if status == .active, previous == .suspended, let suspender = agreement.suspendedBy, suspender != body {
+                throw ModelgateError(
+                    "suspended_by_another_body",
+                    "agreement \(id) was suspended by an owner of '\(suspender)'; only that body may resume it")
+            }
             agreement.status = status
             agreement.reason = reason
+            agreement.suspendedBy = status == .suspended ? body : nil
             try Self.save(agreement, in: db)
             _ = try Self.append(
                 db, .agreementChanged, at: now, principal: actor, dataset: agreement.datasets.joined(separator: ","),

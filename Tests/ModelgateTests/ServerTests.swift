@@ -487,3 +487,51 @@ extension ServerTests {
         #expect(outcome.loaded.isEmpty && outcome.problems.first?.contains("columns differ") == true)
     }
 }
+
+extension ServerTests {
+    /// An owner may not undo another body's brake: only the body that suspended an agreement
+    /// resumes it.
+    @Test func onlyTheSuspendingBodyResumesAnAgreement() throws {
+        let (folder, store) = try StoreFixture.store(jobs: 0)
+        let agreement = Agreement(
+            id: "agr-two", application: "app-two", researcher: "rita", datasets: ["a", "b"], models: [.crosstab],
+            purpose: "p", starts: "2020-01-01T00:00:00.000Z", expires: "2099-01-01T00:00:00.000Z")
+        let application = ModelgateCore.Application(
+            id: "app-two", researcher: "rita", datasets: ["a"], models: [.crosstab], purpose: "p", scenario: "s",
+            safeguards: "g", starts: agreement.starts, ends: agreement.expires, submittedAt: agreement.starts)
+        try store.submit(application)
+        let (_, created) = try store.decide(
+            application: "app-two", .init(dataset: "a", owner: "o1", approved: true, reason: nil, at: agreement.starts),
+            by: "o1")
+        let id = try #require(created?.id)
+        _ = try store.setAgreement(id, status: .suspended, reason: "objection", by: "o1", body: "body-one")
+        #expect(throws: ModelgateError.self) {
+            try store.setAgreement(id, status: .active, reason: "mine too", by: "o2", body: "body-two")
+        }
+        #expect(try store.agreement(id)?.status == .suspended)
+        #expect(
+            try store.setAgreement(id, status: .active, reason: "cleared", by: "o1", body: "body-one").status == .active
+        )
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func decisionBodiesRefuseUnknownKeysAndAllowNone() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let applied = try await api.json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
+                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
+                ])
+            let id = try #require(applied.json?["id"] as? String)
+            let typo = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", ["datset": "x"])
+            #expect(typo.status == .badRequest && typo.text.contains("datset"), "\(typo.text)")
+            let empty = try await api.call(.post, "/v1/applications/\(id)/approve", as: "olga")
+            #expect(empty.status == .ok, "\(empty.text)")
+            // No such route, in the same error shape.
+            let missing = try await api.call(.get, "/v1/nothing-here", as: "rita")
+            #expect(missing.status == .notFound && missing.errorCode == "not_found", "\(missing.text)")
+        }
+    }
+}

@@ -13,6 +13,9 @@ public struct Agreement: Sendable, Equatable, Codable {
     public var status: Status
     /// Why it was last suspended, resumed or terminated.
     public var reason: String?
+    /// The body whose owner suspended it: only that body may resume it (another owner on the
+    /// same agreement must not undo its brake).
+    public var suspendedBy: String?
 
     public enum Status: String, Sendable, Codable { case active, suspended, terminated }
 
