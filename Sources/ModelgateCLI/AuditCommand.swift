@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelgateCore
 import ModelgateGateway
+import ModelgateSandbox
 import ModelgateStore
 
 struct AuditCommand: ParsableCommand {
@@ -276,7 +277,7 @@ struct AuditBenchCommand: ParsableCommand {
         if SQLiteStore.exists(in: folder) {
             throw ValidationError("\(folder.path) already holds a store; the benchmark needs a fresh folder")
         }
-        let program = try Self.currentExecutable()
+        let program = try Worker.runningProgram()
         print("recording \(writers) × \(jobs) jobs from \(writers) processes into \(folder.path) …")
         let figures = try StoreBenchmark.run(state: folder, writers: writers, jobsPerWriter: jobs) { index in
             (
@@ -296,12 +297,5 @@ struct AuditBenchCommand: ParsableCommand {
                 format: "verify: %d events in %.3f s (%@)", figures.events, figures.verifySeconds,
                 figures.chainIntact ? "intact" : "BROKEN"))
         guard figures.chainIntact else { throw ExitCode(1) }
-    }
-
-    static func currentExecutable() throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw ModelgateError("bench_failed", "cannot read /proc/self/exe") }
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -163,7 +163,7 @@ final class FileSink {
         }
     }
 
-    func digest() -> String { DatasetIngest.hex(hasher.finalize()) }
+    func digest() -> String { Hex.string(hasher.finalize()) }
 
     func close() {
         if fd >= 0 { Glibc.close(fd) }

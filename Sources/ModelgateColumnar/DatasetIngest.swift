@@ -43,7 +43,7 @@ public struct DatasetIngest: Sendable {
             progress?("writing", 1)
             let manifest = DatasetManifest(
                 id: policy.dataset.id, version: Self.version(of: stored.map(\.digest)), rowCount: parsed.rowCount,
-                columns: stored.map(\.column), policySHA256: Self.hex(SHA256.hash(data: Data(policyText.utf8))),
+                columns: stored.map(\.column), policySHA256: Hex.string(SHA256.hash(data: Data(policyText.utf8))),
                 ingestedAt: ISO8601DateFormatter().string(from: Date()), source: csv.lastPathComponent)
             try Data(policyText.utf8).write(to: work.appendingPathComponent("policy.yaml"))
             let encoder = JSONEncoder()
@@ -189,12 +189,9 @@ public struct DatasetIngest: Sendable {
 
     /// The dataset version: a hash over every column's description and content digest.
     static func version(of digests: [String]) -> String {
-        hex(SHA256.hash(data: Data(digests.joined(separator: "\n").utf8)))
+        Hex.string(SHA256.hash(data: Data(digests.joined(separator: "\n").utf8)))
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// One chunk's parse, shared with the thread that does it.

@@ -45,12 +45,12 @@ public enum StoreBenchmark {
                 throw ModelgateError("bench_failed", "a writer exited with status \(process.terminationStatus)")
             }
         }
-        let recordSeconds = seconds(ContinuousClock.now - start)
+        let recordSeconds = (ContinuousClock.now - start).seconds
         let verifyStart = ContinuousClock.now
         let verification = try store.verifyChain(progress: nil)
         return Figures(
             writers: writers, jobs: writers * jobsPerWriter, recordSeconds: recordSeconds, events: verification.count,
-            verifySeconds: seconds(ContinuousClock.now - verifyStart), chainIntact: verification.failure == nil)
+            verifySeconds: (ContinuousClock.now - verifyStart).seconds, chainIntact: verification.failure == nil)
     }
 
     /// One writer: records `jobs` jobs for `principal`, each admitted and then finished.
@@ -71,9 +71,5 @@ public enum StoreBenchmark {
                     job: job, status: .released, verdict: "pass", cellsReleased: 4, cellsSuppressed: 0, usage: usage,
                     resultHash: String(repeating: "c", count: 64)))
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }

@@ -26,10 +26,7 @@ public struct Worker: Sendable {
             }
             return Worker(executable: path)
         }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw ModelgateError("worker_unavailable", "cannot read /proc/self/exe") }
-        let program = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let program = try runningProgram()
         let path =
             program.split(separator: "/", omittingEmptySubsequences: false).dropLast()
             .joined(separator: "/") + "/" + executableName
@@ -39,6 +36,14 @@ public struct Worker: Sendable {
                 "\(executableName) is not next to \(program); build it (swift build) or set MODELGATE_WORKER")
         }
         return Worker(executable: path)
+    }
+
+    /// The path of the program running now, from `/proc/self/exe`.
+    public static func runningProgram() throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { throw ModelgateError("worker_unavailable", "cannot read /proc/self/exe") }
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Runs a task in a locked-down worker. Throws only when the worker cannot be started or

@@ -84,7 +84,7 @@ public struct WorkerRunner: Sendable {
             termination: signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal), stoppedBy: stop,
             stdout: watch.output, stderr: watch.errors,
             cpuSeconds: Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime),
-            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+            wallSeconds: wall.seconds,
             peakMemoryBytes: usage.ru_maxrss * 1024)
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ModelgateCore
 import ModelgateStore
 
 /// Bearer tokens: `mg_<id>_<secret>`. The id (public) finds the principal; only the SHA-256 of
@@ -7,8 +8,8 @@ import ModelgateStore
 public enum Tokens {
     /// A new token and what the store keeps of it.
     public static func make() -> (token: String, stored: StoredToken) {
-        let id = hex(randomBytes(6))
-        let token = "mg_\(id)_\(hex(randomBytes(32)))"
+        let id = Hex.string(randomBytes(6))
+        let token = "mg_\(id)_\(Hex.string(randomBytes(32)))"
         return (token, StoredToken(id: id, hash: hash(token)))
     }
 
@@ -19,7 +20,7 @@ public enum Tokens {
         return String(parts[1])
     }
 
-    static func hash(_ token: String) -> String { hex(Array(SHA256.hash(data: Data(token.utf8)))) }
+    static func hash(_ token: String) -> String { Hex.string(SHA256.hash(data: Data(token.utf8))) }
 
     /// Equal strings of equal length, compared without an early exit.
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
@@ -35,6 +36,4 @@ public enum Tokens {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }

@@ -94,7 +94,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
             bytes.append(contentsOf: field.utf8)
         }
         sha.update(data: bytes)
-        return Self.hex(sha.finalize())
+        return Hex.string(sha.finalize())
     }
 
     /// Whether the stored `hash` still matches the fields.
@@ -102,16 +102,5 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

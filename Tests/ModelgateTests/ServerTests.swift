@@ -59,6 +59,8 @@ import Testing
                 (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
             }
             var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+            /// A result document's `reason.code`.
+            var reasonCode: String? { (json?["reason"] as? [String: Any])?["code"] as? String }
         }
 
         func call(
@@ -79,6 +81,16 @@ import Testing
         {
             let body = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
             return try await call(method, uri, as: who, body: body, headers: [.contentType: "application/json"])
+        }
+
+        /// Rita applies for summaries of the survey in 2026, and nobody has decided yet.
+        func applyForSummaries() async throws -> Answer {
+            try await json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
+                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
+                ])
         }
 
         /// Rita applies for the survey; Olga approves; returns the agreement id.
@@ -104,7 +116,7 @@ import Testing
             // No agreement yet: refused with the code that says so, and recorded.
             let before = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
             #expect(before.status == .ok && before.json?["status"] as? String == "refused")
-            #expect((before.json?["reason"] as? [String: Any])?["code"] as? String == "no_agreement")
+            #expect(before.reasonCode == "no_agreement")
 
             let agreement = try await api.agreement()
             let released = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
@@ -125,14 +137,14 @@ import Testing
             // A model the agreement does not name.
             let histogram = "model: histogram\ndataset: household-survey\nvariable: age\nbins: 5"
             let outside = try await api.call(.post, "/v1/jobs", as: "rita", body: histogram)
-            #expect((outside.json?["reason"] as? [String: Any])?["code"] as? String == "model_not_in_agreement")
+            #expect(outside.reasonCode == "model_not_in_agreement")
 
             // The owner pulls the brakes: the agreement, then the whole dataset.
             let suspend = try await api.json(
                 .post, "/v1/agreements/\(agreement)/suspend", as: "olga", ["reason": "misuse"])
             #expect(suspend.status == .ok)
             let suspended = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
-            #expect((suspended.json?["reason"] as? [String: Any])?["code"] as? String == "agreement_suspended")
+            #expect(suspended.reasonCode == "agreement_suspended")
             _ = try await api.json(.post, "/v1/agreements/\(agreement)/resume", as: "olga", ["reason": "cleared"])
             #expect(
                 try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
@@ -142,7 +154,7 @@ import Testing
                 .post, "/v1/datasets/household-survey/suspend", as: "olga", ["reason": "a resident objected"])
             #expect(objection.status == .ok)
             let blocked = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
-            #expect((blocked.json?["reason"] as? [String: Any])?["code"] as? String == "dataset_suspended")
+            #expect(blocked.reasonCode == "dataset_suspended")
             let catalog = try await api.call(.get, "/v1/datasets/household-survey", as: "rita")
             #expect(catalog.json?["state"] as? String == "suspended")
 
@@ -150,7 +162,7 @@ import Testing
             _ = try await api.json(
                 .post, "/v1/agreements/\(agreement)/terminate", as: "olga", ["reason": "ended early"])
             let ended = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
-            #expect((ended.json?["reason"] as? [String: Any])?["code"] as? String == "agreement_terminated")
+            #expect(ended.reasonCode == "agreement_terminated")
 
             // Every step is in the audit log, and the chain holds.
             let verify = try await api.call(.get, "/v1/audit/verify", as: "aude")
@@ -178,7 +190,7 @@ import Testing
         }
         try await fixture.test { api in
             let expired = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
-            #expect((expired.json?["reason"] as? [String: Any])?["code"] as? String == "agreement_expired")
+            #expect(expired.reasonCode == "agreement_expired")
         }
         let future = ModelgateCore.Application(
             id: "app-later", researcher: "rob", datasets: ["household-survey"], models: [.crosstab], purpose: "p",
@@ -191,19 +203,14 @@ import Testing
             by: "olga")
         try await fixture.test { api in
             let early = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
-            #expect((early.json?["reason"] as? [String: Any])?["code"] as? String == "agreement_not_started")
+            #expect(early.reasonCode == "agreement_not_started")
         }
     }
 
     @Test func aRefusalWithoutAReasonIsRejectedAndOneWithARefusesTheApplication() async throws {
         let fixture = try Fixture()
         try await fixture.test { api in
-            let applied = try await api.json(
-                .post, "/v1/applications", as: "rita",
-                [
-                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
-                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
-                ])
+            let applied = try await api.applyForSummaries()
             #expect(applied.status == .created)
             let id = try #require(applied.json?["id"] as? String)
             let bare = try await api.json(.post, "/v1/applications/\(id)/refuse", as: "olga", [:])
@@ -267,12 +274,7 @@ import Testing
         let fixture = try Fixture()
         try await fixture.test { api in
             let agreement = try await api.agreement()
-            let applied = try await api.json(
-                .post, "/v1/applications", as: "rita",
-                [
-                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
-                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
-                ])
+            let applied = try await api.applyForSummaries()
             let application = try #require(applied.json?["id"] as? String)
             let job = try #require(
                 try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["job"] as? String)
@@ -430,7 +432,7 @@ extension ServerTests {
                 .post, "/v1/datasets/household-survey/withdraw", as: "olga", ["reason": "retired"])
             #expect(withdrawn.status == .ok)
             let job = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
-            #expect((job.json?["reason"] as? [String: Any])?["code"] as? String == "dataset_withdrawn")
+            #expect(job.reasonCode == "dataset_withdrawn")
             let reopen = try await api.json(
                 .post, "/v1/datasets/household-survey/resume", as: "olga", ["reason": "oops"])
             #expect(reopen.status == .conflict && reopen.errorCode == "dataset_withdrawn")
@@ -473,7 +475,7 @@ extension ServerTests {
                 try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
                     == "released")
             let second = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
-            #expect((second.json?["reason"] as? [String: Any])?["code"] as? String == "quota_exceeded")
+            #expect(second.reasonCode == "quota_exceeded")
             let events = try await api.call(.get, "/v1/audit/events?kind=policy_loaded", as: "aude")
             #expect(((events.json?["events"] as? [[String: Any]]) ?? []).count == 2)
             // Unchanged the second time.
@@ -518,12 +520,7 @@ extension ServerTests {
     @Test func decisionBodiesRefuseUnknownKeysAndAllowNone() async throws {
         let fixture = try Fixture()
         try await fixture.test { api in
-            let applied = try await api.json(
-                .post, "/v1/applications", as: "rita",
-                [
-                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
-                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
-                ])
+            let applied = try await api.applyForSummaries()
             let id = try #require(applied.json?["id"] as? String)
             let typo = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", ["datset": "x"])
             #expect(typo.status == .badRequest && typo.text.contains("datset"), "\(typo.text)")

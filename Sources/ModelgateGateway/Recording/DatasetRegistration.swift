@@ -30,15 +30,13 @@ public struct DatasetRegistration: Sendable {
 }
 
 extension StoredDataset {
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
 
     /// This version as the catalog records it.
     var versionRecord: DatasetVersionRecord {
         DatasetVersionRecord(
             id: manifest.id, title: policy.dataset.title, owner: policy.dataset.owner, version: manifest.version,
-            rowCount: manifest.rowCount, policyHash: Self.sha256(policyText), policyText: policyText,
+            rowCount: manifest.rowCount, policyHash: Hex.string(SHA256.hash(data: Data(policyText.utf8))),
+            policyText: policyText,
             ingestedAt: manifest.ingestedAt, source: manifest.source)
     }
 }

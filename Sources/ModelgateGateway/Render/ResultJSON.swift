@@ -14,7 +14,7 @@ extension JobResult {
         var content = self
         content.receipt = nil
         let text = try content.jsonText()
-        return (text, SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined())
+        return (text, Hex.string(SHA256.hash(data: Data(text.utf8))))
     }
 
     /// The result as the JSON of the public contract.
