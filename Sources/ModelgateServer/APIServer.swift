@@ -65,15 +65,16 @@ public struct APIServer: Sendable {
         return app
     }
 
-    /// Runs blocking store work off the event loop.
+    /// Runs blocking store work off the event loop (``ErrorShape`` turns its errors into API
+    /// errors).
     func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Self.offEventLoop(work)
+    }
+
+    /// Blocking work (a store call, a job's pipeline) on a thread of Dispatch's pool.
+    static func offEventLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        do { return try work() } catch let error as ModelgateError { throw APIError.from(error) }
-                    })
-            }
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 }

@@ -23,9 +23,7 @@ actor JobSlots {
         try await acquire()
         defer { release() }
         try Task.checkCancellation()
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
+        return try await APIServer.offEventLoop(work)
     }
 
     func close() { closed = true }

@@ -34,8 +34,6 @@ extension APIServer {
             } catch let error as APIError {
                 metrics.rejected(reason: error.code)
                 throw error
-            } catch let error as ModelgateError {
-                throw APIError.from(error)
             }
             metrics.latency.record(ContinuousClock.now - start)
             metrics.job(status: result.status.rawValue)
