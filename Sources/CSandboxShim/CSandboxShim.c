@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -65,6 +66,8 @@ int mg_close_from(int first) { return (int)syscall(SYS_close_range, (unsigned)fi
 
 
 int mg_pipe_cloexec(int descriptors[2]) { return pipe2(descriptors, O_CLOEXEC); }
+
+int mg_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first) {
     return posix_spawn_file_actions_addclosefrom_np(actions, first);

@@ -18,8 +18,9 @@ public final class MappedFile: @unchecked Sendable {
         try self.init(descriptor: fd, size: try Self.size(of: fd, path), populate: populate, name: path)
     }
 
-    /// Maps `size` bytes of an open descriptor (which may be closed afterwards).
-    public init(descriptor fd: Int32, size: Int, populate: Bool = true, name: String) throws {
+    /// Maps `size` bytes of an open descriptor (which may be closed afterwards). `writable` maps
+    /// it shared and writable instead: for the one file a worker writes, its row labels.
+    public init(descriptor fd: Int32, size: Int, populate: Bool = true, writable: Bool = false, name: String) throws {
         self.size = size
         guard size > 0 else {
             base = nil
@@ -27,7 +28,9 @@ public final class MappedFile: @unchecked Sendable {
         }
         // Columns are read front to back once per job, so populate the mapping up front: one
         // bulk fault instead of thousands.
-        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0)
+        let pointer = mmap(
+            nil, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+            (writable ? MAP_SHARED : MAP_PRIVATE) | (populate ? MAP_POPULATE : 0), fd, 0)
         guard let pointer, pointer != MAP_FAILED else {
             let code = errno == ENOMEM ? "memory_limit" : "dataset_unreadable"
             throw ModelgateError(code, "cannot map \(name): \(String(cString: strerror(errno)))")

@@ -67,13 +67,18 @@ extension OutputChecker {
     /// policy allows them: a label of its own would tell a withheld zero from a withheld few.
     func failures(count: Int, contributions: Contributions?, value: Double? = nil) -> [String] {
         var failed: [String] = []
-        // A value that overflowed (a sum of huge numbers) is no statistic to release.
-        if let value, !value.isFinite { failed.append(DisclosureRule.wellDefined) }
         if count == 0 {
             if rules.zerosAreDisclosive { failed.append(DisclosureRule.threshold) }
             return failed
         }
-        if count < rules.threshold { failed.append(DisclosureRule.threshold) }
+        if count < rules.threshold {
+            // A quantile of fewer rows than its window is NaN: that is the threshold speaking, and
+            // a label of its own would tell such a cell from an empty one.
+            failed.append(DisclosureRule.threshold)
+        } else if let value, !value.isFinite {
+            // A value that overflowed (a sum of huge numbers) is no statistic to release.
+            failed.append(DisclosureRule.wellDefined)
+        }
         if let contributions {
             // Group disclosure: a cell whose rows all hold the same value tells each of them
             // their value; a boolean cell with few rows of one outcome nearly does.

@@ -40,7 +40,7 @@ struct CellTotals {
         let n = selection.rowCount
         counts.withUnsafeMutableBufferPointer { counts in
             if let mask = selection.mask {
-                for row in 0..<n where mask[row] != 0 { counts[lookup.cell(row)] += 1 }
+                for row in 0..<n where mask[row] == 1 { counts[lookup.cell(row)] += 1 }
             } else {
                 for row in 0..<n { counts[lookup.cell(row)] += 1 }
             }
@@ -61,7 +61,7 @@ struct CellTotals {
                         var row = 0
                         while row < n {
                             defer { row &+= 1 }
-                            if let mask, mask[row] == 0 { continue }
+                            if let mask, mask[row] != 1 { continue }
                             let cell = lookup.cell(row)
                             let value = values[row]
                             let magnitude = abs(value)
@@ -94,8 +94,9 @@ struct CellTotals {
         return squares
     }
 
-    /// The median of each cell, nil for an empty cell: rows are bucketed by cell, then each
-    /// bucket is sorted.
+    /// The released median of each cell (`Quantiles`, as the summary's), nil for an empty cell
+    /// and NaN for one with fewer than `Quantiles.window` rows: rows are bucketed by cell, then
+    /// each bucket is sorted.
     func medians(index: CellIndex, measure: MeasureValues, selection: RowSelection) -> [Double?] {
         var starts = [Int](repeating: 0, count: counts.count + 1)
         for cell in counts.indices { starts[cell + 1] = starts[cell] + counts[cell] }

@@ -4,7 +4,8 @@ import ModelgateCore
 /// grouping columns' levels (zeros included: the checker decides what they disclose).
 enum CrosstabEstimator {
     static func tabulate(
-        _ task: CrosstabTask, plan: Plan, columns: ColumnSet, selection: RowSelection
+        _ task: CrosstabTask, plan: Plan, columns: ColumnSet, selection: RowSelection,
+        labels: UnsafeMutablePointer<UInt32>? = nil
     ) throws(Refusal) -> RawTable {
         let groups = task.dimensions.map {
             GroupColumn(name: $0, column: columns[$0]!, planned: plan.column(named: $0), selection: selection)
@@ -22,6 +23,18 @@ enum CrosstabEstimator {
         var totals = CellTotals(cells: cellCount, keepsContributions: measure != nil)
         let index = cellIndex(groups, selection)
         totals.accumulate(index: index, measure: measure, selection: selection)
+        if let labels {
+            // A row's key is its cell; a boolean measure's sum counts the rows where it is true, a
+            // smaller set, so then the key is the cell and the measure's value (see RowLabels).
+            if let measure, measure.isBoolean {
+                let values = measure.pointer
+                index.withLookup { lookup in
+                    selection.writeLabels(into: labels) { lookup.cell($0) &* 2 &+ (values[$0] != 0 ? 1 : 0) }
+                }
+            } else {
+                index.withLookup { lookup in selection.writeLabels(into: labels) { lookup.cell($0) } }
+            }
+        }
 
         var spread: [Double]? = nil
         var medians: [Double?]? = nil

@@ -54,17 +54,47 @@ struct DesignGroups {
             default: continue
             }
         }
-        for variable in dummyLike + fewValued { record(Self.counts(variable, nil, selection)) }
-        let small = dummyLike.filter { $0.levels <= Self.dummyLikeLimit }
-        for (i, first) in small.enumerated() {
-            for second in small[(i + 1)...] { record(Self.counts(first, second, selection)) }
+        variables = dummyLike + fewValued
+        revealed = [[]]
+        for (index, variable) in variables.enumerated() {
+            record(Self.counts(variable, nil, selection))
+            revealed.append([index])
         }
-        // With an outcome (listed first), each group's outcomes.
-        if hasOutcome, let target = dummyLike.first {
-            for variable in dummyLike.dropFirst() + fewValued where variable.levels > Self.dummyLikeLimit {
-                record(Self.counts(variable, target, selection))
+        let small = dummyLike.indices.filter { dummyLike[$0].levels <= Self.dummyLikeLimit }
+        for (i, first) in small.enumerated() {
+            for second in small[(i + 1)...] {
+                record(Self.counts(dummyLike[first], dummyLike[second], selection))
+                revealed.append([first, second])
             }
         }
+        // With an outcome (listed first), each group's outcomes.
+        if hasOutcome, !dummyLike.isEmpty {
+            for index in variables.indices.dropFirst() where variables[index].levels > Self.dummyLikeLimit {
+                record(Self.counts(variables[index], dummyLike[0], selection))
+                revealed.append([0, index])
+            }
+        }
+    }
+
+    /// The grouping variables, and which of their one- and two-way combinations the fit reveals
+    /// (indices into `variables`; `[]` is the whole estimation sample), for the release ledger.
+    let variables: [Variable]
+    private(set) var revealed: [[Int]] = []
+
+    /// Labels each used row by its level on every grouping variable (see ``RowLabels``).
+    func label(_ selection: RowSelection, into labels: UnsafeMutablePointer<UInt32>) throws(Refusal) -> RowLabels {
+        let radices = variables.map { max($0.levels, 1) }
+        guard RowLabels.fits(radices) else {
+            throw Refusal(
+                .tooManyParameters, "the regression's grouping variables have too many combinations to keep track of")
+        }
+        let codes = variables.map(\.codes)
+        selection.writeLabels(into: labels) { row in
+            var key = 0
+            for (variable, radix) in zip(codes, radices) { key = key &* radix &+ Int(variable[row]) }
+            return key
+        }
+        return RowLabels(radices: radices, revealed: revealed)
     }
 
     private mutating func record(_ counts: [Int]) {

@@ -5,28 +5,47 @@ import ModelgateCore
 public enum Estimator {
     /// Runs an admitted plan. Throws a ``Refusal`` only for data-dependent limits (e.g. a table
     /// with more cells than allowed); disclosure decisions are left to the output checker.
-    public static func run(_ plan: Plan, on columns: ColumnSet) throws(Refusal) -> RawResult {
+    ///
+    /// With `labels` (room for one `UInt32` per row), also writes each row's label for the release
+    /// ledger, and says what the labels mean in the result's ``RawResult/labels``.
+    public static func run(
+        _ plan: Plan, on columns: ColumnSet, labels: UnsafeMutablePointer<UInt32>? = nil
+    ) throws(Refusal) -> RawResult {
         for column in plan.columns where columns[column.name] == nil {
             throw Refusal(.unknownColumn, "column '\(column.name)' is in the policy but not in the ingested dataset")
         }
         let selection = RowSelection(plan: plan, columns: columns)
         let output: RawOutput
+        var meaning: RowLabels?
         switch plan.task {
         case .summary(let variables):
             output = .summary(variables.map { SummaryEstimator.summarize($0, columns[$0]!, selection) })
+            if let labels { meaning = SummaryEstimator.label(variables.map { columns[$0]! }, selection, into: labels) }
         case .crosstab(let table):
-            output = .table(try CrosstabEstimator.tabulate(table, plan: plan, columns: columns, selection: selection))
+            output = .table(
+                try CrosstabEstimator.tabulate(
+                    table, plan: plan, columns: columns, selection: selection, labels: labels))
+            if labels != nil, case .table(let raw) = output {
+                let splitsByMeasure = raw.cells.contains { $0.contributions?.isBinary == true }
+                meaning = RowLabels(radices: raw.dimensions.map(\.levels.count) + (splitsByMeasure ? [2] : []))
+            }
         case .histogram(let histogram):
-            output = .histogram(HistogramEstimator.count(histogram, columns[histogram.variable]!, selection))
+            let raw = HistogramEstimator.count(
+                histogram, columns[histogram.variable]!, selection, planned: plan.column(named: histogram.variable),
+                labels: labels)
+            output = .histogram(raw)
+            if labels != nil { meaning = RowLabels(radices: [raw.counts.count + 2]) }
         case .linearRegression(let regression):
             let design = try DesignMatrix(regression, plan: plan, columns: columns, selection: selection)
             output = .regression(LinearRegression.fit(design))
+            if let labels { meaning = try design.groups.label(selection, into: labels) }
         case .logisticRegression(let regression):
             let design = try DesignMatrix(regression, plan: plan, columns: columns, selection: selection)
             output = .regression(LogisticRegression.fit(design))
+            if let labels { meaning = try design.groups.label(selection, into: labels) }
         }
         return RawResult(
             rowsScanned: columns.rowCount, rowsUsed: selection.rowsUsed, rowsDropped: selection.rowsDropped,
-            output: output)
+            output: output, labels: meaning)
     }
 }

@@ -2,7 +2,11 @@ import ModelgateCore
 
 /// Counts of a numeric variable in bins `[e0, e1), [e1, e2), …, [e(n-1), en]`.
 enum HistogramEstimator {
-    static func count(_ task: HistogramTask, _ column: ColumnVector, _ selection: RowSelection) -> RawHistogram {
+    /// With `labels`, each used row's key is 0 below the first edge, 1 + its bin, or bins + 1 above.
+    static func count(
+        _ task: HistogramTask, _ column: ColumnVector, _ selection: RowSelection, planned: PlannedColumn? = nil,
+        labels: UnsafeMutablePointer<UInt32>? = nil
+    ) -> RawHistogram {
         let edges = task.edges ?? []
         var counts = [Int](repeating: 0, count: max(edges.count - 1, 0))
         var below = 0
@@ -19,12 +23,22 @@ enum HistogramEstimator {
                 counts[bin(of: value, edges)] += 1
             }
         }
-        // Edges placed from the policy's bounds (bins given) span every possible value: ingest
-        // enforces the bounds, so "outside" would be a structural zero, not information.
+        if let labels {
+            selection.writeLabels(into: labels) { row in
+                let value = column.double(at: row)
+                return value < first ? 0 : value > last ? counts.count + 1 : 1 + bin(of: value, edges)
+            }
+        }
+        // Ingest keeps values within the policy's bounds, so no row can lie below a first edge at
+        // or under the lower bound, nor above a last edge at or over the upper one: such a bin
+        // would be a structural zero, which the checker would withhold and, to protect it, drag a
+        // real bin into secondary suppression. Edges placed from the bounds (bins given) span them.
         let spansBounds = task.bins != nil
+        let noneBelow = spansBounds || planned?.min.map { first <= $0 } == true
+        let noneAbove = spansBounds || planned?.max.map { last >= $0 } == true
         return RawHistogram(
-            variable: task.variable, edges: edges, counts: counts, below: spansBounds ? nil : below,
-            above: spansBounds ? nil : above)
+            variable: task.variable, edges: edges, counts: counts, below: noneBelow ? nil : below,
+            above: noneAbove ? nil : above)
     }
 
     /// Index of the bin holding `value`, which lies within the edges.

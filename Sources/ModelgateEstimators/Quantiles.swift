@@ -1,17 +1,35 @@
-/// Quantiles of sorted values by linear interpolation between order statistics
-/// (Hyndman & Fan type 7, the default of numpy, R and pandas).
+/// Released quantiles of sorted values: the mean of the `window` order statistics nearest the
+/// quantile, never a single person's value.
+///
+/// An order statistic is one person's value, and interpolating between two adjacent ones (Hyndman
+/// & Fan type 7, the default of numpy, R and pandas) gives it away whenever the position is whole
+/// (the median of an odd count) and ties the result to two people otherwise: medians of selections
+/// that differ by a row then isolate that row. Averaging `window` order statistics makes each
+/// released quantile a group statistic of `window` people, like a cell mean.
+///
+/// The summary's quartiles and the median cells of a table both go through `of(sorted:_:)`.
 enum Quantiles {
+    /// How many order statistics a released quantile averages. It equals the default disclosure
+    /// threshold, so each released quantile stands for at least a threshold's worth of people.
+    static let window = 10
+
+    /// The `q` quantile of `values`, sorted ascending: the mean of `window` consecutive order
+    /// statistics; NaN when there are fewer than `window` values (never released: such a group
+    /// is below the default threshold, and the output checker withholds non-finite values).
     static func of(sorted values: [Double], _ q: Double) -> Double {
         of(sorted: values[...], q)
     }
 
+    /// The `q` quantile of a sorted slice; see `of(sorted:_:)`.
     static func of(sorted values: ArraySlice<Double>, _ q: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let position = q * Double(values.count - 1)
-        let lower = Int(position.rounded(.down))
-        let upper = min(lower + 1, values.count - 1)
-        let fraction = position - Double(lower)
-        let start = values.startIndex
-        return values[start + lower] + (values[start + upper] - values[start + lower]) * fraction
+        let n = values.count
+        guard n >= window else { return .nan }
+        // The window x[lo..<lo + window] is centred on lo + (window − 1) / 2: pick the one whose
+        // centre is nearest the type-7 position, a tie going to the higher window.
+        let position = q * Double(n - 1)
+        let nearest = (position - Double(window - 1) / 2).rounded(.toNearestOrAwayFromZero)
+        let lo = min(max(Int(nearest), 0), n - window)
+        let start = values.startIndex + lo
+        return values[start..<start + window].reduce(0, +) / Double(window)
     }
 }

@@ -7,7 +7,8 @@ import ModelgateCore
 /// `mask` is nil when every row is used, so the common unfiltered case costs nothing.
 struct RowSelection {
     let rowCount: Int
-    /// One byte per row, 1 when the row is used.
+    /// One byte per row: 1 when the row is used, ``droppedMark`` when it passed the filters but
+    /// misses a value, 0 when it failed a filter.
     let mask: [UInt8]?
     let rowsUsed: Int
     /// Rows that passed the filters but miss a value the model uses.
@@ -31,13 +32,33 @@ struct RowSelection {
         var dropped = 0
         for column in withMissing {
             for row in 0..<rowCount where mask[row] == 1 && !column.isValid(row) {
-                mask[row] = 0
+                mask[row] = Self.droppedMark
                 dropped += 1
             }
         }
         self.mask = mask
         rowsDropped = dropped
-        rowsUsed = mask.reduce(0) { $0 + Int($1) }
+        rowsUsed = mask.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
+    }
+
+    static let droppedMark: UInt8 = 2
+
+    /// Writes each row's label: outside, dropped, or ``RowLabels/first`` plus `key(row)` for a
+    /// used row (see ``RowLabels``).
+    func writeLabels(into labels: UnsafeMutablePointer<UInt32>, key: (Int) -> Int) {
+        guard let mask else {
+            for row in 0..<rowCount { labels[row] = RowLabels.first &+ UInt32(truncatingIfNeeded: key(row)) }
+            return
+        }
+        mask.withUnsafeBufferPointer { mask in
+            for row in 0..<rowCount {
+                switch mask[row] {
+                case 1: labels[row] = RowLabels.first &+ UInt32(truncatingIfNeeded: key(row))
+                case Self.droppedMark: labels[row] = RowLabels.dropped
+                default: labels[row] = RowLabels.outside
+                }
+            }
+        }
     }
 
     /// Calls `body` with each used row in order (of every `stride`-th row, for a sample); the
@@ -49,7 +70,7 @@ struct RowSelection {
             return
         }
         mask.withUnsafeBufferPointer { mask in
-            for row in Swift.stride(from: 0, to: rowCount, by: step) where mask[row] != 0 { body(row) }
+            for row in Swift.stride(from: 0, to: rowCount, by: step) where mask[row] == 1 { body(row) }
         }
     }
 

@@ -1,7 +1,7 @@
 import ModelgateCore
 
 /// n, mean, standard deviation and quartiles of a numeric variable. No minimum or maximum:
-/// those are single people's values.
+/// those are single people's values; each quartile is a mean of `Quantiles.window` of them.
 enum SummaryEstimator {
     static func summarize(_ name: String, _ column: ColumnVector, _ selection: RowSelection) -> RawVariableSummary {
         var values: [Double] = []
@@ -26,5 +26,19 @@ enum SummaryEstimator {
             statistics: statistics,
             contributions: Contributions(
                 count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0), isBinary: column.isBoolean))
+    }
+}
+
+extension SummaryEstimator {
+    /// Labels the used rows by the values of the boolean variables, whose means count the rows
+    /// where they are true; the selection and each boolean's true rows are what the summary reveals.
+    static func label(_ columns: [ColumnVector], _ selection: RowSelection, into labels: UnsafeMutablePointer<UInt32>)
+        -> RowLabels
+    {
+        let booleans = columns.filter(\.isBoolean)
+        selection.writeLabels(into: labels) { row in
+            booleans.reduce(0) { $0 &* 2 &+ ($1.double(at: row) != 0 ? 1 : 0) }
+        }
+        return RowLabels(radices: booleans.map { _ in 2 }, revealed: [[]] + booleans.indices.map { [$0] })
     }
 }

@@ -25,12 +25,15 @@ public struct JobPipeline: Sendable {
     let logger: Logger
     /// This process, as recorded with the jobs it admits.
     let runner = RunnerIdentity.current
+    /// Every dataset version's release ledger, shared by every job this pipeline runs.
+    let ledgers: LedgerBook
 
     public init(state: URL, store: any GatewayStore, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
         datasets = DatasetStore(state: state)
         self.store = store
         self.worker = worker
         self.logger = logger
+        ledgers = LedgerBook(state: state)
     }
 
     /// The state folder's own store, with the `modelgate-worker` found next to the running
@@ -93,7 +96,9 @@ public struct JobPipeline: Sendable {
                 job, principal, refusal, model: spec.model, dataset: reference, named: reference.id)
         }
         do {
-            return try recordFinished(try runAdmitted(job, spec, plan, dataset, reference))
+            let (result, release) = try runAdmitted(job, spec, plan, dataset, reference)
+            if let release { return try recordReleased(result, release) }
+            return try recordFinished(result)
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
@@ -110,13 +115,18 @@ public struct JobPipeline: Sendable {
         }
     }
 
-    /// Steps 3 and 4 of an admitted job: the worker, then the output checks.
+    /// Steps 3 and 4 of an admitted job: the worker, then the output checks; for a result that
+    /// passed them, what the release ledger must see before it leaves.
     private func runAdmitted(
         _ job: String, _ spec: ModelSpec, _ plan: Plan, _ dataset: StoredDataset, _ reference: DatasetReference
-    ) throws -> JobResult {
-        // 3. Run the estimator in a locked-down worker, handed the plan's column files only.
+    ) throws -> (JobResult, PendingRelease?) {
+        // 3. Run the estimator in a locked-down worker, handed the plan's column files only, and
+        //    room to label each row for the release ledger.
+        let rowCount = dataset.manifest.rowCount
+        let labels = rowCount > 0 ? try RowLabelBuffer(rowCount: rowCount) : nil
         let outcome = try worker.run(
-            .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), limits: dataset.policy.limits)
+            .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), labels: labels,
+            limits: dataset.policy.limits)
         let raw: RawResult
         switch outcome.ending {
         case .reply(.result(let result)):
@@ -125,24 +135,30 @@ public struct JobPipeline: Sendable {
             // Said in the gateway's own words: the worker's text could carry anything.
             let known = Refusal.fromWorker(refusal.code, plan: plan)
             if known == nil { logFailure(job, outcome, "refused with an unexpected code \(refusal.code.rawValue)") }
-            return JobResult(
-                status: .refused, job: job, model: spec.model, dataset: reference,
-                usage: outcome.usage(rowsScanned: dataset.manifest.rowCount, rowsDropped: nil),
-                reason: known ?? Refusal(.crashed, "the worker answered with an unknown refusal"))
+            // A refusal reports no resource figures: how long a refused job ran can tell its rows.
+            return (
+                JobResult(
+                    status: .refused, job: job, model: spec.model, dataset: reference,
+                    reason: known ?? Refusal(.crashed, "the worker answered with an unknown refusal")), nil
+            )
         case .failed(let failure):
             logFailure(job, outcome, failure.code.rawValue)
-            return failed(job, failure, outcome, model: spec.model, dataset: reference)
+            return (failed(job, failure, outcome, model: spec.model, dataset: reference), nil)
         case .reply(.failed(let failure)):
             logFailure(job, outcome, "reported \(failure.code.rawValue)")
             let known = failure.code == .memoryLimit ? Refusal.fromWorker(failure.code, plan: plan) : nil
-            return failed(
-                job, known ?? Refusal(.crashed, "the worker reported an unknown failure"), outcome, model: spec.model,
-                dataset: reference)
+            return (
+                failed(
+                    job, known ?? Refusal(.crashed, "the worker reported an unknown failure"), outcome,
+                    model: spec.model, dataset: reference), nil
+            )
         case .reply(.probe):
             logFailure(job, outcome, "answered a job with a probe result")
-            return failed(
-                job, Refusal(.crashed, "the worker answered with something other than a result"), outcome,
-                model: spec.model, dataset: reference)
+            return (
+                failed(
+                    job, Refusal(.crashed, "the worker answered with something other than a result"), outcome,
+                    model: spec.model, dataset: reference), nil
+            )
         }
         // The dataset's size is public; the gateway says it, not the worker.
         let rowsScanned = dataset.manifest.rowCount
@@ -152,17 +168,88 @@ public struct JobPipeline: Sendable {
         switch checker.check(raw) {
         case .refused(let refusal, let report):
             logger.info("job refused at output check", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
-            // A refused job says nothing about the rows it selected, not even how many were dropped.
-            return JobResult(
-                status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
-                usage: outcome.usage(rowsScanned: rowsScanned, rowsDropped: nil), reason: refusal)
+            // A refused job says nothing about the rows it selected, not even how many were
+            // dropped, nor how long it ran.
+            return (
+                JobResult(
+                    status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
+                    reason: refusal), nil
+            )
         case .released(let output, let report):
-            logger.info("job released", metadata: ["job": "\(job)", "verdict": "\(report.verdict.rawValue)"])
-            return JobResult(
+            let rowsDropped = checker.releasable(count: raw.rowsDropped)
+            let result = JobResult(
                 status: .released, job: job, model: spec.model, dataset: reference, result: output, disclosure: report,
-                usage: outcome.usage(
-                    rowsScanned: rowsScanned, rowsDropped: checker.releasable(count: raw.rowsDropped)))
+                usage: outcome.coarseUsage(rowsScanned: rowsScanned, rowsDropped: rowsDropped))
+            guard let labels, let meaning = raw.labels else { return (result, nil) }
+            let sets = ReleasedRowSets(raw, output, labels: meaning, rowsDropped: rowsDropped)
+            return (
+                result,
+                PendingRelease(
+                    key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
+                    threshold: dataset.policy.disclosure.threshold,
+                    workerUsage: outcome.usage(
+                        rowsScanned: rowsScanned, rowsDropped: rowsDropped))
+            )
         }
+    }
+
+    /// A result that passed the output checks, with what the release ledger needs to judge it.
+    struct PendingRelease {
+        var key: LedgerKey
+        var labels: RowLabelBuffer
+        var sets: ReleasedRowSets
+        var threshold: Int
+        /// The worker's figures as measured, for the store (the result shows them coarsely).
+        var workerUsage: Usage
+    }
+
+    /// Step 5 for a result that passed the output checks: judged together with everything already
+    /// released from its dataset version, and recorded, with what it adds to the ledger, in one
+    /// transaction that no other job's check can interleave with. Released, or refused for
+    /// `differencing` or `ledger_saturated` without a figure of its own.
+    private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobResult {
+        let key = release.key
+        var ledger = ledgers.cached(key, rowCount: release.labels.rowCount)
+        var answer = result
+        var written: String?
+        let receipt = try store.finish(result.job, ledger: key, after: ledger.generation) { missed in
+            try ledgers.catchUp(&ledger, with: missed, key)
+            answer = result
+            var refusal: Refusal?
+            var entry: LedgerEntry?
+            if let proposal = ledger.propose(
+                labels: release.labels.labels, released: release.sets.released, protected: release.sets.protected)
+            {
+                switch ledger.check(proposal, threshold: release.threshold) {
+                case .safe where proposal.isNew:
+                    let file = try proposal.atomOfRow.map {
+                        try ledgers.writeAtoms($0, generation: ledger.generation + 1, key)
+                    }
+                    written = file
+                    entry = ledger.entry(for: proposal, job: result.job, atomsFile: file)
+                    ledger.apply(proposal)
+                case .safe: break
+                case .disclosive: refusal = Refusal.differencing(threshold: release.threshold)
+                case .saturated: refusal = Refusal.ledgerSaturated
+                }
+            } else {
+                refusal = Refusal.ledgerSaturated
+            }
+            if let refusal {
+                logger.info(
+                    "job refused by the release ledger",
+                    metadata: ["job": "\(result.job)", "code": "\(refusal.code.rawValue)"])
+                answer = JobResult(
+                    status: .refused, job: result.job, model: result.model, dataset: result.dataset, reason: refusal)
+            }
+            var completion = try completion(for: answer)
+            completion.usage = release.workerUsage
+            return LedgerDecision(completion: completion, entry: entry)
+        }
+        ledgers.keep(ledger, for: key)
+        if let written { ledgers.removeAtoms(before: written, key) }
+        answer.receipt = receipt
+        return answer
     }
 
     private func failed(
@@ -218,6 +305,13 @@ public struct JobPipeline: Sendable {
     /// Records how an admitted job ended, with the hash of the result as released, and answers
     /// with its receipt.
     private func recordFinished(_ result: JobResult) throws -> JobResult {
+        var recorded = result
+        recorded.receipt = try store.finish(try completion(for: result))
+        return recorded
+    }
+
+    /// The record of a job's end: its status, reason, verdict, figures, and the result document.
+    private func completion(for result: JobResult) throws -> JobCompletion {
         let cells = result.result?.cellCounts
         let status: JobStatus =
             switch result.status {
@@ -225,14 +319,11 @@ public struct JobPipeline: Sendable {
             case .refused: .refused
             case .failed: .failed
             }
-        var recorded = result
         let content = try result.content()
-        recorded.receipt = try store.finish(
-            JobCompletion(
-                job: result.job, status: status, reason: result.reason, verdict: result.disclosure?.verdict.rawValue,
-                cellsReleased: cells?.total, cellsSuppressed: cells?.suppressed, usage: result.usage,
-                resultHash: content.hash, document: content.text))
-        return recorded
+        return JobCompletion(
+            job: result.job, status: status, reason: result.reason, verdict: result.disclosure?.verdict.rawValue,
+            cellsReleased: cells?.total, cellsSuppressed: cells?.suppressed, usage: result.usage,
+            resultHash: content.hash, document: content.text)
     }
 }
 
@@ -248,7 +339,35 @@ extension WorkerOutcome {
     }
 }
 
+extension WorkerOutcome {
+    /// What a released result says of its cost: time in tenths of a second, memory in 16 MiB
+    /// steps; the exact figures go to the store for owners and auditors.
+    func coarseUsage(rowsScanned: Int?, rowsDropped: Int?) -> Usage {
+        Usage(
+            rowsScanned: rowsScanned, rowsDropped: rowsDropped, cpuSeconds: (cpuSeconds * 10).rounded(.up) / 10,
+            wallSeconds: (wallSeconds * 10).rounded(.up) / 10,
+            peakMemoryBytes: ((peakMemoryBytes + (1 << 24) - 1) >> 24) << 24)
+    }
+}
+
 extension Refusal {
+    /// The release ledger's refusal. It names no job and quotes no figure: it says only that some
+    /// group below the threshold (or a withheld cell) would follow, which is what the withheld
+    /// cells of any table say too.
+    static func differencing(threshold: Int) -> Refusal {
+        Refusal(
+            .differencing,
+            "together with results already released from this dataset version (by anyone), this result would let "
+                + "a withheld cell or a group of fewer than \(threshold) people be worked out; ask about groups that "
+                + "differ from earlier ones by at least \(threshold) people, or repeat an earlier question exactly")
+    }
+
+    static let ledgerSaturated = Refusal(
+        .ledgerSaturated,
+        "this dataset version has been split into too many small groups by earlier releases to check a new, finer "
+            + "one; questions over groups already released (an earlier table or selection, asked again) still get "
+            + "answers, and the data owner can publish a new version")
+
     /// The refusals a worker may answer with, each in the gateway's own words (the limits it
     /// names come from the plan); nil for a code a worker never sends.
     static func fromWorker(_ code: Refusal.Code, plan: Plan) -> Refusal? {

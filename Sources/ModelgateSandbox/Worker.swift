@@ -48,10 +48,20 @@ public struct Worker: Sendable {
 
     /// Runs a task in a locked-down worker. Throws only when the worker cannot be started or
     /// cannot lock itself down on this host; everything the worker does is in the outcome.
-    public func run(_ task: WorkerTask, columns: OpenedColumns?, limits: ResourceLimits) throws -> WorkerOutcome {
-        let descriptors = columns?.descriptors ?? []
+    /// With `labels`, the worker also writes each row's label there (see ``RowLabels``).
+    public func run(
+        _ task: WorkerTask, columns: OpenedColumns?, labels: RowLabelBuffer? = nil, limits: ResourceLimits
+    ) throws -> WorkerOutcome {
+        var descriptors = columns?.descriptors ?? []
+        var handedLabels: HandedFile?
+        if let labels {
+            handedLabels = labels.handed
+            handedLabels?.descriptor = 3 + Int32(descriptors.count)
+            descriptors.append(labels.descriptor)
+        }
         let request = WorkerRequest(
-            rowCount: columns?.rowCount ?? 0, columns: columns?.handed(from: 3) ?? [], task: task)
+            rowCount: columns?.rowCount ?? 0, columns: columns?.handed(from: 3) ?? [], task: task,
+            labels: handedLabels)
         let settings = LockdownSettings(limits: limits, descriptors: descriptors.count)
         let exit = try runner.run(
             arguments: settings.arguments, input: try request.framed(), descriptors: descriptors,

@@ -8,11 +8,14 @@ public struct WorkerRequest: Sendable, Codable {
     /// The columns the task may read, at the descriptors the worker was handed.
     public var columns: [HandedColumn]
     public var task: WorkerTask
+    /// Where the worker writes each row's label for the release ledger, if anywhere.
+    public var labels: HandedFile?
 
-    public init(rowCount: Int, columns: [HandedColumn], task: WorkerTask) {
+    public init(rowCount: Int, columns: [HandedColumn], task: WorkerTask, labels: HandedFile? = nil) {
         self.rowCount = rowCount
         self.columns = columns
         self.task = task
+        self.labels = labels
     }
 
     /// Largest request a worker reads; a plan is a few kilobytes.

@@ -29,6 +29,17 @@ public protocol GatewayStore: AccessStore {
     /// Records how an admitted job ended (`job_finished`).
     func finish(_ completion: JobCompletion) throws -> Receipt
 
+    /// Records how an admitted job ended, decided with the release ledger of `key` in view, in one
+    /// transaction that no other job's ledger decision can interleave with: `decide` gets the
+    /// ledger's entries after generation `known` (those the caller has not seen), and returns the
+    /// end to record with the entry to add, if any.
+    func finish(
+        _ job: String, ledger key: LedgerKey, after known: Int, _ decide: ([LedgerEntry]) throws -> LedgerDecision
+    ) throws -> Receipt
+
+    /// A dataset version's ledger entries after generation `known`, in order.
+    func ledgerEntries(_ key: LedgerKey, after known: Int) throws -> [LedgerEntry]
+
     /// Jobs admitted and not finished: running now, or lost with the process that ran them.
     func unfinishedJobs() throws -> [UnfinishedJob]
 

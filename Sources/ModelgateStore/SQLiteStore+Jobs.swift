@@ -74,51 +74,54 @@ extension SQLiteStore {
     }
 
     public func finish(_ completion: JobCompletion) throws -> Receipt {
-        try write("the end of job \(completion.job)") { db, now in
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT status, principal, dataset FROM jobs WHERE id = ?"),
-                    arguments: [completion.job])
-            else {
-                throw ModelgateError("unknown_job", "job \(completion.job) was never admitted, so it cannot finish")
-            }
-            let previous: String = row[0]
+        try write("the end of job \(completion.job)") { db, now in try Self.recordEnd(db, completion, at: now) }
+    }
+
+    /// The end of a job, inside a write transaction.
+    static func recordEnd(_ db: Database, _ completion: JobCompletion, at now: Date) throws -> Receipt {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT status, principal, dataset FROM jobs WHERE id = ?"),
+                arguments: [completion.job])
+        else {
+            throw ModelgateError("unknown_job", "job \(completion.job) was never admitted, so it cannot finish")
+        }
+        let previous: String = row[0]
+        try db.cachedStatement(
+            sql: """
+                UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
+                    cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?, document = ?
+                WHERE id = ? AND status IN ('admitted', 'interrupted')
+                """
+        ).execute(arguments: [
+            completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
+            completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
+            Timestamp.string(now), completion.document, completion.job,
+        ])
+        guard db.changesCount == 1 else {
+            throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")
+        }
+        if let usage = completion.usage {
             try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
-                        cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?, document = ?
-                    WHERE id = ? AND status IN ('admitted', 'interrupted')
+                    INSERT INTO usage (job, rows_scanned, rows_dropped, cpu_seconds, wall_seconds, peak_memory_bytes)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
-                completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
-                Timestamp.string(now), completion.document, completion.job,
+                completion.job, usage.rowsScanned, usage.rowsDropped, usage.cpuSeconds, usage.wallSeconds,
+                usage.peakMemoryBytes,
             ])
-            guard db.changesCount == 1 else {
-                throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")
-            }
-            if let usage = completion.usage {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO usage (job, rows_scanned, rows_dropped, cpu_seconds, wall_seconds, peak_memory_bytes)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    completion.job, usage.rowsScanned, usage.rowsDropped, usage.cpuSeconds, usage.wallSeconds,
-                    usage.peakMemoryBytes,
-                ])
-            }
-            return try Self.append(
-                db, .jobFinished, at: now, principal: row[1], dataset: row[2], job: completion.job,
-                detail: JobFinishedDetail(
-                    status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
-                    verdict: completion.verdict, cellsReleased: completion.cellsReleased,
-                    cellsSuppressed: completion.cellsSuppressed, rowsScanned: completion.usage?.rowsScanned,
-                    cpuSeconds: completion.usage?.cpuSeconds, wallSeconds: completion.usage?.wallSeconds,
-                    peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
-                    previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous)
-            ).receipt
         }
+        return try Self.append(
+            db, .jobFinished, at: now, principal: row[1], dataset: row[2], job: completion.job,
+            detail: JobFinishedDetail(
+                status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
+                verdict: completion.verdict, cellsReleased: completion.cellsReleased,
+                cellsSuppressed: completion.cellsSuppressed, rowsScanned: completion.usage?.rowsScanned,
+                cpuSeconds: completion.usage?.cpuSeconds, wallSeconds: completion.usage?.wallSeconds,
+                peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
+                previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous)
+        ).receipt
     }
 
     public func unfinishedJobs() throws -> [UnfinishedJob] {

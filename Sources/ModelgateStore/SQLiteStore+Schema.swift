@@ -135,6 +135,24 @@ extension SQLiteStore {
                     PRAGMA user_version = 2;
                     """)
         }
+        migrator.registerMigration("v3 release ledger") { db in
+            // One row per job that added to a dataset version's ledger, in the transaction that
+            // records the job's end (see ReleaseLedger). Sets and splits are little-endian UInt32s.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_entries (
+                        dataset TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        generation INTEGER NOT NULL,
+                        job TEXT NOT NULL REFERENCES jobs(id),
+                        splits BLOB NOT NULL,
+                        released BLOB NOT NULL,
+                        protected BLOB NOT NULL,
+                        atoms_file TEXT,
+                        PRIMARY KEY (dataset, version, generation)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 }

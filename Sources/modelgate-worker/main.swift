@@ -34,7 +34,20 @@ do {
     case .plan(let plan):
         do {
             let columns = try ColumnSet(mapping: request.columns, rowCount: request.rowCount)
-            reply = .result(try Estimator.run(plan, on: columns))
+            var labels: MappedFile?
+            if let file = request.labels {
+                guard file.byteCount == request.rowCount * MemoryLayout<UInt32>.stride else {
+                    throw ModelgateError(
+                        "bad_request", "row labels of \(file.byteCount) bytes for \(request.rowCount) rows")
+                }
+                labels = try MappedFile(
+                    descriptor: file.descriptor, size: file.byteCount, populate: false, writable: true,
+                    name: "row labels")
+            }
+            let pointer = labels?.base.map {
+                UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: UInt32.self)
+            }
+            reply = .result(try Estimator.run(plan, on: columns, labels: pointer))
         } catch let refusal as Refusal {
             reply = .refused(refusal)
         } catch let error as ModelgateError where error.code == Refusal.Code.memoryLimit.rawValue {

@@ -42,7 +42,8 @@ import Testing
         #expect(try table("sum").0.cells[0].value == 90)
         // Deviations from 30 are −20, −10, 30: (400 + 100 + 900) / 2 = 700.
         #expect(approximately(try table("std").0.cells[0].value, 700.0.squareRoot()))
-        #expect(try table("median").0.cells[0].value == 20)
+        // Three rows are fewer than a quantile's window of ten: no median, never one person's value.
+        #expect(try table("median").0.cells[0].value?.isNaN == true)
         #expect(try table("median").0.cells[1].value == nil)
     }
 

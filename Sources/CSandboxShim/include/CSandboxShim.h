@@ -35,6 +35,8 @@ int mg_clear_read_implies_exec(void);
 int mg_close_from(int first);
 
 int mg_pipe_cloexec(int descriptors[2]);
+/// An anonymous file in memory, closed on exec (a job's row labels are written into one).
+int mg_memfd_create(const char *name);
 int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first);
 
 // Used only by sandbox probes, which try what a locked-down worker must not be able to do.

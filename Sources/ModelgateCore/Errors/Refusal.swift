@@ -47,6 +47,11 @@ extension Refusal.Code {
     public static let tooManyParameters: Self = "too_many_parameters"
     public static let highLeverage: Self = "high_leverage"
     public static let degenerateFit: Self = "degenerate_fit"
+    /// Together with what was already released from the dataset version, by anyone, the result
+    /// would let a withheld cell or a group below the threshold be worked out.
+    public static let differencing: Self = "differencing"
+    /// The dataset version's release ledger is split too finely to check a new release in time.
+    public static let ledgerSaturated: Self = "ledger_saturated"
     /// The researcher has used the policy's `quota.jobsPerDay` on this dataset today (UTC).
     public static let quotaExceeded: Self = "quota_exceeded"
 

@@ -9,12 +9,15 @@ public struct RawResult: Sendable, Equatable, Codable {
     /// Rows that passed the filters but were dropped for a missing value in a used column.
     public var rowsDropped: Int
     public var output: RawOutput
+    /// What the row labels the worker wrote for the release ledger mean; nil when it wrote none.
+    public var labels: RowLabels?
 
-    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, output: RawOutput) {
+    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, output: RawOutput, labels: RowLabels? = nil) {
         self.rowsScanned = rowsScanned
         self.rowsUsed = rowsUsed
         self.rowsDropped = rowsDropped
         self.output = output
+        self.labels = labels
     }
 }
 

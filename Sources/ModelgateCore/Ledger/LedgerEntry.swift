@@ -1,0 +1,84 @@
+/// One job's addition to a dataset version's release ledger, as the store keeps it: the atoms its
+/// labels split off (each new atom with the atom it came from), its sets not released or withheld
+/// before, and the file holding every row's atom after it when some atom split.
+public struct LedgerEntry: Sendable, Equatable {
+    public var generation: Int
+    public var job: String
+    public var splits: [(atom: UInt32, parent: UInt32)]
+    public var released: [[UInt32]]
+    public var protected: [[UInt32]]
+    /// Name of the file of row atoms written for this generation, in the ledger's folder.
+    public var atomsFile: String?
+
+    public init(
+        generation: Int, job: String, splits: [(atom: UInt32, parent: UInt32)], released: [[UInt32]],
+        protected: [[UInt32]], atomsFile: String?
+    ) {
+        self.generation = generation
+        self.job = job
+        self.splits = splits
+        self.released = released
+        self.protected = protected
+        self.atomsFile = atomsFile
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.generation == b.generation && a.job == b.job && a.splits.map(\.atom) == b.splits.map(\.atom)
+            && a.splits.map(\.parent) == b.splits.map(\.parent) && a.released == b.released
+            && a.protected == b.protected && a.atomsFile == b.atomsFile
+    }
+}
+
+/// Which ledger: one per dataset version.
+public struct LedgerKey: Sendable, Hashable {
+    public var dataset: String
+    public var version: String
+    public init(dataset: String, version: String) {
+        self.dataset = dataset
+        self.version = version
+    }
+}
+
+extension LedgerEntry {
+    /// Little-endian `UInt32`s: the atoms of each set, each set preceded by its length.
+    public static func encode(_ sets: [[UInt32]]) -> [UInt8] {
+        var words: [UInt32] = []
+        for set in sets {
+            words.append(UInt32(set.count))
+            words += set
+        }
+        return bytes(words)
+    }
+
+    public static func decodeSets(_ bytes: [UInt8]) -> [[UInt32]] {
+        let words = self.words(bytes)
+        var sets: [[UInt32]] = []
+        var at = 0
+        while at < words.count {
+            let count = Int(words[at])
+            let end = min(at + 1 + count, words.count)
+            sets.append(Array(words[(at + 1)..<end]))
+            at = end
+        }
+        return sets
+    }
+
+    public static func encode(_ splits: [(atom: UInt32, parent: UInt32)]) -> [UInt8] {
+        bytes(splits.flatMap { [$0.atom, $0.parent] })
+    }
+
+    public static func decodeSplits(_ bytes: [UInt8]) -> [(atom: UInt32, parent: UInt32)] {
+        let words = self.words(bytes)
+        return stride(from: 0, to: words.count - 1, by: 2).map { (words[$0], words[$0 + 1]) }
+    }
+
+    static func bytes(_ words: [UInt32]) -> [UInt8] {
+        words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+    }
+
+    static func words(_ bytes: [UInt8]) -> [UInt32] {
+        stride(from: 0, to: bytes.count - 3, by: 4).map { at in
+            (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
+        }
+    }
+}

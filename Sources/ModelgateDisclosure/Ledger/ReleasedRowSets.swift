@@ -1,0 +1,63 @@
+import ModelgateCore
+
+/// The row sets a checked result reveals, and those it withheld, as sets of the worker's row
+/// labels (see ``RowLabels``): what the release ledger enters for one job.
+public struct ReleasedRowSets: Sendable, Equatable {
+    public var released: [[UInt32]]
+    public var protected: [[UInt32]]
+
+    public init(released: [[UInt32]] = [], protected: [[UInt32]] = []) {
+        self.released = released
+        self.protected = protected
+    }
+
+    /// The sets of a released output. `rowsDropped` is the count of dropped rows as reported to the
+    /// researcher (nil when withheld, which protects them).
+    public init(_ raw: RawResult, _ output: ReleasedOutput, labels: RowLabels, rowsDropped: Int?) {
+        self.init()
+        switch output {
+        case .table(let table):
+            // The first coordinates are the table's dimensions; a last one, if any, is a boolean
+            // measure's value, whose true rows a released cell's sum or mean counts.
+            let dimensions = Array(0..<table.dimensions.count)
+            let cells = labels.labelGroups(on: dimensions)
+            let byMeasure =
+                labels.radices.count > dimensions.count
+                ? labels.labelGroups(on: dimensions + [dimensions.count]) : nil
+            for (index, cell) in table.cells.enumerated() where index < cells.count {
+                let parts = byMeasure.map { [$0[2 * index], $0[2 * index + 1]] } ?? []
+                if cell.suppressed {
+                    protected.append(cells[index])
+                    protected += parts
+                } else {
+                    released.append(cells[index])
+                    if let trueRows = parts.last { released.append(trueRows) }
+                }
+            }
+        case .histogram(let histogram):
+            // Keys: 0 below the first edge, 1 + bin, bins + 1 above; a released histogram lists
+            // the below and above bins only when it reports them.
+            let binCount = labels.radices.first.map { $0 - 2 } ?? 0
+            var inner = 0
+            for bin in histogram.bins {
+                let key: Int
+                switch (bin.lower, bin.upper) {
+                case (nil, _): key = 0
+                case (_, nil): key = binCount + 1
+                default:
+                    inner += 1
+                    key = inner
+                }
+                let set = [RowLabels.first + UInt32(key)]
+                if bin.suppressed { protected.append(set) } else { released.append(set) }
+            }
+        case .summary, .regression:
+            for coordinates in labels.revealed { released += labels.labelGroups(on: coordinates) }
+        }
+        switch rowsDropped {
+        case .some(let count) where count > 0: released.append([RowLabels.dropped])
+        case nil where raw.rowsDropped > 0: protected.append([RowLabels.dropped])
+        default: break
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import ModelgateCore
+import ModelgateDisclosure
+import ModelgateStore
+
+/// The release ledgers of the dataset versions this process runs jobs on: kept in memory between
+/// jobs, brought up to date from the store inside each job's finishing transaction (another
+/// process, the command line beside the server, may have added to them), and their row atoms in
+/// files under `state/ledger/DATASET/VERSION/`.
+///
+/// The store's transaction is what serialises the check and the record across jobs and processes;
+/// this class only saves rereading what has not changed.
+final class LedgerBook: @unchecked Sendable {
+    let folder: URL
+    private var ledgers: [LedgerKey: ReleaseLedger] = [:]
+    private let lock = NSLock()
+
+    init(state: URL) {
+        folder = state.appendingPathComponent("ledger", isDirectory: true)
+    }
+
+    /// The ledger as this process last saw it (new for a version it has not seen).
+    func cached(_ key: LedgerKey, rowCount: Int) -> ReleaseLedger {
+        lock.withLock { ledgers[key] } ?? ReleaseLedger(rowCount: rowCount)
+    }
+
+    /// Keeps `ledger` unless a newer generation was kept meanwhile.
+    func keep(_ ledger: ReleaseLedger, for key: LedgerKey) {
+        lock.withLock {
+            if (ledgers[key]?.generation ?? -1) < ledger.generation { ledgers[key] = ledger }
+        }
+    }
+
+    /// `ledger` with the entries it missed applied; the row atoms come from the last missed entry
+    /// that wrote a file.
+    func catchUp(_ ledger: inout ReleaseLedger, with missed: [LedgerEntry], _ key: LedgerKey) throws {
+        let lastFile = missed.lastIndex { $0.atomsFile != nil }
+        for (index, entry) in missed.enumerated() {
+            let rows = index == lastFile ? try readAtoms(entry.atomsFile!, key, rowCount: ledger.atomOfRow.count) : nil
+            ledger.replay(entry, atomOfRow: rows)
+        }
+    }
+
+    /// Writes the rows' atoms for a new generation, durably, before the entry naming the file is
+    /// committed: a crash in between leaves a file no entry names, which the next writer replaces.
+    func writeAtoms(_ rows: [UInt32], generation: Int, _ key: LedgerKey) throws -> String {
+        let directory = self.directory(key)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let name = "atoms-\(generation).u32"
+        let path = directory.appendingPathComponent(name).path
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure("create", temporary) }
+        defer { close(fd) }
+        try rows.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let wrote = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if wrote < 0 && errno == EINTR { continue }
+                guard wrote > 0 else { throw Self.failure("write", temporary) }
+                done += wrote
+            }
+        }
+        guard fsync(fd) == 0, rename(temporary, path) == 0 else { throw Self.failure("save", path) }
+        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+        return name
+    }
+
+    /// Removes atom files older than the one `generation` wrote: no entry will be read from them.
+    func removeAtoms(before name: String, _ key: LedgerKey) {
+        let directory = self.directory(key)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for file in files where file.hasPrefix("atoms-") && file != name && !file.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+        }
+    }
+
+    private func readAtoms(_ name: String, _ key: LedgerKey, rowCount: Int) throws -> [UInt32] {
+        let path = directory(key).appendingPathComponent(name).path
+        guard let data = FileManager.default.contents(atPath: path), data.count == rowCount * 4 else {
+            throw ModelgateError(
+                "ledger_unreadable", "the release ledger's file \(path) is missing or does not match \(rowCount) rows")
+        }
+        return data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+    }
+
+    private func directory(_ key: LedgerKey) -> URL {
+        folder.appendingPathComponent(key.dataset, isDirectory: true).appendingPathComponent(
+            key.version, isDirectory: true)
+    }
+
+    private static func failure(_ what: String, _ path: String) -> ModelgateError {
+        ModelgateError("ledger_write_failed", "cannot \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateGateway
+
+/// Attacks on the release ledger through the whole pipeline and the real worker, on 20,000 rows
+/// of the demo survey under the shipped policy. Each attack first runs as a positive control:
+/// every job in a state folder of its own, where no ledger relates them, so each is released and
+/// the attack recovers what it is after (checked against the survey's own rows). Then the same
+/// jobs run against one dataset, and the job that would complete the attack is refused.
+@Suite(.serialized) struct DifferencingAttackTests {
+    static let rows = 20_000
+
+    /// A demo state folder, and the survey's rows as the test (not the researcher) can read them.
+    final class Survey {
+        let folder: TemporaryFolder
+        let pipeline: JobPipeline
+        let records: [[String: String]]
+
+        init() throws {
+            folder = try TemporaryFolder()
+            let policy = try String(
+                contentsOf: JobPipelineTests.repository.appendingPathComponent("policies/household-survey.yaml"),
+                encoding: .utf8)
+            _ = try DemoDataset.prepare(rows: DifferencingAttackTests.rows, policyText: policy, state: folder.url)
+            pipeline = try JobPipeline(state: folder.url)
+            let csv = try String(
+                contentsOf: folder.url.appendingPathComponent("demo/household-survey.csv"), encoding: .utf8)
+            let lines = csv.split(separator: "\n")
+            let names = lines[0].split(separator: ",").map(String.init)
+            records = lines.dropFirst().map { line in
+                Dictionary(uniqueKeysWithValues: zip(names, line.split(separator: ",").map(String.init)))
+            }
+        }
+
+        func run(_ spec: String, as principal: String = "operator") throws -> JobResult {
+            try pipeline.run(specText: "dataset: household-survey\n" + spec, principal: principal)
+        }
+    }
+
+    /// Runs `specs` each in a fresh state folder of its own: no ledger sees two of them.
+    func apart(_ specs: [String]) throws -> [JobResult] {
+        try specs.map { try Survey().run($0) }
+    }
+
+    static func summary(_ variable: String, _ result: JobResult) -> ReleasedSummary.Variable? {
+        guard case .summary(let summary) = result.result else { return nil }
+        return summary.variables.first { $0.name == variable }
+    }
+
+    /// A district and an age that exactly one person in it has.
+    static func loner(_ survey: Survey) -> (district: String, age: String, person: [String: String])? {
+        var groups: [String: [[String: String]]] = [:]
+        for record in survey.records { groups[record["district"]! + "|" + record["age"]!, default: []].append(record) }
+        let key = groups.keys.sorted().first { key in
+            groups[key]!.count == 1
+                && survey.records.count { $0["district"] == key.split(separator: "|")[0].description } >= 200
+        }
+        guard let key else { return nil }
+        let parts = key.split(separator: "|").map(String.init)
+        return (parts[0], parts[1], groups[key]![0])
+    }
+
+    @Test func twoSummariesWhoseFiltersDifferByOnePersonGiveNothingAway() throws {
+        let survey = try Survey()
+        let (district, age, person) = try #require(Self.loner(survey))
+        let whole = "model: summary\nvariables: [income]\nwhere: [{ column: district, op: \"=\", value: \(district) }]"
+        let less =
+            "model: summary\nvariables: [income]\nwhere: [{ column: district, op: \"=\", value: \(district) }, "
+            + "{ column: age, op: \"!=\", value: \(age) }]"
+
+        // Positive control: apart, both are released, and n₁·mean₁ − n₂·mean₂ is the person's income.
+        let control = try apart([whole, less])
+        #expect(control.allSatisfy { $0.status == .released })
+        let (first, second) = (
+            try #require(Self.summary("income", control[0])), try #require(Self.summary("income", control[1]))
+        )
+        let recovered = Double(first.n) * first.mean - Double(second.n) * second.mean
+        #expect(abs(recovered - Double(person["income"]!)!) < 0.01)
+
+        // Together: the first is released, the second refused, with no figure of its own.
+        #expect(try survey.run(whole).status == .released)
+        let refused = try survey.run(less)
+        #expect(refused.status == .refused)
+        #expect(refused.reason?.code == .differencing)
+        #expect(refused.result == nil && refused.usage == nil)
+        // The message names no job and quotes no count.
+        #expect(refused.reason?.message.contains(district) == false)
+        #expect(refused.reason?.message.contains(String(first.n)) == false)
+    }
+
+    @Test func aSecondResearcherCannotFinishWhatTheFirstStarted() throws {
+        // Collusion: researcher A asks the first question, B the second, on the same dataset.
+        let survey = try Survey()
+        let (district, age, _) = try #require(Self.loner(survey))
+        let filter = "{ column: district, op: \"=\", value: \(district) }"
+        #expect(
+            try survey.run("model: summary\nvariables: [income]\nwhere: [\(filter)]", as: "alice").status == .released)
+        let second = try survey.run(
+            "model: summary\nvariables: [income]\nwhere: [\(filter), { column: age, op: \"!=\", value: \(age) }]",
+            as: "bob")
+        #expect(second.reason?.code == .differencing)
+    }
+
+    @Test func anotherProcessOnTheSameStateSeesTheLedger() throws {
+        // The command line beside the server: a second pipeline over the same state folder, which
+        // reads the ledger (its entries and row atoms) back from the store.
+        let survey = try Survey()
+        let (district, age, _) = try #require(Self.loner(survey))
+        let filter = "{ column: district, op: \"=\", value: \(district) }"
+        #expect(try survey.run("model: summary\nvariables: [income]\nwhere: [\(filter)]").status == .released)
+        let other = try JobPipeline(state: survey.folder.url)
+        let second = try other.run(
+            specText: "dataset: household-survey\nmodel: summary\nvariables: [income]\nwhere: [\(filter), "
+                + "{ column: age, op: \"!=\", value: \(age) }]")
+        #expect(second.reason?.code == .differencing)
+    }
+
+    @Test func unionDifferencingGivesNoTinyDistrictAway() throws {
+        // district in [tiny, big] minus district = big is the tiny district.
+        let survey = try Survey()
+        let sizes = Dictionary(grouping: survey.records, by: { $0["district"]! }).mapValues(\.count)
+        let tiny = try #require(sizes.filter { $0.value > 0 && $0.value < 10 }.keys.sorted().first)
+        let big = try #require(sizes.max { $0.value < $1.value }?.key)
+        let both =
+            "model: summary\nvariables: [income]\nwhere: [{ column: district, op: in, value: [\(tiny), \(big)] }]"
+        let one = "model: summary\nvariables: [income]\nwhere: [{ column: district, op: \"=\", value: \(big) }]"
+
+        let control = try apart([both, one])
+        #expect(control.allSatisfy { $0.status == .released })
+        let (a, b) = (
+            try #require(Self.summary("income", control[0])), try #require(Self.summary("income", control[1]))
+        )
+        #expect(a.n - b.n == sizes[tiny])
+
+        #expect(try survey.run(both).status == .released)
+        #expect(try survey.run(one).reason?.code == .differencing)
+    }
+
+    @Test func theTrackerGivesNoOneAway() throws {
+        // C = a tiny district, T = half of the other districts. With the dataset's public size,
+        // |C ∪ T| + |C ∪ ¬T| − |ALL| = |C|, and the same with sums gives C's total income; no
+        // query leaves out few rows, and no two differ by few.
+        let survey = try Survey()
+        let sizes = Dictionary(grouping: survey.records, by: { $0["district"]! }).mapValues(\.count)
+        let tiny = try #require(sizes.filter { $0.value > 0 && $0.value < 10 }.keys.sorted().first)
+        let others = sizes.keys.filter { $0 != tiny }.sorted()
+        let half = others.count / 2
+        let query = { (districts: [String]) in
+            "model: summary\nvariables: [income]\nwhere: [{ column: district, op: in, value: [\(districts.joined(separator: ", "))] }]"
+        }
+        let withT = query(Array(others[..<half]) + [tiny])
+        let withNotT = query(Array(others[half...]) + [tiny])
+
+        let control = try apart([withT, withNotT])
+        #expect(control.allSatisfy { $0.status == .released })
+        let (a, b) = (
+            try #require(Self.summary("income", control[0])), try #require(Self.summary("income", control[1]))
+        )
+        #expect(a.n + b.n - Self.rows == sizes[tiny])
+
+        #expect(try survey.run(withT).status == .released)
+        #expect(try survey.run(withNotT).reason?.code == .differencing)
+    }
+
+    @Test func aSuppressedCellComesNotBackFromOneWayTables() throws {
+        // In a district, table 1 is education × sex, whose (e, F) cell of 1…9 people is withheld;
+        // table 2 counts education among men, table 3 education: (e, F) = table 3 − table 2.
+        let survey = try Survey()
+        var cells: [String: [String: Int]] = [:]
+        for record in survey.records {
+            cells[record["district"]! + "|" + record["education"]!, default: [:]][record["sex"]!, default: 0] += 1
+        }
+        let key = try #require(
+            cells.keys.sorted().first { key in
+                let (women, men) = (cells[key]!["F", default: 0], cells[key]!["M", default: 0])
+                return (1..<10).contains(women) && men >= 10 && women + men >= 10
+            })
+        let (district, education) = (String(key.split(separator: "|")[0]), String(key.split(separator: "|")[1]))
+        let inDistrict = "{ column: district, op: \"=\", value: \(district) }"
+        let twoWay = "model: crosstab\nrows: [education]\ncolumns: [sex]\nwhere: [\(inDistrict)]"
+        let men = "model: crosstab\nrows: [education]\nwhere: [\(inDistrict), { column: sex, op: \"=\", value: M }]"
+        let all = "model: crosstab\nrows: [education]\nwhere: [\(inDistrict)]"
+        func cell(_ result: JobResult) -> Double? {
+            guard case .table(let table) = result.result else { return nil }
+            return table.cells.first { $0.keys["education"] == education }?.value
+        }
+
+        // Positive control: apart, the one-way tables give the withheld cell back.
+        let control = try apart([twoWay, men, all])
+        guard case .table(let table) = control[0].result else { Issue.record("not a table"); return }
+        #expect(table.cells.first { $0.keys == ["education": education, "sex": "F"] }?.suppressed == true)
+        let recovered = try #require(cell(control[2])) - (try #require(cell(control[1])))
+        #expect(Int(recovered) == cells[key]!["F"])
+
+        // Together: the men's table already gives back (e, M), which table 1 withheld as the
+        // secondary partner of (e, F), so it is refused; and so, after it, is no further table
+        // needed to hide (e, F).
+        #expect(try survey.run(twoWay).status == .released)
+        let later = [try survey.run(men), try survey.run(all)]
+        #expect(later[0].reason?.code == .differencing)
+        #expect(!later.allSatisfy { $0.status == .released })
+    }
+
+    @Test func regressionsWithAndWithoutOnePersonAreRefused() throws {
+        let survey = try Survey()
+        let (district, age, _) = try #require(Self.loner(survey))
+        let filter = "{ column: district, op: \"=\", value: \(district) }"
+        let spec = "model: linear_regression\ntarget: income\nfeatures: [age]\nwhere: [\(filter)"
+        #expect(try survey.run(spec + "]").status == .released)
+        let second = try survey.run(spec + ", { column: age, op: \"!=\", value: \(age) }]")
+        #expect(second.reason?.code == .differencing)
+    }
+
+    @Test func aHistogramEdgeMovedPastOnePersonIsRefused() throws {
+        // Bins [0, x) and [x, max] then [0, y) and [y, max], with one income between x and y.
+        let survey = try Survey()
+        let incomes = survey.records.map { Double($0["income"]!)! }.sorted()
+        let (x, y) = (incomes[incomes.count / 2 - 1], incomes[incomes.count / 2])
+        let edges = { (edge: Double) in
+            "model: histogram\nvariable: income\nedges: [0, \(edge), 10000000]"
+        }
+        let first = try survey.run(edges((x + incomes[incomes.count / 2 - 2]) / 2))
+        #expect(first.status == .released, "\(first.reason?.description ?? "")")
+        let second = try survey.run(edges((x + y) / 2))
+        #expect(second.reason?.code == .differencing)
+    }
+
+    @Test func repeatingAQuestionAddsNothingAndIsAnswered() throws {
+        let survey = try Survey()
+        let spec = "model: crosstab\nrows: [district]\ncolumns: [sex]"
+        let first = try survey.run(spec)
+        let again = try survey.run(spec)
+        #expect(first.status == .released && again.status == .released)
+        #expect(first.result == again.result)
+    }
+}

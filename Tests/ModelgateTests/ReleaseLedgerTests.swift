@@ -1,0 +1,132 @@
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateDisclosure
+
+/// The ledger's arithmetic on hand-made row sets, each attack worked out by hand in its comment.
+@Suite struct ReleaseLedgerTests {
+    let threshold = 10
+
+    /// One job: `members` lists the released sets as row lists; each job labels its rows by
+    /// which of its sets they are in (the sets of one job are disjoint, like table cells).
+    func release(
+        _ ledger: inout ReleaseLedger, _ sets: [[Int]], protected: [[Int]] = []
+    ) -> ReleaseLedger.Verdict {
+        var labels = [UInt32](repeating: RowLabels.outside, count: ledger.atomOfRow.count)
+        for (index, set) in (sets + protected).enumerated() {
+            for row in set { labels[row] = RowLabels.first + UInt32(index) }
+        }
+        let released = sets.indices.map { [RowLabels.first + UInt32($0)] }
+        let withheld = protected.indices.map { [RowLabels.first + UInt32(sets.count + $0)] }
+        let proposal = labels.withUnsafeBufferPointer {
+            ledger.propose(labels: $0, released: released, protected: withheld)!
+        }
+        let verdict = ledger.check(proposal, threshold: threshold)
+        // As the gateway does: an entry only for a job that adds something.
+        if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
+        return verdict
+    }
+
+    @Test func twoSelectionsThatDifferByOnePersonAreRefused() {
+        // {0…19} then {0…18}: 20 − 19 gives row 19 alone.
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<20)]) == .safe)
+        #expect(release(&ledger, [Array(0..<19)]) == .disclosive(rows: 1))
+    }
+
+    @Test func selectionsThatDifferByAThresholdOfPeopleAreReleased() {
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<20)]) == .safe)
+        #expect(release(&ledger, [Array(0..<10)]) == .safe)
+        #expect(release(&ledger, [Array(50..<70)]) == .safe)
+    }
+
+    @Test func theComplementOfASelectionCountsAgainstTheDatasetSize() {
+        // The dataset's 40 rows are public: releasing 35 of them gives the other 5 away.
+        var ledger = ReleaseLedger(rowCount: 40)
+        #expect(release(&ledger, [Array(0..<35)]) == .disclosive(rows: 5))
+    }
+
+    @Test func unionDifferencingIsRefused() {
+        // district in [tiny, big] (3 + 30 rows), then district = big: the tiny district's 3.
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<33)]) == .safe)
+        #expect(release(&ledger, [Array(3..<33)]) == .disclosive(rows: 3))
+    }
+
+    @Test func theTrackerIsRefused() {
+        // T = rows 0…19, target C = {25} outside T, 40 rows in all (public).
+        // |C ∪ T| + |C ∪ ¬T| − |ALL| = 21 + 20 − 40 = |C|: the third release gives row 25 away.
+        var ledger = ReleaseLedger(rowCount: 40)
+        #expect(release(&ledger, [Array(0..<20) + [25]]) == .safe)
+        #expect(release(&ledger, [Array(20..<40)]) == .disclosive(rows: 1))
+    }
+
+    @Test func aSmallSetDerivableOnlyAsAUnionOfAtomsIsFound() {
+        // Row 0 (a) and rows 5, 6 (b) are told apart by the first job (a ∪ K, b ∪ L, each
+        // with 10 others); the second releases a ∪ b ∪ H, the third H: a ∪ b (3 rows) follows,
+        // though neither a nor b alone does (K and L are never released alone).
+        let (a, b) = ([0], [5, 6])
+        let (h, k, l) = (Array(20..<30), Array(30..<40), Array(40..<50))
+        var ledger = ReleaseLedger(rowCount: 60)
+        #expect(release(&ledger, [a + k, b + l]) == .safe)
+        #expect(release(&ledger, [a + b + h]) == .safe)
+        #expect(release(&ledger, [h]) == .disclosive(rows: 3))
+    }
+
+    @Test func aSuppressedCellThatOtherTablesGiveBackIsRefused() {
+        // Table 1: district × sex over 60 rows, cell (X, F) of 3 rows withheld, its
+        // secondary partner (Y, F) of 12 withheld too; (X, M) 20 and (Y, M) 25 released.
+        // Table 2: district alone: X = 23 → (X, F) = 23 − 20 = 3.
+        var ledger = ReleaseLedger(rowCount: 60)
+        let xF = Array(0..<3)
+        let yF = Array(3..<15)
+        let xM = Array(15..<35)
+        let yM = Array(35..<60)
+        #expect(release(&ledger, [xM, yM], protected: [xF, yF]) == .safe)
+        #expect(release(&ledger, [xF + xM, yF + yM]) == .disclosive(rows: 3))
+    }
+
+    @Test func aWithheldCellOfManyRowsIsProtectedToo() {
+        // One table over 60 rows: A (12 rows, withheld as a secondary), B (15, withheld for
+        // dominance), C (33, released); A ∪ B = 60 − 33 is no secret. Then A ∪ C (45) gives
+        // A = 45 − 33 = 12 rows: not a small group, but a withheld cell.
+        var ledger = ReleaseLedger(rowCount: 60)
+        let (a, b, c) = (Array(0..<12), Array(12..<27), Array(27..<60))
+        #expect(release(&ledger, [c], protected: [a, b]) == .safe)
+        #expect(release(&ledger, [a + c]) == .disclosive(rows: 12))
+    }
+
+    @Test func crossingTablesWithLargeCellsStayReleasable() {
+        // 200 rows in a 4 × 5 grid of 10-row blocks: rows by one index, then by the other,
+        // then both one-way tables again: nothing small can be derived.
+        var ledger = ReleaseLedger(rowCount: 200)
+        let blocks = (0..<20).map { Array(($0 * 10)..<($0 * 10 + 10)) }
+        let byFirst = (0..<4).map { i in (0..<5).flatMap { blocks[i * 5 + $0] } }
+        let bySecond = (0..<5).map { j in (0..<4).flatMap { blocks[$0 * 5 + j] } }
+        #expect(release(&ledger, byFirst) == .safe)
+        #expect(release(&ledger, bySecond) == .safe)
+        #expect(release(&ledger, blocks) == .safe)
+        #expect(release(&ledger, byFirst) == .safe)
+        #expect(ledger.generation == 3)  // the repeat added nothing
+    }
+
+    @Test func collusionMakesNoDifference() {
+        // The ledger is the dataset's, not a researcher's: the same two releases from two people
+        // are the same two releases.
+        var shared = ReleaseLedger(rowCount: 100)
+        #expect(release(&shared, [Array(0..<20)]) == .safe)  // researcher A
+        #expect(release(&shared, [Array(1..<20)]) == .disclosive(rows: 1))  // researcher B
+    }
+
+    @Test func aSplitOfManySmallPiecesIsBoundedAndSaysSo() {
+        // Every released set is large, but a search budget of 1 cannot finish: saturated.
+        var ledger = ReleaseLedger(rowCount: 100)
+        var labels = [UInt32](repeating: RowLabels.outside, count: 100)
+        for row in 0..<100 { labels[row] = RowLabels.first + UInt32(row / 5) }
+        let pairs = (0..<10).map { [RowLabels.first + UInt32(2 * $0), RowLabels.first + UInt32(2 * $0 + 1)] }
+        let proposal = labels.withUnsafeBufferPointer { ledger.propose(labels: $0, released: pairs, protected: [])! }
+        #expect(ledger.check(proposal, threshold: threshold, limits: .init(combinations: 1)) == .saturated)
+        #expect(ledger.check(proposal, threshold: threshold) == .safe)
+    }
+}
