@@ -11,7 +11,7 @@ extension OutputChecker {
             // cells; then only the first failing rule is named, as for table cells.
             let statistics = variable.statistics
             let worst = [statistics.mean, statistics.std, statistics.q1, statistics.median, statistics.q3]
-                .first { !$0.isFinite }
+                .compactMap { $0 }.first { !$0.isFinite }
             let rule =
                 statistics.n < rules.threshold
                 ? DisclosureRule.threshold

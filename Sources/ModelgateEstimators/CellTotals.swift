@@ -95,8 +95,8 @@ struct CellTotals {
     }
 
     /// The released median of each cell (`Quantiles`, as the summary's), nil for an empty cell
-    /// and NaN for one with fewer than `Quantiles.window` rows: rows are bucketed by cell, then
-    /// each bucket is sorted.
+    /// and NaN for one with fewer than `Quantiles.medianMinimum` rows (never released: the checker
+    /// withholds non-finite values): rows are bucketed by cell, then each bucket is sorted.
     func medians(index: CellIndex, measure: MeasureValues, selection: RowSelection) -> [Double?] {
         var starts = [Int](repeating: 0, count: counts.count + 1)
         for cell in counts.indices { starts[cell + 1] = starts[cell] + counts[cell] }
@@ -111,6 +111,7 @@ struct CellTotals {
         }
         return counts.indices.map { cell in
             guard counts[cell] > 0 else { return nil }
+            guard counts[cell] >= Quantiles.medianMinimum else { return .nan }
             values[starts[cell]..<starts[cell + 1]].sort()
             return Quantiles.of(sorted: values[starts[cell]..<starts[cell + 1]], 0.5)
         }

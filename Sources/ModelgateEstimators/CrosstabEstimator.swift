@@ -24,16 +24,9 @@ enum CrosstabEstimator {
         let index = cellIndex(groups, selection)
         totals.accumulate(index: index, measure: measure, selection: selection)
         if let labels {
-            // A row's key is its cell; a boolean measure's sum counts the rows where it is true, a
-            // smaller set, so then the key is the cell and the measure's value (see RowLabels).
-            if let measure, measure.isBoolean {
-                let values = measure.pointer
-                index.withLookup { lookup in
-                    selection.writeLabels(into: labels) { lookup.cell($0) &* 2 &+ (values[$0] != 0 ? 1 : 0) }
-                }
-            } else {
-                index.withLookup { lookup in selection.writeLabels(into: labels) { lookup.cell($0) } }
-            }
+            // A row's key is its cell, whatever the measure (see ReleaseLedger on why a boolean
+            // measure's values split nothing).
+            index.withLookup { lookup in selection.writeLabels(into: labels) { lookup.cell($0) } }
         }
 
         var spread: [Double]? = nil

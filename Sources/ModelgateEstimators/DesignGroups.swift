@@ -55,6 +55,7 @@ struct DesignGroups {
             }
         }
         variables = dummyLike + fewValued
+        self.hasOutcome = hasOutcome
         revealed = [[]]
         for (index, variable) in variables.enumerated() {
             record(Self.counts(variable, nil, selection))
@@ -80,9 +81,20 @@ struct DesignGroups {
     /// (indices into `variables`; `[]` is the whole estimation sample), for the release ledger.
     let variables: [Variable]
     private(set) var revealed: [[Int]] = []
+    /// Whether `variables[0]` is the target's outcome.
+    private let hasOutcome: Bool
 
-    /// Labels each used row by its level on every grouping variable (see ``RowLabels``).
+    /// Labels each used row by its level on every grouping variable but the outcome (see
+    /// ``RowLabels``): the ledger takes what the fit reveals of an outcome within a group as a
+    /// figure over the group, as it does a table's measure.
     func label(_ selection: RowSelection, into labels: UnsafeMutablePointer<UInt32>) throws(Refusal) -> RowLabels {
+        let skipped = hasOutcome ? 1 : 0
+        let variables = Array(variables.dropFirst(skipped))
+        var revealed: [[Int]] = []
+        for combination in self.revealed {
+            let kept = combination.filter { $0 >= skipped }.map { $0 - skipped }
+            if !revealed.contains(kept) { revealed.append(kept) }
+        }
         let radices = variables.map { max($0.levels, 1) }
         guard RowLabels.fits(radices) else {
             throw Refusal(

@@ -20,14 +20,17 @@ public enum Estimator {
         switch plan.task {
         case .summary(let variables):
             output = .summary(variables.map { SummaryEstimator.summarize($0, columns[$0]!, selection) })
-            if let labels { meaning = SummaryEstimator.label(variables.map { columns[$0]! }, selection, into: labels) }
+            if let labels {
+                // A summary reveals figures over its selection only.
+                selection.writeLabels(into: labels) { _ in 0 }
+                meaning = RowLabels(radices: [], revealed: [[]])
+            }
         case .crosstab(let table):
             output = .table(
                 try CrosstabEstimator.tabulate(
                     table, plan: plan, columns: columns, selection: selection, labels: labels))
             if labels != nil, case .table(let raw) = output {
-                let splitsByMeasure = raw.cells.contains { $0.contributions?.isBinary == true }
-                meaning = RowLabels(radices: raw.dimensions.map(\.levels.count) + (splitsByMeasure ? [2] : []))
+                meaning = RowLabels(radices: raw.dimensions.map(\.levels.count))
             }
         case .histogram(let histogram):
             let raw = HistogramEstimator.count(

@@ -7,11 +7,21 @@
 /// that differ by a row then isolate that row. Averaging `window` order statistics makes each
 /// released quantile a group statistic of `window` people, like a cell mean.
 ///
+/// A window is one figure, and the selection's sum (its mean times n, released elsewhere) is
+/// another: their difference is the sum over everyone outside the window, so that must be a group
+/// too. A median (one window) is therefore released only from `2 · window` values, and the three
+/// quartiles (three disjoint windows, whose complement is then at least `window` values) only
+/// from `4 · window`.
+///
 /// The summary's quartiles and the median cells of a table both go through `of(sorted:_:)`.
 enum Quantiles {
     /// How many order statistics a released quantile averages. It equals the default disclosure
     /// threshold, so each released quantile stands for at least a threshold's worth of people.
     static let window = 10
+    /// Fewest values a released median is taken from.
+    static let medianMinimum = 2 * window
+    /// Fewest values released quartiles are taken from.
+    static let quartilesMinimum = 4 * window
 
     /// The `q` quantile of `values`, sorted ascending: the mean of `window` consecutive order
     /// statistics; NaN when there are fewer than `window` values (never released: such a group

@@ -1,7 +1,8 @@
 import ModelgateCore
 
 /// n, mean, standard deviation and quartiles of a numeric variable. No minimum or maximum:
-/// those are single people's values; each quartile is a mean of `Quantiles.window` of them.
+/// those are single people's values; each quartile is a mean of `Quantiles.window` of them, and
+/// none is given from fewer than `Quantiles.quartilesMinimum` values.
 enum SummaryEstimator {
     static func summarize(_ name: String, _ column: ColumnVector, _ selection: RowSelection) -> RawVariableSummary {
         var values: [Double] = []
@@ -19,26 +20,13 @@ enum SummaryEstimator {
             absoluteSum += abs(value)
         }
         values.sort()
+        let quartiles =
+            n >= Quantiles.quartilesMinimum ? [0.25, 0.5, 0.75].map { Quantiles.of(sorted: values, $0) } : nil
         let statistics = ReleasedSummary.Variable(
-            name: name, n: n, mean: mean, std: std, q1: Quantiles.of(sorted: values, 0.25),
-            median: Quantiles.of(sorted: values, 0.5), q3: Quantiles.of(sorted: values, 0.75))
+            name: name, n: n, mean: mean, std: std, q1: quartiles?[0], median: quartiles?[1], q3: quartiles?[2])
         return RawVariableSummary(
             statistics: statistics,
             contributions: Contributions(
                 count: n, absoluteSum: absoluteSum, largest: top.largest(cell: 0), isBinary: column.isBoolean))
-    }
-}
-
-extension SummaryEstimator {
-    /// Labels the used rows by the values of the boolean variables, whose means count the rows
-    /// where they are true; the selection and each boolean's true rows are what the summary reveals.
-    static func label(_ columns: [ColumnVector], _ selection: RowSelection, into labels: UnsafeMutablePointer<UInt32>)
-        -> RowLabels
-    {
-        let booleans = columns.filter(\.isBoolean)
-        selection.writeLabels(into: labels) { row in
-            booleans.reduce(0) { $0 &* 2 &+ ($1.double(at: row) != 0 ? 1 : 0) }
-        }
-        return RowLabels(radices: booleans.map { _ in 2 }, revealed: [[]] + booleans.indices.map { [$0] })
     }
 }

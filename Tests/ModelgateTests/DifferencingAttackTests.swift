@@ -90,6 +90,43 @@ import Testing
         #expect(refused.reason?.message.contains(String(first.n)) == false)
     }
 
+    @Test func twoSummariesThatSwapOnePersonForAnotherGiveNothingAway() throws {
+        // A district with two people alone at their ages: leave out one, then the other. The two
+        // selections are the same size and neither holds the other, but the sums and the sums of
+        // squares (from n, mean and standard deviation) differ by x_b − x_a and x_b² − x_a².
+        let survey = try Survey()
+        var byKey: [String: [[String: String]]] = [:]
+        for record in survey.records { byKey[record["district"]! + "|" + record["age"]!, default: []].append(record) }
+        let district = try #require(
+            Set(survey.records.map { $0["district"]! }).sorted().first { district in
+                byKey.filter { $0.key.hasPrefix(district + "|") && $0.value.count == 1 }.count >= 2
+                    && survey.records.count { $0["district"] == district } >= 200
+            })
+        let loners = byKey.filter { $0.key.hasPrefix(district + "|") && $0.value.count == 1 }.sorted { $0.key < $1.key }
+        let (a, b) = (loners[0].value[0], loners[1].value[0])
+        let without = { (person: [String: String]) in
+            "model: summary\nvariables: [income]\nwhere: [{ column: district, op: \"=\", value: \(district) }, "
+                + "{ column: age, op: \"!=\", value: \(person["age"]!) }]"
+        }
+
+        // Positive control: apart, both are released and give both incomes.
+        let control = try apart([without(a), without(b)])
+        #expect(control.allSatisfy { $0.status == .released })
+        let (first, second) = (
+            try #require(Self.summary("income", control[0])), try #require(Self.summary("income", control[1]))
+        )
+        let n = Double(first.n)
+        func squares(_ v: ReleasedSummary.Variable) -> Double { (n - 1) * v.std * v.std + n * v.mean * v.mean }
+        let difference = n * (first.mean - second.mean)  // x_b − x_a
+        let total = (squares(first) - squares(second)) / difference  // x_b + x_a
+        #expect(abs((total - difference) / 2 - Double(a["income"]!)!) < 0.5)
+        #expect(abs((total + difference) / 2 - Double(b["income"]!)!) < 0.5)
+
+        // Together: the second is refused.
+        #expect(try survey.run(without(a)).status == .released)
+        #expect(try survey.run(without(b)).reason?.code == .differencing)
+    }
+
     @Test func aSecondResearcherCannotFinishWhatTheFirstStarted() throws {
         // Collusion: researcher A asks the first question, B the second, on the same dataset.
         let survey = try Survey()

@@ -34,6 +34,15 @@ import Testing
         #expect(release(&ledger, [Array(0..<19)]) == .disclosive(rows: 1))
     }
 
+    @Test func twoSelectionsThatSwapOnePersonForAnotherAreRefused() {
+        // {0…19} and {0…18, 20}: the same size, no set of rows between them, but their sums differ
+        // by x₁₉ − x₂₀, and with sums of squares as well (a mean and a standard deviation) the two
+        // values follow. A combination of two rows is as disclosive as a set of two.
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<20)]) == .safe)
+        #expect(release(&ledger, [Array(0..<19) + [20]]) == .disclosive(rows: 2))
+    }
+
     @Test func selectionsThatDifferByAThresholdOfPeopleAreReleased() {
         var ledger = ReleaseLedger(rowCount: 100)
         #expect(release(&ledger, [Array(0..<20)]) == .safe)
@@ -121,12 +130,12 @@ import Testing
 
     @Test func aSplitOfManySmallPiecesIsBoundedAndSaysSo() {
         // Every released set is large, but a search budget of 1 cannot finish: saturated.
-        var ledger = ReleaseLedger(rowCount: 100)
+        let ledger = ReleaseLedger(rowCount: 100)
         var labels = [UInt32](repeating: RowLabels.outside, count: 100)
         for row in 0..<100 { labels[row] = RowLabels.first + UInt32(row / 5) }
         let pairs = (0..<10).map { [RowLabels.first + UInt32(2 * $0), RowLabels.first + UInt32(2 * $0 + 1)] }
         let proposal = labels.withUnsafeBufferPointer { ledger.propose(labels: $0, released: pairs, protected: [])! }
-        #expect(ledger.check(proposal, threshold: threshold, limits: .init(combinations: 1)) == .saturated)
+        #expect(ledger.check(proposal, threshold: threshold, limits: .init(work: 1)) == .saturated)
         #expect(ledger.check(proposal, threshold: threshold) == .safe)
     }
 }

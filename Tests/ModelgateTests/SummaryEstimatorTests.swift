@@ -3,21 +3,35 @@ import Testing
 @testable import ModelgateCore
 
 @Suite struct SummaryEstimatorTests {
-    @Test func oneToTenHasTextbookMomentsAndWindowQuartiles() throws {
-        let income = ColumnVector(numbers: (1...10).map { Double($0) })
+    @Test func oneToFortyHasTextbookMomentsAndWindowQuartiles() throws {
+        let income = ColumnVector(numbers: (1...40).map { Double($0) })
         let raw = try estimate("model: summary\ndataset: survey\nvariables: [income]", ["income": income])
         guard case .summary(let variables) = raw.output else { Issue.record("not a summary"); return }
         let v = variables[0].statistics
-        #expect(v.n == 10)
-        #expect(approximately(v.mean, 5.5))
-        // Sample variance of 1…10 is 55/6.
-        #expect(approximately(v.std, (55.0 / 6).squareRoot()))
-        // Ten values: every quartile is the mean of the one window of ten, 55 / 10.
-        #expect(approximately(v.q1, 5.5))
-        #expect(approximately(v.median, 5.5))
-        #expect(approximately(v.q3, 5.5))
-        #expect(variables[0].contributions.largest.prefix(2) == [10, 9])
-        #expect(variables[0].contributions.absoluteSum == 55)
+        #expect(v.n == 40)
+        #expect(approximately(v.mean, 20.5))
+        // Sample variance of 1…n is n(n + 1)/12.
+        #expect(approximately(v.std, (40.0 * 41 / 12).squareRoot()))
+        // Type-7 positions 9.75, 19.5, 29.25; windows of ten centred nearest them start at
+        // round(p − 4.5) = 5, 15, 25, so they hold 6…15, 16…25, 26…35.
+        #expect(v.q1 == 10.5)
+        #expect(v.median == 20.5)
+        #expect(v.q3 == 30.5)
+        #expect(variables[0].contributions.largest.prefix(2) == [40, 39])
+        #expect(variables[0].contributions.absoluteSum == 820)
+    }
+
+    @Test func fewerThanFortyValuesGiveNoQuartiles() throws {
+        // With eleven values, n·mean − 10·q3 would be the smallest value; with 39, the sum
+        // outside the three windows would be nine people's.
+        for n in [11, 39] {
+            let income = ColumnVector(numbers: (1...n).map { Double($0) })
+            let raw = try estimate("model: summary\ndataset: survey\nvariables: [income]", ["income": income])
+            guard case .summary(let variables) = raw.output else { Issue.record("not a summary"); return }
+            let v = variables[0].statistics
+            #expect(v.q1 == nil && v.median == nil && v.q3 == nil)
+            #expect(v.n == n)
+        }
     }
 
     @Test func filtersAndMissingValuesDecideTheRows() throws {

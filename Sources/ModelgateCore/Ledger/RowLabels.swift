@@ -5,8 +5,9 @@
 /// them but missed a value the model uses, and `first + key` when the job used it, where `key` is
 /// the mixed-radix number of the row's level on each coordinate (the last coordinate varies
 /// fastest, like table cells). A crosstab's coordinates are its dimensions, so a key is a cell; a
-/// histogram's one coordinate is its bin (below, the bins, above); a summary's are its boolean
-/// variables; a regression's are the grouping variables whose counts its fit gives away.
+/// histogram's one coordinate is its bin (below, the bins, above); a summary has none (its figures
+/// are over its whole selection); a regression's are the grouping variables (not its outcome)
+/// whose counts its fit gives away.
 public struct RowLabels: Sendable, Equatable, Codable {
     /// Number of levels of each coordinate.
     public var radices: [Int]

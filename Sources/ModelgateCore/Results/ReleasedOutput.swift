@@ -33,17 +33,19 @@ public enum ReleasedOutput: Sendable, Equatable, Codable {
 public struct ReleasedSummary: Sendable, Equatable, Codable {
     public var variables: [Variable]
 
-    /// n, mean, sample standard deviation and type-7 quartiles of one variable.
+    /// n, mean, sample standard deviation and quartiles (each the mean of the ten values nearest
+    /// it) of one variable. The quartiles are absent when there are fewer than 40 values: each
+    /// would lie too close to the selection's few extreme values.
     public struct Variable: Sendable, Equatable, Codable {
         public var name: String
         public var n: Int
         public var mean: Double
         public var std: Double
-        public var q1: Double
-        public var median: Double
-        public var q3: Double
+        public var q1: Double?
+        public var median: Double?
+        public var q3: Double?
 
-        public init(name: String, n: Int, mean: Double, std: Double, q1: Double, median: Double, q3: Double) {
+        public init(name: String, n: Int, mean: Double, std: Double, q1: Double?, median: Double?, q3: Double?) {
             self.name = name
             self.n = n
             self.mean = mean

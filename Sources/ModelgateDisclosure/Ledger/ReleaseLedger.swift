@@ -9,21 +9,27 @@ import ModelgateCore
 /// - **Atoms.** Rows are grouped into atoms, the classes of rows that no released figure has ever
 ///   told apart; the ledger keeps one `UInt32` per row (its atom) and each released or protected
 ///   set as a list of atoms. A new job's row labels split atoms; nothing else changes them.
-/// - **Every figure as counts.** A released count, sum, mean, standard deviation or coefficient
-///   over a set is entered as that set, whatever the per-row function: a sum over S can be combined
-///   only with other figures over the same function, and treating all functions as one only adds
-///   combinations, so the check can err only towards refusing. A boolean's sum is a count of a
-///   smaller set, and so the worker's labels split by boolean measures as well.
-/// - **Derivable** means a linear combination of released sets (the dataset's size included:
-///   it is public). The span is computed by sparse elimination over a prime field (``PrimeField``),
-///   with atoms of at least `threshold` rows ordered first. Then (Gaussian elimination argument)
-///   the basis rows that pivot on a small atom span exactly the released combinations that touch
-///   small atoms only, and every set of fewer than `threshold` rows consists of small atoms.
-///   Reduced against each other, those rows give each 0/1 vector of that space as a 0/1 sum of
-///   rows, so the sets below threshold that can be derived are found by enumerating such sums
-///   whose pivot atoms hold fewer than `threshold` rows together — an exact test, bounded by
-///   ``Limits/combinations``; beyond it the ledger says it cannot decide, and the job is refused.
-/// - **Protected sets** (suppressed cells and bins) must stay out of the span.
+/// - **Every figure as a set.** A released count, sum, mean, standard deviation, quantile window or
+///   coefficient over a set is entered as that set, whatever the per-row function. Labels split
+///   rows only by what the researcher groups or filters by, never by a measure's values: a refusal
+///   then depends on who is in which set, not on anyone's income or insured status, so it cannot
+///   itself be asked for a value. (A boolean measure's sum over a set is the count of its true
+///   rows; combinations that isolate a few of those need the few in a derivable set too, unless the
+///   rest are known to share one value, which the per-result group-disclosure rule withholds.)
+/// - **Disclosive** means that some linear combination of released sets (the dataset's size
+///   included: it is public) is not zero and reaches fewer than `threshold` rows, whatever its
+///   coefficients: a set of rows, or a difference such as x_a − x_b, which with the sums of squares
+///   of the same two sets gives both values. Protected sets (suppressed cells and bins, withheld
+///   dropped rows) must stay out of the span altogether.
+/// - **Elimination.** The span is computed by sparse elimination over a prime field
+///   (``PrimeField``, ``SpanBasis``), with atoms of at least `threshold` rows ordered first. A
+///   combination reaching fewer than `threshold` rows touches small atoms only, and (echelon form)
+///   is then a combination of the basis rows that pivot on small atoms, reduced against each other.
+///   A combination that uses a row is nonzero on the columns no other row reaches; rows whose own
+///   columns hold `threshold` rows or more are ruled out, repeatedly, and when none is left the
+///   check is exact and safe. Otherwise a row of fewer than `threshold` rows, or a 0/1 sum of rows
+///   (a set) found by a bounded search, names the disclosure; failing both the check cannot prove
+///   safety and says so (``Verdict/saturated``): it errs only towards refusing.
 ///
 /// Cost: a job that splits no atom and releases only sets already released adds nothing and is
 /// answered without elimination. Otherwise the span is rebuilt, in time that grows with the number
@@ -45,11 +51,12 @@ public struct ReleaseLedger: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Most atoms the ledger splits a dataset into.
         public var atoms: Int
-        /// Most sums of basis rows tried in the search for a small derivable set.
-        public var combinations: Int
-        public init(atoms: Int = 1 << 20, combinations: Int = 200_000) {
+        /// Most row entries one check may add up, in elimination and in the search for a small
+        /// derivable set together: the check's time is about proportional to it (some 10⁸ a second).
+        public var work: Int
+        public init(atoms: Int = 1 << 20, work: Int = 60_000_000) {
             self.atoms = atoms
-            self.combinations = combinations
+            self.work = work
         }
     }
 
@@ -219,54 +226,159 @@ public struct ReleaseLedger: Sendable {
             SparseVector(indicator: set.map { position[Int($0)] }.sorted())
         }
         var basis = SpanBasis(columnCount: atomCounts.count)
-        for set in released { basis.insert(vector(set)) }
+        for set in released {
+            basis.insert(vector(set))
+            if basis.work > limits.work { return .saturated }
+        }
         for set in protected where basis.reduce(vector(set)).isZero {
             return .disclosive(rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
         }
         guard firstSmall < Int32(order.count) else { return .safe }
         let smallRows = basis.reducedRows(from: firstSmall)
-        guard !smallRows.isEmpty else { return .safe }
         let countAt = order.map { atomCounts[$0] }
+        // A combination that uses a row is nonzero on the row's columns no other row reaches.
+        let candidates = SmallSetSearch.candidates(smallRows, countAt: countAt, threshold: threshold) {
+            _ in true
+        }
+        guard !candidates.isEmpty else { return .safe }
+        for row in candidates {
+            let rows = row.columns.reduce(0) { $0 + countAt[Int($1)] }
+            if rows < threshold { return .disclosive(rows: rows) }
+        }
+        guard basis.work <= limits.work else { return .saturated }
+        // Some combination of the rest may still reach fewer than `threshold` rows. A set of rows
+        // (a 0/1 combination) is looked for, to name the disclosure; without one found, the check
+        // cannot tell, and says so.
         var search = SmallSetSearch(
-            rows: smallRows, countAt: countAt, threshold: threshold, budget: limits.combinations)
-        return search.run()
+            rows: candidates, countAt: countAt, threshold: threshold, budget: limits.work - basis.work)
+        let verdict = search.run()
+        return verdict == .safe ? .saturated : verdict
     }
 }
 
 /// The search for a 0/1 combination of fewer than `threshold` rows among reduced basis rows that
-/// pivot on small atoms: depth first over subsets, pruned by the rows their pivots already hold.
+/// pivot on small atoms: depth first over subsets in row order. The sum is kept in a dense
+/// accumulator with two running figures (the columns whose value is neither 0 nor 1, and the rows
+/// of the columns whose value is 1), so that a step costs the entries of one row. A column no
+/// later row reaches is final once the search has passed the last row that reaches it: a final
+/// value other than 0 or 1 ends the branch, and final 1s count towards `threshold` (each chosen
+/// row's pivot among them, as no other row reaches it).
 private struct SmallSetSearch {
     let rows: [SparseVector]
     let countAt: [Int]
     let threshold: Int
     var budget: Int
+    var sum: [UInt64]
+    var notZeroOrOne = 0
+    var rowsAtOne = 0
+    /// The columns whose last row is each row.
+    let endingAt: [[Int32]]
+
+    init(rows: [SparseVector], countAt: [Int], threshold: Int, budget: Int) {
+        self.rows = Self.candidates(rows, countAt: countAt, threshold: threshold) { $0 == 1 }
+        self.countAt = countAt
+        self.threshold = threshold
+        self.budget = budget - rows.reduce(0) { $0 + $1.columns.count }
+        sum = [UInt64](repeating: 0, count: countAt.count)
+        var lastRow = [Int32](repeating: -1, count: countAt.count)
+        for (i, row) in self.rows.enumerated() { for column in row.columns { lastRow[Int(column)] = Int32(i) } }
+        var ending = [[Int32]](repeating: [], count: self.rows.count)
+        for (column, row) in lastRow.enumerated() where row >= 0 { ending[Int(row)].append(Int32(column)) }
+        endingAt = ending
+    }
+
+    /// The rows that can be part of a combination of fewer than `threshold` rows whose values all
+    /// pass `allowed` (any nonzero value, or 1 for a set of rows). A column that only one candidate
+    /// reaches keeps that row's value, times its coefficient, in every combination the row is in: a
+    /// value not allowed there, or columns of `threshold` rows or more, rule the row out, and
+    /// ruling one out can leave others alone in a column; repeated until nothing changes.
+    static func candidates(
+        _ rows: [SparseVector], countAt: [Int], threshold: Int, allowed: (UInt64) -> Bool
+    ) -> [SparseVector] {
+        var reaching = [Int32](repeating: 0, count: countAt.count)
+        for row in rows { for column in row.columns { reaching[Int(column)] += 1 } }
+        var alive = [Bool](repeating: true, count: rows.count)
+        var changed = true
+        while changed {
+            changed = false
+            for (i, row) in rows.enumerated() where alive[i] {
+                var ones = 0
+                var impossible = false
+                for (column, value) in zip(row.columns, row.values) where reaching[Int(column)] == 1 {
+                    if allowed(value) { ones += countAt[Int(column)] } else { impossible = true }
+                }
+                guard impossible || ones >= threshold else { continue }
+                alive[i] = false
+                changed = true
+                for column in row.columns { reaching[Int(column)] -= 1 }
+            }
+        }
+        return rows.indices.filter { alive[$0] }.map { rows[$0] }
+    }
 
     mutating func run() -> ReleaseLedger.Verdict {
         var found: Int?
         var exhausted = false
-        func visit(_ start: Int, _ sum: SparseVector, _ pivotRows: Int) {
+        // Every column whose last row is before `start` is 0 or 1 in the sum; `finalRows` are the
+        // rows of those at 1.
+        func visit(_ start: Int, _ finalRows: Int) {
+            var passed = finalRows
             for i in start..<rows.count where found == nil && !exhausted {
-                let pivotCount = countAt[Int(rows[i].columns[0])]
-                guard pivotRows + pivotCount < threshold else { continue }
-                budget -= 1
+                budget -= 2 * rows[i].columns.count + endingAt[i].count
                 if budget < 0 {
                     exhausted = true
                     return
                 }
-                let next = sum.adding(rows[i], times: 1)
-                if next.values.allSatisfy({ $0 == 1 }) {
-                    let total = next.columns.reduce(0) { $0 + countAt[Int($1)] }
-                    if total < threshold {
-                        found = total
-                        return
-                    }
+                add(i, negated: false)
+                if notZeroOrOne == 0 && rowsAtOne < threshold {
+                    found = rowsAtOne
+                    return
                 }
-                visit(i + 1, next, pivotRows + pivotCount)
+                if let rows = finalOnes(endingAt: i), passed + rows < threshold { visit(i + 1, passed + rows) }
+                add(i, negated: true)
+                // Row i is left out from here on: the columns it was last to reach are final.
+                guard let rows = finalOnes(endingAt: i), passed + rows < threshold else { return }
+                passed += rows
             }
         }
-        visit(0, SparseVector(), 0)
+        visit(0, 0)
         if let found { return .disclosive(rows: found) }
         return exhausted ? .saturated : .safe
+    }
+
+    /// The rows of the columns last reached by row `i` that are 1 in the sum; nil if one of them is
+    /// neither 0 nor 1.
+    private func finalOnes(endingAt i: Int) -> Int? {
+        var ones = 0
+        for column in endingAt[i] {
+            let value = sum[Int(column)]
+            if value == 1 {
+                ones += countAt[Int(column)]
+            } else if value != 0 {
+                return nil
+            }
+        }
+        return ones
+    }
+
+    /// Adds row `i` to the sum, or takes it away.
+    private mutating func add(_ i: Int, negated: Bool) {
+        let row = rows[i]
+        var bad = notZeroOrOne
+        var ones = rowsAtOne
+        let countAt = countAt
+        sum.withUnsafeMutableBufferPointer { sum in
+            for e in 0..<row.columns.count {
+                let column = Int(row.columns[e])
+                let old = sum[column]
+                let new = negated ? PrimeField.subtract(old, row.values[e]) : PrimeField.add(old, row.values[e])
+                if old == 1 { ones -= countAt[column] } else if old != 0 { bad -= 1 }
+                if new == 1 { ones += countAt[column] } else if new != 0 { bad += 1 }
+                sum[column] = new
+            }
+        }
+        notZeroOrOne = bad
+        rowsAtOne = ones
     }
 }
 

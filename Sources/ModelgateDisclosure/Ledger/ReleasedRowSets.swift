@@ -17,22 +17,10 @@ public struct ReleasedRowSets: Sendable, Equatable {
         self.init()
         switch output {
         case .table(let table):
-            // The first coordinates are the table's dimensions; a last one, if any, is a boolean
-            // measure's value, whose true rows a released cell's sum or mean counts.
-            let dimensions = Array(0..<table.dimensions.count)
-            let cells = labels.labelGroups(on: dimensions)
-            let byMeasure =
-                labels.radices.count > dimensions.count
-                ? labels.labelGroups(on: dimensions + [dimensions.count]) : nil
-            for (index, cell) in table.cells.enumerated() where index < cells.count {
-                let parts = byMeasure.map { [$0[2 * index], $0[2 * index + 1]] } ?? []
-                if cell.suppressed {
-                    protected.append(cells[index])
-                    protected += parts
-                } else {
-                    released.append(cells[index])
-                    if let trueRows = parts.last { released.append(trueRows) }
-                }
+            // The coordinates are the table's dimensions, so each key is a cell.
+            for (index, cell) in table.cells.enumerated() where index < labels.keyCount {
+                let set = [RowLabels.first + UInt32(index)]
+                if cell.suppressed { protected.append(set) } else { released.append(set) }
             }
         case .histogram(let histogram):
             // Keys: 0 below the first edge, 1 + bin, bins + 1 above; a released histogram lists
