@@ -19,7 +19,7 @@ public struct ModelgateCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self,
-            PrincipalCommand.self, AuditCommand.self, UsageCommand.self, SandboxCommand.self,
+            PrincipalCommand.self, AuditCommand.self, UsageCommand.self, SandboxCommand.self, LedgerCommand.self,
         ]
     )
 

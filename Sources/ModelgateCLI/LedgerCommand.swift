@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import ModelgateCore
+import ModelgateGateway
+
+struct LedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Measure the release ledger that checks each result against all earlier ones.",
+        subcommands: [Bench.self]
+    )
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the release ledger as releases accumulate on one dataset.",
+            discussion: """
+                Builds the synthetic survey with --rows rows, then asks it a seeded stream of varied \
+                questions (tables, summaries and histograms over random age windows), estimated and \
+                checked in this process. Each released result is judged by the ledger as a job's \
+                would be. For each stretch up to a milestone it prints the ledger's time per job \
+                (median and 95th percentile) beside the job's own median (estimation and output \
+                checks), how many results the ledger refused, and its atoms and memory.
+                """
+        )
+
+        @Option(help: "Rows of the synthetic survey.") var rows: Int = 100_000
+        @Option(help: ArgumentHelp("Release counts to report at, comma-separated.", valueName: "list"))
+        var milestones: String = "100,1000,10000"
+        @Option(help: "Stop after this many jobs, released or not.") var maximumJobs: Int = 20_000
+        @Option(help: "Seed of the question stream.") var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file"))
+        var policy: String = "policies/household-survey.yaml"
+
+        func validate() throws {
+            guard rows > 0, maximumJobs > 0 else { throw ValidationError("--rows and --maximum-jobs must be positive") }
+            guard !parsedMilestones.isEmpty, parsedMilestones == parsedMilestones.sorted() else {
+                throw ValidationError("--milestones must be increasing positive counts, such as 100,1000,10000")
+            }
+        }
+
+        var parsedMilestones: [Int] {
+            milestones.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                .filter { $0 > 0 }
+        }
+
+        func run() throws {
+            func ms(_ seconds: Double) -> String { String(format: "%8.2f ms", seconds * 1000) }
+            print("rows \(rows); per job, medians over each stretch")
+            print(
+                "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95      job p50"
+            )
+            _ = try LedgerBenchmark.run(
+                rows: rows, milestones: parsedMilestones, maximumJobs: maximumJobs,
+                policyText: try readText(policy, what: "policy"), seed: seed,
+                progress: { s in
+                    print(
+                        String(
+                            format: "%8d %8d %13d %10d %9d %8.1f MB", s.releases, s.jobs, s.differencing, s.saturated,
+                            s.atoms, Double(s.memoryBytes) / 1e6)
+                            + " \(ms(s.ledgerMedian))  \(ms(s.ledgerP95))  \(ms(s.jobMedian))")
+                },
+                ticker: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        }
+    }
+}

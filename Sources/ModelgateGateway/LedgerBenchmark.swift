@@ -1,0 +1,155 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateDisclosure
+import ModelgateEstimators
+import ModelgateParsing
+
+/// What the release ledger costs as releases accumulate: a stream of varied jobs (tables,
+/// summaries and histograms over random age windows, the kind of questions many researchers ask
+/// of one survey) is estimated and checked in this process, and each released result is judged by
+/// the ledger as the pipeline does. Printed per stretch of releases: the ledger's time per job
+/// beside the job's own (estimation and output checks), the share of jobs it refused, its atoms
+/// and its memory.
+public enum LedgerBenchmark {
+    public struct Stretch: Sendable {
+        /// Releases the ledger had judged when the stretch ended.
+        public var releases: Int
+        public var jobs: Int
+        public var differencing: Int
+        public var saturated: Int
+        public var atoms: Int
+        public var releasedSets: Int
+        /// The ledger's own memory: 4 bytes a row, its sets' atom lists and its atom counts.
+        public var memoryBytes: Int
+        /// Per job in the stretch, seconds.
+        public var ledgerMedian: Double
+        public var ledgerP95: Double
+        public var jobMedian: Double
+    }
+
+    /// Runs jobs until `milestones.last` results have been released (or `maximumJobs` tried),
+    /// reporting each stretch up to a milestone.
+    public static func run(
+        rows: Int, milestones: [Int], maximumJobs: Int, policyText: String, seed: UInt64,
+        progress: (Stretch) -> Void = { _ in }, ticker: (String) -> Void = { _ in }
+    ) throws -> [Stretch] {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "modelgate-ledger-bench-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: state) }
+        let manifest = try DemoDataset.prepare(rows: rows, policyText: policyText, state: state)
+        guard let dataset = try DatasetStore(state: state).open(manifest.id) else {
+            throw ModelgateError("bench_failed", "the benchmark dataset did not open")
+        }
+        let columns = try dataset.columns(dataset.policy.columns.filter { $0.columnClass != .identifier }.map(\.name))
+        let checker = OutputChecker(rules: dataset.policy.disclosure)
+        let threshold = dataset.policy.disclosure.threshold
+        var ledger = ReleaseLedger(rowCount: rows)
+        var labels = [UInt32](repeating: 0, count: rows)
+        var random = SplitMix(seed: seed)
+        var stretches: [Stretch] = []
+        var ledgerTimes: [Double] = []
+        var jobTimes: [Double] = []
+        var (jobs, released, differencing, saturated) = (0, 0, 0, 0)
+        var next = 0
+        while next < milestones.count && jobs < maximumJobs {
+            let text = "dataset: \(manifest.id)\n" + Self.spec(&random)
+            guard let plan = try? dataset.policy.admit(try ModelSpec(text: text)) else { continue }
+            jobs += 1
+            let started = ContinuousClock.now
+            let raw = try labels.withUnsafeMutableBufferPointer {
+                try Estimator.run(plan, on: columns, labels: $0.baseAddress!)
+            }
+            let checked = checker.check(raw)
+            jobTimes.append((ContinuousClock.now - started).seconds)
+            guard case .released(let output, _) = checked, let meaning = raw.labels else { continue }
+            let sets = ReleasedRowSets(
+                raw, output, labels: meaning, rowsDropped: checker.releasable(count: raw.rowsDropped))
+            let judged = ContinuousClock.now
+            let verdict: ReleaseLedger.Verdict
+            let proposal = labels.withUnsafeBufferPointer {
+                ledger.propose(labels: $0, released: sets.released, protected: sets.protected)
+            }
+            if let proposal {
+                verdict = ledger.check(proposal, threshold: threshold)
+                if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
+            } else {
+                verdict = .saturated
+            }
+            ledgerTimes.append((ContinuousClock.now - judged).seconds)
+            switch verdict {
+            case .safe: released += 1
+            case .disclosive: differencing += 1
+            case .saturated: saturated += 1
+            }
+            if jobs % 50 == 0 {
+                ticker(
+                    "  \(jobs) jobs, \(released) released, \(ledger.atomCounts.count) atoms, last check "
+                        + String(format: "%.1f ms", ledgerTimes.last! * 1000))
+            }
+            if released == milestones[next] || jobs == maximumJobs {
+                let stretch = Stretch(
+                    releases: released, jobs: jobs, differencing: differencing, saturated: saturated,
+                    atoms: ledger.atomCounts.count, releasedSets: ledger.released.count,
+                    memoryBytes: Self.memory(ledger), ledgerMedian: Self.quantile(ledgerTimes, 0.5),
+                    ledgerP95: Self.quantile(ledgerTimes, 0.95), jobMedian: Self.quantile(jobTimes, 0.5))
+                stretches.append(stretch)
+                progress(stretch)
+                (ledgerTimes, jobTimes) = ([], [])
+                next += 1
+            }
+        }
+        return stretches
+    }
+
+    /// A random question of the kind the demo survey invites.
+    static func spec(_ random: inout SplitMix) -> String {
+        let groups = ["district", "education", "sector", "sex", "household_size"]
+        let low = 18 + random.next(below: 50)
+        let window =
+            "where: [{ column: age, op: \">=\", value: \(low) }, "
+            + "{ column: age, op: \"<\", value: \(low + 5 + random.next(below: 40)) }]"
+        switch random.next(below: 4) {
+        case 0:
+            let first = groups[random.next(below: groups.count)]
+            let second = groups[random.next(below: groups.count)]
+            let columns = first == second ? "" : "\ncolumns: [\(second)]"
+            return "model: crosstab\nrows: [\(first)]\(columns)\n\(window)"
+        case 1:
+            let measure = ["income", "hospital_visits", "insured"][random.next(below: 3)]
+            return
+                "model: crosstab\nrows: [\(groups[random.next(below: 3)])]\nmeasure: \(measure)\nstatistic: mean\n\(window)"
+        case 2:
+            return "model: summary\nvariables: [income, hospital_visits]\n\(window)"
+        default:
+            let variable = ["age", "income"][random.next(below: 2)]
+            return "model: histogram\nvariable: \(variable)\nbins: \(5 + random.next(below: 16))\n\(window)"
+        }
+    }
+
+    static func memory(_ ledger: ReleaseLedger) -> Int {
+        let sets = (ledger.released + ledger.protected).reduce(0) { $0 + $1.count * 4 + 16 }
+        return ledger.atomOfRow.count * 4 + ledger.atomCounts.count * 8 + sets
+    }
+
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+    }
+
+    /// SplitMix64 (Steele, Lea & Flood), written by hand: the standard library has no seeded
+    /// generator, and a benchmark must ask the same questions every run.
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    }
+}
