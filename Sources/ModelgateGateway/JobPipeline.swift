@@ -217,10 +217,10 @@ public struct JobPipeline: Sendable {
             answer = result
             var refusal: Refusal?
             var entry: LedgerEntry?
-            if let proposal = ledger.propose(
+            if var proposal = ledger.propose(
                 labels: release.labels.labels, released: release.sets.released, protected: release.sets.protected)
             {
-                switch ledger.check(proposal, threshold: release.threshold) {
+                switch ledger.check(&proposal, threshold: release.threshold) {
                 case .safe where proposal.isNew:
                     let file = try proposal.atomOfRow.map {
                         try ledgers.writeAtoms($0, generation: ledger.generation + 1, key)

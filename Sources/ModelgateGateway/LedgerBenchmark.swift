@@ -70,8 +70,8 @@ public enum LedgerBenchmark {
             let proposal = labels.withUnsafeBufferPointer {
                 ledger.propose(labels: $0, released: sets.released, protected: sets.protected)
             }
-            if let proposal {
-                verdict = ledger.check(proposal, threshold: threshold)
+            if var proposal {
+                verdict = ledger.check(&proposal, threshold: threshold)
                 if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
             } else {
                 verdict = .saturated

@@ -264,6 +264,31 @@ import Testing
         #expect(second.reason?.code == .differencing)
     }
 
+    @Test func aHistogramEdgeOutsideAGroupIsNoOracleForItsExtremes() throws {
+        // A group of 10–19 people, released whole; then the same group's histogram with one edge
+        // B. Below the group's lowest income one bin is empty and the other is the whole group:
+        // both are withheld, as they are when B splits the group into two small bins. A refusal
+        // in only one of the cases would bisect the lowest income.
+        let survey = try Survey()
+        var sizes: [String: Int] = [:]
+        for record in survey.records { sizes[record["district"]!, default: 0] += 1 }
+        let candidates = sizes.filter { (12..<20).contains($0.value) }.keys.sorted()
+        let district = try #require(candidates.first)
+        let incomes = survey.records.filter { $0["district"] == district }.map { Double($0["income"]!)! }.sorted()
+        let group = "where: [{ column: district, op: \"=\", value: \(district) }]"
+        let histogram = { (edges: [Double]) in
+            "model: histogram\nvariable: income\nedges: \(edges)\n\(group)"
+        }
+        #expect(try survey.run(histogram([0, 10_000_000])).status == .released)
+        let below = try survey.run(histogram([0, incomes[0] / 2, 10_000_000]))
+        let inside = try survey.run(histogram([0, (incomes[4] + incomes[5]) / 2, 10_000_000]))
+        #expect(below.status == .released && inside.status == .released)
+        for result in [below, inside] {
+            guard case .histogram(let bins) = result.result else { Issue.record("not a histogram"); continue }
+            #expect(bins.bins.allSatisfy { $0.suppressed })
+        }
+    }
+
     @Test func repeatingAQuestionAddsNothingAndIsAnswered() throws {
         let survey = try Survey()
         let spec = "model: crosstab\nrows: [district]\ncolumns: [sex]"

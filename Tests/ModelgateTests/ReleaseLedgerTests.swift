@@ -18,10 +18,10 @@ import Testing
         }
         let released = sets.indices.map { [RowLabels.first + UInt32($0)] }
         let withheld = protected.indices.map { [RowLabels.first + UInt32(sets.count + $0)] }
-        let proposal = labels.withUnsafeBufferPointer {
+        var proposal = labels.withUnsafeBufferPointer {
             ledger.propose(labels: $0, released: released, protected: withheld)!
         }
-        let verdict = ledger.check(proposal, threshold: threshold)
+        let verdict = ledger.check(&proposal, threshold: threshold)
         // As the gateway does: an entry only for a job that adds something.
         if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
         return verdict
@@ -128,14 +128,29 @@ import Testing
         #expect(release(&shared, [Array(1..<20)]) == .disclosive(rows: 1))  // researcher B
     }
 
+    @Test func withholdingWhatIsAlreadyPublicIsNoReasonToRefuse() {
+        // A group of 14 is released; then a histogram of it whose one non-empty bin (all 14) is
+        // withheld beside an empty one. Refusing would tell that a bin was empty, which the
+        // job's own answer (both bins withheld) does not; the withheld bin is public already.
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<14)]) == .safe)
+        #expect(release(&ledger, [], protected: [Array(0..<14)]) == .safe)
+        #expect(ledger.protected.isEmpty)
+        // A withheld set that the new job's own releases give away is still refused: with all
+        // 100 and rows 0…49 released, releasing 50…89 gives the withheld 90…99 away.
+        var other = ReleaseLedger(rowCount: 100)
+        #expect(release(&other, [Array(0..<50)]) == .safe)
+        #expect(release(&other, [Array(50..<90)], protected: [Array(90..<100)]) == .disclosive(rows: 10))
+    }
+
     @Test func aSplitOfManySmallPiecesIsBoundedAndSaysSo() {
         // Every released set is large, but a search budget of 1 cannot finish: saturated.
         let ledger = ReleaseLedger(rowCount: 100)
         var labels = [UInt32](repeating: RowLabels.outside, count: 100)
         for row in 0..<100 { labels[row] = RowLabels.first + UInt32(row / 5) }
         let pairs = (0..<10).map { [RowLabels.first + UInt32(2 * $0), RowLabels.first + UInt32(2 * $0 + 1)] }
-        let proposal = labels.withUnsafeBufferPointer { ledger.propose(labels: $0, released: pairs, protected: [])! }
-        #expect(ledger.check(proposal, threshold: threshold, limits: .init(work: 1)) == .saturated)
-        #expect(ledger.check(proposal, threshold: threshold) == .safe)
+        var proposal = labels.withUnsafeBufferPointer { ledger.propose(labels: $0, released: pairs, protected: [])! }
+        #expect(ledger.check(&proposal, threshold: threshold, limits: .init(work: 1)) == .saturated)
+        #expect(ledger.check(&proposal, threshold: threshold) == .safe)
     }
 }

@@ -11,9 +11,12 @@ import ModelgateCore
 ///   set as a list of atoms. A new job's row labels split atoms; nothing else changes them.
 /// - **Every figure as a set.** A released count, sum, mean, standard deviation, quantile window or
 ///   coefficient over a set is entered as that set, whatever the per-row function. Labels split
-///   rows only by what the researcher groups or filters by, never by a measure's values: a refusal
-///   then depends on who is in which set, not on anyone's income or insured status, so it cannot
-///   itself be asked for a value. (A boolean measure's sum over a set is the count of its true
+///   rows only by the groups a result is about (cells, bins, a regression's groups), never by a
+///   measure's values: a refusal then depends on who is in which set, not on anyone's income or
+///   insured status. (A regression's Σx·y weights rows by a feature's values; for a feature with
+///   many values, two samples that differ by many people of one value and one of another give
+///   that one's y, which a set cannot show. Entering such sums as weighted vectors, with atoms
+///   split by the feature's values, is the known next step.) (A boolean measure's sum over a set is the count of its true
 ///   rows; combinations that isolate a few of those need the few in a derivable set too, unless the
 ///   rest are known to share one value, which the per-result group-disclosure rule withholds.)
 /// - **Disclosive** means that some linear combination of released sets (the dataset's size
@@ -150,11 +153,20 @@ public struct ReleaseLedger: Sendable {
 
     /// Whether the ledger with `proposal` applied still gives no protected set and no set of
     /// fewer than `threshold` rows away.
-    public func check(_ proposal: Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
+    ///
+    /// A set the job withholds that earlier releases already determine protects nothing: it is
+    /// taken out of `proposal` rather than refused for. Which of a job's cells are withheld
+    /// depends on the data (an empty bin, a small cell), so refusing for those would make the
+    /// refusal tell what the job's own suppression pattern does not.
+    public func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
         guard proposal.isNew else { return .safe }
         var next = self
         next.apply(proposal)
-        return next.audit(threshold: threshold, limits: limits)
+        let (verdict, known) = next.audit(
+            threshold: threshold, limits: limits, newReleased: proposal.released.count,
+            newProtected: proposal.protected.count)
+        proposal.protected.removeAll { known.contains($0) }
+        return verdict
     }
 
     /// Adds a proposal that passed its check (or one read back from the store).
@@ -211,8 +223,20 @@ public struct ReleaseLedger: Sendable {
         return result
     }
 
-    /// The check itself, on the ledger as it stands.
-    func audit(threshold: Int, limits: Limits) -> Verdict {
+    /// The check itself, on the ledger as it stands, whose last `newReleased` released and
+    /// `newProtected` protected sets are a new job's; with the job's protected sets that the
+    /// earlier released sets already determine, which are not held against it.
+    func audit(threshold: Int, limits: Limits, newReleased: Int = 0, newProtected: Int = 0) -> (Verdict, Set<[UInt32]>)
+    {
+        var known = Set<[UInt32]>()
+        let verdict = audit(
+            threshold: threshold, limits: limits, newReleased: newReleased, newProtected: newProtected, known: &known)
+        return (verdict, known)
+    }
+
+    private func audit(
+        threshold: Int, limits: Limits, newReleased: Int, newProtected: Int, known: inout Set<[UInt32]>
+    ) -> Verdict {
         // Large atoms first; small ones by decreasing size, so that pivots hold as many rows as can be.
         let order = atomCounts.indices.sorted {
             let (a, b) = (atomCounts[$0], atomCounts[$1])
@@ -226,16 +250,28 @@ public struct ReleaseLedger: Sendable {
             SparseVector(indicator: set.map { position[Int($0)] }.sorted())
         }
         var basis = SpanBasis(columnCount: atomCounts.count)
-        for set in released {
+        for (index, set) in released.enumerated() {
+            if index == released.count - newReleased {
+                for set in protected.suffix(newProtected) where basis.reduce(vector(set)).isZero { known.insert(set) }
+            }
             basis.insert(vector(set))
             if basis.work > limits.work { return .saturated }
         }
-        for set in protected where basis.reduce(vector(set)).isZero {
+        if newReleased == 0 {
+            for set in protected.suffix(newProtected) where basis.reduce(vector(set)).isZero { known.insert(set) }
+        }
+        for set in protected where !known.contains(set) && basis.reduce(vector(set)).isZero {
             return .disclosive(rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
         }
         guard firstSmall < Int32(order.count) else { return .safe }
-        let smallRows = basis.reducedRows(from: firstSmall)
-        let countAt = order.map { atomCounts[$0] }
+        var smallRows = basis.reducedRows(from: firstSmall)
+        var countAt = order.map { atomCounts[$0] }
+        // Atoms that every combination of these rows treats alike are one column (see Condensed).
+        for _ in 0..<Condensed.rounds where !smallRows.isEmpty {
+            guard let condensed = Condensed(smallRows, countAt: countAt, threshold: threshold) else { break }
+            (smallRows, countAt) = (condensed.rows, condensed.countAt)
+        }
+        guard !smallRows.isEmpty else { return .safe }
         // A combination that uses a row is nonzero on the row's columns no other row reaches.
         let candidates = SmallSetSearch.candidates(smallRows, countAt: countAt, threshold: threshold) {
             _ in true
@@ -253,6 +289,82 @@ public struct ReleaseLedger: Sendable {
             rows: candidates, countAt: countAt, threshold: threshold, budget: limits.work - basis.work)
         let verdict = search.run()
         return verdict == .safe ? .saturated : verdict
+    }
+}
+
+/// The small rows' combinations on fewer columns: columns on which every row has the same value
+/// (the same row list with the same values) are equal in every combination, so they merge into
+/// one column holding all their rows. A merged column may hold `threshold` rows or more, though
+/// none of its atoms does; then the elimination argument applies again, large columns first, and
+/// only the rows that pivot on small columns are kept. Repeated while it removes something.
+private struct Condensed {
+    static let rounds = 4
+    var rows: [SparseVector]
+    var countAt: [Int]
+
+    /// nil when no merged column holds `threshold` rows (nothing to gain).
+    init?(_ rows: [SparseVector], countAt: [Int], threshold: Int) {
+        // Each column's entries, as (row, value) in row order.
+        var entries: [Int32: [(Int32, UInt64)]] = [:]
+        for (i, row) in rows.enumerated() {
+            for (column, value) in zip(row.columns, row.values) {
+                entries[column, default: []].append((Int32(i), value))
+            }
+        }
+        // Columns with equal entries, one class each.
+        var classOf: [Int32: Int32] = [:]
+        var representatives: [Int: [Int32]] = [:]
+        var classCount: [Int] = []
+        var classColumn: [Int32] = []
+        for column in entries.keys.sorted() {
+            let list = entries[column]!
+            var hasher = Hasher()
+            for (row, value) in list {
+                hasher.combine(row)
+                hasher.combine(value)
+            }
+            let key = hasher.finalize()
+            let same = representatives[key, default: []].first { other in
+                let a = entries[classColumn[Int(other)]]!
+                return a.count == list.count && zip(a, list).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            }
+            if let same {
+                classOf[column] = same
+                classCount[Int(same)] += countAt[Int(column)]
+            } else {
+                let id = Int32(classCount.count)
+                classOf[column] = id
+                classCount.append(countAt[Int(column)])
+                classColumn.append(column)
+                representatives[key, default: []].append(id)
+            }
+        }
+        guard classCount.contains(where: { $0 >= threshold }) else { return nil }
+        // Large classes first, then small ones by decreasing size, as for atoms.
+        let order = classCount.indices.sorted {
+            let (a, b) = (classCount[$0], classCount[$1])
+            let (largeA, largeB) = (a >= threshold, b >= threshold)
+            return largeA != largeB ? largeA : (a != b ? a > b : $0 < $1)
+        }
+        var position = [Int32](repeating: 0, count: classCount.count)
+        for (at, id) in order.enumerated() { position[id] = Int32(at) }
+        let firstSmall = Int32(order.firstIndex { classCount[$0] < threshold } ?? order.count)
+        var basis = SpanBasis(columnCount: classCount.count)
+        for row in rows {
+            var merged: [(Int32, UInt64)] = []
+            var seen = Set<Int32>()
+            for (column, value) in zip(row.columns, row.values) {
+                let id = classOf[column]!
+                if seen.insert(id).inserted { merged.append((position[Int(id)], value)) }
+            }
+            merged.sort { $0.0 < $1.0 }
+            var vector = SparseVector()
+            vector.columns = merged.map(\.0)
+            vector.values = merged.map(\.1)
+            basis.insert(vector)
+        }
+        self.rows = firstSmall < Int32(order.count) ? basis.reducedRows(from: firstSmall) : []
+        self.countAt = order.map { classCount[$0] }
     }
 }
 
