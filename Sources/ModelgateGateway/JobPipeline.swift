@@ -207,9 +207,23 @@ public struct JobPipeline: Sendable {
     /// released from its dataset version, and recorded, with what it adds to the ledger, in one
     /// transaction that no other job's check can interleave with. Released, or refused for
     /// `differencing` or `ledger_saturated` without a figure of its own.
+    ///
+    /// The judgement is made first against the ledger as this process last saw it, outside the
+    /// transaction, so that concurrent jobs do not wait for one another's pass over the rows; inside,
+    /// it is kept when no other job added to the ledger meanwhile, and made again otherwise.
     private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobResult {
         let key = release.key
         var ledger = ledgers.cached(key, rowCount: release.labels.rowCount)
+        func judge(_ ledger: ReleaseLedger) -> (ReleaseLedger.Proposal, ReleaseLedger.Verdict)? {
+            guard
+                var proposal = ledger.propose(
+                    labels: release.labels.labels, released: release.sets.released,
+                    protected: release.sets.protected)
+            else { return nil }
+            let verdict = ledger.check(&proposal, threshold: release.threshold)
+            return (proposal, verdict)
+        }
+        let early = judge(ledger)
         var answer = result
         var written: String?
         let receipt = try store.finish(result.job, ledger: key, after: ledger.generation) { missed in
@@ -217,10 +231,8 @@ public struct JobPipeline: Sendable {
             answer = result
             var refusal: Refusal?
             var entry: LedgerEntry?
-            if var proposal = ledger.propose(
-                labels: release.labels.labels, released: release.sets.released, protected: release.sets.protected)
-            {
-                switch ledger.check(&proposal, threshold: release.threshold) {
+            if let (proposal, verdict) = missed.isEmpty ? early : judge(ledger) {
+                switch verdict {
                 case .safe where proposal.isNew:
                     let file = try proposal.atomOfRow.map {
                         try ledgers.writeAtoms($0, generation: ledger.generation + 1, key)

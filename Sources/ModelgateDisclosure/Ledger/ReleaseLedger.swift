@@ -103,10 +103,60 @@ public struct ReleaseLedger: Sendable {
         limits: Limits = Limits()
     ) -> Proposal? {
         precondition(labels.count == atomOfRow.count, "labels for another row count")
-        var pairs = PairTable()
+        let (atomsOfLabel, splits, counts, newAtomOfRow):
+            ([UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32])
+        if let unsplit = labelOfEachAtom(labels) {
+            var grouped: [UInt32: [UInt32]] = [:]
+            for (atom, label) in unsplit.enumerated() { grouped[label, default: []].append(UInt32(atom)) }
+            (atomsOfLabel, splits, counts, newAtomOfRow) = (grouped, [], atomCounts, [])
+        } else {
+            guard let split = split(by: labels, limits: limits) else { return nil }
+            (atomsOfLabel, splits, counts, newAtomOfRow) = split
+        }
+        func atoms(of labels: [UInt32]) -> [UInt32] {
+            labels.flatMap { atomsOfLabel[$0] ?? [] }.sorted()
+        }
+        // Old sets gain the atoms split from their members; a new set equal to one of them is old.
+        let grown = splits.isEmpty ? self : expanded(by: splits, counts: counts)
+        let newReleased = Set(releasedLabels.map(atoms).filter { !$0.isEmpty && !grown.releasedIndex.contains($0) })
+        let newProtected = Set(
+            protectedLabels.map(atoms).filter { !$0.isEmpty && !grown.protectedIndex.contains($0) })
+        return Proposal(
+            atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
+            released: newReleased.sorted { $0.lexicographicallyPrecedes($1) },
+            protected: newProtected.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
+    /// Each atom's one label, when every atom's rows share one (the job splits nothing): one pass
+    /// with no hashing, the common case of a question asked again or over groups already told
+    /// apart. nil at the first atom whose rows differ.
+    private func labelOfEachAtom(_ labels: UnsafeBufferPointer<UInt32>) -> [UInt32]? {
+        var labelOf = [UInt32](repeating: .max, count: atomCounts.count)
+        let unsplit = labelOf.withUnsafeMutableBufferPointer { labelOf in
+            atomOfRow.withUnsafeBufferPointer { atomOfRow in
+                for row in 0..<atomOfRow.count {
+                    let atom = Int(atomOfRow[row])
+                    let label = labels[row]
+                    if labelOf[atom] == label { continue }
+                    if labelOf[atom] != .max { return false }
+                    labelOf[atom] = label
+                }
+                return true
+            }
+        }
+        return unsplit ? labelOf : nil
+    }
+
+    /// The atoms split by `labels`: each label's atoms, the new atoms with their parents, every
+    /// atom's rows and every row's atom (empty when nothing split); nil beyond `limits.atoms`.
+    private func split(by labels: UnsafeBufferPointer<UInt32>, limits: Limits) -> (
+        [UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32]
+    )? {
+        var pairs = PairTable(atoms: atomCounts.count, labelBound: Int(labels.max() ?? 0) + 1)
         var claimed = [Bool](repeating: false, count: atomCounts.count)
         var splits: [(atom: UInt32, parent: UInt32)] = []
-        var newAtomOfRow = [UInt32](repeating: 0, count: atomOfRow.count)
+        // Filled from the first split on: until then every row keeps its atom.
+        var newAtomOfRow: [UInt32] = []
         var counts = atomCounts.map { _ in 0 }
         var atomsOfLabel: [UInt32: [UInt32]] = [:]
         var lastKey = UInt64.max
@@ -127,6 +177,10 @@ public struct ReleaseLedger: Sendable {
                         guard counts.count < limits.atoms else { return nil }
                         next = UInt32(counts.count)
                         counts.append(0)
+                        if splits.isEmpty {
+                            newAtomOfRow.reserveCapacity(atomOfRow.count)
+                            newAtomOfRow += atomOfRow[..<row]
+                        }
                         splits.append((next, atom))
                     }
                     pairs[key] = next
@@ -134,21 +188,10 @@ public struct ReleaseLedger: Sendable {
                     lastAtom = next
                 }
             }
-            newAtomOfRow[row] = lastAtom
+            if !splits.isEmpty { newAtomOfRow.append(lastAtom) }
             counts[Int(lastAtom)] += 1
         }
-        func atoms(of labels: [UInt32]) -> [UInt32] {
-            labels.flatMap { atomsOfLabel[$0] ?? [] }.sorted()
-        }
-        // Old sets gain the atoms split from their members; a new set equal to one of them is old.
-        let grown = splits.isEmpty ? self : expanded(by: splits, counts: counts)
-        let newReleased = Set(releasedLabels.map(atoms).filter { !$0.isEmpty && !grown.releasedIndex.contains($0) })
-        let newProtected = Set(
-            protectedLabels.map(atoms).filter { !$0.isEmpty && !grown.protectedIndex.contains($0) })
-        return Proposal(
-            atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
-            released: newReleased.sorted { $0.lexicographicallyPrecedes($1) },
-            protected: newProtected.sorted { $0.lexicographicallyPrecedes($1) })
+        return (atomsOfLabel, splits, counts, newAtomOfRow)
     }
 
     /// Whether the ledger with `proposal` applied still gives no protected set and no set of
@@ -494,15 +537,30 @@ private struct SmallSetSearch {
     }
 }
 
-/// An open-addressing map from (atom, label) pairs to atoms, for the split's one pass over rows.
-/// Written by hand: a `Dictionary` costs several times more per row on a 10M-row dataset.
+/// An open-addressing map from (atom, label) pairs to atoms, for the split's one pass over rows;
+/// a plain table indexed by atom and label when there are few of both (a tiny job on a young
+/// ledger). Written by hand: a `Dictionary` costs several times more per row on a 10M-row dataset.
 private struct PairTable {
     private var keys = [UInt64](repeating: .max, count: 1024)
     private var values = [UInt32](repeating: 0, count: 1024)
     private var count = 0
+    /// atom · labelBound + label → atom, `.max` when unseen; empty when hashing.
+    private var table: [UInt32] = []
+    private let labelBound: Int
+
+    init(atoms: Int, labelBound: Int) {
+        self.labelBound = labelBound
+        if atoms.multipliedReportingOverflow(by: labelBound).partialValue <= 1 << 16 && atoms < 1 << 16 {
+            table = [UInt32](repeating: .max, count: atoms * labelBound)
+        }
+    }
 
     subscript(key: UInt64) -> UInt32? {
         get {
+            if !table.isEmpty {
+                let value = table[Int(key >> 32) * labelBound + Int(key & 0xFFFF_FFFF)]
+                return value == .max ? nil : value
+            }
             var slot = Self.hash(key) & (keys.count - 1)
             while keys[slot] != .max {
                 if keys[slot] == key { return values[slot] }
@@ -512,6 +570,10 @@ private struct PairTable {
         }
         set {
             guard let newValue else { return }
+            if !table.isEmpty {
+                table[Int(key >> 32) * labelBound + Int(key & 0xFFFF_FFFF)] = newValue
+                return
+            }
             if (count + 1) * 2 > keys.count { grow() }
             var slot = Self.hash(key) & (keys.count - 1)
             while keys[slot] != .max && keys[slot] != key { slot = (slot + 1) & (keys.count - 1) }
