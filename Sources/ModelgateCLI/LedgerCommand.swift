@@ -14,9 +14,12 @@ struct LedgerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time the release ledger as releases accumulate on one dataset.",
             discussion: """
-                Builds the synthetic survey with --rows rows, then asks it a seeded stream of varied \
-                questions (tables, summaries and histograms over random age windows), estimated and \
-                checked in this process. Each released result is judged by the ledger as a job's \
+                Builds the synthetic survey with --rows rows, then asks it a seeded stream of \
+                questions (tables, summaries and histograms), estimated and checked in this process. \
+                With --stream bands they are over ten-year age bands and standard bins, as the \
+                researchers of one field ask them; with --stream varied over random age windows and \
+                bin counts, which soon tell nearly every person apart (the ledger then refuses most \
+                new fine-grained questions as ledger_saturated). Each released result is judged by the ledger as a job's \
                 would be. For each stretch up to a milestone it prints the ledger's time per job \
                 (median and 95th percentile) beside the job's own median (estimation and output \
                 checks), how many results the ledger refused, and its atoms and memory.
@@ -28,6 +31,8 @@ struct LedgerCommand: ParsableCommand {
         var milestones: String = "100,1000,10000"
         @Option(help: "Stop after this many jobs, released or not.") var maximumJobs: Int = 20_000
         @Option(help: "Seed of the question stream.") var seed: UInt64 = 1
+        @Option(help: "Kind of questions: bands (ten-year age bands) or varied (random age windows).")
+        var stream: LedgerBenchmark.Stream = .bands
         @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file"))
         var policy: String = "policies/household-survey.yaml"
 
@@ -45,13 +50,13 @@ struct LedgerCommand: ParsableCommand {
 
         func run() throws {
             func ms(_ seconds: Double) -> String { String(format: "%8.2f ms", seconds * 1000) }
-            print("rows \(rows); per job, medians over each stretch")
+            print("rows \(rows), stream \(stream.rawValue); per job, medians over each stretch")
             print(
                 "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95      job p50"
             )
             _ = try LedgerBenchmark.run(
                 rows: rows, milestones: parsedMilestones, maximumJobs: maximumJobs,
-                policyText: try readText(policy, what: "policy"), seed: seed,
+                policyText: try readText(policy, what: "policy"), seed: seed, stream: stream,
                 progress: { s in
                     print(
                         String(
@@ -63,3 +68,5 @@ struct LedgerCommand: ParsableCommand {
         }
     }
 }
+
+extension LedgerBenchmark.Stream: ExpressibleByArgument {}

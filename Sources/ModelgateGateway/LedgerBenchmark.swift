@@ -12,6 +12,15 @@ import ModelgateParsing
 /// beside the job's own (estimation and output checks), the share of jobs it refused, its atoms
 /// and its memory.
 public enum LedgerBenchmark {
+    /// The kind of questions asked.
+    public enum Stream: String, Sendable, CaseIterable {
+        /// Ten-year age bands and standard bin counts: the questions of one field, asked again and
+        /// again by its researchers.
+        case bands
+        /// Random age windows and bin counts: nearly every question new.
+        case varied
+    }
+
     public struct Stretch: Sendable {
         /// Releases the ledger had judged when the stretch ended.
         public var releases: Int
@@ -20,7 +29,8 @@ public enum LedgerBenchmark {
         public var saturated: Int
         public var atoms: Int
         public var releasedSets: Int
-        /// The ledger's own memory: 4 bytes a row, its sets' atom lists and its atom counts.
+        /// The ledger's own memory: 4 bytes a row, its sets' atom lists, its atom counts and the
+        /// span it keeps between checks.
         public var memoryBytes: Int
         /// Per job in the stretch, seconds.
         public var ledgerMedian: Double
@@ -31,7 +41,7 @@ public enum LedgerBenchmark {
     /// Runs jobs until `milestones.last` results have been released (or `maximumJobs` tried),
     /// reporting each stretch up to a milestone.
     public static func run(
-        rows: Int, milestones: [Int], maximumJobs: Int, policyText: String, seed: UInt64,
+        rows: Int, milestones: [Int], maximumJobs: Int, policyText: String, seed: UInt64, stream: Stream = .bands,
         progress: (Stretch) -> Void = { _ in }, ticker: (String) -> Void = { _ in }
     ) throws -> [Stretch] {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -53,7 +63,7 @@ public enum LedgerBenchmark {
         var (jobs, released, differencing, saturated) = (0, 0, 0, 0)
         var next = 0
         while next < milestones.count && jobs < maximumJobs {
-            let text = "dataset: \(manifest.id)\n" + Self.spec(&random)
+            let text = "dataset: \(manifest.id)\n" + Self.spec(&random, stream)
             guard let plan = try? dataset.policy.admit(try ModelSpec(text: text)) else { continue }
             jobs += 1
             let started = ContinuousClock.now
@@ -103,12 +113,20 @@ public enum LedgerBenchmark {
     }
 
     /// A random question of the kind the demo survey invites.
-    static func spec(_ random: inout SplitMix) -> String {
+    static func spec(_ random: inout SplitMix, _ stream: Stream) -> String {
         let groups = ["district", "education", "sector", "sex", "household_size"]
-        let low = 18 + random.next(below: 50)
+        let (low, high): (Int, Int)
+        switch stream {
+        case .bands:
+            low = 20 + 10 * random.next(below: 5)
+            high = low + 10 * (1 + random.next(below: 2))
+        case .varied:
+            low = 18 + random.next(below: 50)
+            high = low + 5 + random.next(below: 40)
+        }
         let window =
-            "where: [{ column: age, op: \">=\", value: \(low) }, "
-            + "{ column: age, op: \"<\", value: \(low + 5 + random.next(below: 40)) }]"
+            "where: [{ column: age, op: \">=\", value: \(low) }, { column: age, op: \"<\", value: \(high) }]"
+        let bins = stream == .bands ? [10, 20][random.next(below: 2)] : 5 + random.next(below: 16)
         switch random.next(below: 4) {
         case 0:
             let first = groups[random.next(below: groups.count)]
@@ -123,13 +141,13 @@ public enum LedgerBenchmark {
             return "model: summary\nvariables: [income, hospital_visits]\n\(window)"
         default:
             let variable = ["age", "income"][random.next(below: 2)]
-            return "model: histogram\nvariable: \(variable)\nbins: \(5 + random.next(below: 16))\n\(window)"
+            return "model: histogram\nvariable: \(variable)\nbins: \(bins)\n\(window)"
         }
     }
 
     static func memory(_ ledger: ReleaseLedger) -> Int {
         let sets = (ledger.released + ledger.protected).reduce(0) { $0 + $1.count * 4 + 16 }
-        return ledger.atomOfRow.count * 4 + ledger.atomCounts.count * 8 + sets
+        return ledger.atomOfRow.count * 4 + ledger.atomCounts.count * 8 + sets + ledger.spanBytes
     }
 
     static func quantile(_ values: [Double], _ q: Double) -> Double {

@@ -153,4 +153,24 @@ import Testing
         #expect(ledger.check(&proposal, threshold: threshold, limits: .init(work: 1)) == .saturated)
         #expect(ledger.check(&proposal, threshold: threshold) == .safe)
     }
+
+    @Test func aSetReleasedBeforeIsKnownWhenAJobSplitsItsAtoms() {
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<50)]) == .safe)
+        #expect(release(&ledger, [Array(0..<25), Array(25..<75)]) == .safe)
+        // Rows 0…49 again, as the union of two labels that split the atom 0…24: the same set,
+        // nothing new; beside it a set the ledger has not seen, 0…9 with 50…74.
+        var labels = [UInt32](repeating: RowLabels.outside, count: 100)
+        for row in 0..<10 { labels[row] = RowLabels.first }
+        for row in 10..<50 { labels[row] = RowLabels.first + 1 }
+        for row in 50..<75 { labels[row] = RowLabels.first + 2 }
+        let first = RowLabels.first
+        let proposal = labels.withUnsafeBufferPointer {
+            ledger.propose(labels: $0, released: [[first, first + 1], [first, first + 2]], protected: [])!
+        }
+        #expect(proposal.splits.count == 1)
+        #expect(proposal.released.count == 1)
+        let rows = proposal.released.first.map { set in set.reduce(0) { $0 + proposal.atomCounts[Int($1)] } }
+        #expect(rows == 35)
+    }
 }

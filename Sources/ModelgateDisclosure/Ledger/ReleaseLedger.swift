@@ -1,4 +1,5 @@
 import ModelgateCore
+import Synchronization
 
 /// Everything released from one dataset version, by anyone, as row sets; and the check that a new
 /// result, together with all of it, gives no one away.
@@ -35,8 +36,12 @@ import ModelgateCore
 ///   safety and says so (``Verdict/saturated``): it errs only towards refusing.
 ///
 /// Cost: a job that splits no atom and releases only sets already released adds nothing and is
-/// answered without elimination. Otherwise the span is rebuilt, in time that grows with the number
-/// of distinct released sets times their size in atoms; ``Limits`` bound both.
+/// answered without elimination. Otherwise the work is the job's own, not the history's: the
+/// span's echelon basis is kept between jobs (``ReleasedSpan``), a new set is reduced into it, a
+/// split atom's column copied, each protected set's remainder reduced by the new rows only, and
+/// the search for small combinations runs only when the job adds a combination of small atoms.
+/// That search, over all such combinations, is what grows with the history; ``Limits`` bound it
+/// and every other step, and a check that reaches them says ``Verdict/saturated``.
 public struct ReleaseLedger: Sendable {
     /// Each row's atom.
     public private(set) var atomOfRow: [UInt32]
@@ -50,12 +55,17 @@ public struct ReleaseLedger: Sendable {
     public private(set) var generation: Int
     private var releasedIndex: Set<[UInt32]>
     private var protectedIndex: Set<[UInt32]>
+    /// The released span for this generation, once a check has built it.
+    private var memo = SpanMemo()
 
     public struct Limits: Sendable, Equatable {
         /// Most atoms the ledger splits a dataset into.
         public var atoms: Int
-        /// Most row entries one check may add up, in elimination and in the search for a small
-        /// derivable set together: the check's time is about proportional to it (some 10⁸ a second).
+        /// Most row entries each phase of one check may add up: reducing the job's sets into the
+        /// span, reducing the combinations of small atoms against one another, merging their
+        /// columns, and the search for a small derivable set. A phase's time is about proportional
+        /// to it (some 10⁸ a second), so the default bounds a check at one to two seconds, the
+        /// price of proving a fine result safe on a ledger that already tells many people apart.
         public var work: Int
         public init(atoms: Int = 1 << 20, work: Int = 60_000_000) {
             self.atoms = atoms
@@ -84,6 +94,9 @@ public struct ReleaseLedger: Sendable {
         /// The job's sets not released or protected before, as atom lists after the split.
         public var released: [[UInt32]]
         public var protected: [[UInt32]]
+        /// The span with the job's sets added, as its check left it, for the generation it was
+        /// checked against.
+        var checked: (generation: Int, span: ReleasedSpan)?
         /// Whether the job adds anything the ledger did not hold.
         public var isNew: Bool { !splits.isEmpty || !released.isEmpty || !protected.isEmpty }
     }
@@ -116,11 +129,30 @@ public struct ReleaseLedger: Sendable {
         func atoms(of labels: [UInt32]) -> [UInt32] {
             labels.flatMap { atomsOfLabel[$0] ?? [] }.sorted()
         }
-        // Old sets gain the atoms split from their members; a new set equal to one of them is old.
-        let grown = splits.isEmpty ? self : expanded(by: splits, counts: counts)
-        let newReleased = Set(releasedLabels.map(atoms).filter { !$0.isEmpty && !grown.releasedIndex.contains($0) })
-        let newProtected = Set(
-            protectedLabels.map(atoms).filter { !$0.isEmpty && !grown.protectedIndex.contains($0) })
+        // A set equal to an old one holds, with each old atom, every atom split from it; without
+        // those it is the old set as it was stored.
+        var parentOf = [Int32](repeating: -1, count: counts.count)
+        var children = [Int](repeating: 0, count: atomCounts.count)
+        for split in splits {
+            parentOf[Int(split.atom)] = Int32(split.parent)
+            children[Int(split.parent)] += 1
+        }
+        var member = [Bool](repeating: false, count: atomCounts.count)
+        func asStored(_ set: [UInt32]) -> [UInt32]? {
+            guard !splits.isEmpty else { return set }
+            let old = set.filter { Int($0) < atomCounts.count }
+            for atom in old { member[Int(atom)] = true }
+            defer { for atom in old { member[Int(atom)] = false } }
+            let whole = set.allSatisfy { Int($0) < atomCounts.count || member[Int(parentOf[Int($0)])] }
+            return whole && set.count == old.count + old.reduce(0) { $0 + children[Int($1)] } ? old : nil
+        }
+        func isNew(_ set: [UInt32], _ index: Set<[UInt32]>) -> Bool {
+            guard !set.isEmpty else { return false }
+            guard let stored = asStored(set) else { return true }
+            return !index.contains(stored)
+        }
+        let newReleased = Set(releasedLabels.map(atoms).filter { isNew($0, releasedIndex) })
+        let newProtected = Set(protectedLabels.map(atoms).filter { isNew($0, protectedIndex) })
         return Proposal(
             atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
             released: newReleased.sorted { $0.lexicographicallyPrecedes($1) },
@@ -201,19 +233,73 @@ public struct ReleaseLedger: Sendable {
     /// taken out of `proposal` rather than refused for. Which of a job's cells are withheld
     /// depends on the data (an empty bin, a small cell), so refusing for those would make the
     /// refusal tell what the job's own suppression pattern does not.
+    ///
+    /// Incremental: the span of what is already released was checked when it was released, so
+    /// only what the job adds is worked on. Its atoms split in the kept echelon basis, its sets are
+    /// reduced into it, and the search for small combinations runs only when one of its sets adds
+    /// a combination of small atoms (a row pivoting on a small atom): otherwise every new
+    /// combination is nonzero on a large atom, and every old one was safe (see ``ReleasedSpan``).
+    ///
+    /// A kept span fills in as atoms split under it; when the job's sets cannot be reduced into it
+    /// within the limits, the span is built afresh, in the order of today's atoms, and the check
+    /// made once more.
     public func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
         guard proposal.isNew else { return .safe }
-        var next = self
-        next.apply(proposal)
-        let (verdict, known) = next.audit(
-            threshold: threshold, limits: limits, newReleased: proposal.released.count,
-            newProtected: proposal.protected.count)
+        let kept = memo.span(generation: generation, threshold: threshold)
+        guard let span = kept ?? span(threshold: threshold, limits: limits) else { return .saturated }
+        let verdict = check(&proposal, against: span, threshold: threshold, limits: limits)
+        guard verdict == .saturated, kept != nil,
+            let fresh = forgettingSpan().span(threshold: threshold, limits: limits)
+        else { return verdict }
+        return check(&proposal, against: fresh, threshold: threshold, limits: limits)
+    }
+
+    private func check(_ proposal: inout Proposal, against span: ReleasedSpan, threshold: Int, limits: Limits)
+        -> Verdict
+    {
+        var span = span
+        let start = span.basis.work
+        let counts = proposal.atomCounts
+        span.split(proposal.splits, counts: counts)
+        var known = Set<[UInt32]>()
+        for set in proposal.protected where span.basis.reduce(Self.vector(set)).isZero { known.insert(set) }
         proposal.protected.removeAll { known.contains($0) }
-        return verdict
+        let firstNew = span.basis.rows.count
+        var grew = false
+        for set in proposal.released {
+            if span.basis.insert(Self.vector(set)) { grew = true }
+            if span.basis.work - start > limits.work { return .saturated }
+        }
+        if grew || !span.verified, let rows = span.reduceProtected() { return .disclosive(rows: rows) }
+        for set in proposal.protected {
+            let rows = set.reduce(0) { $0 + counts[Int($1)] }
+            if !span.protect(Self.vector(set), rows: rows) { return .disclosive(rows: rows) }
+        }
+        let newSmall = (firstNew..<span.basis.rows.count).filter {
+            span.basis.rank[Int(span.basis.pivotOf[$0])] >= ReleasedSpan.smallFrom
+        }
+        if !newSmall.isEmpty || !span.verified {
+            let verdict = Self.smallCombinations(
+                &span.basis, countAt: counts, threshold: threshold, budget: limits.work,
+                around: span.verified ? Set(newSmall) : nil)
+            guard verdict == .safe else { return verdict }
+        }
+        span.verified = true
+        proposal.checked = (generation, span)
+        return .safe
     }
 
     /// Adds a proposal that passed its check (or one read back from the store).
     public mutating func apply(_ proposal: Proposal) {
+        let before = generation
+        applySets(proposal)
+        memo = SpanMemo()
+        if let (generation, span) = proposal.checked, generation == before {
+            memo.keep(span, generation: self.generation)
+        }
+    }
+
+    private mutating func applySets(_ proposal: Proposal) {
         if !proposal.splits.isEmpty {
             self = expanded(by: proposal.splits, counts: proposal.atomCounts)
             if let rows = proposal.atomOfRow { atomOfRow = rows }
@@ -239,6 +325,7 @@ public struct ReleaseLedger: Sendable {
         for set in entry.released where releasedIndex.insert(set).inserted { released.append(set) }
         for set in entry.protected where protectedIndex.insert(set).inserted { protected.append(set) }
         generation = entry.generation
+        memo = SpanMemo()
     }
 
     /// The entry that records `proposal` as the ledger's next generation.
@@ -250,11 +337,22 @@ public struct ReleaseLedger: Sendable {
 
     /// The ledger's sets with each split atom's new siblings added wherever the atom was.
     private func expanded(by splits: [(atom: UInt32, parent: UInt32)], counts: [Int]) -> ReleaseLedger {
-        var children: [UInt32: [UInt32]] = [:]
-        for split in splits { children[split.parent, default: []].append(split.atom) }
+        // Each parent's new atoms, in a dense table: every atom of every set is looked up.
+        var firstChild = [Int32](repeating: -1, count: counts.count)
+        var nextChild = [Int32](repeating: -1, count: counts.count)
+        for split in splits.reversed() {
+            nextChild[Int(split.atom)] = firstChild[Int(split.parent)]
+            firstChild[Int(split.parent)] = Int32(split.atom)
+        }
         func grow(_ set: [UInt32]) -> [UInt32] {
             var added: [UInt32] = []
-            for atom in set { if let more = children[atom] { added += more } }
+            for atom in set {
+                var child = firstChild[Int(atom)]
+                while child >= 0 {
+                    added.append(UInt32(child))
+                    child = nextChild[Int(child)]
+                }
+            }
             return added.isEmpty ? set : (set + added).sorted()
         }
         var result = self
@@ -266,52 +364,60 @@ public struct ReleaseLedger: Sendable {
         return result
     }
 
-    /// The check itself, on the ledger as it stands, whose last `newReleased` released and
-    /// `newProtected` protected sets are a new job's; with the job's protected sets that the
-    /// earlier released sets already determine, which are not held against it.
-    func audit(threshold: Int, limits: Limits, newReleased: Int = 0, newProtected: Int = 0) -> (Verdict, Set<[UInt32]>)
-    {
-        var known = Set<[UInt32]>()
-        let verdict = audit(
-            threshold: threshold, limits: limits, newReleased: newReleased, newProtected: newProtected, known: &known)
-        return (verdict, known)
+    /// The span of the released sets for `threshold`: kept from the last check of this
+    /// generation, or built; nil when building it exceeds `limits.work`.
+    func span(threshold: Int, limits: Limits) -> ReleasedSpan? {
+        if let kept = memo.span(generation: generation, threshold: threshold) { return kept }
+        var span = ReleasedSpan(atomCounts: atomCounts, threshold: threshold)
+        for set in released {
+            span.basis.insert(Self.vector(set))
+            if span.basis.work > limits.work { return nil }
+        }
+        for set in protected {
+            _ = span.protect(Self.vector(set), rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
+        }
+        memo.keep(span, generation: generation)
+        return span
     }
 
-    private func audit(
-        threshold: Int, limits: Limits, newReleased: Int, newProtected: Int, known: inout Set<[UInt32]>
+    /// Bytes of the span kept for the next check (12 a nonzero entry), 0 before one is built.
+    public var spanBytes: Int {
+        guard let span = memo.span(generation: generation) else { return 0 }
+        return span.basis.entries * 12 + span.basis.rank.count * 16
+    }
+
+    /// This ledger as one read back from the store: its span to be built at the next check.
+    func forgettingSpan() -> ReleaseLedger {
+        var copy = self
+        copy.memo = SpanMemo()
+        return copy
+    }
+
+    static func vector(_ set: [UInt32]) -> SparseVector {
+        SparseVector(indicator: set.map { Int32($0) })
+    }
+
+    /// Whether some combination of the span's rows pivoting on small atoms reaches fewer than
+    /// `threshold` rows.
+    ///
+    /// With `around`, the rows added by a job to a span whose other rows were checked: only the
+    /// rows connected to those through shared columns are searched. A combination is the sum of
+    /// its parts in each connected group of rows, on disjoint columns; a nonzero part from a
+    /// group of old rows alone is an old combination, which reaches `threshold` rows or more.
+    static func smallCombinations(
+        _ basis: inout SpanBasis, countAt: [Int], threshold: Int, budget: Int, around: Set<Int>? = nil
     ) -> Verdict {
-        // Large atoms first; small ones by decreasing size, so that pivots hold as many rows as can be.
-        let order = atomCounts.indices.sorted {
-            let (a, b) = (atomCounts[$0], atomCounts[$1])
-            let (largeA, largeB) = (a >= threshold, b >= threshold)
-            return largeA != largeB ? largeA : (a != b ? a > b : $0 < $1)
-        }
-        var position = [Int32](repeating: 0, count: atomCounts.count)
-        for (at, atom) in order.enumerated() { position[atom] = Int32(at) }
-        let firstSmall = Int32(order.firstIndex { atomCounts[$0] < threshold } ?? order.count)
-        func vector(_ set: [UInt32]) -> SparseVector {
-            SparseVector(indicator: set.map { position[Int($0)] }.sorted())
-        }
-        var basis = SpanBasis(columnCount: atomCounts.count)
-        for (index, set) in released.enumerated() {
-            if index == released.count - newReleased {
-                for set in protected.suffix(newProtected) where basis.reduce(vector(set)).isZero { known.insert(set) }
-            }
-            basis.insert(vector(set))
-            if basis.work > limits.work { return .saturated }
-        }
-        if newReleased == 0 {
-            for set in protected.suffix(newProtected) where basis.reduce(vector(set)).isZero { known.insert(set) }
-        }
-        for set in protected where !known.contains(set) && basis.reduce(vector(set)).isZero {
-            return .disclosive(rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
-        }
-        guard firstSmall < Int32(order.count) else { return .safe }
-        var smallRows = basis.reducedRows(from: firstSmall)
-        var countAt = order.map { atomCounts[$0] }
+        var late = basis.rows(from: ReleasedSpan.smallFrom)
+        if let around { late = connected(late, to: around, in: basis, columns: countAt.count) }
+        guard var smallRows = basis.reducedRows(late, budget: budget) else { return .saturated }
+        var countAt = countAt
         // Atoms that every combination of these rows treats alike are one column (see Condensed).
+        var merging = budget
         for _ in 0..<Condensed.rounds where !smallRows.isEmpty {
-            guard let condensed = Condensed(smallRows, countAt: countAt, threshold: threshold) else { break }
+            guard let condensed = Condensed(smallRows, countAt: countAt, threshold: threshold, budget: merging)
+            else { break }
+            merging -= condensed.work
+            guard !condensed.exhausted else { return .saturated }
             (smallRows, countAt) = (condensed.rows, condensed.countAt)
         }
         guard !smallRows.isEmpty else { return .safe }
@@ -324,14 +430,147 @@ public struct ReleaseLedger: Sendable {
             let rows = row.columns.reduce(0) { $0 + countAt[Int($1)] }
             if rows < threshold { return .disclosive(rows: rows) }
         }
-        guard basis.work <= limits.work else { return .saturated }
         // Some combination of the rest may still reach fewer than `threshold` rows. A set of rows
         // (a 0/1 combination) is looked for, to name the disclosure; without one found, the check
         // cannot tell, and says so.
-        var search = SmallSetSearch(
-            rows: candidates, countAt: countAt, threshold: threshold, budget: limits.work - basis.work)
+        var search = SmallSetSearch(rows: candidates, countAt: countAt, threshold: threshold, budget: budget)
         let verdict = search.run()
         return verdict == .safe ? .saturated : verdict
+    }
+
+    /// The rows of `rows` that share columns, directly or through others, with a row of `seeds`;
+    /// in the order of `rows`.
+    static func connected(_ rows: [Int], to seeds: Set<Int>, in basis: SpanBasis, columns: Int) -> [Int] {
+        // Union–find over the rows, joined through each column's first row.
+        var parent = Array(rows.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        var firstRow = [Int32](repeating: -1, count: columns)
+        for (i, row) in rows.enumerated() {
+            for column in basis.rows[row].columns {
+                let other = firstRow[Int(column)]
+                if other < 0 {
+                    firstRow[Int(column)] = Int32(i)
+                } else {
+                    let (a, b) = (root(i), root(Int(other)))
+                    if a != b { parent[a] = b }
+                }
+            }
+        }
+        let reached = Set(rows.indices.filter { seeds.contains(rows[$0]) }.map(root))
+        return rows.indices.filter { reached.contains(root($0)) }.map { rows[$0] }
+    }
+}
+
+/// The span of the released sets in echelon form, large atoms (of `threshold` rows or more)
+/// ranked before small ones, kept between checks.
+///
+/// Why large first: a combination reaching fewer than `threshold` rows is zero on every large
+/// atom (it is constant on an atom), and in this order the span's vectors that are zero on the
+/// large atoms are exactly the combinations of the rows that pivot on small ones. A new set that
+/// pivots on a large atom adds no such combination, so the search is needed only when a set
+/// pivots on a small one. An atom that splits keeps every old vector's values, so nothing
+/// checked before needs checking again: old combinations reach the rows they reached.
+struct ReleasedSpan: Sendable {
+    /// Ranks from here on are small atoms'.
+    static let smallFrom: UInt32 = 1 << 31
+    var basis: SpanBasis
+    let threshold: Int
+    private var nextLarge: UInt32
+    private var nextSmall: UInt32
+    /// Whether the search for small combinations has run on these rows (a span built from the
+    /// store is searched once, at its first check).
+    var verified = false
+    /// Each protected set's remainder against the basis, with its rows: nonzero while the set is
+    /// not derivable. Kept reduced, a remainder meets only the rows added since.
+    private var protectedRemainders: [SparseVector] = []
+    private var protectedRows: [Int] = []
+
+    init(atomCounts: [Int], threshold: Int) {
+        self.threshold = threshold
+        // Small atoms by decreasing size, so that pivots hold as many rows as can be.
+        let order = atomCounts.indices.sorted {
+            let (a, b) = (atomCounts[$0], atomCounts[$1])
+            return a != b ? a > b : $0 < $1
+        }
+        var ranks = [UInt32](repeating: 0, count: atomCounts.count)
+        (nextLarge, nextSmall) = (0, Self.smallFrom)
+        for atom in order {
+            if atomCounts[atom] >= threshold {
+                ranks[atom] = nextLarge
+                nextLarge += 1
+            } else {
+                ranks[atom] = nextSmall
+                nextSmall += 1
+            }
+        }
+        basis = SpanBasis(ranks: ranks)
+    }
+
+    /// Atoms split: a new atom is ranked last among the large or the small ones, after every
+    /// pivot of a row that reaches its parent; a large atom that became small moves to the end.
+    mutating func split(_ splits: [(atom: UInt32, parent: UInt32)], counts: [Int]) {
+        guard !splits.isEmpty else { return }
+        var ranks = basis.rank + [UInt32](repeating: 0, count: counts.count - basis.rank.count)
+        func next(_ atom: Int) -> UInt32 {
+            if counts[atom] >= threshold {
+                defer { nextLarge += 1 }
+                return nextLarge
+            }
+            defer { nextSmall += 1 }
+            return nextSmall
+        }
+        for split in splits { ranks[Int(split.atom)] = next(Int(split.atom)) }
+        for parent in Set(splits.map(\.parent))
+        where ranks[Int(parent)] < Self.smallFrom && counts[Int(parent)] < threshold {
+            ranks[Int(parent)] = next(Int(parent))
+        }
+        if basis.split(splits, ranks: ranks, alongWith: &protectedRemainders) {
+            // A row that moved has a new pivot, which the remainders may reach.
+            for i in protectedRemainders.indices { protectedRemainders[i] = basis.reduce(protectedRemainders[i]) }
+        }
+    }
+
+    /// Enters a protected set; false when the span already determines it.
+    mutating func protect(_ set: SparseVector, rows: Int) -> Bool {
+        let remainder = basis.reduce(set)
+        protectedRemainders.append(remainder)
+        protectedRows.append(rows)
+        return !remainder.isZero
+    }
+
+    /// Reduces the protected sets' remainders by the rows added since: the rows of the first set
+    /// now determined, or nil.
+    mutating func reduceProtected() -> Int? {
+        for i in protectedRemainders.indices {
+            protectedRemainders[i] = basis.reduce(protectedRemainders[i])
+            if protectedRemainders[i].isZero { return protectedRows[i] }
+        }
+        return nil
+    }
+}
+
+/// The span last built or checked, for the generation it belongs to: copies of one ledger share
+/// it, and a ledger that changes starts a new one.
+final class SpanMemo: Sendable {
+    private let kept = Mutex<(generation: Int, span: ReleasedSpan)?>(nil)
+
+    func span(generation: Int, threshold: Int? = nil) -> ReleasedSpan? {
+        kept.withLock { kept in
+            guard let kept, kept.generation == generation, threshold ?? kept.span.threshold == kept.span.threshold
+            else { return nil }
+            return kept.span
+        }
+    }
+
+    func keep(_ span: ReleasedSpan, generation: Int) {
+        kept.withLock { $0 = (generation, span) }
     }
 }
 
@@ -344,40 +583,54 @@ private struct Condensed {
     static let rounds = 4
     var rows: [SparseVector]
     var countAt: [Int]
+    /// Entries worked on.
+    var work = 0
+    /// Whether `budget` ran out (then `rows` is empty and the check cannot tell).
+    var exhausted = false
 
     /// nil when no merged column holds `threshold` rows (nothing to gain).
-    init?(_ rows: [SparseVector], countAt: [Int], threshold: Int) {
-        // Each column's entries, as (row, value) in row order.
-        var entries: [Int32: [(Int32, UInt64)]] = [:]
+    init?(_ rows: [SparseVector], countAt: [Int], threshold: Int, budget: Int) {
+        work = rows.reduce(0) { $0 + $1.columns.count }
+        // Each column's entries, as (row, value) in row order, one column after another.
+        let width = countAt.count
+        var start = [Int](repeating: 0, count: width + 1)
+        for row in rows { for column in row.columns { start[Int(column) + 1] += 1 } }
+        for column in 0..<width { start[column + 1] += start[column] }
+        var fill = start
+        var entryRow = [Int32](repeating: 0, count: start[width])
+        var entryValue = [UInt64](repeating: 0, count: start[width])
         for (i, row) in rows.enumerated() {
             for (column, value) in zip(row.columns, row.values) {
-                entries[column, default: []].append((Int32(i), value))
+                let at = fill[Int(column)]
+                fill[Int(column)] += 1
+                (entryRow[at], entryValue[at]) = (Int32(i), value)
             }
         }
-        // Columns with equal entries, one class each.
-        var classOf: [Int32: Int32] = [:]
-        var representatives: [Int: [Int32]] = [:]
+        // Columns with equal entries, one class each. The hash only sorts columns into buckets;
+        // equality is compared entry by entry.
+        var classOf = [Int32](repeating: -1, count: width)
+        var representatives: [UInt64: [Int32]] = [:]
         var classCount: [Int] = []
-        var classColumn: [Int32] = []
-        for column in entries.keys.sorted() {
-            let list = entries[column]!
-            var hasher = Hasher()
-            for (row, value) in list {
-                hasher.combine(row)
-                hasher.combine(value)
-            }
-            let key = hasher.finalize()
-            let same = representatives[key, default: []].first { other in
-                let a = entries[classColumn[Int(other)]]!
-                return a.count == list.count && zip(a, list).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        var classColumn: [Int] = []
+        for column in 0..<width where start[column + 1] > start[column] {
+            let range = start[column]..<start[column + 1]
+            var key: UInt64 = 0xCBF2_9CE4_8422_2325
+            for e in range { key = (key ^ (UInt64(entryRow[e]) << 40 ^ entryValue[e])) &* 0x0100_0000_01B3 }
+            let same = representatives[key]?.first { other in
+                let o = classColumn[Int(other)]
+                let otherRange = start[o]..<start[o + 1]
+                return otherRange.count == range.count
+                    && zip(otherRange, range).allSatisfy {
+                        entryRow[$0] == entryRow[$1] && entryValue[$0] == entryValue[$1]
+                    }
             }
             if let same {
                 classOf[column] = same
-                classCount[Int(same)] += countAt[Int(column)]
+                classCount[Int(same)] += countAt[column]
             } else {
                 let id = Int32(classCount.count)
                 classOf[column] = id
-                classCount.append(countAt[Int(column)])
+                classCount.append(countAt[column])
                 classColumn.append(column)
                 representatives[key, default: []].append(id)
             }
@@ -397,7 +650,7 @@ private struct Condensed {
             var merged: [(Int32, UInt64)] = []
             var seen = Set<Int32>()
             for (column, value) in zip(row.columns, row.values) {
-                let id = classOf[column]!
+                let id = classOf[Int(column)]
                 if seen.insert(id).inserted { merged.append((position[Int(id)], value)) }
             }
             merged.sort { $0.0 < $1.0 }
@@ -405,9 +658,25 @@ private struct Condensed {
             vector.columns = merged.map(\.0)
             vector.values = merged.map(\.1)
             basis.insert(vector)
+            if work + basis.work > budget {
+                (self.rows, self.countAt, exhausted) = ([], [], true)
+                return
+            }
         }
-        self.rows = firstSmall < Int32(order.count) ? basis.reducedRows(from: firstSmall) : []
         self.countAt = order.map { classCount[$0] }
+        work += basis.work
+        guard firstSmall < Int32(order.count) else {
+            self.rows = []
+            return
+        }
+        let inserted = basis.work
+        if work <= budget, let reduced = basis.reducedRows(from: UInt32(firstSmall), budget: budget - work) {
+            self.rows = reduced
+        } else {
+            self.rows = []
+            exhausted = true
+        }
+        work += basis.work - inserted
     }
 }
 
