@@ -32,8 +32,13 @@ final class LedgerBook: @unchecked Sendable {
     }
 
     /// `ledger` with the entries it missed applied; the row atoms come from the last missed entry
-    /// that wrote a file.
+    /// that wrote a file. When this process kept the ledger as of the last missed entry (a job of
+    /// its own finished meanwhile), that one is taken as it is, with the span its check left.
     func catchUp(_ ledger: inout ReleaseLedger, with missed: [LedgerEntry], _ key: LedgerKey) throws {
+        if let last = missed.last, let kept = lock.withLock({ ledgers[key] }), kept.generation == last.generation {
+            ledger = kept
+            return
+        }
         let lastFile = missed.lastIndex { $0.atomsFile != nil }
         for (index, entry) in missed.enumerated() {
             let rows = index == lastFile ? try readAtoms(entry.atomsFile!, key, rowCount: ledger.atomOfRow.count) : nil
