@@ -173,4 +173,19 @@ import Testing
         let rows = proposal.released.first.map { set in set.reduce(0) { $0 + proposal.atomCounts[Int($1)] } }
         #expect(rows == 35)
     }
+
+    @Test func aRowLabelledWithTheUnseenMarkerIsNotFoldedIntoItsAtomsLabel() {
+        // Found by review: the one-pass path marks unseen atoms with UInt32.max; a first row
+        // carrying that label must not be taken for its neighbours' label (rows 1…19 after 0…19
+        // would give row 0 away).
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [Array(0..<20)]) == .safe)
+        var labels = [UInt32](repeating: RowLabels.outside, count: 100)
+        labels[0] = .max
+        for row in 1..<20 { labels[row] = RowLabels.first }
+        var proposal = labels.withUnsafeBufferPointer {
+            ledger.propose(labels: $0, released: [[RowLabels.first]], protected: [])!
+        }
+        #expect(ledger.check(&proposal, threshold: threshold) != .safe)
+    }
 }

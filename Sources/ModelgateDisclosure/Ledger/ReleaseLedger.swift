@@ -169,6 +169,8 @@ public struct ReleaseLedger: Sendable {
                 for row in 0..<atomOfRow.count {
                     let atom = Int(atomOfRow[row])
                     let label = labels[row]
+                    // `.max` marks an atom not seen yet: a row labelled so takes the general path.
+                    if label == .max { return false }
                     if labelOf[atom] == label { continue }
                     if labelOf[atom] != .max { return false }
                     labelOf[atom] = label
