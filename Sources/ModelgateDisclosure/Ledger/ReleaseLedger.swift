@@ -186,7 +186,7 @@ public struct ReleaseLedger: Sendable {
     private func split(by labels: UnsafeBufferPointer<UInt32>, limits: Limits) -> (
         [UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32]
     )? {
-        var pairs = PairTable(atoms: atomCounts.count, labelBound: Int(labels.max() ?? 0) + 1)
+        var pairs = PairTable(atoms: atomCounts.count, labelBound: Int(labels.max() ?? 0) + 1, rows: labels.count)
         var claimed = [Bool](repeating: false, count: atomCounts.count)
         var splits: [(atom: UInt32, parent: UInt32)] = []
         // Filled from the first split on: until then every row keeps its atom.
@@ -809,8 +809,8 @@ private struct SmallSetSearch {
 }
 
 /// An open-addressing map from (atom, label) pairs to atoms, for the split's one pass over rows;
-/// a plain table indexed by atom and label when there are few of both (a tiny job on a young
-/// ledger). Written by hand: a `Dictionary` costs several times more per row on a 10M-row dataset.
+/// a plain table indexed by atom and label when there are few of both. Written by hand: a
+/// `Dictionary` costs several times more per row on a 10M-row dataset.
 private struct PairTable {
     private var keys = [UInt64](repeating: .max, count: 1024)
     private var values = [UInt32](repeating: 0, count: 1024)
@@ -819,10 +819,13 @@ private struct PairTable {
     private var table: [UInt32] = []
     private let labelBound: Int
 
-    init(atoms: Int, labelBound: Int) {
+    /// Plain when the table is no larger than half the rows (its filling then costs less than the
+    /// pass it serves) or 2¹⁶ entries.
+    init(atoms: Int, labelBound: Int, rows: Int) {
         self.labelBound = labelBound
-        if atoms.multipliedReportingOverflow(by: labelBound).partialValue <= 1 << 16 && atoms < 1 << 16 {
-            table = [UInt32](repeating: .max, count: atoms * labelBound)
+        let (cells, overflow) = atoms.multipliedReportingOverflow(by: labelBound)
+        if !overflow && cells <= max(1 << 16, rows / 2) {
+            table = [UInt32](repeating: .max, count: cells)
         }
     }
 
