@@ -170,10 +170,19 @@ public struct JobPipeline: Sendable {
             logger.info("job refused at output check", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
             // A refused job says nothing about the rows it selected, not even how many were
             // dropped, nor how long it ran.
+            let result = JobResult(
+                status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report, reason: refusal)
+            // A group refused for its values stays protected in the release ledger.
+            guard [.dominance, .groupDisclosure].contains(refusal.code), let labels, let meaning = raw.labels else {
+                return (result, nil)
+            }
+            let sets = ReleasedRowSets(refused: raw, labels: meaning)
+            guard !sets.protected.isEmpty else { return (result, nil) }
             return (
-                JobResult(
-                    status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report,
-                    reason: refusal), nil
+                result,
+                PendingRelease(
+                    key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
+                    threshold: dataset.policy.disclosure.threshold, workerUsage: nil)
             )
         case .released(let output, let report):
             let rowsDropped = checker.releasable(count: raw.rowsDropped)
@@ -193,20 +202,23 @@ public struct JobPipeline: Sendable {
         }
     }
 
-    /// A result that passed the output checks, with what the release ledger needs to judge it.
+    /// A result that passed the output checks, or one refused for a group whose figures must stay
+    /// protected, with what the release ledger needs to judge it.
     struct PendingRelease {
         var key: LedgerKey
         var labels: RowLabelBuffer
         var sets: ReleasedRowSets
         var threshold: Int
-        /// The worker's figures as measured, for the store (the result shows them coarsely).
-        var workerUsage: Usage
+        /// The worker's figures as measured, for the store (the result shows them coarsely); nil
+        /// for a refused job, which records none.
+        var workerUsage: Usage?
     }
 
     /// Step 5 for a result that passed the output checks: judged together with everything already
     /// released from its dataset version, and recorded, with what it adds to the ledger, in one
     /// transaction that no other job's check can interleave with. Released, or refused for
-    /// `differencing` or `ledger_saturated` without a figure of its own.
+    /// `differencing` or `ledger_saturated` without a figure of its own. A job refused for a group
+    /// that must stay protected comes here too, and keeps its reason whatever the ledger says.
     ///
     /// The judgement is made first against the ledger as this process last saw it, outside the
     /// transaction, so that concurrent jobs do not wait for one another's pass over the rows; inside,
@@ -247,7 +259,8 @@ public struct JobPipeline: Sendable {
             } else {
                 refusal = Refusal.ledgerSaturated
             }
-            if let refusal {
+            // A job already refused keeps its own reason; its protected sets are entered when they can be.
+            if let refusal, result.status == .released {
                 logger.info(
                     "job refused by the release ledger",
                     metadata: ["job": "\(result.job)", "code": "\(refusal.code.rawValue)"])
@@ -255,7 +268,7 @@ public struct JobPipeline: Sendable {
                     status: .refused, job: result.job, model: result.model, dataset: result.dataset, reason: refusal)
             }
             var completion = try completion(for: answer)
-            completion.usage = release.workerUsage
+            if let usage = release.workerUsage { completion.usage = usage }
             return LedgerDecision(completion: completion, entry: entry)
         }
         ledgers.keep(ledger, for: key)

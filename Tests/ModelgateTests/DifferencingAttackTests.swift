@@ -297,4 +297,48 @@ import Testing
         #expect(first.status == .released && again.status == .released)
         #expect(first.result == again.result)
     }
+
+    @Test func aGroupRefusedForSharingOneValueIsNotGivenBackAsADifference() throws {
+        let survey = try Survey()
+        // A district and an age whose 10 or more people all share their insured status: a
+        // summary of them is refused for group disclosure.
+        var groups: [String: [[String: String]]] = [:]
+        for record in survey.records { groups[record["district"]! + "|" + record["age"]!, default: []].append(record) }
+        let key = try #require(
+            groups.keys.sorted().first { key in
+                let members = groups[key]!
+                return members.count >= 10 && Set(members.map { $0["insured"]! }).count == 1
+            })
+        let parts = key.split(separator: "|").map(String.init)
+        let (district, age, size) = (parts[0], parts[1], groups[key]!.count)
+        let group =
+            "model: summary\nvariables: [insured]\nwhere: [{ column: district, op: \"=\", value: \(district) }, "
+            + "{ column: age, op: \"=\", value: \(age) }]"
+        let whole = "model: summary\nvariables: [insured]\nwhere: [{ column: district, op: \"=\", value: \(district) }]"
+        let rest =
+            "model: summary\nvariables: [insured]\nwhere: [{ column: district, op: \"=\", value: \(district) }, "
+            + "{ column: age, op: \"!=\", value: \(age) }]"
+
+        // Positive control: the group alone is refused; the district with and without it are
+        // released, and their difference says that all of the group share one status.
+        let refused = try survey.run(group)
+        #expect(refused.status == .refused && refused.reason?.code == .groupDisclosure)
+        let control = try apart([whole, rest])
+        #expect(control.allSatisfy { $0.status == .released })
+        let (first, second) = (
+            try #require(Self.summary("insured", control[0])), try #require(Self.summary("insured", control[1]))
+        )
+        #expect(first.n - second.n == size)
+        let insured = (Double(first.n) * first.mean - Double(second.n) * second.mean).rounded()
+        #expect(insured == 0 || Int(insured) == size)
+
+        // One ledger that never saw the refusal releases both: the group has 10 or more people.
+        let unaware = try Survey()
+        #expect(try unaware.run(whole).status == .released && unaware.run(rest).status == .released)
+
+        // Against the ledger that saw the refusal, the second of the pair is refused.
+        #expect(try survey.run(whole).status == .released)
+        let last = try survey.run(rest)
+        #expect(last.status == .refused && last.reason?.code == .differencing)
+    }
 }

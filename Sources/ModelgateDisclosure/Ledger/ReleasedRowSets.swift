@@ -48,4 +48,19 @@ public struct ReleasedRowSets: Sendable, Equatable {
         default: break
         }
     }
+
+    /// The sets of a summary or regression refused for what its figures would tell of a group of
+    /// `threshold` rows or more (a few rows dominating it, or its rows sharing one value): each is
+    /// protected, so that no later release gives its figures back as a difference of two larger
+    /// groups. A smaller group needs no entry: every derivable set under `threshold` rows is
+    /// refused anyway.
+    public init(refused raw: RawResult, labels: RowLabels) {
+        self.init()
+        switch raw.output {
+        case .summary, .regression:
+            for coordinates in labels.revealed { protected += labels.labelGroups(on: coordinates) }
+        case .table, .histogram:
+            break
+        }
+    }
 }
