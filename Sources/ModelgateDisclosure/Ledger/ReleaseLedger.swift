@@ -648,17 +648,17 @@ private struct Condensed {
         for (at, id) in order.enumerated() { position[id] = Int32(at) }
         let firstSmall = Int32(order.firstIndex { classCount[$0] < threshold } ?? order.count)
         var basis = SpanBasis(columnCount: classCount.count)
-        for row in rows {
-            var merged: [(Int32, UInt64)] = []
-            var seen = Set<Int32>()
-            for (column, value) in zip(row.columns, row.values) {
-                let id = classOf[Int(column)]
-                if seen.insert(id).inserted { merged.append((position[Int(id)], value)) }
-            }
-            merged.sort { $0.0 < $1.0 }
+        // The row each class was last entered for: a class's columns are entered once a row.
+        var enteredFor = [Int32](repeating: -1, count: classCount.count)
+        for (i, row) in rows.enumerated() {
             var vector = SparseVector()
-            vector.columns = merged.map(\.0)
-            vector.values = merged.map(\.1)
+            for (column, value) in zip(row.columns, row.values) {
+                let id = Int(classOf[Int(column)])
+                guard enteredFor[id] != Int32(i) else { continue }
+                enteredFor[id] = Int32(i)
+                vector.columns.append(position[id])
+                vector.values.append(value)
+            }
             basis.insert(vector)
             if work + basis.work > budget {
                 (self.rows, self.countAt, exhausted) = ([], [], true)
