@@ -19,8 +19,8 @@ struct LedgerCommand: ParsableCommand {
                 With --stream bands they are over ten-year age bands and standard bins, as the \
                 researchers of one field ask them; with --stream varied over random age windows and \
                 bin counts, which soon tell nearly every person apart (the ledger then refuses most \
-                new fine-grained questions as ledger_saturated). Each released result is judged by the ledger as a job's \
-                would be. For each stretch up to a milestone it prints the ledger's time per job \
+                new fine-grained questions as ledger_saturated). Each released result is judged by \
+                the ledger as a job's would be. For each stretch up to a milestone it prints the ledger's time per job \
                 (median and 95th percentile) beside the job's own median (estimation and output \
                 checks), how many results the ledger refused, and its atoms and memory.
                 """

@@ -165,6 +165,12 @@ public struct JobPipeline: Sendable {
 
         // 4. Check the output; only what passes leaves.
         let checker = OutputChecker(rules: dataset.policy.disclosure)
+        func pending(_ sets: ReleasedRowSets, _ workerUsage: Usage?) -> PendingRelease? {
+            guard let labels else { return nil }
+            return PendingRelease(
+                key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
+                threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
+        }
         switch checker.check(raw) {
         case .refused(let refusal, let report):
             logger.info("job refused at output check", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
@@ -173,32 +179,19 @@ public struct JobPipeline: Sendable {
             let result = JobResult(
                 status: .refused, job: job, model: spec.model, dataset: reference, disclosure: report, reason: refusal)
             // A group refused for its values stays protected in the release ledger.
-            guard [.dominance, .groupDisclosure].contains(refusal.code), let labels, let meaning = raw.labels else {
+            guard [.dominance, .groupDisclosure].contains(refusal.code), let meaning = raw.labels else {
                 return (result, nil)
             }
             let sets = ReleasedRowSets(refused: raw, labels: meaning)
-            guard !sets.protected.isEmpty else { return (result, nil) }
-            return (
-                result,
-                PendingRelease(
-                    key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
-                    threshold: dataset.policy.disclosure.threshold, workerUsage: nil)
-            )
+            return (result, sets.protected.isEmpty ? nil : pending(sets, nil))
         case .released(let output, let report):
             let rowsDropped = checker.releasable(count: raw.rowsDropped)
             let result = JobResult(
                 status: .released, job: job, model: spec.model, dataset: reference, result: output, disclosure: report,
                 usage: outcome.coarseUsage(rowsScanned: rowsScanned, rowsDropped: rowsDropped))
-            guard let labels, let meaning = raw.labels else { return (result, nil) }
+            guard let meaning = raw.labels else { return (result, nil) }
             let sets = ReleasedRowSets(raw, output, labels: meaning, rowsDropped: rowsDropped)
-            return (
-                result,
-                PendingRelease(
-                    key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
-                    threshold: dataset.policy.disclosure.threshold,
-                    workerUsage: outcome.usage(
-                        rowsScanned: rowsScanned, rowsDropped: rowsDropped))
-            )
+            return (result, pending(sets, outcome.usage(rowsScanned: rowsScanned, rowsDropped: rowsDropped)))
         }
     }
 

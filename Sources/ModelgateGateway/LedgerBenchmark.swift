@@ -56,7 +56,7 @@ public enum LedgerBenchmark {
         let threshold = dataset.policy.disclosure.threshold
         var ledger = ReleaseLedger(rowCount: rows)
         var labels = [UInt32](repeating: 0, count: rows)
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var stretches: [Stretch] = []
         var ledgerTimes: [Double] = []
         var jobTimes: [Double] = []
@@ -113,7 +113,7 @@ public enum LedgerBenchmark {
     }
 
     /// A random question of the kind the demo survey invites.
-    static func spec(_ random: inout SplitMix, _ stream: Stream) -> String {
+    static func spec(_ random: inout SplitMix64, _ stream: Stream) -> String {
         let groups = ["district", "education", "sector", "sex", "household_size"]
         let (low, high): (Int, Int)
         switch stream {
@@ -154,20 +154,5 @@ public enum LedgerBenchmark {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood), written by hand: the standard library has no seeded
-    /// generator, and a benchmark must ask the same questions every run.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
     }
 }

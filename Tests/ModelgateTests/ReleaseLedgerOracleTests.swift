@@ -2,6 +2,7 @@ import Testing
 
 @testable import ModelgateCore
 @testable import ModelgateDisclosure
+@testable import ModelgateGateway
 
 /// The ledger's verdicts against a brute-force oracle on small random streams of jobs.
 ///
@@ -16,10 +17,10 @@ import Testing
 
     @Test func theLedgerNeverReleasesWhatTheOracleFindsDisclosiveAndFindsWhatItDoes() {
         var tally = (jobs: 0, released: 0, disclosive: 0, saturated: 0, missed: 0, coldMissed: 0)
-        var random = Random(seed: 7)
+        var random = SplitMix64(seed: 7)  // seeded, so that a failure repeats
         for _ in 0..<60 {
             // Rows of a small survey: three attributes with 4, 3 and 2 values.
-            let people = (0..<rows).map { _ in [random.below(4), random.below(3), random.below(2)] }
+            let people = (0..<rows).map { _ in [random.next(below: 4), random.next(below: 3), random.next(below: 2)] }
             var ledger = ReleaseLedger(rowCount: rows)
             var released: [[Bool]] = [[Bool](repeating: true, count: rows)]
             var protected: [[Bool]] = []
@@ -27,9 +28,11 @@ import Testing
             for _ in 0..<15 {
                 // A job: a table by one or two attributes, perhaps with a filter on a third
                 // (equal to or other than a value); sometimes one of its cells withheld.
-                let by = [[0], [1], [2], [0, 1], [0, 2], [1, 2]][random.below(6)]
-                let filter = (attribute: random.below(3), value: random.below(2), equal: random.below(2) == 0)
-                let filtered = random.below(2) == 0
+                let by = [[0], [1], [2], [0, 1], [0, 2], [1, 2]][random.next(below: 6)]
+                let filter = (
+                    attribute: random.next(below: 3), value: random.next(below: 2), equal: random.next(below: 2) == 0
+                )
+                let filtered = random.next(below: 2) == 0
                 var labels = [UInt32](repeating: RowLabels.outside, count: rows)
                 for (row, person) in people.enumerated() {
                     if filtered && (person[filter.attribute] == filter.value) != filter.equal { continue }
@@ -37,7 +40,7 @@ import Testing
                 }
                 let cells = Set(labels.filter { $0 != RowLabels.outside }).sorted()
                 guard !cells.isEmpty else { continue }
-                let withheld = random.below(3) == 0 ? [cells[random.below(cells.count)]] : []
+                let withheld = random.next(below: 3) == 0 ? [cells[random.next(below: cells.count)]] : []
                 let shown = cells.filter { !withheld.contains($0) }
                 let members = { (label: UInt32) in labels.map { $0 == label } }
                 let newReleased = shown.map(members)
@@ -142,18 +145,5 @@ import Testing
             rank += 1
         }
         return rank
-    }
-
-    /// A seeded generator (SplitMix64), so that a failure repeats.
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func below(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
     }
 }

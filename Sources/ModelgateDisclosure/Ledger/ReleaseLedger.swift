@@ -17,9 +17,10 @@ import Synchronization
 ///   insured status. (A regression's Σx·y weights rows by a feature's values; for a feature with
 ///   many values, two samples that differ by many people of one value and one of another give
 ///   that one's y, which a set cannot show. Entering such sums as weighted vectors, with atoms
-///   split by the feature's values, is the known next step.) (A boolean measure's sum over a set is the count of its true
-///   rows; combinations that isolate a few of those need the few in a derivable set too, unless the
-///   rest are known to share one value, which the per-result group-disclosure rule withholds.)
+///   split by the feature's values, is the known next step.) (A boolean measure's sum over a set
+///   is the count of its true rows; combinations that isolate a few of those need the few in a
+///   derivable set too, unless the rest are known to share one value, which the per-result
+///   group-disclosure rule withholds.)
 /// - **Disclosive** means that some linear combination of released sets (the dataset's size
 ///   included: it is public) is not zero and reaches fewer than `threshold` rows, whatever its
 ///   coefficients: a set of rows, or a difference such as x_a − x_b, which with the sums of squares
@@ -248,10 +249,10 @@ public struct ReleaseLedger: Sendable {
     public func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
         guard proposal.isNew else { return .safe }
         let kept = memo.span(generation: generation, threshold: threshold)
-        guard let span = kept ?? span(threshold: threshold, limits: limits) else { return .saturated }
+        guard let span = kept ?? builtSpan(threshold: threshold, limits: limits) else { return .saturated }
+        if kept == nil { memo.keep(span, generation: generation) }
         let verdict = check(&proposal, against: span, threshold: threshold, limits: limits)
-        guard verdict == .saturated, kept != nil,
-            let fresh = forgettingSpan().span(threshold: threshold, limits: limits)
+        guard verdict == .saturated, kept != nil, let fresh = builtSpan(threshold: threshold, limits: limits)
         else { return verdict }
         return check(&proposal, against: fresh, threshold: threshold, limits: limits)
     }
@@ -340,21 +341,10 @@ public struct ReleaseLedger: Sendable {
     /// The ledger's sets with each split atom's new siblings added wherever the atom was.
     private func expanded(by splits: [(atom: UInt32, parent: UInt32)], counts: [Int]) -> ReleaseLedger {
         // Each parent's new atoms, in a dense table: every atom of every set is looked up.
-        var firstChild = [Int32](repeating: -1, count: counts.count)
-        var nextChild = [Int32](repeating: -1, count: counts.count)
-        for split in splits.reversed() {
-            nextChild[Int(split.atom)] = firstChild[Int(split.parent)]
-            firstChild[Int(split.parent)] = Int32(split.atom)
-        }
+        var children = [[UInt32]](repeating: [], count: counts.count)
+        for split in splits { children[Int(split.parent)].append(split.atom) }
         func grow(_ set: [UInt32]) -> [UInt32] {
-            var added: [UInt32] = []
-            for atom in set {
-                var child = firstChild[Int(atom)]
-                while child >= 0 {
-                    added.append(UInt32(child))
-                    child = nextChild[Int(child)]
-                }
-            }
+            let added = set.flatMap { children[Int($0)] }
             return added.isEmpty ? set : (set + added).sorted()
         }
         var result = self
@@ -366,10 +356,9 @@ public struct ReleaseLedger: Sendable {
         return result
     }
 
-    /// The span of the released sets for `threshold`: kept from the last check of this
-    /// generation, or built; nil when building it exceeds `limits.work`.
-    func span(threshold: Int, limits: Limits) -> ReleasedSpan? {
-        if let kept = memo.span(generation: generation, threshold: threshold) { return kept }
+    /// The span of the released sets for `threshold`, built from them in the order of today's
+    /// atoms; nil when building it exceeds `limits.work`.
+    private func builtSpan(threshold: Int, limits: Limits) -> ReleasedSpan? {
         var span = ReleasedSpan(atomCounts: atomCounts, threshold: threshold)
         for set in released {
             span.basis.insert(Self.vector(set))
@@ -378,7 +367,6 @@ public struct ReleaseLedger: Sendable {
         for set in protected {
             _ = span.protect(Self.vector(set), rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
         }
-        memo.keep(span, generation: generation)
         return span
     }
 
@@ -494,16 +482,17 @@ struct ReleasedSpan: Sendable {
     private var protectedRemainders: [SparseVector] = []
     private var protectedRows: [Int] = []
 
+    /// Indices by decreasing count (ties by index): every large one before every small one, and
+    /// small ones largest first, so that pivots hold as many rows as can be.
+    static func largestFirst(_ counts: [Int]) -> [Int] {
+        counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+    }
+
     init(atomCounts: [Int], threshold: Int) {
         self.threshold = threshold
-        // Small atoms by decreasing size, so that pivots hold as many rows as can be.
-        let order = atomCounts.indices.sorted {
-            let (a, b) = (atomCounts[$0], atomCounts[$1])
-            return a != b ? a > b : $0 < $1
-        }
         var ranks = [UInt32](repeating: 0, count: atomCounts.count)
         (nextLarge, nextSmall) = (0, Self.smallFrom)
-        for atom in order {
+        for atom in Self.largestFirst(atomCounts) {
             if atomCounts[atom] >= threshold {
                 ranks[atom] = nextLarge
                 nextLarge += 1
@@ -563,10 +552,11 @@ struct ReleasedSpan: Sendable {
 final class SpanMemo: Sendable {
     private let kept = Mutex<(generation: Int, span: ReleasedSpan)?>(nil)
 
+    /// The span kept for `generation`, for `threshold` when one is named.
     func span(generation: Int, threshold: Int? = nil) -> ReleasedSpan? {
         kept.withLock { kept in
-            guard let kept, kept.generation == generation, threshold ?? kept.span.threshold == kept.span.threshold
-            else { return nil }
+            guard let kept, kept.generation == generation else { return nil }
+            if let threshold, threshold != kept.span.threshold { return nil }
             return kept.span
         }
     }
@@ -638,12 +628,8 @@ private struct Condensed {
             }
         }
         guard classCount.contains(where: { $0 >= threshold }) else { return nil }
-        // Large classes first, then small ones by decreasing size, as for atoms.
-        let order = classCount.indices.sorted {
-            let (a, b) = (classCount[$0], classCount[$1])
-            let (largeA, largeB) = (a >= threshold, b >= threshold)
-            return largeA != largeB ? largeA : (a != b ? a > b : $0 < $1)
-        }
+        // Large classes first, as for atoms.
+        let order = ReleasedSpan.largestFirst(classCount)
         var position = [Int32](repeating: 0, count: classCount.count)
         for (at, id) in order.enumerated() { position[id] = Int32(at) }
         let firstSmall = Int32(order.firstIndex { classCount[$0] < threshold } ?? order.count)

@@ -90,11 +90,6 @@ struct SpanBasis: Sendable {
         return true
     }
 
-    /// How many rows pivot on columns ranked at `boundary` or later.
-    func pivots(from boundary: UInt32) -> Int {
-        pivots.count - lowerBound(boundary)
-    }
-
     /// The rows whose pivot is ranked at `boundary` or later, latest pivot first.
     func rows(from boundary: UInt32) -> [Int] {
         pivots[lowerBound(boundary)...].reversed().map { Int(rowOfPivot[Int($0)]) }
@@ -150,14 +145,9 @@ struct SpanBasis: Sendable {
         rowOfPivot += [Int32](repeating: -1, count: added)
         dense += [UInt64](repeating: 0, count: added)
         var children = [[Int32]](repeating: [], count: ranks.count)
-        var hasChildren = [Bool](repeating: false, count: ranks.count)
-        for split in splits {
-            children[Int(split.parent)].append(Int32(split.atom))
-            hasChildren[Int(split.parent)] = true
-        }
+        for split in splits { children[Int(split.parent)].append(Int32(split.atom)) }
         func expand(_ vector: inout SparseVector) {
-            guard vector.columns.contains(where: { hasChildren[Int($0)] }) else { return }
-            for e in vector.columns.indices where hasChildren[Int(vector.columns[e])] {
+            for e in vector.columns.indices {
                 let value = vector.values[e]
                 for child in children[Int(vector.columns[e])] {
                     vector.columns.append(child)

@@ -13,6 +13,9 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
+    /// Uniform in 0..<bound (by remainder: the slight bias of a 64-bit draw does not matter here).
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+
     /// Uniform in [0, 1).
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
