@@ -518,7 +518,9 @@ struct ReleasedSpan: Sendable {
             return nextSmall
         }
         for split in splits { ranks[Int(split.atom)] = next(Int(split.atom)) }
-        for parent in Set(splits.map(\.parent))
+        // In order: a set's order changes from process to process, and the ranks (so the pivots,
+        // and whether the search can prove a job safe) would change with it.
+        for parent in Set(splits.map(\.parent)).sorted()
         where ranks[Int(parent)] < Self.smallFrom && counts[Int(parent)] < threshold {
             ranks[Int(parent)] = next(Int(parent))
         }
