@@ -11,14 +11,11 @@ extension OutputChecker {
         let counts = bins.map { $0.count ?? 0 }
         let suppression = suppress(
             shape: [bins.count], counts: counts, contributions: [Contributions?](repeating: nil, count: counts.count),
-            values: [Double?](repeating: nil, count: counts.count))
+            values: [Double?](repeating: nil, count: counts.count), countsRows: true)
         guard let (grid, hits) = suppression else { return unprotectable(measured: false) }
-        for index in bins.indices {
-            if let rule = grid.rules[index] {
-                bins[index].count = nil
-                bins[index].suppressed = true
-                bins[index].rule = rule
-            }
+        for index in bins.indices where grid.rules[index] != nil {
+            bins[index].count = nil
+            bins[index].suppressed = true
         }
         let suppressed = grid.suppressedCount
         let report = DisclosureReport(

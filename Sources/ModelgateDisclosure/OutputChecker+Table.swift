@@ -5,15 +5,15 @@ extension OutputChecker {
         let measured = table.measure != nil && table.statistic != .count
         let suppression = suppress(
             shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count),
-            contributions: table.cells.map { measured ? $0.contributions : nil }, values: table.cells.map(\.value))
+            contributions: table.cells.map { measured ? $0.contributions : nil }, values: table.cells.map(\.value),
+            countsRows: !measured)
         guard let (grid, hits) = suppression else { return unprotectable(measured: measured) }
 
         let keys = CellKeys(table.dimensions)
         let cells = table.cells.indices.map { index in
-            let rule = grid.rules[index]
+            let withheld = grid.rules[index] != nil
             return ReleasedCell(
-                keys: keys.of(index), value: rule == nil ? table.cells[index].value : nil, suppressed: rule != nil,
-                rule: rule)
+                keys: keys.of(index), value: withheld ? nil : table.cells[index].value, suppressed: withheld)
         }
         let released = table.cells.indices.filter { grid.rules[$0] == nil }
         let totals = Margins(table: table, keys: keys).totals(over: released)

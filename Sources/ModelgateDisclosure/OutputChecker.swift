@@ -107,30 +107,41 @@ extension OutputChecker {
     }
 
     /// Primary suppression of every cell that fails a rule, then secondary suppression, with the
-    /// cells each rule hit; nil when too many cells are withheld to prove the rest safe.
+    /// rules that withheld anything; nil when the withheld cells cannot be proved safe.
+    /// `countsRows` when the cells' values are their counts, which are then bounded (see
+    /// `CountBounds`).
     func suppress(
-        shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?]
+        shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?], countsRows: Bool
     ) -> (grid: SuppressionGrid, hits: [String: Int])? {
         var hits: [String: Int] = [:]
         var primary: [String?] = []
         for index in counts.indices {
-            // Only the first failing rule labels and counts a cell: that a small cell also fails
-            // another rule (all its rows share a value, say) is itself information.
+            // Only the first failing rule withholds a cell: that a small cell also fails another
+            // rule (all its rows share a value, say) is itself information.
             let rule = failures(count: counts[index], contributions: contributions[index], value: values[index]).first
             if let rule { hits[rule, default: 0] += 1 }
             primary.append(rule)
         }
-        var grid = SuppressionGrid(shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold)
-        guard let secondary = grid.suppressSecondary(rule: DisclosureRule.secondary) else { return nil }
-        hits[DisclosureRule.secondary] = secondary
-        return (grid, hits)
+        let bounds = CountBounds(threshold: rules.threshold, smallest: rules.zerosAreDisclosive ? 0 : 1)
+        var grid = SuppressionGrid(
+            shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold,
+            bounds: countsRows ? bounds : nil)
+        guard grid.suppressSecondary(rule: DisclosureRule.secondary) != nil else { return nil }
+        // Neither a withheld cell nor the report says which rule withheld which cell, or how many
+        // each took: that would tell the small cells from their complements and bound both (see
+        // `CountBounds`). Every rule that withheld anything reports all the withheld cells, the
+        // secondary audit among them whenever anything is withheld.
+        let withheld = grid.suppressedCount
+        var reported = hits.mapValues { _ in withheld }
+        if withheld > 0 { reported[DisclosureRule.secondary] = withheld }
+        return (grid, reported)
     }
 
-    /// The refusal of a table or histogram with more withheld cells than can be audited.
+    /// The refusal of a table or histogram whose withheld cells cannot be proved safe.
     func unprotectable(measured: Bool) -> CheckedOutput {
         let refusal = Refusal(
             .tooManySuppressedCells,
-            "more than \(SuppressionGrid.auditLimit) cells would be withheld, too many to prove the rest safe; use fewer dimensions, coarser groups or wider filters"
+            "the cells that must be withheld cannot be protected: more than \(SuppressionGrid.auditLimit), or too few rows released beside them to keep the table's totals from narrowing them; use fewer dimensions, coarser groups or wider filters"
         )
         let rules = outcomes([:], measured: measured, secondary: true).map {
             RuleOutcome.skipped($0.rule, detail: $0.detail)
@@ -181,7 +192,9 @@ extension OutputChecker {
             outcomes.append(
                 RuleOutcome(
                     rule: DisclosureRule.secondary, cells: hits[DisclosureRule.secondary, default: 0],
-                    detail: "no suppressed cell may be derivable from its row, column or total"))
+                    detail:
+                        "no withheld cell may be solved, nor a withheld count narrowed to fewer than \(rules.threshold) possible values, from the released cells and the table's margins"
+                ))
         }
         return outcomes
     }

@@ -1,56 +1,70 @@
-/// Which cells of an n-dimensional table are withheld, and why, with secondary suppression.
+/// Which cells of an n-dimensional table are withheld, with secondary suppression.
 ///
 /// Secondary suppression protects a withheld cell from anyone who knows the table's true
-/// totals (from its margins, or from another job): no withheld cell may be solvable from the
-/// released cells and the totals of its lines (the cells that differ in one dimension only),
-/// nor bounded to a small range. Two steps, repeated until neither adds a cell: every line
-/// that withholds anything withholds at least two cells holding together at least
-/// `protectedTotal` rows (adding its smallest released cells); then an exact audit solves the
-/// linear system of line totals and, for every withheld cell it still pins down, withholds
-/// another cell of that cell's lines (or, when they hold nothing released, of the table).
+/// totals (from its margins, from another job, from the dataset's size): in a table of counts no
+/// withheld cell may be narrowed to fewer than `threshold` possible counts, in a table of a
+/// measure none may be solved, from the released cells, the totals of its lines (the cells that
+/// differ in one dimension only) and what anyone can tell of a withheld count (see
+/// `CountBounds`). Two steps, repeated until neither adds a cell: every line that withholds
+/// anything withholds at least two cells holding together at least `protectedTotal` rows (adding
+/// its smallest released cells that hold any); then an audit bounds every withheld cell by linear
+/// programming and, for every cell it narrows, withholds another cell of that cell's lines (or,
+/// when they hold nothing released, of the table).
 struct SuppressionGrid {
     let shape: [Int]
     let counts: [Int]
     /// Least number of rows the withheld cells of a line must hold together, so that a line
     /// total cannot show them all to be zero or tiny.
     let protectedTotal: Int
+    /// What anyone can tell of a withheld count, in a table of counts; nil in a table of a measure,
+    /// whose withheld values are taken to be unbounded.
+    let bounds: CountBounds?
     /// The rule that withheld each cell, nil when released.
     var rules: [String?]
 
     /// Largest number of withheld cells the audit solves for; beyond it the table is refused.
     static let auditLimit = 600
 
-    init(shape: [Int], counts: [Int], rules: [String?], protectedTotal: Int) {
+    init(shape: [Int], counts: [Int], rules: [String?], protectedTotal: Int, bounds: CountBounds? = nil) {
         self.shape = shape
         self.counts = counts
         self.rules = rules
         self.protectedTotal = protectedTotal
+        self.bounds = bounds
     }
 
     var suppressedCount: Int { rules.filter { $0 != nil }.count }
 
-    /// Applies secondary suppression; returns how many cells it added, or nil when too many cells
-    /// are withheld to audit (the caller must then release nothing).
+    /// Applies secondary suppression; returns how many cells it added, or nil when the withheld
+    /// cells cannot be protected: too many to audit, or narrowed with nothing left to withhold
+    /// beside them (the caller must then release nothing).
     mutating func suppressSecondary(rule: String) -> Int? {
         let lines = lines()
+        let margins = margins()
         let before = suppressedCount
         while true {
             completeLines(lines, rule: rule)
-            guard suppressedCount <= Self.auditLimit else { return nil }
-            let exposed = derivableCells(lines)
+            guard suppressedCount <= Self.auditLimit, let exposed = narrowedCells(margins: margins, lines: lines)
+            else { return nil }
             if exposed.isEmpty { break }
-            let released = rules.indices.filter { rules[$0] == nil }
-            // With nothing released, the "derivation" needs the very totals this table withholds.
-            if released.isEmpty { break }
+            var added = false
             for cell in exposed {
-                let neighbours = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter { rules[$0] == nil }
-                let candidates = neighbours.isEmpty ? released.filter { rules[$0] == nil } : neighbours
+                let neighbours = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter(isComplement)
+                let candidates = neighbours.isEmpty ? rules.indices.filter(isComplement) : neighbours
                 guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
                 rules[complement] = rule
+                added = true
             }
+            // Every cell that holds a row is withheld and the totals still narrow one: a table
+            // whose totals are public elsewhere (the dataset's size, say) would give it away.
+            if !added { return nil }
         }
         return suppressedCount - before
     }
+
+    /// A released cell that secondary suppression may withhold: one holding rows (withholding an
+    /// empty cell protects nothing).
+    private func isComplement(_ cell: Int) -> Bool { rules[cell] == nil && counts[cell] > 0 }
 
     /// Makes every line withhold nothing, or at least two cells holding `protectedTotal` rows.
     private mutating func completeLines(_ lines: [[Int]], rule: String) {
@@ -62,7 +76,7 @@ struct SuppressionGrid {
                 guard !withheld.isEmpty else { continue }
                 var total = withheld.reduce(0) { $0 + counts[$1] }
                 var count = withheld.count
-                var candidates = line.filter { rules[$0] == nil }.sorted { counts[$0] < counts[$1] }
+                var candidates = line.filter(isComplement).sorted { counts[$0] < counts[$1] }
                 while (count < 2 || total < protectedTotal), !candidates.isEmpty {
                     let complement = candidates.removeFirst()
                     rules[complement] = rule
@@ -74,42 +88,64 @@ struct SuppressionGrid {
         }
     }
 
-    /// Withheld cells whose value follows from the line totals: cell i is derivable when the unit
-    /// vector e_i lies in the row space of the lines' incidence matrix over the withheld cells,
-    /// which reduced row echelon form shows as a pivot row with a single nonzero entry.
-    /// Hand-written Gaussian elimination: the matrices are small (lines × withheld cells) with
-    /// entries 0 and 1, and no linear-algebra package is available to a Swift target here.
-    func derivableCells(_ lines: [[Int]]) -> [Int] {
+    /// Withheld cells that the margins' totals, the released cells and the bounds narrow too far:
+    /// to fewer than `threshold` possible counts, or (in a table of a measure) to one value. Nil
+    /// when the solver cannot tell, which the caller takes as the worst.
+    ///
+    /// The bounds are those of the linear relaxation: in a table of three or more dimensions the
+    /// whole numbers may allow fewer values than the relaxation, which this audit does not see.
+    func narrowedCells(margins: [[Int]], lines: [[Int]]) -> [Int]? {
         let withheld = rules.indices.filter { rules[$0] != nil }
         guard !withheld.isEmpty else { return [] }
-        let column = Dictionary(uniqueKeysWithValues: withheld.enumerated().map { ($1, $0) })
-        let width = withheld.count
-        var matrix: [[Double]] = lines.compactMap { line in
-            let members = line.compactMap { column[$0] }
-            guard !members.isEmpty else { return nil }
-            var row = [Double](repeating: 0, count: width)
-            for member in members { row[member] = 1 }
-            return row
-        }
-        var pivotRow = 0
-        var pivots: [(row: Int, column: Int)] = []
-        for c in 0..<width where pivotRow < matrix.count {
-            guard let best = (pivotRow..<matrix.count).max(by: { abs(matrix[$0][c]) < abs(matrix[$1][c]) }),
-                abs(matrix[best][c]) > 1e-9
-            else { continue }
-            matrix.swapAt(pivotRow, best)
-            let scale = matrix[pivotRow][c]
-            for k in 0..<width { matrix[pivotRow][k] /= scale }
-            for r in matrix.indices where r != pivotRow && abs(matrix[r][c]) > 1e-12 {
-                let factor = matrix[r][c]
-                for k in 0..<width { matrix[r][k] -= factor * matrix[pivotRow][k] }
+        let variable = Dictionary(uniqueKeysWithValues: withheld.enumerated().map { ($1, $0) })
+        // A margin of fewer than `protectedTotal` rows has a total nobody can know: the release
+        // ledger never lets a set of fewer than `threshold` rows be derived.
+        let known = margins.filter { $0.reduce(0) { $0 + counts[$1] } >= protectedTotal }
+        let equations = known.map { $0.compactMap { variable[$0] } }.filter { !$0.isEmpty }
+        let totals = equations.map { $0.reduce(0.0) { $0 + Double(counts[withheld[$1]]) } }
+        let ranges = withheld.map { knownRange(of: $0, lines: lines) }
+        let program = LinearProgram(
+            lower: ranges.map(\.lower), upper: ranges.map(\.upper), equations: equations, totals: totals)
+        // Between the least and the greatest possible count, `threshold` values or more.
+        let spread = bounds.map { Double($0.threshold - 1) - Self.tolerance } ?? Self.tolerance
+
+        // Every solution is a table the totals allow: the least and greatest value each cell took
+        // in any of them settle most cells without a solve of their own.
+        var seenLow = withheld.map { Double(counts[$0]) }
+        var seenHigh = seenLow
+        var narrowed: [Int] = []
+        for v in withheld.indices {
+            for maximum in [false, true] where seenHigh[v] - seenLow[v] < spread {
+                let (extreme, solution) = program.extreme(of: v, maximum: maximum)
+                switch extreme {
+                case .unknown: return nil
+                case .unbounded:
+                    if maximum { seenHigh[v] = .infinity } else { seenLow[v] = -.infinity }
+                case .value:
+                    for (w, x) in (solution ?? []).enumerated() {
+                        seenLow[w] = min(seenLow[w], x)
+                        seenHigh[w] = max(seenHigh[w], x)
+                    }
+                }
             }
-            pivots.append((pivotRow, c))
-            pivotRow += 1
+            if seenHigh[v] - seenLow[v] < spread { narrowed.append(withheld[v]) }
         }
-        return pivots.filter { pivot in
-            (0..<width).allSatisfy { $0 == pivot.column || abs(matrix[pivot.row][$0]) < 1e-9 }
-        }.map { withheld[$0.column] }
+        return narrowed
+    }
+
+    /// Slack for the solver's rounding; the counts are whole numbers.
+    static let tolerance = 1e-6
+
+    /// The least and greatest count anyone can tell a withheld cell holds (see `CountBounds`).
+    func knownRange(of cell: Int, lines: [[Int]]) -> (lower: Double, upper: Double) {
+        let none = LinearProgram.infinity
+        guard let bounds else { return (-none, none) }
+        // Were the cell a complement, it was the smallest released cell holding rows in one of
+        // its lines when it was taken, and the cells still released there were released then.
+        let complement = lines.filter { $0.contains(cell) }.map { line in
+            line.filter(isComplement).map { Double(counts[$0]) }.min() ?? none
+        }
+        return (Double(bounds.smallest), max(Double(bounds.threshold - 1), complement.max() ?? none))
     }
 
     /// Every line: for each dimension, the cells that share all other coordinates. A dimension
@@ -127,4 +163,34 @@ struct SuppressionGrid {
         }
         return lines
     }
+
+    /// Every margin of the table (the cells that agree on some dimensions, summed over the
+    /// others: lines, planes, the grand total) of more than one cell, whose totals other jobs and
+    /// the dataset's size may tell.
+    func margins() -> [[Int]] {
+        let total = shape.reduce(1, *)
+        var strides = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        var margins: Set<[Int]> = []
+        // Each mask names the dimensions a margin keeps; the full mask would keep single cells.
+        for kept in 0..<((1 << shape.count) - 1) {
+            var groups: [[Int]: [Int]] = [:]
+            for cell in 0..<total {
+                let key = shape.indices.filter { kept & (1 << $0) != 0 }.map { (cell / strides[$0]) % shape[$0] }
+                groups[key, default: []].append(cell)
+            }
+            margins.formUnion(groups.values.filter { $0.count > 1 })
+        }
+        return margins.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+}
+
+/// What anyone who knows how cells are withheld can tell of a withheld count. Withheld cells do
+/// not say why (a label would bound them: "small" is `smallest ..< threshold`, "complement" at
+/// least `threshold`), so a withheld cell holds at least `smallest` rows (0 where empty cells are
+/// withheld, 1 where they are released as 0), and either fewer than `threshold` or, as a
+/// complement taken smallest first, no more than the cells still released in one of its lines.
+struct CountBounds {
+    let threshold: Int
+    let smallest: Int
 }

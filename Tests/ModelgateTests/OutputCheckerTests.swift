@@ -27,19 +27,25 @@ import Testing
         report.rules.first { $0.rule == rule }?.cells
     }
 
+    /// The rules the report says withheld something, in the report's order.
+    func failed(_ report: DisclosureReport) -> [String] {
+        report.rules.filter { $0.outcome == .fail }.map(\.rule)
+    }
+
     @Test func smallCellIsSuppressedAndSecondarySuppressionProtectsItFromTheMargins() throws {
         // (0,0) = 5 is under the threshold. Row 0's smallest other cell is 50, column 0's is 40;
         // that leaves (0,1) alone in column 1, whose smallest other released cell is 30.
         let (table, report) = try #require(
             released(checker.check(countTable([[5, 50, 60], [40, 30, 70], [80, 90, 100]]))))
         #expect(table.cells.map(\.suppressed) == [true, true, false, true, true, false, false, false, false])
-        #expect(table.cells[0].rule == DisclosureRule.threshold)
-        #expect(table.cells[1].rule == DisclosureRule.secondary)
         #expect(table.cells[0].value == nil && table.cells[1].value == nil)
         #expect(report.verdict == .suppressed)
         #expect(report.suppressedCells == 4)
-        #expect(hits(report, DisclosureRule.threshold) == 1)
-        #expect(hits(report, DisclosureRule.secondary) == 3)
+        // Which cell is small and which its complement is said nowhere: each rule that withheld
+        // anything reports all four.
+        #expect(failed(report) == [DisclosureRule.threshold, DisclosureRule.secondary])
+        #expect(hits(report, DisclosureRule.threshold) == 4)
+        #expect(hits(report, DisclosureRule.secondary) == 4)
         // No row or column withholds exactly one cell.
         for line in [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8]] {
             #expect(line.filter { table.cells[$0].suppressed }.count != 1)
@@ -93,7 +99,7 @@ import Testing
         for cell in withheld {
             #expect(isHidden(cell, withheld: withheld, rows: 4, columns: 4), "cell \(cell) is derivable")
         }
-        #expect(hits(report, DisclosureRule.threshold) == 4)
+        #expect(hits(report, DisclosureRule.threshold) == withheld.count)
     }
 
     /// Rank of an integer matrix by fraction-free (Bareiss) elimination: exact, and independent
@@ -167,16 +173,18 @@ import Testing
 
     @Test func aCellWhoseRowsShareOneValueIsWithheld() throws {
         // Twelve people, none insured: a mean of 0 tells each of them.
-        let (none, _) = try #require(
+        let groupDisclosure = [DisclosureRule.groupDisclosure, DisclosureRule.secondary]
+        let (none, noneReport) = try #require(
             released(checker.check(measuredCell(values: Array(repeating: 0, count: 12), isBinary: true))))
-        #expect(none.cells[0].rule == DisclosureRule.groupDisclosure)
+        #expect(none.cells[0].suppressed && failed(noneReport) == groupDisclosure)
         // Twelve people with the same number of hospital visits.
-        let (same, _) = try #require(released(checker.check(measuredCell(values: Array(repeating: 3, count: 12)))))
-        #expect(same.cells[0].rule == DisclosureRule.groupDisclosure)
+        let (same, sameReport) = try #require(
+            released(checker.check(measuredCell(values: Array(repeating: 3, count: 12)))))
+        #expect(same.cells[0].suppressed && failed(sameReport) == groupDisclosure)
         // Two insured of twenty: too few of one outcome.
         let few = Array(repeating: 0.0, count: 18) + [1, 1]
-        let (rare, _) = try #require(released(checker.check(measuredCell(values: few, isBinary: true))))
-        #expect(rare.cells[0].rule == DisclosureRule.groupDisclosure)
+        let (rare, rareReport) = try #require(released(checker.check(measuredCell(values: few, isBinary: true))))
+        #expect(rare.cells[0].suppressed && failed(rareReport) == groupDisclosure)
         // Ten of each: released.
         let even = Array(repeating: 0.0, count: 10) + Array(repeating: 1.0, count: 10)
         let (fine, _) = try #require(released(checker.check(measuredCell(values: even, isBinary: true))))
@@ -190,12 +198,12 @@ import Testing
             raw.output = .table(table)
         }
         let (overflowed, report) = try #require(released(checker.check(raw)))
-        #expect(overflowed.cells[0].rule == DisclosureRule.wellDefined)
-        #expect(hits(report, DisclosureRule.wellDefined) == 1)
-        // Three people sharing one value: labelled and counted as small, not as uniform.
+        #expect(overflowed.cells[0].suppressed)
+        #expect(failed(report) == [DisclosureRule.wellDefined, DisclosureRule.secondary])
+        // Three people sharing one value: withheld as small, not as uniform.
         let (small, smallReport) = try #require(released(checker.check(measuredCell(values: [5, 5, 5]))))
-        #expect(small.cells[0].rule == DisclosureRule.threshold)
-        #expect(hits(smallReport, DisclosureRule.groupDisclosure) == 0)
+        #expect(small.cells[0].suppressed)
+        #expect(failed(smallReport) == [DisclosureRule.threshold, DisclosureRule.secondary])
     }
 
     @Test func aFewRowsLeftOutByMissingValuesAloneAreRefusedToo() {
@@ -217,9 +225,10 @@ import Testing
 
     @Test func zerosAreDisclosiveUnlessThePolicySaysOtherwise() throws {
         let (table, report) = try #require(released(checker.check(countTable([[0, 20, 30], [40, 50, 60]]))))
-        // Labelled like any small cell, so a withheld zero cannot be told from a withheld few.
-        #expect(table.cells[0].rule == DisclosureRule.threshold)
-        #expect(hits(report, DisclosureRule.threshold) == 1)
+        // Withheld under the threshold like any small cell, so a withheld zero cannot be told from
+        // a withheld few.
+        #expect(table.cells[0].suppressed)
+        #expect(failed(report) == [DisclosureRule.threshold, DisclosureRule.secondary])
         var rules = DisclosureRules()
         rules.zerosAreDisclosive = false
         let (lenient, _) = try #require(
@@ -248,11 +257,9 @@ import Testing
         // Two people hold 950 of 1000 (95% > 90%).
         let raw = meanTable(Contributions(count: 20, absoluteSum: 1000, largest: [800, 150, 5]))
         let (table, report) = try #require(released(checker.check(raw)))
-        #expect(table.cells[0].rule == DisclosureRule.dominance)
-        #expect(hits(report, DisclosureRule.dominance) == 1)
+        #expect(failed(report) == [DisclosureRule.dominance, DisclosureRule.secondary])
         // A one-dimensional table's single line needs a second suppression: the smaller cell.
-        #expect(table.cells[1].rule == DisclosureRule.secondary)
-        #expect(table.cells[2].suppressed == false)
+        #expect(table.cells.map(\.suppressed) == [true, true, false])
     }
 
     @Test func pRatioCatchesWhatTheNKRuleLetsPass() throws {
@@ -262,9 +269,8 @@ import Testing
         rules.nkRule.k = 0.99
         let raw = meanTable(Contributions(count: 20, absoluteSum: 1060, largest: [1000, 10, 5]))
         let (table, report) = try #require(released(OutputChecker(rules: rules).check(raw)))
-        #expect(table.cells[0].rule == DisclosureRule.pRatio)
-        #expect(hits(report, DisclosureRule.dominance) == 0)
-        #expect(hits(report, DisclosureRule.pRatio) == 1)
+        #expect(table.cells[0].suppressed)
+        #expect(failed(report) == [DisclosureRule.pRatio, DisclosureRule.secondary])
     }
 
     @Test func histogramBinsAreCheckedLikeCells() throws {
@@ -277,7 +283,7 @@ import Testing
             return
         }
         #expect(histogram.bins.map(\.count) == [nil, nil, 60])
-        #expect(histogram.bins.map(\.rule) == [DisclosureRule.threshold, DisclosureRule.secondary, nil])
+        #expect(histogram.bins.map(\.suppressed) == [true, true, false])
         #expect(report.suppressedCells == 2)
     }
 
@@ -295,10 +301,6 @@ import Testing
         }
         #expect(histogram.bins.map(\.lower) == [nil, 0, 50, 100])
         #expect(histogram.bins.map(\.suppressed) == [true, false, true, true])
-        #expect(
-            histogram.bins.map(\.rule) == [
-                DisclosureRule.threshold, nil, DisclosureRule.secondary, DisclosureRule.threshold,
-            ])
     }
 
     func regression(

@@ -11,9 +11,9 @@ import Testing
             ],
             measure: nil, statistic: .count,
             cells: [
-                ReleasedCell(keys: ["district": "A", "sex": "F"], value: nil, suppressed: true, rule: "threshold"),
+                ReleasedCell(keys: ["district": "A", "sex": "F"], value: nil, suppressed: true),
                 ReleasedCell(
-                    keys: ["district": "A", "sex": "M"], value: nil, suppressed: true, rule: "secondary_suppression"),
+                    keys: ["district": "A", "sex": "M"], value: nil, suppressed: true),
                 ReleasedCell(keys: ["district": "B", "sex": "F"], value: 40),
                 ReleasedCell(keys: ["district": "B", "sex": "M"], value: 35),
             ],

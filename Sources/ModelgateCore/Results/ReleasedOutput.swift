@@ -85,15 +85,14 @@ public struct ReleasedTable: Sendable, Equatable, Codable {
 public struct ReleasedCell: Sendable, Equatable, Codable {
     public var keys: [String: String]
     public var value: Double?
+    /// Withheld. A withheld cell does not say which rule withheld it: "small" or "withheld to
+    /// protect another" would bound its count.
     public var suppressed: Bool
-    /// The rule that suppressed the cell.
-    public var rule: String?
 
-    public init(keys: [String: String], value: Double?, suppressed: Bool = false, rule: String? = nil) {
+    public init(keys: [String: String], value: Double?, suppressed: Bool = false) {
         self.keys = keys
         self.value = value
         self.suppressed = suppressed
-        self.rule = rule
     }
 }
 
@@ -106,14 +105,13 @@ public struct ReleasedHistogram: Sendable, Equatable, Codable {
         public var lower: Double?
         public var upper: Double?
         public var count: Int?
+        /// Withheld; like a table's cell, without saying why.
         public var suppressed: Bool
-        public var rule: String?
-        public init(lower: Double?, upper: Double?, count: Int?, suppressed: Bool = false, rule: String? = nil) {
+        public init(lower: Double?, upper: Double?, count: Int?, suppressed: Bool = false) {
             self.lower = lower
             self.upper = upper
             self.count = count
             self.suppressed = suppressed
-            self.rule = rule
         }
     }
 

@@ -27,7 +27,7 @@ public enum ResultText {
             var verdict = "disclosure: \(disclosure.verdict.rawValue)"
             if disclosure.suppressedCells > 0 { verdict += ", \(disclosure.suppressedCells) cell(s) suppressed" }
             lines.append(verdict)
-            for rule in failed { lines.append("  \(rule.rule): \(rule.cells) hit (\(rule.detail))") }
+            for rule in failed { lines.append("  \(rule.rule): \(rule.detail)") }
         }
         if let usage = result.usage {
             var rows = ""

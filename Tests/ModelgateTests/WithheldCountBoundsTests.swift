@@ -1,0 +1,194 @@
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateDisclosure
+@testable import ModelgateGateway
+
+/// Attacks on withheld counts by bounds: a table's true margins (public from the dataset's size or
+/// from other jobs) together with what anyone can tell of a withheld cell. Until this audit, each
+/// withheld cell said which rule withheld it; "small" means fewer than `threshold`, "complement"
+/// at least `threshold`, and with a margin the two bound each other.
+@Suite struct WithheldCountBoundsTests {
+    let rules = DisclosureRules()
+    var threshold: Int { rules.threshold }
+    /// Stands for "no bound" in the attacker's ranges.
+    static let unbounded = 1 << 40
+
+    /// The attacker: interval propagation. Each known margin's withheld cells add up to its total
+    /// less its released cells; each cell's range is cut to that total less the others' ranges,
+    /// until nothing changes. Written apart from the checker's linear programming (and weaker
+    /// than it): what it narrows, the checker must have seen.
+    func propagate(_ ranges: [Int: ClosedRange<Int>], margins: [(cells: [Int], total: Int)]) -> [Int: ClosedRange<Int>]
+    {
+        var ranges = ranges
+        var changed = true
+        while changed {
+            changed = false
+            for margin in margins {
+                let members = margin.cells.filter { ranges[$0] != nil }
+                for cell in members {
+                    let others = members.filter { $0 != cell }
+                    let low = margin.total - others.reduce(0) { $0 + ranges[$1]!.upperBound }
+                    let high = margin.total - others.reduce(0) { $0 + ranges[$1]!.lowerBound }
+                    let old = ranges[cell]!
+                    let new = max(old.lowerBound, low)...max(max(old.lowerBound, low), min(old.upperBound, high))
+                    if new != old {
+                        ranges[cell] = new
+                        changed = true
+                    }
+                }
+            }
+        }
+        return ranges
+    }
+
+    /// The margins of a rows × columns table the attacker knows: every row, column and the grand
+    /// total of more than one cell holding at least `threshold` rows (the release ledger keeps smaller ones unknown), each
+    /// less its released cells.
+    func knownMargins(_ counts: [Int], columns: Int, released: (Int) -> Bool) -> [(cells: [Int], total: Int)] {
+        let rows = counts.count / columns
+        var sets = (0..<rows).map { r in (0..<columns).map { r * columns + $0 } }
+        sets += (0..<columns).map { c in (0..<rows).map { $0 * columns + c } }
+        sets.append(Array(counts.indices))
+        return sets.filter { $0.count > 1 && $0.reduce(0) { $0 + counts[$1] } >= threshold }.map { cells in
+            (cells.filter { !released($0) }, cells.filter { !released($0) }.reduce(0) { $0 + counts[$1] })
+        }
+    }
+
+    /// What anyone can tell of each withheld cell of a released table, knowing how cells are
+    /// withheld but not why each one was: at least 0 (empty cells are withheld), and below the
+    /// threshold or, as a complement, no larger than the smallest released cell with rows in one
+    /// of its lines.
+    func publicRanges(_ counts: [Int], columns: Int, withheld: [Int]) -> [Int: ClosedRange<Int>] {
+        let rows = counts.count / columns
+        let isWithheld = Set(withheld)
+        func smallestReleased(_ line: [Int]) -> Int {
+            line.filter { !isWithheld.contains($0) && counts[$0] > 0 }.map { counts[$0] }.min() ?? Self.unbounded
+        }
+        return Dictionary(
+            uniqueKeysWithValues: withheld.map { cell in
+                let row = (0..<columns).map { (cell / columns) * columns + $0 }
+                let column = (0..<rows).map { $0 * columns + cell % columns }
+                let complement = max(smallestReleased(row), smallestReleased(column))
+                return (cell, 0...max(threshold - 1, complement))
+            })
+    }
+
+    /// What the old labels told: "threshold" cells hold 0 … threshold − 1 rows, complements at least
+    /// `threshold`.
+    func labelledRanges(_ rules: [String?]) -> [Int: ClosedRange<Int>] {
+        var ranges: [Int: ClosedRange<Int>] = [:]
+        for (cell, rule) in rules.enumerated() {
+            guard let rule else { continue }
+            ranges[cell] = rule == DisclosureRule.threshold ? 0...(threshold - 1) : threshold...Self.unbounded
+        }
+        return ranges
+    }
+
+    func check(_ counts: [Int], columns: Int) -> ReleasedTable? {
+        let cells = counts.map { RawCell(count: $0, sum: 0, sumOfSquares: 0, value: Double($0), contributions: nil) }
+        let dimensions =
+            columns == counts.count
+            ? [TableDimension(name: "c", levels: counts.indices.map { "\($0)" })]
+            : [
+                TableDimension(name: "r", levels: (0..<(counts.count / columns)).map { "\($0)" }),
+                TableDimension(name: "c", levels: (0..<columns).map { "\($0)" }),
+            ]
+        let raw = RawResult(
+            rowsScanned: 0, rowsUsed: 0, rowsDropped: 0,
+            output: .table(RawTable(dimensions: dimensions, measure: nil, statistic: .count, cells: cells)))
+        guard case .released(.table(let table), _) = OutputChecker(rules: rules).check(raw) else { return nil }
+        return table
+    }
+
+    @Test func aSmallCellsLabelAndThePublicTotalNoLongerPinIt() throws {
+        // One person, beside 10, 50 and 60: the dataset's size gives the total, 121.
+        let counts = [1, 10, 50, 60]
+
+        // Positive control: withholding the 1 and, as its complement, the 10, labelled as before,
+        // leaves 11 for the two; "at least 10" for the complement leaves the small cell 0 or 1.
+        var old = SuppressionGrid(
+            shape: [4], counts: counts, rules: [DisclosureRule.threshold, nil, nil, nil], protectedTotal: threshold)
+        let added = old.suppressSecondary(rule: DisclosureRule.secondary)
+        #expect(added == 1)
+        #expect(old.rules == [DisclosureRule.threshold, DisclosureRule.secondary, nil, nil])
+        let margin = [(cells: [0, 1], total: 11)]
+        let pinned = try #require(propagate(labelledRanges(old.rules), margins: margin)[0])
+        #expect(pinned == 0...1 && pinned.contains(counts[0]))
+        // Now the same two cells are withheld without saying which is small: 0 … 11 each.
+        let table = try #require(check(counts, columns: 4))
+        let withheld = table.cells.indices.filter { table.cells[$0].suppressed }
+        #expect(withheld == [0, 1])
+        let ranges = propagate(
+            publicRanges(counts, columns: 4, withheld: withheld),
+            margins: knownMargins(counts, columns: 4) { !withheld.contains($0) })
+        for cell in withheld { #expect(ranges[cell]!.count >= threshold, "cell \(cell): \(ranges[cell]!)") }
+    }
+
+    @Test func aTwoWayTableWithoutLabelsKeepsEveryWithheldCountOpen() throws {
+        // Random 3 × 4 tables, a third of their cells small. The attacker knows every margin of at
+        // least `threshold` rows. Labelled as before, the same patterns gave cells away.
+        var random = SplitMix64(seed: 10)
+        var released = 0
+        var refused = 0
+        var labelledLeaks = 0
+        for _ in 0..<300 {
+            let counts = (0..<12).map { _ in
+                random.next(below: 3) == 0 ? Int(random.next(below: 10)) : 10 + Int(random.next(below: 40))
+            }
+            // Positive control: the exact audit alone (no bounds), its cells labelled.
+            var old = SuppressionGrid(
+                shape: [3, 4], counts: counts, rules: counts.map { $0 < threshold ? DisclosureRule.threshold : nil },
+                protectedTotal: threshold)
+            if old.suppressSecondary(rule: DisclosureRule.secondary) != nil {
+                let margins = knownMargins(counts, columns: 4) { old.rules[$0] == nil }
+                let ranges = propagate(labelledRanges(old.rules), margins: margins)
+                if ranges.contains(where: {
+                    old.rules[$0.key] == DisclosureRule.threshold && $0.value.count < threshold
+                }) {
+                    labelledLeaks += 1
+                }
+            }
+
+            guard let table = check(counts, columns: 4) else {
+                refused += 1
+                continue
+            }
+            released += 1
+            let withheld = table.cells.indices.filter { table.cells[$0].suppressed }
+            for cell in table.cells.indices where !withheld.contains(cell) {
+                #expect(table.cells[cell].value == Double(counts[cell]))
+            }
+            let ranges = propagate(
+                publicRanges(counts, columns: 4, withheld: withheld),
+                margins: knownMargins(counts, columns: 4) { !withheld.contains($0) })
+            for cell in withheld {
+                #expect(ranges[cell]!.contains(counts[cell]))
+                #expect(ranges[cell]!.count >= threshold, "\(counts): cell \(cell) narrowed to \(ranges[cell]!)")
+            }
+        }
+        print("bounded tables: released \(released), refused \(refused), leaks with labels \(labelledLeaks)")
+        #expect(labelledLeaks > 0)
+        #expect(released > refused)
+    }
+
+    @Test func theLinearProgramFindsTheClosedFormRange() {
+        // A 2 × 2 table all withheld, [[5, 20], [30, 40]], with every margin known: cell (0,0) = a
+        // leaves (0,1) = 25 − a, (1,0) = 35 − a, (1,1) = 35 + a, all ≥ 0, so 0 ≤ a ≤ 25.
+        let program = LinearProgram(
+            lower: [0, 0, 0, 0], upper: [LinearProgram.infinity, 9, LinearProgram.infinity, LinearProgram.infinity],
+            equations: [[0, 1], [2, 3], [0, 2], [1, 3]], totals: [25, 70, 35, 60])
+        #expect(program.extreme(of: 0, maximum: false).0 == .value(16))
+        #expect(program.extreme(of: 0, maximum: true).0 == .value(25))
+        // With (0,1) bounded by 9 as above: a ≥ 16. Without the bound:
+        let open = LinearProgram(
+            lower: [0, 0, 0, 0], upper: [LinearProgram.infinity, LinearProgram.infinity, LinearProgram.infinity, 100],
+            equations: [[0, 1], [2, 3], [0, 2], [1, 3]], totals: [25, 70, 35, 60])
+        #expect(open.extreme(of: 0, maximum: false).0 == .value(0))
+        #expect(open.extreme(of: 3, maximum: true).0 == .value(60))
+        // A variable with no upper bound and no equation capping it grows without bound.
+        let free = LinearProgram(
+            lower: [0, 0], upper: [LinearProgram.infinity, LinearProgram.infinity], equations: [], totals: [])
+        #expect(free.extreme(of: 1, maximum: true).0 == .unbounded)
+    }
+}
