@@ -14,6 +14,9 @@ extension OutputChecker {
                 + released).allSatisfy(\.isFinite)
             && regression.standardErrors.allSatisfy { $0 > 0 }
         let threshold = rules.threshold
+        // Each group's first failing rule, as for a table's cell; the threshold is the first rule's.
+        let groupFailures = Set(
+            regression.groupContributions.compactMap { failures(count: $0.count, contributions: $0).first })
         let rulesInOrder: [(rule: String, detail: String, fails: Bool, refusal: Refusal)] = [
             (
                 DisclosureRule.threshold,
@@ -23,6 +26,24 @@ extension OutputChecker {
                 Refusal(
                     .belowThreshold,
                     "a group of rows that the features set apart (a category level, a boolean value, a value of an integer feature with few values, or a combination of two of them), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop a feature or widen the filters"
+                )
+            ),
+            (
+                DisclosureRule.groupDisclosure,
+                "no group the fit gives away (nor the whole sample) may hold one target value in all its rows, nor fewer than \(threshold) rows of either outcome of a boolean target",
+                groupFailures.contains(DisclosureRule.groupDisclosure),
+                Refusal(
+                    .groupDisclosure,
+                    "the rows of a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection) would share their target value, or nearly all one outcome; merge levels, drop a feature or widen the filters"
+                )
+            ),
+            (
+                DisclosureRule.dominance,
+                "in no group the fit gives away may the \(rules.nkRule.n) largest contributions to the target exceed \(rules.nkRule.k * 100)% of its sum, nor the rest beyond the two largest fall under \(rules.pRatio * 100)% of the largest",
+                groupFailures.contains(DisclosureRule.dominance) || groupFailures.contains(DisclosureRule.pRatio),
+                Refusal(
+                    .dominance,
+                    "a few rows dominate the target's sum in a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection); merge levels, drop a feature or widen the filters"
                 )
             ),
             (

@@ -11,11 +11,18 @@ import ModelgateCore
 /// and each outcome of a boolean target within any of these, is held to the threshold like a
 /// table cell. Two-way combinations of many-level categories (district × education, say) are
 /// not: their counts far outnumber the standard errors that would have to give them away.
+///
+/// The coefficients and XᵀX give each such group's sum of the target too (Xᵀy = XᵀX β), as a
+/// table of the target's sums would: each nonempty group's target contributions, and the whole
+/// sample's, face a table cell's group-disclosure and dominance rules (`contributions`).
 struct DesignGroups {
     /// Fewest rows in a nonempty group; nil when the design has no group.
     var smallest: Int?
     /// Whether some group (a level, or a two-way combination) holds no row.
     var hasEmpty = false
+    /// The target's contributions in the whole sample and in every nonempty group above but those
+    /// the target's own outcomes make (whose rows share their target value by construction).
+    private(set) var contributions: [Contributions] = []
 
     /// Integer features with at most this many values in the selection count as dummy-like.
     static let dummyLikeLimit = 3
@@ -73,6 +80,13 @@ struct DesignGroups {
             for index in variables.indices.dropFirst() where variables[index].levels > Self.dummyLikeLimit {
                 record(Self.counts(variables[index], dummyLike[0], selection))
                 revealed.append([0, index])
+            }
+        }
+        if let y = columns[target] {
+            for combination in revealed where !(hasOutcome && combination.contains(0)) {
+                let groups = combination.map { variables[$0] }
+                contributions += Self.contributions(
+                    of: y, first: groups.first, second: groups.dropFirst().first, selection)
             }
         }
     }
@@ -136,6 +150,33 @@ struct DesignGroups {
         }
         guard values.count <= fewValuesLimit else { return nil }
         return Variable(levels: values.count, codes: codes)
+    }
+
+    /// The target's contributions in the whole sample (no variable), each level of `first`, or
+    /// each combination of `first` and `second`, for every nonempty one.
+    private static func contributions(
+        of y: ColumnVector, first: Variable?, second: Variable?, _ selection: RowSelection
+    ) -> [Contributions] {
+        let width = second?.levels ?? 1
+        let cells = (first?.levels ?? 1) * width
+        var counts = [Int](repeating: 0, count: cells)
+        var absoluteSums = [Double](repeating: 0, count: cells)
+        var top = TopContributions(cells: cells)
+        (first?.codes ?? []).withUnsafeBufferPointer { a in
+            (second?.codes ?? []).withUnsafeBufferPointer { b in
+                selection.forEachUsedRow { row in
+                    let cell = a.isEmpty ? 0 : b.isEmpty ? Int(a[row]) : Int(a[row]) &* width &+ Int(b[row])
+                    let value = y.double(at: row)
+                    counts[cell] += 1
+                    absoluteSums[cell] += abs(value)
+                    top.offer(value, cell: cell)
+                }
+            }
+        }
+        return (0..<cells).filter { counts[$0] > 0 }.map {
+            Contributions(
+                count: counts[$0], absoluteSum: absoluteSums[$0], largest: top.largest(cell: $0), isBinary: y.isBoolean)
+        }
     }
 
     /// Used rows in each level of `first`, or each combination of `first` and `second`; the

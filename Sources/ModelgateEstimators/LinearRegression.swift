@@ -58,7 +58,8 @@ enum LinearRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics, pValues: pValues,
             nObservations: n, degreesOfFreedom: df, rSquared: rSquared, adjustedRSquared: adjusted,
-            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty, maximumLeverage: leverage,
+            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
+            groupContributions: design.groups.contributions, maximumLeverage: leverage,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")
     }
 
@@ -67,7 +68,8 @@ enum LinearRegression {
         return RawRegression(
             terms: design.terms, estimates: nan, standardErrors: nan, statistics: nan, pValues: nan,
             nObservations: design.nObservations, degreesOfFreedom: design.nObservations - design.parameterCount,
-            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty, isWellDefined: false,
+            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
+            groupContributions: design.groups.contributions, isWellDefined: false,
             problem: problem)
     }
 }

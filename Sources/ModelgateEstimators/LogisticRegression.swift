@@ -44,6 +44,7 @@ enum LogisticRegression {
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics,
             pValues: statistics.map(Distributions.normalTwoSided), nObservations: n, degreesOfFreedom: n - p,
             logLikelihood: logLikelihood, smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
+            groupContributions: design.groups.contributions,
             maximumLeverage: leverage,
             isWellDefined: finite,
             problem: finite ? nil : "the fit produced non-finite standard errors")

@@ -243,6 +243,63 @@ import Testing
         #expect(refusal.code == .belowThreshold)
     }
 
+    /// Sector a: 20 people with incomes 100, 110, …, 290; sector b: the 12 given.
+    func sectors(b incomes: [Double]) -> [String: ColumnVector] {
+        [
+            "income": ColumnVector(numbers: (0..<20).map { 100 + 10 * Double($0) } + incomes),
+            "sector": ColumnVector(
+                categories: Array(repeating: "a", count: 20) + Array(repeating: "b", count: incomes.count)),
+        ]
+    }
+
+    /// The released fit of income on sector (or its refusal), and the mean-income table that a
+    /// researcher could ask for instead, both through the output checker.
+    func fitAndTable(_ columns: [String: ColumnVector]) throws -> (
+        fit: RawRegression, checked: CheckedOutput, table: ReleasedTable?
+    ) {
+        let raw = try estimate("model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [sector]", columns)
+        guard case .regression(let fit) = raw.output else { throw Refusal(.invalidSpec, "not a regression") }
+        let means = try estimate(
+            "model: crosstab\ndataset: survey\nrows: [sector]\nmeasure: income\nstatistic: mean", columns)
+        guard case .released(.table(let table), _) = OutputChecker(rules: DisclosureRules()).check(means) else {
+            return (fit, OutputChecker(rules: DisclosureRules()).check(raw), nil)
+        }
+        return (fit, OutputChecker(rules: DisclosureRules()).check(raw), table)
+    }
+
+    @Test func aGroupWhoseRowsShareOneValueIsNoCoefficientEither() throws {
+        // All 12 of sector b earn 300: a table of mean income by sector withholds b for group
+        // disclosure. Positive control: intercept + the b coefficient is b's mean, 300, which
+        // tells each of them their income.
+        let (fit, checked, table) = try fitAndTable(sectors(b: Array(repeating: 300, count: 12)))
+        #expect(approximately(fit.estimates[0] + fit.estimates[1], 300, relative: 1e-9))
+        #expect(table?.cells.first { $0.keys["sector"] == "b" }?.suppressed == true)
+        guard case .refused(let refusal, let report) = checked else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .groupDisclosure)
+        #expect(report.rules.first { $0.rule == DisclosureRule.groupDisclosure }?.outcome == .fail)
+        // Twelve different incomes: released.
+        let (_, varied, _) = try fitAndTable(sectors(b: (0..<12).map { 300 + Double($0) }))
+        #expect(varied.report.verdict == .pass)
+    }
+
+    @Test func aGroupOneIncomeDominatesIsNoCoefficientEither() throws {
+        // Sector b: one income of 900,000 beside eleven of 1,000 (99% of the sum): the table
+        // withholds b's mean for dominance; the coefficient gives the same mean, 75,916.67, and
+        // with it (the group's size and the others' being public enough) the top income.
+        let incomes = [900_000] + Array(repeating: 1_000.0, count: 11)
+        let (fit, checked, table) = try fitAndTable(sectors(b: incomes))
+        #expect(approximately(fit.estimates[0] + fit.estimates[1], 911_000 / 12, relative: 1e-9))
+        #expect(table?.cells.first { $0.keys["sector"] == "b" }?.suppressed == true)
+        guard case .refused(let refusal, _) = checked else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .dominance)
+    }
+
     @Test func perfectSeparationIsNotWellDefined() throws {
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",

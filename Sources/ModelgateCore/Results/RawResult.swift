@@ -145,6 +145,10 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public var smallestGroup: Int?
     /// Whether one of those groups is empty, which the fit gives away like a zero cell.
     public var hasEmptyGroup: Bool
+    /// The target's contributions in the whole sample and in each nonempty group above (but the
+    /// target's own outcomes): the fit gives each group's sum of the target away, so each faces a
+    /// table cell's group-disclosure and dominance rules.
+    public var groupContributions: [Contributions]
     /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
     public var maximumLeverage: Double?
     /// False when the design matrix is rank-deficient or the fit did not converge.
@@ -156,7 +160,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
         nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
         logLikelihood: Double? = nil, smallestGroup: Int? = nil, hasEmptyGroup: Bool = false,
-        maximumLeverage: Double? = nil,
+        groupContributions: [Contributions] = [], maximumLeverage: Double? = nil,
         isWellDefined: Bool = true, problem: String? = nil
     ) {
         self.terms = terms
@@ -171,6 +175,7 @@ public struct RawRegression: Sendable, Equatable, Codable {
         self.logLikelihood = logLikelihood
         self.smallestGroup = smallestGroup
         self.hasEmptyGroup = hasEmptyGroup
+        self.groupContributions = groupContributions
         self.maximumLeverage = maximumLeverage
         self.isWellDefined = isWellDefined
         self.problem = problem
