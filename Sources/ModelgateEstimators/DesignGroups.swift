@@ -35,7 +35,7 @@ struct DesignGroups {
         let codes: [Int32]
     }
 
-    init(features: [String], target: String, columns: ColumnSet, selection: RowSelection) {
+    init(features: [String], target: String, targetValues: MeasureValues, columns: ColumnSet, selection: RowSelection) {
         var dummyLike: [Variable] = []
         var fewValued: [Variable] = []
         // A target with few values (a boolean, or an integer with at most three values in the
@@ -82,13 +82,8 @@ struct DesignGroups {
                 revealed.append([0, index])
             }
         }
-        if let y = columns[target] {
-            for combination in revealed where !(hasOutcome && combination.contains(0)) {
-                let groups = combination.map { variables[$0] }
-                contributions += Self.contributions(
-                    of: y, first: groups.first, second: groups.dropFirst().first, selection)
-            }
-        }
+        let kept = revealed.filter { !(hasOutcome && $0.contains(0)) }
+        contributions = Self.contributions(of: targetValues, in: kept.map { $0.map { variables[$0] } }, selection)
     }
 
     /// The grouping variables, and which of their one- and two-way combinations the fit reveals
@@ -152,24 +147,48 @@ struct DesignGroups {
         return Variable(levels: values.count, codes: codes)
     }
 
-    /// The target's contributions in the whole sample (no variable), each level of `first`, or
-    /// each combination of `first` and `second`, for every nonempty one.
+    /// The target's contributions in every nonempty group of each combination of variables (the
+    /// whole sample for none, each level for one, each pair of levels for two), in one pass over
+    /// the rows through plain pointers.
     private static func contributions(
-        of y: ColumnVector, first: Variable?, second: Variable?, _ selection: RowSelection
+        of y: MeasureValues, in combinations: [[Variable]], _ selection: RowSelection
     ) -> [Contributions] {
-        let width = second?.levels ?? 1
-        let cells = (first?.levels ?? 1) * width
+        // Each combination's groups take consecutive cells from `offsets[c]`; a row's cell in it
+        // is the offset plus its first level times the second's width plus its second level.
+        var offsets: [Int] = []
+        var widths: [Int] = []
+        var cells = 0
+        for combination in combinations {
+            offsets.append(cells)
+            widths.append(combination.count > 1 ? combination[1].levels : 1)
+            cells += combination.reduce(1) { $0 * $1.levels }
+        }
+        let firsts = combinations.map { $0.first?.codes ?? [] }
+        let seconds = combinations.map { $0.count > 1 ? $0[1].codes : [] }
         var counts = [Int](repeating: 0, count: cells)
         var absoluteSums = [Double](repeating: 0, count: cells)
         var top = TopContributions(cells: cells)
-        (first?.codes ?? []).withUnsafeBufferPointer { a in
-            (second?.codes ?? []).withUnsafeBufferPointer { b in
-                selection.forEachUsedRow { row in
-                    let cell = a.isEmpty ? 0 : b.isEmpty ? Int(a[row]) : Int(a[row]) &* width &+ Int(b[row])
-                    let value = y.double(at: row)
-                    counts[cell] += 1
-                    absoluteSums[cell] += abs(value)
-                    top.offer(value, cell: cell)
+        let k = TopContributions.k
+        withPointers(firsts) { firsts in
+            withPointers(seconds) { seconds in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    absoluteSums.withUnsafeMutableBufferPointer { absoluteSums in
+                        top.slots.withUnsafeMutableBufferPointer { top in
+                            selection.forEachUsedRow { row in
+                                let magnitude = abs(y.pointer[row])
+                                for c in 0..<offsets.count {
+                                    var cell = offsets[c]
+                                    if let first = firsts[c] { cell &+= Int(first[row]) &* widths[c] }
+                                    if let second = seconds[c] { cell &+= Int(second[row]) }
+                                    counts[cell] &+= 1
+                                    absoluteSums[cell] += magnitude
+                                    if magnitude > top[cell &* k &+ k &- 1] {
+                                        TopContributions.insert(magnitude, into: top.baseAddress! + cell &* k)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -177,6 +196,19 @@ struct DesignGroups {
             Contributions(
                 count: counts[$0], absoluteSum: absoluteSums[$0], largest: top.largest(cell: $0), isBinary: y.isBoolean)
         }
+    }
+
+    /// Each array's base address (nil for an empty one) for the duration of `body`.
+    private static func withPointers<R>(_ arrays: [[Int32]], _ body: ([UnsafePointer<Int32>?]) -> R) -> R {
+        var pointers: [UnsafePointer<Int32>?] = []
+        func next(_ index: Int) -> R {
+            guard index < arrays.count else { return body(pointers) }
+            return arrays[index].withUnsafeBufferPointer { buffer in
+                pointers.append(buffer.isEmpty ? nil : buffer.baseAddress)
+                return next(index + 1)
+            }
+        }
+        return next(0)
     }
 
     /// Used rows in each level of `first`, or each combination of `first` and `second`; the

@@ -60,7 +60,8 @@ struct DesignMatrix {
                 )
             }
         }
-        groups = DesignGroups(features: task.features, target: task.target, columns: columns, selection: selection)
+        groups = DesignGroups(
+            features: task.features, target: task.target, targetValues: target, columns: columns, selection: selection)
         self.terms = terms
         self.denseTerms = denseTerms
         self.denseValues = denseValues
