@@ -6,7 +6,7 @@ import statistics
 import subprocess
 import time
 
-BENCH = "../shared/bench"
+BENCH = "bench"
 CASES = [
     ("crosstab 10M", f"{BENCH}/crosstab.yaml", ".bench/state-10000000"),
     ("ols 1M", f"{BENCH}/ols.yaml", ".bench/state-1000000"),

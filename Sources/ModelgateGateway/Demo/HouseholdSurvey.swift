@@ -2,7 +2,7 @@ import Foundation
 import ModelgateCore
 
 /// A deterministic synthetic household survey with the columns and value formats of
-/// `shared/bench/gen_household.py`: ids like `P000000123`, 38 districts of skewed size (two of
+/// `bench/gen_household.py`: ids like `P000000123`, 38 districts of skewed size (two of
 /// them deliberately tiny, so that small cells appear), and income, insurance and hospital
 /// visits that depend on the other columns, so that regressions find real effects.
 public enum HouseholdSurvey {
