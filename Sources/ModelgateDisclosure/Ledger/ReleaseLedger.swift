@@ -187,46 +187,56 @@ public struct ReleaseLedger: Sendable {
     private func split(by labels: UnsafeBufferPointer<UInt32>, limits: Limits) -> (
         [UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32]
     )? {
-        var pairs = PairTable(atoms: atomCounts.count, labelBound: Int(labels.max() ?? 0) + 1, rows: labels.count)
+        let rows = atomOfRow.count
+        var pairs = PairTable(atoms: atomCounts.count, labelBound: Int(labels.max() ?? 0) + 1, rows: rows)
         var claimed = [Bool](repeating: false, count: atomCounts.count)
         var splits: [(atom: UInt32, parent: UInt32)] = []
-        // Filled from the first split on: until then every row keeps its atom.
-        var newAtomOfRow: [UInt32] = []
-        var counts = atomCounts.map { _ in 0 }
+        var counts = [Int](repeating: 0, count: atomCounts.count)
         var atomsOfLabel: [UInt32: [UInt32]] = [:]
-        var lastKey = UInt64.max
-        var lastAtom: UInt32 = 0
-        for row in 0..<atomOfRow.count {
-            let atom = atomOfRow[row]
-            let key = UInt64(atom) << 32 | UInt64(labels[row])
-            if key != lastKey {
-                lastKey = key
-                if let known = pairs[key] {
-                    lastAtom = known
-                } else {
-                    let next: UInt32
-                    if !claimed[Int(atom)] {
-                        claimed[Int(atom)] = true
-                        next = atom
-                    } else {
-                        guard counts.count < limits.atoms else { return nil }
-                        next = UInt32(counts.count)
-                        counts.append(0)
-                        if splits.isEmpty {
-                            newAtomOfRow.reserveCapacity(atomOfRow.count)
-                            newAtomOfRow += atomOfRow[..<row]
-                        }
-                        splits.append((next, atom))
-                    }
-                    pairs[key] = next
-                    atomsOfLabel[labels[row], default: []].append(next)
-                    lastAtom = next
-                }
+        // An (atom, label) pair met for the first time: the atom keeps its number for its first
+        // label, and every other label of it makes a new atom. Out of the row loop, which only
+        // looks pairs up.
+        func first(_ key: UInt64) -> UInt32? {
+            let atom = UInt32(truncatingIfNeeded: key >> 32)
+            let label = UInt32(truncatingIfNeeded: key)
+            let next: UInt32
+            if !claimed[Int(atom)] {
+                claimed[Int(atom)] = true
+                next = atom
+            } else {
+                guard counts.count < limits.atoms else { return nil }
+                next = UInt32(counts.count)
+                counts.append(0)
+                splits.append((next, atom))
             }
-            if !splits.isEmpty { newAtomOfRow.append(lastAtom) }
-            counts[Int(lastAtom)] += 1
+            pairs[key] = next
+            atomsOfLabel[label, default: []].append(next)
+            return next
         }
-        return (atomsOfLabel, splits, counts, newAtomOfRow)
+        var complete = false
+        let newAtomOfRow = [UInt32](unsafeUninitializedCapacity: rows) { newAtoms, initialized in
+            atomOfRow.withUnsafeBufferPointer { atoms in
+                var lastKey = UInt64.max
+                var lastAtom: UInt32 = 0
+                for row in 0..<rows {
+                    let key = UInt64(atoms[row]) << 32 | UInt64(labels[row])
+                    if key != lastKey {
+                        lastKey = key
+                        guard let atom = pairs[key] ?? first(key) else { return }
+                        lastAtom = atom
+                    }
+                    newAtoms[row] = lastAtom
+                }
+                complete = true
+            }
+            // The entries are plain integers: none needs deinitialising if the pass stopped.
+            initialized = complete ? rows : 0
+        }
+        guard complete else { return nil }
+        counts.withUnsafeMutableBufferPointer { counts in
+            for atom in newAtomOfRow { counts[Int(atom)] &+= 1 }
+        }
+        return (atomsOfLabel, splits, counts, splits.isEmpty ? [] : newAtomOfRow)
     }
 
     /// Whether the ledger with `proposal` applied still gives no protected set and no set of
