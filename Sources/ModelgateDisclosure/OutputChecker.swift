@@ -113,27 +113,34 @@ extension OutputChecker {
     func suppress(
         shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?], countsRows: Bool
     ) -> (grid: SuppressionGrid, hits: [String: Int])? {
-        var hits: [String: Int] = [:]
         var primary: [String?] = []
         for index in counts.indices {
             // Only the first failing rule withholds a cell: that a small cell also fails another
             // rule (all its rows share a value, say) is itself information.
-            let rule = failures(count: counts[index], contributions: contributions[index], value: values[index]).first
-            if let rule { hits[rule, default: 0] += 1 }
-            primary.append(rule)
+            primary.append(
+                failures(count: counts[index], contributions: contributions[index], value: values[index]).first)
         }
         let bounds = CountBounds(threshold: rules.threshold, smallest: rules.zerosAreDisclosive ? 0 : 1)
         var grid = SuppressionGrid(
             shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold,
             bounds: countsRows ? bounds : nil)
         guard grid.suppressSecondary(rule: DisclosureRule.secondary) != nil else { return nil }
-        // Neither a withheld cell nor the report says which rule withheld which cell, or how many
-        // each took: that would tell the small cells from their complements and bound both (see
-        // `CountBounds`). Every rule that withheld anything reports all the withheld cells, the
-        // secondary audit among them whenever anything is withheld.
+        // Neither a withheld cell nor the report says which rule withheld which cell, how many each
+        // took, or even which rules took any: that would tell small cells from complements and
+        // bound both (see `CountBounds`), or say that no withheld cell is small. Whenever anything
+        // is withheld, every rule that could have withheld a cell of this table reports all the
+        // withheld cells.
         let withheld = grid.suppressedCount
-        var reported = hits.mapValues { _ in withheld }
-        if withheld > 0 { reported[DisclosureRule.secondary] = withheld }
+        guard withheld > 0 else { return (grid, [:]) }
+        let rulesOfTable =
+            countsRows
+            ? [DisclosureRule.threshold]
+            : [
+                DisclosureRule.threshold, DisclosureRule.wellDefined, DisclosureRule.groupDisclosure,
+                DisclosureRule.dominance, DisclosureRule.pRatio,
+            ]
+        let reported = Dictionary(
+            uniqueKeysWithValues: (rulesOfTable + [DisclosureRule.secondary]).map { ($0, withheld) })
         return (grid, reported)
     }
 
