@@ -172,6 +172,94 @@ import Testing
         #expect(released > refused)
     }
 
+    /// Every whole-number value each withheld cell can take: all assignments within `ranges` that
+    /// meet every margin's total exactly, found by depth-first search (a margin's last cell is
+    /// forced). Nil when there are more than `limit` assignments.
+    func possibleValues(
+        _ ranges: [Int: ClosedRange<Int>], margins: [(cells: [Int], total: Int)], limit: Int = 50_000
+    ) -> [Int: Set<Int>]? {
+        let cells = ranges.keys.sorted()
+        var remaining = margins.map(\.total)
+        var open = margins.map(\.cells.count)
+        let marginsOf = cells.map { cell in margins.indices.filter { margins[$0].cells.contains(cell) } }
+        var values = [Int: Set<Int>]()
+        var chosen = [Int](repeating: 0, count: cells.count)
+        var found = 0
+        func search(_ i: Int) -> Bool {
+            guard i < cells.count else {
+                guard remaining.allSatisfy({ $0 == 0 }) else { return true }
+                found += 1
+                for (j, cell) in cells.enumerated() { values[cell, default: []].insert(chosen[j]) }
+                return found <= limit
+            }
+            var range = ranges[cells[i]]!
+            for m in marginsOf[i] where open[m] == 1 {
+                guard range.contains(remaining[m]) else { return true }
+                range = remaining[m]...remaining[m]
+            }
+            let ceiling = marginsOf[i].map { remaining[$0] }.min() ?? range.upperBound
+            guard range.lowerBound <= min(range.upperBound, ceiling) else { return true }
+            for value in range.lowerBound...min(range.upperBound, ceiling) {
+                chosen[i] = value
+                for m in marginsOf[i] {
+                    remaining[m] -= value
+                    open[m] -= 1
+                }
+                let going = search(i + 1)
+                for m in marginsOf[i] {
+                    remaining[m] += value
+                    open[m] += 1
+                }
+                if !going { return false }
+            }
+            return true
+        }
+        return search(0) ? values : nil
+    }
+
+    @Test func anExhaustiveSearchFindsNoWithheldCountNarrowed() throws {
+        // Random 2 × 3 tables of small counts: every whole-number table the released cells, the
+        // known margins and the public bounds allow, counted cell by cell. The linear relaxation
+        // must not have missed what whole numbers narrow. The labels of old narrow some.
+        var random = SplitMix64(seed: 4)
+        var (checked, labelledLeaks) = (0, 0)
+        for _ in 0..<400 {
+            let counts = (0..<6).map { _ in Int(random.next(below: 25)) }
+            var old = SuppressionGrid(
+                shape: [2, 3], counts: counts, rules: counts.map { $0 < threshold ? DisclosureRule.threshold : nil },
+                protectedTotal: threshold)
+            if old.suppressSecondary(rule: DisclosureRule.secondary) != nil,
+                let values = possibleValues(
+                    labelledRanges(old.rules).mapValues { $0.lowerBound...min($0.upperBound, counts.reduce(0, +)) },
+                    margins: knownMargins(counts, columns: 3) { old.rules[$0] == nil }),
+                values.contains(where: { old.rules[$0.key] == DisclosureRule.threshold && $0.value.count < threshold })
+            {
+                labelledLeaks += 1
+            }
+            guard let table = check(counts, columns: 3) else { continue }
+            let withheld = table.cells.indices.filter { table.cells[$0].suppressed }
+            guard !withheld.isEmpty else { continue }
+            let total = counts.reduce(0, +)
+            let ranges = publicRanges(counts, columns: 3, withheld: withheld).mapValues {
+                $0.lowerBound...min($0.upperBound, total)
+            }
+            guard
+                let values = possibleValues(
+                    ranges, margins: knownMargins(counts, columns: 3) { !withheld.contains($0) })
+            else { continue }
+            checked += 1
+            for cell in withheld {
+                #expect(values[cell]?.contains(counts[cell]) == true)
+                #expect(
+                    values[cell, default: []].count >= threshold,
+                    "\(counts): cell \(cell) has \(values[cell]!.sorted())")
+            }
+        }
+        print("exhaustive search: \(checked) released tables with withheld cells, leaks with labels \(labelledLeaks)")
+        #expect(checked > 100)
+        #expect(labelledLeaks > 0)
+    }
+
     @Test func theLinearProgramFindsTheClosedFormRange() {
         // A 2 × 2 table all withheld, [[5, 20], [30, 40]], with every margin known: cell (0,0) = a
         // leaves (0,1) = 25 − a, (1,0) = 35 − a, (1,1) = 35 + a, all ≥ 0, so 0 ≤ a ≤ 25.
