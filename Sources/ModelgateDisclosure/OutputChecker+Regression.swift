@@ -30,20 +30,20 @@ extension OutputChecker {
             ),
             (
                 DisclosureRule.groupDisclosure,
-                "no group the fit gives away (nor the whole sample) may hold one target value in all its rows, nor fewer than \(threshold) rows of either outcome of a boolean target",
+                "no group the fit gives away (nor the whole sample) may hold one value of the target, or of a feature that is not a category, in all its rows, nor fewer than \(threshold) rows of either value of such a boolean",
                 groupFailures.contains(DisclosureRule.groupDisclosure),
                 Refusal(
                     .groupDisclosure,
-                    "the rows of a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection) would share their target value, or nearly all one outcome; merge levels, drop a feature or widen the filters"
+                    "the rows of a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection) would share their value of the target or of a feature that is not a category, or nearly all one value of a boolean; merge levels, drop a feature or widen the filters"
                 )
             ),
             (
                 DisclosureRule.dominance,
-                "in no group the fit gives away may the \(rules.nkRule.n) largest contributions to the target exceed \(rules.nkRule.k * 100)% of its sum, nor the rest beyond the two largest fall under \(rules.pRatio * 100)% of the largest",
+                "in no group the fit gives away may the \(rules.nkRule.n) largest contributions to the target, or to a feature that is not a category, exceed \(rules.nkRule.k * 100)% of its sum, nor the rest beyond the two largest fall under \(rules.pRatio * 100)% of the largest",
                 groupFailures.contains(DisclosureRule.dominance) || groupFailures.contains(DisclosureRule.pRatio),
                 Refusal(
                     .dominance,
-                    "a few rows dominate the target's sum in a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection); merge levels, drop a feature or widen the filters"
+                    "a few rows dominate the sum of the target, or of a feature that is not a category, in a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection); merge levels, drop a feature or widen the filters"
                 )
             ),
             (

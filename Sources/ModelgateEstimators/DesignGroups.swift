@@ -12,16 +12,17 @@ import ModelgateCore
 /// table cell. Two-way combinations of many-level categories (district × education, say) are
 /// not: their counts far outnumber the standard errors that would have to give them away.
 ///
-/// The coefficients and XᵀX give each such group's sum of the target too (Xᵀy = XᵀX β), as a
-/// table of the target's sums would: each nonempty group's target contributions, and the whole
-/// sample's, face a table cell's group-disclosure and dominance rules (`contributions`).
+/// The coefficients and XᵀX give each such group's sum of the target too (Xᵀy = XᵀX β), and of
+/// every feature that is not a category (an entry of XᵀX), as a table of sums would: each
+/// nonempty group's contributions of each of them, and the whole sample's, face a table cell's
+/// group-disclosure and dominance rules (`contributions`).
 struct DesignGroups {
     /// Fewest rows in a nonempty group; nil when the design has no group.
     var smallest: Int?
     /// Whether some group (a level, or a two-way combination) holds no row.
     var hasEmpty = false
-    /// The target's contributions in the whole sample and in every nonempty group above but those
-    /// the target's own outcomes make (whose rows share their target value by construction).
+    /// The contributions of the target and of each feature that is not a category, in the whole
+    /// sample and in every nonempty group above but those its own values make.
     private(set) var contributions: [Contributions] = []
 
     /// Integer features with at most this many values in the selection count as dummy-like.
@@ -35,9 +36,16 @@ struct DesignGroups {
         let codes: [Int32]
     }
 
-    init(features: [String], target: String, targetValues: MeasureValues, columns: ColumnSet, selection: RowSelection) {
+    /// - Parameter measures: the target and every feature that is not a category, with their
+    ///   values: each one's sum within every group the fit gives away.
+    init(
+        features: [String], target: String, measures: [(name: String, values: MeasureValues)], columns: ColumnSet,
+        selection: RowSelection
+    ) {
         var dummyLike: [Variable] = []
         var fewValued: [Variable] = []
+        var dummyLikeNames: [String] = []
+        var fewValuedNames: [String] = []
         // A target with few values (a boolean, or an integer with at most three values in the
         // selection) is an outcome: it is listed first, and every group is split by it.
         var hasOutcome = false
@@ -47,16 +55,20 @@ struct DesignGroups {
             switch column.storage {
             case .codes where !isTarget:
                 dummyLike.append(Self.variable(column, levels: column.levels.count, selection))
+                dummyLikeNames.append(name)
             case .booleans:
                 dummyLike.append(Self.variable(column, levels: 2, selection))
+                dummyLikeNames.append(name)
                 hasOutcome = hasOutcome || isTarget
             case .integers:
                 guard let variable = Self.valuesVariable(column, selection) else { continue }
                 if variable.levels <= Self.dummyLikeLimit {
                     dummyLike.append(variable)
+                    dummyLikeNames.append(name)
                     hasOutcome = hasOutcome || isTarget
                 } else if !isTarget {
                     fewValued.append(variable)
+                    fewValuedNames.append(name)
                 }
             default: continue
             }
@@ -82,8 +94,16 @@ struct DesignGroups {
                 revealed.append([0, index])
             }
         }
-        let kept = revealed.filter { !(hasOutcome && $0.contains(0)) }
-        contributions = Self.contributions(of: targetValues, in: kept.map { $0.map { variables[$0] } }, selection)
+        // Each measure's sums within the groups of every combination but those its own values make
+        // (whose rows share its value by construction): the target's within each group, and a
+        // feature's within each outcome of the target, say (XᵀX holds them).
+        let names = dummyLikeNames + fewValuedNames
+        for measure in measures {
+            let own = names.firstIndex(of: measure.name)
+            let kept = revealed.filter { combination in own.map { !combination.contains($0) } ?? true }
+            contributions += Self.contributions(
+                of: measure.values, in: kept.map { $0.map { variables[$0] } }, selection)
+        }
     }
 
     /// The grouping variables, and which of their one- and two-way combinations the fit reveals

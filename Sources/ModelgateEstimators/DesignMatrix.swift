@@ -33,6 +33,7 @@ struct DesignMatrix {
         var terms = [Self.intercept]
         var denseTerms: [Int32] = []
         var denseValues: [MeasureValues] = []
+        var denseNames: [String] = []
         var categoricalTerms: [[Int32]] = []
         for name in task.features {
             let column = columns[name]!
@@ -51,6 +52,7 @@ struct DesignMatrix {
             default:
                 denseTerms.append(Int32(terms.count))
                 denseValues.append(MeasureValues(column))
+                denseNames.append(name)
                 terms.append(name)
             }
             guard terms.count <= AdmissionLimits.terms else {
@@ -61,7 +63,9 @@ struct DesignMatrix {
             }
         }
         groups = DesignGroups(
-            features: task.features, target: task.target, targetValues: target, columns: columns, selection: selection)
+            features: task.features, target: task.target,
+            measures: [(task.target, target)] + zip(denseNames, denseValues).map { ($0, $1) }, columns: columns,
+            selection: selection)
         self.terms = terms
         self.denseTerms = denseTerms
         self.denseValues = denseValues

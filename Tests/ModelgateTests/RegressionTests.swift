@@ -300,6 +300,37 @@ import Testing
         #expect(refusal.code == .dominance)
     }
 
+    @Test func aGroupSumIsNoCoefficientWithTheRolesSwappedEither() throws {
+        // The insured: one income of 900,000 beside eleven of 1,000; the uninsured: twenty
+        // incomes from 800,000 to 990,000, so 900,000 is ordinary in the whole sample (low
+        // leverage). Income on insured is refused for dominance; insured on income puts income
+        // in XᵀX instead, whose entry Σ income over the insured is the same dominated sum.
+        let incomes = (0..<20).map { 800_000 + 10_000 * Double($0) } + [900_000] + Array(repeating: 1_000, count: 11)
+        let insured = Array(repeating: false, count: 20) + Array(repeating: true, count: 12)
+        let columns = ["income": ColumnVector(numbers: incomes), "insured": ColumnVector(booleans: insured)]
+        let checker = OutputChecker(rules: DisclosureRules())
+        let direct = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [insured]", columns)
+        #expect(checker.check(direct).report.verdict == .refused)
+        let swapped = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: insured\nfeatures: [income]", columns)
+        guard case .regression(let fit) = swapped.output else { return }
+        // Positive control: from n, the slope, the intercept, the mean and the standard deviation
+        // of income (a summary gives both), Σ income over the insured = β₁(n − 1)s² + n₁x̄, with
+        // n₁ = n(β₀ + β₁x̄): 911,000, the dominated sum.
+        let n = Double(incomes.count)
+        let mean = incomes.reduce(0, +) / n
+        let variance = incomes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        let insuredCount = n * (fit.estimates[0] + fit.estimates[1] * mean)
+        let sum = fit.estimates[1] * (n - 1) * variance + insuredCount * mean
+        #expect(abs(sum - 911_000) < 1e-3)
+        guard case .refused(let refusal, _) = checker.check(swapped) else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .dominance)
+    }
+
     @Test func perfectSeparationIsNotWellDefined() throws {
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",

@@ -145,9 +145,10 @@ public struct RawRegression: Sendable, Equatable, Codable {
     public var smallestGroup: Int?
     /// Whether one of those groups is empty, which the fit gives away like a zero cell.
     public var hasEmptyGroup: Bool
-    /// The target's contributions in the whole sample and in each nonempty group above (but the
-    /// target's own outcomes): the fit gives each group's sum of the target away, so each faces a
-    /// table cell's group-disclosure and dominance rules.
+    /// The contributions of the target and of each feature that is not a category, in the whole
+    /// sample and in each nonempty group above (but the groups a variable's own values make): the
+    /// fit gives each such sum away, so each faces a table cell's group-disclosure and dominance
+    /// rules.
     public var groupContributions: [Contributions]
     /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
     public var maximumLeverage: Double?
