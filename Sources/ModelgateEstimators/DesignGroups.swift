@@ -189,21 +189,33 @@ struct DesignGroups {
         var absoluteSums = [Double](repeating: 0, count: cells)
         var top = TopContributions(cells: cells)
         let k = TopContributions.k
-        withPointers(firsts) { firsts in
-            withPointers(seconds) { seconds in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    absoluteSums.withUnsafeMutableBufferPointer { absoluteSums in
-                        top.slots.withUnsafeMutableBufferPointer { top in
-                            selection.forEachUsedRow { row in
-                                let magnitude = abs(y.pointer[row])
-                                for c in 0..<offsets.count {
-                                    var cell = offsets[c]
-                                    if let first = firsts[c] { cell &+= Int(first[row]) &* widths[c] }
-                                    if let second = seconds[c] { cell &+= Int(second[row]) }
-                                    counts[cell] &+= 1
-                                    absoluteSums[cell] += magnitude
-                                    if magnitude > top[cell &* k &+ k &- 1] {
-                                        TopContributions.insert(magnitude, into: top.baseAddress! + cell &* k)
+        let combinations = offsets.count
+        let values = y.pointer
+        withPointers(firsts) { firstPointers in
+            withPointers(seconds) { secondPointers in
+                // Plain buffers for the per-row loop: no bounds checks, no reference counts.
+                firstPointers.withUnsafeBufferPointer { firsts in
+                    secondPointers.withUnsafeBufferPointer { seconds in
+                        offsets.withUnsafeBufferPointer { offsets in
+                            widths.withUnsafeBufferPointer { widths in
+                                counts.withUnsafeMutableBufferPointer { counts in
+                                    absoluteSums.withUnsafeMutableBufferPointer { absoluteSums in
+                                        top.slots.withUnsafeMutableBufferPointer { top in
+                                            selection.forEachUsedRow { row in
+                                                let magnitude = abs(values[row])
+                                                for c in 0..<combinations {
+                                                    var cell = offsets[c]
+                                                    if let first = firsts[c] { cell &+= Int(first[row]) &* widths[c] }
+                                                    if let second = seconds[c] { cell &+= Int(second[row]) }
+                                                    counts[cell] &+= 1
+                                                    absoluteSums[cell] += magnitude
+                                                    if magnitude > top[cell &* k &+ k &- 1] {
+                                                        TopContributions.insert(
+                                                            magnitude, into: top.baseAddress! + cell &* k)
+                                                    }
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }
