@@ -20,12 +20,12 @@ extension OutputChecker {
         let rulesInOrder: [(rule: String, detail: String, fails: Bool, refusal: Refusal)] = [
             (
                 DisclosureRule.threshold,
-                "every group the fit gives away (category levels, boolean values, values of an integer feature with few values, their two-way combinations, outcomes of a boolean target within them) needs at least \(threshold) rows\(rules.zerosAreDisclosive ? " and may not be empty" : "")",
+                "every group the fit gives away (category levels, boolean values, values of a numeric feature with few values, their two-way combinations, outcomes of a boolean target within them) needs at least \(threshold) rows\(rules.zerosAreDisclosive ? " and may not be empty" : "")",
                 (regression.smallestGroup ?? threshold) < threshold
                     || (regression.hasEmptyGroup && rules.zerosAreDisclosive),
                 Refusal(
                     .belowThreshold,
-                    "a group of rows that the features set apart (a category level, a boolean value, a value of an integer feature with few values, or a combination of two of them), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop a feature or widen the filters"
+                    "a group of rows that the features set apart (a category level, a boolean value, a value of a numeric feature with few values, or a combination of two of them), or one outcome of the target within it, has fewer than \(threshold) rows; merge levels, drop a feature or widen the filters"
                 )
             ),
             (
@@ -34,7 +34,7 @@ extension OutputChecker {
                 groupFailures.contains(DisclosureRule.groupDisclosure),
                 Refusal(
                     .groupDisclosure,
-                    "the rows of a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection) would share their value of the target or of a feature that is not a category, or nearly all one value of a boolean; merge levels, drop a feature or widen the filters"
+                    "the rows of a group the fit gives away (a category level, a boolean value, a value of a numeric feature with few values, a combination of two of them, or the whole selection) would share their value of the target or of a feature that is not a category, or nearly all one value of a boolean; merge levels, drop a feature or widen the filters"
                 )
             ),
             (
@@ -43,7 +43,7 @@ extension OutputChecker {
                 groupFailures.contains(DisclosureRule.dominance) || groupFailures.contains(DisclosureRule.pRatio),
                 Refusal(
                     .dominance,
-                    "a few rows dominate the sum of the target, or of a feature that is not a category, in a group the fit gives away (a category level, a boolean value, a value of an integer feature with few values, a combination of two of them, or the whole selection); merge levels, drop a feature or widen the filters"
+                    "a few rows dominate the sum of the target, or of a feature that is not a category, in a group the fit gives away (a category level, a boolean value, a value of a numeric feature with few values, a combination of two of them, or the whole selection); merge levels, drop a feature or widen the filters"
                 )
             ),
             (

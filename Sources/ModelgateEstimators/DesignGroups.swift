@@ -4,9 +4,9 @@ import ModelgateCore
 ///
 /// The released standard errors are the diagonal of σ²(XᵀX)⁻¹. When the design has few terms,
 /// that diagonal, n and R² solve for XᵀX, whose entries for dummy-like variables (category
-/// levels, booleans, an integer feature with at most three values in the selection) are one-way
+/// levels, booleans, an integer or number feature with at most three values in the selection) are one-way
 /// and two-way counts; and a group the fit can single out gets its own mean. So each level of
-/// a dummy-like variable, each value of an integer feature with up to ten values (released
+/// a dummy-like variable, each value of an integer or number feature with up to ten values (released
 /// through its moments), each two-way combination of variables with at most three levels,
 /// and each outcome of a boolean target within any of these, is held to the threshold like a
 /// table cell. Two-way combinations of many-level categories (district × education, say) are
@@ -60,7 +60,9 @@ struct DesignGroups {
                 dummyLike.append(Self.variable(column, levels: 2, selection))
                 dummyLikeNames.append(name)
                 hasOutcome = hasOutcome || isTarget
-            case .integers:
+            // A number column with few values (a 0/1 stored as a number, say) sets groups apart as
+            // an integer one does.
+            case .integers, .numbers:
                 guard let variable = Self.valuesVariable(column, selection) else { continue }
                 if variable.levels <= Self.dummyLikeLimit {
                     dummyLike.append(variable)
@@ -151,12 +153,12 @@ struct DesignGroups {
     /// nil when there are more than `fewValuesLimit` of them.
     private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
         // One pass: at most a handful of values, so a linear scan beats hashing every row.
-        var values: [Int] = []
+        var values: [Double] = []
         var codes = [Int32](repeating: 0, count: selection.rowCount)
         codes.withUnsafeMutableBufferPointer { codes in
             selection.forEachUsedRow { row in
                 guard values.count <= fewValuesLimit else { return }
-                let value = column.code(at: row)
+                let value = column.double(at: row)
                 var slot = 0
                 while slot < values.count && values[slot] != value { slot += 1 }
                 if slot == values.count { values.append(value) }

@@ -331,6 +331,27 @@ import Testing
         #expect(refusal.code == .dominance)
     }
 
+    @Test func aSmallGroupOfANumberFeatureWithTwoValuesIsHeldToTheThreshold() throws {
+        // A 0/1 flag stored as a number: seven people flagged, too few to keep each one's
+        // leverage (1/7) above the limit. Positive control: intercept + slope is their mean income.
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "flag", columnClass: .ordinary, type: .number))
+        let incomes = (0..<30).map { 1_000 + 37 * Double($0 % 11) } + [5_000, 5_100, 5_300, 5_600, 6_000, 6_500, 7_100]
+        let flags = Array(repeating: 0.0, count: 30) + Array(repeating: 1.0, count: 7)
+        let raw = try estimate(
+            "model: linear_regression\ndataset: survey\ntarget: income\nfeatures: [flag]",
+            ["income": ColumnVector(numbers: incomes), "flag": ColumnVector(numbers: flags)], policy: policy)
+        guard case .regression(let fit) = raw.output else { return }
+        #expect(approximately(fit.estimates[0] + fit.estimates[1], incomes.suffix(7).reduce(0, +) / 7, relative: 1e-9))
+        #expect((fit.maximumLeverage ?? 1) <= DisclosureRules().maxLeverage)
+        #expect(fit.smallestGroup == 7)
+        guard case .refused(let refusal, _) = OutputChecker(rules: DisclosureRules()).check(raw) else {
+            Issue.record("released")
+            return
+        }
+        #expect(refusal.code == .belowThreshold)
+    }
+
     @Test func perfectSeparationIsNotWellDefined() throws {
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",
