@@ -151,8 +151,7 @@ struct SuppressionGrid {
     /// Every line: for each dimension, the cells that share all other coordinates. A dimension
     /// with one level makes no lines: each would be a single cell, its own total.
     func lines() -> [[Int]] {
-        var strides = [Int](repeating: 1, count: shape.count)
-        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        let strides = strides()
         let total = shape.reduce(1, *)
         var lines: [[Int]] = []
         for d in shape.indices where shape[d] > 1 || shape.count == 1 {
@@ -164,13 +163,19 @@ struct SuppressionGrid {
         return lines
     }
 
+    /// How far apart, in row-major cell indices, consecutive levels of each dimension are.
+    private func strides() -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        return strides
+    }
+
     /// Every margin of the table (the cells that agree on some dimensions, summed over the
     /// others: lines, planes, the grand total) of more than one cell, whose totals other jobs and
     /// the dataset's size may tell.
     func margins() -> [[Int]] {
         let total = shape.reduce(1, *)
-        var strides = [Int](repeating: 1, count: shape.count)
-        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        let strides = strides()
         var margins: Set<[Int]> = []
         // Each mask names the dimensions a margin keeps; the full mask would keep single cells.
         for kept in 0..<((1 << shape.count) - 1) {
