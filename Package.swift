@@ -41,7 +41,10 @@ let package = Package(
         .target(name: "ModelgateEstimators", dependencies: ["ModelgateCore"]),
         // COIN-OR Clp, from Debian's coinor-libclp-dev: the linear programs that bound withheld cells.
         .systemLibrary(name: "CClp", pkgConfig: "clp", providers: [.apt(["coinor-libclp-dev"])]),
-        .target(name: "ModelgateDisclosure", dependencies: ["ModelgateCore", "CClp"]),
+        .target(
+            name: "ModelgateDisclosure",
+            dependencies: ["ModelgateCore", "CClp", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // libseccomp, from Debian's libseccomp-dev (scripts/install-deps installs it).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         // Wrappers for system calls Swift cannot call directly (variadic or not in Glibc).

@@ -45,7 +45,8 @@ public struct DatasetStore: Sendable {
                 contentsOf: FileManager.default.fileExists(atPath: override.path)
                     ? override : folder.appendingPathComponent("policy.yaml"), encoding: .utf8)
             let dataset = StoredDataset(
-                folder: folder, manifest: manifest, policy: try Policy(yaml: policyText), policyText: policyText)
+                folder: folder, manifest: manifest, policy: try Policy(yaml: policyText), policyText: policyText,
+                secret: try secret(id))
             cache[id, key] = dataset
             return dataset
         } catch let error as ModelgateError {
@@ -57,6 +58,40 @@ public struct DatasetStore: Sendable {
 }
 
 extension DatasetStore {
+    /// The dataset's secret (32 random bytes, `datasets/<id>/secret`, readable by the gateway's
+    /// user only), made on first use and kept across versions: the key of the order in which
+    /// withheld cells' complements are taken (see `ComplementOrder`). It never reaches a worker,
+    /// a result or the log. Published with `link`, which fails if another process made it first;
+    /// then that one is read, so every process uses the same.
+    func secret(_ id: String) throws -> [UInt8] {
+        let url = datasetFolder(id).appendingPathComponent("secret")
+        if let existing = try? Data(contentsOf: url), existing.count == Self.secretSize { return Array(existing) }
+        let draft = datasetFolder(id).appendingPathComponent(".secret-\(getpid())-\(UUID().uuidString)")
+        defer { unlink(draft.path) }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<Self.secretSize).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let descriptor = Glibc.open(draft.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw Self.secretError(id, "create", url) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == Self.secretSize, synced else { throw Self.secretError(id, "write", url) }
+        if link(draft.path, url.path) != 0 && errno != EEXIST { throw Self.secretError(id, "publish", url) }
+        guard let kept = try? Data(contentsOf: url), kept.count == Self.secretSize else {
+            throw ModelgateError(
+                "dataset_unreadable",
+                "dataset '\(id)': \(url.path) must hold \(Self.secretSize) bytes; remove it and a new one is made")
+        }
+        return Array(kept)
+    }
+
+    static let secretSize = 32
+
+    static func secretError(_ id: String, _ action: String, _ url: URL) -> ModelgateError {
+        ModelgateError(
+            "dataset_unreadable", "dataset '\(id)': cannot \(action) \(url.path): \(String(cString: strerror(errno)))")
+    }
+
     /// A file's change time in nanoseconds, nil when it does not exist.
     static func changeTime(_ path: String) -> Int? {
         var info = stat()
@@ -88,4 +123,9 @@ public struct StoredDataset: Sendable {
     /// The policy the dataset was ingested under, and its text as the owner wrote it.
     public let policy: Policy
     public let policyText: String
+    /// The dataset's secret, for the gateway alone (see `DatasetStore.secret`).
+    public let secret: [UInt8]
+
+    /// Names the dataset version, for what is keyed by its secret.
+    public var versionContext: String { "\(manifest.id)@\(manifest.version)" }
 }

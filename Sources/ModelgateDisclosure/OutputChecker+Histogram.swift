@@ -11,7 +11,8 @@ extension OutputChecker {
         let counts = bins.map { $0.count ?? 0 }
         let suppression = suppress(
             shape: [bins.count], counts: counts, contributions: [Contributions?](repeating: nil, count: counts.count),
-            values: [Double?](repeating: nil, count: counts.count), countsRows: true)
+            values: [Double?](repeating: nil, count: counts.count), countsRows: true,
+            names: bins.map { [$0.lower.map { "\($0)" } ?? "below", $0.upper.map { "\($0)" } ?? "above"] })
         guard let (grid, hits) = suppression else { return unprotectable(measured: false) }
         for index in bins.indices where grid.rules[index] != nil {
             bins[index].count = nil

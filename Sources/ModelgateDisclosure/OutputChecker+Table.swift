@@ -3,13 +3,13 @@ import ModelgateCore
 extension OutputChecker {
     func check(_ table: RawTable) -> CheckedOutput {
         let measured = table.measure != nil && table.statistic != .count
+        let keys = CellKeys(table.dimensions)
         let suppression = suppress(
             shape: table.dimensions.map(\.levels.count), counts: table.cells.map(\.count),
             contributions: table.cells.map { measured ? $0.contributions : nil }, values: table.cells.map(\.value),
-            countsRows: !measured)
+            countsRows: !measured, names: table.cells.indices.map(keys.name))
         guard let (grid, hits) = suppression else { return unprotectable(measured: measured) }
 
-        let keys = CellKeys(table.dimensions)
         let cells = table.cells.indices.map { index in
             let withheld = grid.rules[index] != nil
             return ReleasedCell(
@@ -42,6 +42,15 @@ struct CellKeys {
             rest /= dimensions[d].levels.count
         }
         return coordinates
+    }
+
+    /// The cell's levels with their dimensions' names, in the order of those names: the same
+    /// whatever order the dimensions were asked in.
+    func name(_ index: Int) -> [String] {
+        let coordinates = coordinates(index)
+        return dimensions.indices.sorted { dimensions[$0].name < dimensions[$1].name }.flatMap {
+            [dimensions[$0].name, dimensions[$0].levels[coordinates[$0]]]
+        }
     }
 
     func of(_ index: Int) -> [String: String] {

@@ -6,8 +6,13 @@ import ModelgateCore
 /// Pure: takes values, returns values, so every rule can be tested on a table built to trip it.
 public struct OutputChecker: Sendable {
     public let rules: DisclosureRules
+    /// The secret order in which secondary suppression takes complements.
+    let order: ComplementOrder
 
-    public init(rules: DisclosureRules) { self.rules = rules }
+    public init(rules: DisclosureRules, order: ComplementOrder) {
+        self.rules = rules
+        self.order = order
+    }
 
     public func check(_ raw: RawResult) -> CheckedOutput {
         // The dataset's size is public and most results give their row count: filters (and
@@ -109,9 +114,10 @@ extension OutputChecker {
     /// Primary suppression of every cell that fails a rule, then secondary suppression, with the
     /// rules that withheld anything; nil when the withheld cells cannot be proved safe.
     /// `countsRows` when the cells' values are their counts, which are then bounded (see
-    /// `CountBounds`).
+    /// `CountBounds`); `names` name each cell apart from its place (see `ComplementOrder`).
     func suppress(
-        shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?], countsRows: Bool
+        shape: [Int], counts: [Int], contributions: [Contributions?], values: [Double?], countsRows: Bool,
+        names: [[String]]
     ) -> (grid: SuppressionGrid, hits: [String: Int])? {
         var primary: [String?] = []
         for index in counts.indices {
@@ -121,9 +127,10 @@ extension OutputChecker {
                 failures(count: counts[index], contributions: contributions[index], value: values[index]).first)
         }
         let bounds = CountBounds(threshold: rules.threshold, smallest: rules.zerosAreDisclosive ? 0 : 1)
+        let cells = counts.indices.map { ComplementOrder.Cell(name: names[$0], count: counts[$0]) }
         var grid = SuppressionGrid(
-            shape: shape, counts: counts, rules: primary, protectedTotal: rules.threshold,
-            bounds: countsRows ? bounds : nil)
+            shape: shape, counts: counts, priority: order.priorities(of: cells), rules: primary,
+            protectedTotal: rules.threshold, bounds: countsRows ? bounds : nil)
         guard grid.suppressSecondary(rule: DisclosureRule.secondary) != nil else { return nil }
         // Neither a withheld cell nor the report says which rule withheld which cell, how many each
         // took, or even which rules took any: that would tell small cells from complements and

@@ -7,12 +7,20 @@
 /// differ in one dimension only) and what anyone can tell of a withheld count (see
 /// `CountBounds`). Two steps, repeated until neither adds a cell: every line that withholds
 /// anything withholds at least two cells holding together at least `protectedTotal` rows (adding
-/// its smallest released cells that hold any); then an audit bounds every withheld cell by linear
-/// programming and, for every cell it narrows, withholds another cell of that cell's lines (or,
-/// when they hold nothing released, of the table).
+/// released cells that hold any); then an audit bounds every withheld cell by linear programming
+/// and, if it narrows any, withholds one more cell of the first narrowed cell's lines (or, when
+/// they hold nothing released, of the table).
+///
+/// Complements are taken in the order of `priority`, which the caller draws from a secret (see
+/// `ComplementOrder`), never by their counts: anyone who could re-run a known choice on every
+/// table the released cells allow would keep only the tables that give the same pattern. Taken
+/// smallest first, a released cell of 20 beside a withheld pair summing to 29 pins the small one
+/// to 9: had it held less, the other 20 would have tied and been taken first.
 struct SuppressionGrid {
     let shape: [Int]
     let counts: [Int]
+    /// The order in which released cells are taken as complements, lowest first (ties by index).
+    let priority: [UInt64]
     /// Least number of rows the withheld cells of a line must hold together, so that a line
     /// total cannot show them all to be zero or tiny.
     let protectedTotal: Int
@@ -25,9 +33,13 @@ struct SuppressionGrid {
     /// Largest number of withheld cells the audit solves for; beyond it the table is refused.
     static let auditLimit = 600
 
-    init(shape: [Int], counts: [Int], rules: [String?], protectedTotal: Int, bounds: CountBounds? = nil) {
+    init(
+        shape: [Int], counts: [Int], priority: [UInt64], rules: [String?], protectedTotal: Int,
+        bounds: CountBounds? = nil
+    ) {
         self.shape = shape
         self.counts = counts
+        self.priority = priority
         self.rules = rules
         self.protectedTotal = protectedTotal
         self.bounds = bounds
@@ -39,32 +51,46 @@ struct SuppressionGrid {
     /// cells cannot be protected: too many to audit, or narrowed with nothing left to withhold
     /// beside them (the caller must then release nothing).
     mutating func suppressSecondary(rule: String) -> Int? {
-        let lines = lines()
+        // Lines and cells are visited in the order of their priorities, never of their places: a
+        // table asked with its dimensions or levels in another order withholds the same cells.
+        let lines = lines().map { line in (line, line.map { priority[$0] }.sorted()) }
+            .sorted { $0.1.lexicographicallyPrecedes($1.1) }.map(\.0)
         let margins = margins()
         let before = suppressedCount
         while true {
             completeLines(lines, rule: rule)
-            guard suppressedCount <= Self.auditLimit, let exposed = narrowedCells(margins: margins, lines: lines)
+            guard suppressedCount <= Self.auditLimit, let exposed = narrowedCells(margins: margins)
             else { return nil }
             if exposed.isEmpty { break }
-            var added = false
-            for cell in exposed {
-                let neighbours = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter(isComplement)
-                let candidates = neighbours.isEmpty ? rules.indices.filter(isComplement) : neighbours
-                guard let complement = candidates.min(by: { counts[$0] < counts[$1] }) else { continue }
-                rules[complement] = rule
-                added = true
-            }
-            // Every cell that holds a row is withheld and the totals still narrow one: a table
-            // whose totals are public elsewhere (the dataset's size, say) would give it away.
-            if !added { return nil }
+            // One complement at a time, for the first narrowed cell that has one, then audit
+            // again: one each for every narrowed cell would make how many are added depend on
+            // how many were narrowed, which the pattern shows (an independent simulation found
+            // [6, 1, 1, 7] at threshold 3 narrowed that way to 1 or 7).
+            guard let complement = firstComplement(exposed: exposed, lines: lines) else { return nil }
+            rules[complement] = rule
         }
         return suppressedCount - before
+    }
+
+    /// The complement for the first narrowed cell (by priority) that has one: the first released
+    /// cell holding rows in its lines or, when they hold none, in the table. Nil when every cell
+    /// that holds a row is withheld and the totals still narrow one: a table whose totals are
+    /// public elsewhere (the dataset's size, say) would give it away.
+    private func firstComplement(exposed: [Int], lines: [[Int]]) -> Int? {
+        for cell in exposed.sorted(by: precedes) {
+            let neighbours = lines.filter { $0.contains(cell) }.flatMap { $0 }.filter(isComplement)
+            let candidates = neighbours.isEmpty ? rules.indices.filter(isComplement) : neighbours
+            if let complement = candidates.min(by: precedes) { return complement }
+        }
+        return nil
     }
 
     /// A released cell that secondary suppression may withhold: one holding rows (withholding an
     /// empty cell protects nothing).
     private func isComplement(_ cell: Int) -> Bool { rules[cell] == nil && counts[cell] > 0 }
+
+    /// Whether `a` is taken as a complement before `b`.
+    private func precedes(_ a: Int, _ b: Int) -> Bool { (priority[a], a) < (priority[b], b) }
 
     /// Makes every line withhold nothing, or at least two cells holding `protectedTotal` rows.
     private mutating func completeLines(_ lines: [[Int]], rule: String) {
@@ -76,7 +102,7 @@ struct SuppressionGrid {
                 guard !withheld.isEmpty else { continue }
                 var total = withheld.reduce(0) { $0 + counts[$1] }
                 var count = withheld.count
-                var candidates = line.filter(isComplement).sorted { counts[$0] < counts[$1] }
+                var candidates = line.filter(isComplement).sorted(by: precedes)
                 while (count < 2 || total < protectedTotal), !candidates.isEmpty {
                     let complement = candidates.removeFirst()
                     rules[complement] = rule
@@ -94,7 +120,7 @@ struct SuppressionGrid {
     ///
     /// The bounds are those of the linear relaxation: in a table of three or more dimensions the
     /// whole numbers may allow fewer values than the relaxation, which this audit does not see.
-    func narrowedCells(margins: [[Int]], lines: [[Int]]) -> [Int]? {
+    func narrowedCells(margins: [[Int]]) -> [Int]? {
         let withheld = rules.indices.filter { rules[$0] != nil }
         guard !withheld.isEmpty else { return [] }
         let variable = Dictionary(uniqueKeysWithValues: withheld.enumerated().map { ($1, $0) })
@@ -103,7 +129,7 @@ struct SuppressionGrid {
         let known = margins.filter { $0.reduce(0) { $0 + counts[$1] } >= protectedTotal }
         let equations = known.map { $0.compactMap { variable[$0] } }.filter { !$0.isEmpty }
         let totals = equations.map { $0.reduce(0.0) { $0 + Double(counts[withheld[$1]]) } }
-        let ranges = withheld.map { knownRange(of: $0, lines: lines) }
+        let ranges = withheld.map(knownRange)
         let program = LinearProgram(
             lower: ranges.map(\.lower), upper: ranges.map(\.upper), equations: equations, totals: totals)
         // Between the least and the greatest possible count, `threshold` values or more.
@@ -137,15 +163,9 @@ struct SuppressionGrid {
     static let tolerance = 1e-6
 
     /// The least and greatest count anyone can tell a withheld cell holds (see `CountBounds`).
-    func knownRange(of cell: Int, lines: [[Int]]) -> (lower: Double, upper: Double) {
+    func knownRange(of cell: Int) -> (lower: Double, upper: Double) {
         let none = LinearProgram.infinity
-        guard let bounds else { return (-none, none) }
-        // Were the cell a complement, it was the smallest released cell holding rows in one of
-        // its lines when it was taken, and the cells still released there were released then.
-        let complement = lines.filter { $0.contains(cell) }.map { line in
-            line.filter(isComplement).map { Double(counts[$0]) }.min() ?? none
-        }
-        return (Double(bounds.smallest), max(Double(bounds.threshold - 1), complement.max() ?? none))
+        return (bounds.map { Double($0.smallest) } ?? -none, none)
     }
 
     /// Every line: for each dimension, the cells that share all other coordinates. A dimension
@@ -192,9 +212,10 @@ struct SuppressionGrid {
 
 /// What anyone who knows how cells are withheld can tell of a withheld count. Withheld cells do
 /// not say why (a label would bound them: "small" is `smallest ..< threshold`, "complement" at
-/// least `threshold`), so a withheld cell holds at least `smallest` rows (0 where empty cells are
-/// withheld, 1 where they are released as 0), and either fewer than `threshold` or, as a
-/// complement taken smallest first, no more than the cells still released in one of its lines.
+/// least `threshold`), and complements are taken in a secret order, not smallest first (which
+/// would bound a complement by the cells still released in its lines), so a withheld cell holds
+/// at least `smallest` rows (0 where empty cells are withheld, 1 where they are released as 0)
+/// and nothing more is known of it.
 struct CountBounds {
     let threshold: Int
     let smallest: Int

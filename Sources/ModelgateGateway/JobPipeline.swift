@@ -164,7 +164,9 @@ public struct JobPipeline: Sendable {
         let rowsScanned = dataset.manifest.rowCount
 
         // 4. Check the output; only what passes leaves.
-        let checker = OutputChecker(rules: dataset.policy.disclosure)
+        let checker = OutputChecker(
+            rules: dataset.policy.disclosure,
+            order: ComplementOrder(secret: dataset.secret, context: dataset.versionContext))
         func pending(_ sets: ReleasedRowSets, _ workerUsage: Usage?) -> PendingRelease? {
             guard let labels else { return nil }
             return PendingRelease(

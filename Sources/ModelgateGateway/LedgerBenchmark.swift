@@ -52,7 +52,9 @@ public enum LedgerBenchmark {
             throw ModelgateError("bench_failed", "the benchmark dataset did not open")
         }
         let columns = try dataset.columns(dataset.policy.columns.filter { $0.columnClass != .identifier }.map(\.name))
-        let checker = OutputChecker(rules: dataset.policy.disclosure)
+        let checker = OutputChecker(
+            rules: dataset.policy.disclosure,
+            order: ComplementOrder(secret: dataset.secret, context: dataset.versionContext))
         let threshold = dataset.policy.disclosure.threshold
         var ledger = ReleaseLedger(rowCount: rows)
         var labels = [UInt32](repeating: 0, count: rows)

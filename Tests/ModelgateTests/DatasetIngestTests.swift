@@ -1,5 +1,6 @@
 import Foundation
 import ModelgateColumnFiles
+import Synchronization
 import Testing
 
 @testable import ModelgateColumnar
@@ -130,7 +131,36 @@ import Testing
         #expect(current.manifest.rowCount == 2)
         let entries = try FileManager.default.contentsOfDirectory(
             atPath: folder.url.appendingPathComponent("datasets/survey").path)
-        #expect(entries.sorted() == ["current", "v-\(good.version.prefix(16))-\(good.policySHA256.prefix(8))"])
+        // The secret was made when the dataset was first opened (see the next test).
+        #expect(
+            entries.sorted() == ["current", "secret", "v-\(good.version.prefix(16))-\(good.policySHA256.prefix(8))"])
+    }
+
+    @Test func theDatasetSecretIsMadeOnceReadableByItsOwnerAloneAndKeptAcrossVersions() throws {
+        let folder = try TemporaryFolder()
+        _ = try ingest(["P1,North,34,it,10,1,", "P2,South,40,it,20,0,"], in: folder)
+        // Stores opened at once (as concurrent jobs do) must agree on one secret.
+        let opened = Mutex<[[UInt8]]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let secret = (try? DatasetStore(state: folder.url).open("survey"))??.secret ?? []
+            opened.withLock { $0.append(secret) }
+        }
+        let secrets = opened.withLock { $0 }
+        #expect(secrets.count == 8 && Set(secrets).count == 1 && secrets[0].count == 32)
+        #expect(Set(secrets[0]).count > 8)
+        let path = folder.url.appendingPathComponent("datasets/survey/secret").path
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode & 0o077 == 0)
+        // A new version keeps it; another state draws another.
+        _ = try ingest(["P1,North,34,it,10,1,", "P2,South,41,it,20,0,"], in: folder)
+        let next = try #require(try DatasetStore(state: folder.url).open("survey"))
+        #expect(next.secret == secrets[0] && next.versionContext != "")
+        let elsewhere = try TemporaryFolder()
+        _ = try ingest(["P1,North,34,it,10,1,", "P2,South,40,it,20,0,"], in: elsewhere)
+        #expect(try #require(try DatasetStore(state: elsewhere.url).open("survey")).secret != secrets[0])
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: folder.url.appendingPathComponent("datasets/survey").path)
+        #expect(!leftovers.contains { $0.hasPrefix(".secret") })
     }
 
     @Test func aNewPolicyOverTheSameDataTakesEffect() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import ModelgateCore
+import ModelgateDisclosure
 import ModelgateParsing
 
 /// A fresh folder per test, removed when the test ends.
@@ -44,5 +45,16 @@ enum Fixtures {
 
     static func spec(_ yaml: String) throws -> ModelSpec {
         try ModelSpec(text: yaml)
+    }
+}
+
+extension ComplementOrder {
+    /// A fixed secret: tests that need one order, and tests of what any order must keep.
+    static let forTests = ComplementOrder(secret: [UInt8](repeating: 7, count: 32), context: "tests")
+
+    /// A fresh secret, as a new dataset draws.
+    static func random(_ generator: inout some RandomNumberGenerator) -> ComplementOrder {
+        ComplementOrder(
+            secret: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }, context: "tests")
     }
 }
