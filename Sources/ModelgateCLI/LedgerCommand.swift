@@ -50,9 +50,11 @@ struct LedgerCommand: ParsableCommand {
 
         func run() throws {
             func ms(_ seconds: Double) -> String { String(format: "%8.2f ms", seconds * 1000) }
-            print("rows \(rows), stream \(stream.rawValue); per job, medians over each stretch")
             print(
-                "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95      job p50"
+                "rows \(rows), stream \(stream.rawValue); per job over each stretch (p95 also apart for the jobs the ledger released and refused)"
+            )
+            print(
+                "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95  p95 released   p95 refused      job p50"
             )
             _ = try LedgerBenchmark.run(
                 rows: rows, milestones: parsedMilestones, maximumJobs: maximumJobs,
@@ -62,7 +64,8 @@ struct LedgerCommand: ParsableCommand {
                         String(
                             format: "%8d %8d %13d %10d %9d %8.1f MB", s.releases, s.jobs, s.differencing, s.saturated,
                             s.atoms, Double(s.memoryBytes) / 1e6)
-                            + " \(ms(s.ledgerMedian))  \(ms(s.ledgerP95))  \(ms(s.jobMedian))")
+                            + " \(ms(s.ledgerMedian))  \(ms(s.ledgerP95))   \(ms(s.releasedP95))   \(ms(s.refusedP95))  \(ms(s.jobMedian))"
+                    )
                 },
                 ticker: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         }

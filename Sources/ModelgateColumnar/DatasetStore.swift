@@ -77,10 +77,17 @@ extension DatasetStore {
         close(descriptor)
         guard written == Self.secretSize, synced else { throw Self.secretError(id, "write", url) }
         if link(draft.path, url.path) != 0 && errno != EEXIST { throw Self.secretError(id, "publish", url) }
+        // The folder too, so that a power loss cannot take the secret back after it was used.
+        let folder = Glibc.open(datasetFolder(id).path, O_RDONLY | O_DIRECTORY)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
         guard let kept = try? Data(contentsOf: url), kept.count == Self.secretSize else {
             throw ModelgateError(
                 "dataset_unreadable",
-                "dataset '\(id)': \(url.path) must hold \(Self.secretSize) bytes; remove it and a new one is made")
+                "dataset '\(id)': \(url.path) must hold \(Self.secretSize) bytes; restore it from a backup of the state, or remove it to have a new one made (which changes the cells that later tables withhold beside small ones)"
+            )
         }
         return Array(kept)
     }

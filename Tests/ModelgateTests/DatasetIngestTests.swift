@@ -158,6 +158,12 @@ import Testing
         let elsewhere = try TemporaryFolder()
         _ = try ingest(["P1,North,34,it,10,1,", "P2,South,40,it,20,0,"], in: elsewhere)
         #expect(try #require(try DatasetStore(state: elsewhere.url).open("survey")).secret != secrets[0])
+        // A damaged secret is never silently replaced: that would change which cells later
+        // tables withhold.
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: ModelgateError.self) { try DatasetStore(state: folder.url).open("survey") }
+        #expect(error?.message.contains(path) == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 3)
         let leftovers = try FileManager.default.contentsOfDirectory(
             atPath: folder.url.appendingPathComponent("datasets/survey").path)
         #expect(!leftovers.contains { $0.hasPrefix(".secret") })
