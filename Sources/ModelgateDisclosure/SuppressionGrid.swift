@@ -64,7 +64,7 @@ struct SuppressionGrid {
             if exposed.isEmpty { break }
             // One complement at a time, for the first narrowed cell that has one, then audit
             // again: one each for every narrowed cell would make how many are added depend on
-            // how many were narrowed, which the pattern shows (an independent simulation found
+            // how many were narrowed, which the pattern shows (`ComplementSimulationTests` found
             // [6, 1, 1, 7] at threshold 3 narrowed that way to 1 or 7).
             guard let complement = firstComplement(exposed: exposed, lines: lines) else { return nil }
             rules[complement] = rule

@@ -65,13 +65,10 @@ public struct ReleaseLedger: Sendable {
         /// Most row entries each phase of one check may add up: reducing the job's sets into the
         /// span, reducing the combinations of small atoms against one another, merging their
         /// columns, and the search for a small derivable set. A phase's time is about proportional
-        /// to it (some 10⁸ a second), so the default bounds a check at a few tenths of a second,
-        /// the price of proving a fine result safe on a ledger that already tells many people
-        /// apart. Measured with `modelgate ledger bench` to 1,000 releases: no release needed more
-        /// (at 15 million the 1,000th came after 1,688 jobs, at 60 million after 1,695), and the
-        /// slowest twentieth of refusals took 0.33 s instead of 0.76 s.
+        /// to it (some 10⁸ a second), so the default bounds a check at one to two seconds, the
+        /// price of proving a fine result safe on a ledger that already tells many people apart.
         public var work: Int
-        public init(atoms: Int = 1 << 20, work: Int = 15_000_000) {
+        public init(atoms: Int = 1 << 20, work: Int = 60_000_000) {
             self.atoms = atoms
             self.work = work
         }
@@ -264,22 +261,15 @@ public struct ReleaseLedger: Sendable {
         let kept = memo.span(generation: generation, threshold: threshold)
         guard let span = kept ?? builtSpan(threshold: threshold, limits: limits) else { return .saturated }
         if kept == nil { memo.keep(span, generation: generation) }
-        var reduced = true
-        let verdict = check(&proposal, against: span, threshold: threshold, limits: limits, reduced: &reduced)
-        // Only a kept span too dense to take the job's sets is worth building afresh; a search
-        // that ran out would run out again (measured: rebuilding after any saturation turned 5 of
-        // 53 `saturated` refusals into `differencing` and none into a release, and added 70 % to
-        // the slowest twentieth of refusals).
-        guard verdict == .saturated, !reduced, kept != nil, let fresh = builtSpan(threshold: threshold, limits: limits)
+        let verdict = check(&proposal, against: span, threshold: threshold, limits: limits)
+        guard verdict == .saturated, kept != nil, let fresh = builtSpan(threshold: threshold, limits: limits)
         else { return verdict }
-        return check(&proposal, against: fresh, threshold: threshold, limits: limits, reduced: &reduced)
+        return check(&proposal, against: fresh, threshold: threshold, limits: limits)
     }
 
-    /// `reduced` is set to false when the job's sets could not be reduced into `span` within the
-    /// limits.
-    private func check(
-        _ proposal: inout Proposal, against span: ReleasedSpan, threshold: Int, limits: Limits, reduced: inout Bool
-    ) -> Verdict {
+    private func check(_ proposal: inout Proposal, against span: ReleasedSpan, threshold: Int, limits: Limits)
+        -> Verdict
+    {
         var span = span
         let start = span.basis.work
         let counts = proposal.atomCounts
@@ -291,10 +281,7 @@ public struct ReleaseLedger: Sendable {
         var grew = false
         for set in proposal.released {
             if span.basis.insert(Self.vector(set)) { grew = true }
-            if span.basis.work - start > limits.work {
-                reduced = false
-                return .saturated
-            }
+            if span.basis.work - start > limits.work { return .saturated }
         }
         if grew || !span.verified, let rows = span.reduceProtected() { return .disclosive(rows: rows) }
         for set in proposal.protected {
