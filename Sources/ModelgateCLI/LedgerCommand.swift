@@ -30,7 +30,7 @@ struct LedgerCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Release counts to report at, comma-separated.", valueName: "list"))
         var milestones: String = "100,1000,10000"
         @Option(help: "Stop after this many jobs, released or not.") var maximumJobs: Int = 20_000
-        @Option(help: "Seed of the question stream.") var seed: UInt64 = 1
+        @Option(help: "Seed of the question stream and of the order of complements.") var seed: UInt64 = 1
         @Option(help: "Kind of questions: bands (ten-year age bands) or varied (random age windows).")
         var stream: LedgerBenchmark.Stream = .bands
         @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file"))
