@@ -171,7 +171,7 @@ public struct JobPipeline: Sendable {
             guard let labels else { return nil }
             return PendingRelease(
                 key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
-                threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
+                measures: plan.task.measures, threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
         }
         switch checker.check(raw) {
         case .refused(let refusal, let report):
@@ -203,6 +203,8 @@ public struct JobPipeline: Sendable {
         var key: LedgerKey
         var labels: RowLabelBuffer
         var sets: ReleasedRowSets
+        /// The columns whose values the job's figures are made of.
+        var measures: [String]
         var threshold: Int
         /// The worker's figures as measured, for the store (the result shows them coarsely); nil
         /// for a refused job, which records none.
@@ -225,7 +227,7 @@ public struct JobPipeline: Sendable {
             guard
                 var proposal = ledger.propose(
                     labels: release.labels.labels, released: release.sets.released,
-                    protected: release.sets.protected)
+                    protected: release.sets.protected, measures: release.measures)
             else { return nil }
             let verdict = ledger.check(&proposal, threshold: release.threshold)
             return (proposal, verdict)

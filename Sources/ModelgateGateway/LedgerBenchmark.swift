@@ -82,13 +82,24 @@ public enum LedgerBenchmark {
             }
             let checked = checker.check(raw)
             jobTimes.append((ContinuousClock.now - started).seconds)
-            guard case .released(let output, _) = checked, let meaning = raw.labels else { continue }
-            let sets = ReleasedRowSets(
-                raw, output, labels: meaning, rowsDropped: checker.releasable(count: raw.rowsDropped))
+            guard let meaning = raw.labels else { continue }
+            // As the pipeline does: a released result's sets, or the groups of one refused for
+            // its values, which are entered but not counted as a release.
+            let sets: ReleasedRowSets
+            switch checked {
+            case .released(let output, _):
+                sets = ReleasedRowSets(
+                    raw, output, labels: meaning, rowsDropped: checker.releasable(count: raw.rowsDropped))
+            case .refused(let refusal, _) where [.dominance, .groupDisclosure].contains(refusal.code):
+                sets = ReleasedRowSets(refused: raw, labels: meaning)
+            case .refused:
+                continue
+            }
             let judged = ContinuousClock.now
             let verdict: ReleaseLedger.Verdict
             let proposal = labels.withUnsafeBufferPointer {
-                ledger.propose(labels: $0, released: sets.released, protected: sets.protected)
+                ledger.propose(
+                    labels: $0, released: sets.released, protected: sets.protected, measures: plan.task.measures)
             }
             if var proposal {
                 verdict = ledger.check(&proposal, threshold: threshold)
@@ -96,6 +107,7 @@ public enum LedgerBenchmark {
             } else {
                 verdict = .saturated
             }
+            guard case .released = checked else { continue }
             ledgerTimes.append((ContinuousClock.now - judged).seconds)
             if verdict == .safe {
                 releasedTimes.append(ledgerTimes.last!)
@@ -162,8 +174,7 @@ public enum LedgerBenchmark {
     }
 
     static func memory(_ ledger: ReleaseLedger) -> Int {
-        let sets = (ledger.released + ledger.protected).reduce(0) { $0 + $1.count * 4 + 16 }
-        return ledger.atomOfRow.count * 4 + ledger.atomCounts.count * 8 + sets + ledger.spanBytes
+        ledger.atomOfRow.count * 4 + ledger.atomCounts.count * 8 + ledger.setBytes + ledger.spanBytes
     }
 
     static func quantile(_ values: [Double], _ q: Double) -> Double {

@@ -24,12 +24,15 @@ extension SQLiteStore {
             if let entry = decision.entry {
                 try db.cachedStatement(
                     sql: """
-                        INSERT INTO ledger_entries (dataset, version, generation, job, splits, released, protected, atoms_file)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO ledger_entries (dataset, version, generation, job, splits, released, protected,
+                            measures, measured, value_protected, atoms_file)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
                     key.dataset, key.version, entry.generation, entry.job, Data(LedgerEntry.encode(entry.splits)),
                     Data(LedgerEntry.encode(entry.released)), Data(LedgerEntry.encode(entry.protected)),
+                    try entry.measures.map(Self.measuresText), Data(LedgerEntry.encode(entry.measured)),
+                    Data(LedgerEntry.encode(groups: (entry.measures ?? []).map { entry.valueProtected[$0] ?? [] })),
                     entry.atomsFile,
                 ])
             }
@@ -45,16 +48,32 @@ extension SQLiteStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT generation, job, splits, released, protected, atoms_file FROM ledger_entries
-                    WHERE dataset = ? AND version = ? AND generation > ? ORDER BY generation
+                    SELECT generation, job, splits, released, protected, measures, measured, value_protected,
+                        atoms_file
+                    FROM ledger_entries WHERE dataset = ? AND version = ? AND generation > ? ORDER BY generation
                     """),
             arguments: [key.dataset, key.version, known]
         ).map { row in
-            LedgerEntry(
+            let measures = try (row["measures"] as String?).map(Self.measures(from:))
+            let valueProtected = LedgerEntry.decodeGroups(Array(row["value_protected"] as Data))
+            return LedgerEntry(
                 generation: row["generation"], job: row["job"],
                 splits: LedgerEntry.decodeSplits(Array(row["splits"] as Data)),
                 released: LedgerEntry.decodeSets(Array(row["released"] as Data)),
-                protected: LedgerEntry.decodeSets(Array(row["protected"] as Data)), atomsFile: row["atoms_file"])
+                protected: LedgerEntry.decodeSets(Array(row["protected"] as Data)), measures: measures,
+                measured: LedgerEntry.decodeSets(Array(row["measured"] as Data)),
+                valueProtected: Dictionary(
+                    zip(measures ?? [], valueProtected).filter { !$0.1.isEmpty }, uniquingKeysWith: { a, _ in a }),
+                atomsFile: row["atoms_file"])
         }
+    }
+
+    /// Measures as a JSON array: column names are the policy's, any text.
+    static func measuresText(_ measures: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(measures), as: UTF8.self)
+    }
+
+    static func measures(from text: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }

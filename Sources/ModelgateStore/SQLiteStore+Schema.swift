@@ -153,6 +153,16 @@ extension SQLiteStore {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v4 release ledger measures") { db in
+            // What each entry released or withheld of measures' values (see LedgerEntry). Entries
+            // from before have NULL measures: their sets count as revealing every measure.
+            try db.execute(
+                sql: """
+                    ALTER TABLE ledger_entries ADD COLUMN measures TEXT;
+                    ALTER TABLE ledger_entries ADD COLUMN measured BLOB NOT NULL DEFAULT x'';
+                    ALTER TABLE ledger_entries ADD COLUMN value_protected BLOB NOT NULL DEFAULT x'';
+                    """)
+        }
         return migrator
     }
 }

@@ -302,15 +302,7 @@ import Testing
         let survey = try Survey()
         // A district and an age whose 10 or more people all share their insured status: a
         // summary of them is refused for group disclosure.
-        var groups: [String: [[String: String]]] = [:]
-        for record in survey.records { groups[record["district"]! + "|" + record["age"]!, default: []].append(record) }
-        let key = try #require(
-            groups.keys.sorted().first { key in
-                let members = groups[key]!
-                return members.count >= 10 && Set(members.map { $0["insured"]! }).count == 1
-            })
-        let parts = key.split(separator: "|").map(String.init)
-        let (district, age, size) = (parts[0], parts[1], groups[key]!.count)
+        let (district, age, size) = try #require(Self.uniformGroup(survey, "insured"))
         let group =
             "model: summary\nvariables: [insured]\nwhere: [{ column: district, op: \"=\", value: \(district) }, "
             + "{ column: age, op: \"=\", value: \(age) }]"
@@ -340,5 +332,63 @@ import Testing
         #expect(try survey.run(whole).status == .released)
         let last = try survey.run(rest)
         #expect(last.status == .refused && last.reason?.code == .differencing)
+    }
+
+    @Test func aGroupRefusedForSharingOneValueStaysProtectedWhenATableCountedItFirst() throws {
+        let survey = try Survey()
+        let (district, age, size) = try #require(Self.uniformGroup(survey, "insured"))
+        let inDistrict = "{ column: district, op: \"=\", value: \(district) }"
+        let counts = "model: crosstab\nrows: [age]\nwhere: [\(inDistrict)]"
+        let group =
+            "model: summary\nvariables: [insured]\nwhere: [\(inDistrict), { column: age, op: \"=\", value: \(age) }]"
+        let whole = "model: summary\nvariables: [insured]\nwhere: [\(inDistrict)]"
+        let rest =
+            "model: summary\nvariables: [insured]\nwhere: [\(inDistrict), { column: age, op: \"!=\", value: \(age) }]"
+
+        // The table of counts by age releases the group's size: its set is public, so a ledger
+        // that protected the refused group as a set only would drop it as known already.
+        let table = try survey.run(counts)
+        #expect(table.status == .released, "\(table.reason?.description ?? "")")
+        guard case .table(let released) = table.result else {
+            Issue.record("a crosstab answered with something other than a table")
+            return
+        }
+        #expect(released.cells.first { $0.keys["age"] == age }?.value == Double(size))
+        #expect(try survey.run(group).reason?.code == .groupDisclosure)
+
+        // Positive control: after the same table and refusal, the pair's difference gives the
+        // group's insured count, which is 0 or all of them.
+        let control = try apart([whole, rest])
+        let (first, second) = (
+            try #require(Self.summary("insured", control[0])), try #require(Self.summary("insured", control[1]))
+        )
+        let insured = (Double(first.n) * first.mean - Double(second.n) * second.mean).rounded()
+        #expect(first.n - second.n == size && (insured == 0 || Int(insured) == size))
+
+        // The group's insured status stays protected: the second of the pair is refused, here
+        // and in another process reading the same store.
+        #expect(try survey.run(whole).status == .released)
+        #expect(try survey.run(rest).reason?.code == .differencing)
+        let again = try JobPipeline(state: survey.folder.url)
+        let later = try again.run(specText: "dataset: household-survey\n" + rest, principal: "operator")
+        #expect(later.reason?.code == .differencing)
+        // Counting the same groups again, or another measure over the pair, is still answered.
+        #expect(try survey.run(counts).status == .released)
+        #expect(
+            try survey.run(rest.replacingOccurrences(of: "[insured]", with: "[hospital_visits]")).status == .released)
+    }
+
+    /// A district and an age whose 10 or more people all share one value of `variable`, with
+    /// the group's size.
+    static func uniformGroup(_ survey: Survey, _ variable: String) -> (String, String, Int)? {
+        var groups: [String: [[String: String]]] = [:]
+        for record in survey.records { groups[record["district"]! + "|" + record["age"]!, default: []].append(record) }
+        let key = groups.keys.sorted().first { key in
+            let members = groups[key]!
+            return members.count >= 10 && Set(members.map { $0[variable]! }).count == 1
+        }
+        guard let key else { return nil }
+        let parts = key.split(separator: "|").map(String.init)
+        return (parts[0], parts[1], groups[key]!.count)
     }
 }

@@ -10,21 +10,27 @@ import Testing
     /// One job: `members` lists the released sets as row lists; each job labels its rows by
     /// which of its sets they are in (the sets of one job are disjoint, like table cells).
     func release(
-        _ ledger: inout ReleaseLedger, _ sets: [[Int]], protected: [[Int]] = []
+        _ ledger: inout ReleaseLedger, _ sets: [[Int]], protected: [[Int]] = [], measures: [String] = []
     ) -> ReleaseLedger.Verdict {
+        var proposal = proposal(ledger, sets, protected: protected, measures: measures)
+        let verdict = ledger.check(&proposal, threshold: threshold)
+        // As the gateway does: an entry only for a job that adds something.
+        if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
+        return verdict
+    }
+
+    func proposal(
+        _ ledger: ReleaseLedger, _ sets: [[Int]], protected: [[Int]], measures: [String]
+    ) -> ReleaseLedger.Proposal {
         var labels = [UInt32](repeating: RowLabels.outside, count: ledger.atomOfRow.count)
         for (index, set) in (sets + protected).enumerated() {
             for row in set { labels[row] = RowLabels.first + UInt32(index) }
         }
         let released = sets.indices.map { [RowLabels.first + UInt32($0)] }
         let withheld = protected.indices.map { [RowLabels.first + UInt32(sets.count + $0)] }
-        var proposal = labels.withUnsafeBufferPointer {
-            ledger.propose(labels: $0, released: released, protected: withheld)!
+        return labels.withUnsafeBufferPointer {
+            ledger.propose(labels: $0, released: released, protected: withheld, measures: measures)!
         }
-        let verdict = ledger.check(&proposal, threshold: threshold)
-        // As the gateway does: an entry only for a job that adds something.
-        if verdict == .safe && proposal.isNew { ledger.apply(proposal) }
-        return verdict
     }
 
     @Test func twoSelectionsThatDifferByOnePersonAreRefused() {
@@ -141,6 +147,102 @@ import Testing
         var other = ReleaseLedger(rowCount: 100)
         #expect(release(&other, [Array(0..<50)]) == .safe)
         #expect(release(&other, [Array(50..<90)], protected: [Array(90..<100)]) == .disclosive(rows: 10))
+    }
+
+    @Test func aGroupWithheldForItsIncomeStaysProtectedThoughItsCountIsPublic() {
+        // 100 rows; group b is rows 0…19. A count table releases b (20) and the rest (80). A
+        // summary of b's income is refused for dominance: b is withheld for income. Summaries of
+        // income over all 100 and over the 80 then give b's total income as their difference.
+        let b = Array(0..<20)
+        let rest = Array(20..<100)
+        func attack(withheldFor measures: [String]) -> [ReleaseLedger.Verdict] {
+            var ledger = ReleaseLedger(rowCount: 100)
+            return [
+                release(&ledger, [b, rest]),
+                release(&ledger, [], protected: [b], measures: measures),
+                release(&ledger, [b + rest], measures: ["income"]),
+                release(&ledger, [rest], measures: ["income"]),
+            ]
+        }
+        // Positive control: withheld as a set only, b is public already (its count) and the
+        // withholding protects nothing: the difference is released.
+        #expect(attack(withheldFor: []) == [.safe, .safe, .safe, .safe])
+        // Withheld for income, it stays out of what income figures span.
+        #expect(attack(withheldFor: ["income"]) == [.safe, .safe, .safe, .disclosive(rows: 20)])
+    }
+
+    @Test func countsAndOtherMeasuresAreNotHeldBackByAGroupWithheldForIncome() {
+        let b = Array(0..<20)
+        let rest = Array(20..<100)
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [b, rest]) == .safe)
+        #expect(release(&ledger, [], protected: [b], measures: ["income"]) == .safe)
+        // The same difference in visits tells nothing of b's income.
+        #expect(release(&ledger, [b + rest], measures: ["visits"]) == .safe)
+        #expect(release(&ledger, [rest], measures: ["visits"]) == .safe)
+        // An income figure over b + rest alone does not give b either; with rest it would.
+        #expect(release(&ledger, [b + rest], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [rest], measures: ["income", "visits"]) == .disclosive(rows: 20))
+    }
+
+    @Test func aGroupWhoseIncomeWasReleasedBeforeProtectsNothingWhenWithheldLater() {
+        // b's income was released (a summary of b); a table of mean income that withholds b for
+        // dominance then protects nothing, and a later difference is no reason to refuse.
+        let b = Array(0..<20)
+        let rest = Array(20..<100)
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [b], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [rest], protected: [b], measures: ["income"]) == .safe)
+        #expect(ledger.measures.withheld["income"] == nil)
+        #expect(release(&ledger, [b + rest], measures: ["income"]) == .safe)
+    }
+
+    @Test func aWithheldIncomeSurvivesSplitsOfItsAtoms() {
+        // b (0…19) withheld for income; later jobs split b's atom and release income over its
+        // halves' unions with the rest: 0…9 ∪ rest, then 10…19 ∪ rest, then rest gives b.
+        var ledger = ReleaseLedger(rowCount: 100)
+        let rest = Array(20..<100)
+        #expect(release(&ledger, [Array(0..<20), rest]) == .safe)
+        #expect(release(&ledger, [], protected: [Array(0..<20)], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [Array(0..<10) + rest], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [Array(10..<20) + rest], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [rest], measures: ["income"]) == .disclosive(rows: 20))
+    }
+
+    @Test func aLedgerReadBackFromItsEntriesKeepsWhatWasWithheldOfEachMeasure() {
+        // The attack above, its first three jobs kept as entries (their sets as the store encodes
+        // them) and read back into a fresh ledger, as another process would.
+        let (b, rest) = (Array(0..<20), Array(20..<100))
+        var ledger = ReleaseLedger(rowCount: 100)
+        var entries: [(LedgerEntry, [UInt32]?)] = []
+        for (sets, protected, measures) in [([b, rest], [], []), ([], [b], ["income"]), ([b + rest], [], ["income"])] {
+            var proposal = proposal(ledger, sets, protected: protected, measures: measures)
+            #expect(ledger.check(&proposal, threshold: threshold) == .safe)
+            let entry = ledger.entry(for: proposal, job: "job", atomsFile: nil)
+            let groups = LedgerEntry.decodeGroups(
+                LedgerEntry.encode(groups: (entry.measures ?? []).map { entry.valueProtected[$0] ?? [] }))
+            var stored = entry
+            stored.measured = LedgerEntry.decodeSets(LedgerEntry.encode(entry.measured))
+            stored.valueProtected = Dictionary(uniqueKeysWithValues: zip(entry.measures ?? [], groups))
+                .filter { !$0.value.isEmpty }
+            #expect(stored == entry)
+            entries.append((stored, proposal.atomOfRow))
+            ledger.apply(proposal)
+        }
+        var readBack = ReleaseLedger(rowCount: 100)
+        for (entry, rows) in entries { readBack.replay(entry, atomOfRow: rows) }
+        #expect(release(&readBack, [rest], measures: ["income"]) == .disclosive(rows: 20))
+
+        // After an entry from before measures were recorded, every set released so far counts
+        // as having released every measure: b's income is taken as known (its count is), and
+        // withholding it later protects nothing.
+        var legacy = ReleaseLedger(rowCount: 100)
+        var old = entries[0].0
+        (old.measures, old.measured) = (nil, [])
+        legacy.replay(old, atomOfRow: entries[0].1)
+        #expect(release(&legacy, [], protected: [b], measures: ["income"]) == .safe)
+        #expect(legacy.measures.withheld.isEmpty)
+        #expect(release(&legacy, [rest], measures: ["income"]) == .safe)
     }
 
     @Test func aSplitOfManySmallPiecesIsBoundedAndSaysSo() {

@@ -1,31 +1,45 @@
 /// One job's addition to a dataset version's release ledger, as the store keeps it: the atoms its
 /// labels split off (each new atom with the atom it came from), its sets not released or withheld
-/// before, and the file holding every row's atom after it when some atom split.
+/// before, what it released or withheld of measures' values, and the file holding every row's atom
+/// after it when some atom split.
 public struct LedgerEntry: Sendable, Equatable {
     public var generation: Int
     public var job: String
     public var splits: [(atom: UInt32, parent: UInt32)]
     public var released: [[UInt32]]
     public var protected: [[UInt32]]
+    /// The columns whose values the job's figures are made of (``ModelTask/measures``); nil for an
+    /// entry written before they were recorded, whose sets count as revealing every measure.
+    public var measures: [String]?
+    /// The job's released sets whose figures of some of `measures` were not released before.
+    public var measured: [[UInt32]]
+    /// For each of `measures`, the job's withheld sets whose figures of it were not withheld
+    /// before: a cell suppressed in a table of means, a group refused for its values.
+    public var valueProtected: [String: [[UInt32]]]
     /// Name of the file of row atoms written for this generation, in the ledger's folder.
     public var atomsFile: String?
 
     public init(
         generation: Int, job: String, splits: [(atom: UInt32, parent: UInt32)], released: [[UInt32]],
-        protected: [[UInt32]], atomsFile: String?
+        protected: [[UInt32]], measures: [String]? = [], measured: [[UInt32]] = [],
+        valueProtected: [String: [[UInt32]]] = [:], atomsFile: String?
     ) {
         self.generation = generation
         self.job = job
         self.splits = splits
         self.released = released
         self.protected = protected
+        self.measures = measures
+        self.measured = measured
+        self.valueProtected = valueProtected
         self.atomsFile = atomsFile
     }
 
     public static func == (a: Self, b: Self) -> Bool {
         a.generation == b.generation && a.job == b.job && a.splits.map(\.atom) == b.splits.map(\.atom)
             && a.splits.map(\.parent) == b.splits.map(\.parent) && a.released == b.released
-            && a.protected == b.protected && a.atomsFile == b.atomsFile
+            && a.protected == b.protected && a.measures == b.measures && a.measured == b.measured
+            && a.valueProtected == b.valueProtected && a.atomsFile == b.atomsFile
     }
 }
 
@@ -61,6 +75,26 @@ extension LedgerEntry {
             at = end
         }
         return sets
+    }
+
+    /// Groups of sets, each group preceded by its number of sets: `valueProtected` in the order
+    /// of `measures`.
+    public static func encode(groups: [[[UInt32]]]) -> [UInt8] {
+        groups.flatMap { encode([[UInt32($0.count)]] + $0) }
+    }
+
+    public static func decodeGroups(_ bytes: [UInt8]) -> [[[UInt32]]] {
+        let sets = decodeSets(bytes)
+        var groups: [[[UInt32]]] = []
+        var at = 0
+        while at < sets.count {
+            // Each group's header decodes as a one-word set holding its number of sets.
+            let count = sets[at].first.map(Int.init) ?? 0
+            let end = min(at + 1 + count, sets.count)
+            groups.append(Array(sets[(at + 1)..<end]))
+            at = end
+        }
+        return groups
     }
 
     public static func encode(_ splits: [(atom: UInt32, parent: UInt32)]) -> [UInt8] {

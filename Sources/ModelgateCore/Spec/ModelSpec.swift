@@ -38,6 +38,19 @@ public enum ModelTask: Sendable, Equatable, Codable {
         }
     }
 
+    /// The columns whose values, not only whose rows, its figures are made of: a summary's
+    /// variables, a table's measure unless it counts, a regression's target and features. The
+    /// release ledger keeps apart what is known of each (see ``LedgerEntry/measures``).
+    public var measures: [String] {
+        switch self {
+        case .summary(let variables): return variables
+        case .crosstab(let table): return table.statistic == .count ? [] : table.measure.map { [$0] } ?? []
+        case .histogram: return []
+        case .linearRegression(let regression), .logisticRegression(let regression):
+            return [regression.target] + regression.features
+        }
+    }
+
     public var kind: ModelKind {
         switch self {
         case .summary: return .summary

@@ -54,8 +54,11 @@ public struct ReleaseLedger: Sendable {
     public private(set) var protected: [[UInt32]]
     /// Entries applied so far.
     public private(set) var generation: Int
-    private var releasedIndex: Set<[UInt32]>
+    /// Each released set's index in `released`.
+    private var releasedIndex: [[UInt32]: Int]
     private var protectedIndex: Set<[UInt32]>
+    /// What was released and withheld of measures' values.
+    private(set) var measures = MeasureLedger()
     /// The released span for this generation, once a check has built it.
     private var memo = SpanMemo()
 
@@ -81,7 +84,7 @@ public struct ReleaseLedger: Sendable {
         released = rowCount > 0 ? [[0]] : []
         protected = []
         generation = 0
-        releasedIndex = Set(released)
+        releasedIndex = Dictionary(uniqueKeysWithValues: released.enumerated().map { ($1, $0) })
         protectedIndex = []
     }
 
@@ -95,11 +98,20 @@ public struct ReleaseLedger: Sendable {
         /// The job's sets not released or protected before, as atom lists after the split.
         public var released: [[UInt32]]
         public var protected: [[UInt32]]
+        /// The columns whose values the job's figures are made of.
+        public var measures: [String]
+        /// The job's released sets whose figures of some of `measures` were not released before.
+        public var measured: [[UInt32]]
+        /// For each of `measures`, the job's withheld sets whose figures of it were not withheld
+        /// before (see ``MeasureLedger``).
+        public var valueProtected: [String: [[UInt32]]]
         /// The span with the job's sets added, as its check left it, for the generation it was
         /// checked against.
         var checked: (generation: Int, span: ReleasedSpan)?
         /// Whether the job adds anything the ledger did not hold.
-        public var isNew: Bool { !splits.isEmpty || !released.isEmpty || !protected.isEmpty }
+        public var isNew: Bool {
+            !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
+        }
     }
 
     public enum Verdict: Sendable, Equatable {
@@ -110,11 +122,13 @@ public struct ReleaseLedger: Sendable {
         case saturated
     }
 
-    /// Splits the atoms by a job's row labels and expresses its label sets in atoms.
+    /// Splits the atoms by a job's row labels and expresses its label sets in atoms. `measures` are
+    /// the columns whose values its figures are made of (``ModelTask/measures``): its released
+    /// sets reveal them, its withheld ones withhold them.
     /// - Returns: nil when the split would exceed `limits.atoms`.
     public func propose(
         labels: UnsafeBufferPointer<UInt32>, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
-        limits: Limits = Limits()
+        measures: [String] = [], limits: Limits = Limits()
     ) -> Proposal? {
         precondition(labels.count == atomOfRow.count, "labels for another row count")
         let (atomsOfLabel, splits, counts, newAtomOfRow):
@@ -147,17 +161,30 @@ public struct ReleaseLedger: Sendable {
             let whole = set.allSatisfy { Int($0) < atomCounts.count || member[Int(parentOf[Int($0)])] }
             return whole && set.count == old.count + old.reduce(0) { $0 + children[Int($1)] } ? old : nil
         }
-        func isNew(_ set: [UInt32], _ index: Set<[UInt32]>) -> Bool {
+        func isNew(_ set: [UInt32], _ known: ([UInt32]) -> Bool) -> Bool {
             guard !set.isEmpty else { return false }
             guard let stored = asStored(set) else { return true }
-            return !index.contains(stored)
+            return !known(stored)
         }
-        let newReleased = Set(releasedLabels.map(atoms).filter { isNew($0, releasedIndex) })
-        let newProtected = Set(protectedLabels.map(atoms).filter { isNew($0, protectedIndex) })
+        func sorted(_ sets: Set<[UInt32]>) -> [[UInt32]] { sets.sorted { $0.lexicographicallyPrecedes($1) } }
+        let (jobReleased, jobProtected) = (releasedLabels.map(atoms), protectedLabels.map(atoms))
+        let measures = Array(Set(measures)).sorted()
+        var valueProtected: [String: [[UInt32]]] = [:]
+        for measure in measures {
+            let new = Set(jobProtected.filter { isNew($0) { self.measures.withholds($0, of: measure) } })
+            if !new.isEmpty { valueProtected[measure] = sorted(new) }
+        }
+        // A released set is new for the job's measures unless it released every one of them before.
+        func measuredBefore(_ stored: [UInt32]) -> Bool {
+            guard let index = releasedIndex[stored] else { return false }
+            return measures.allSatisfy { self.measures.reveals($0, at: index) }
+        }
+        let measured = measures.isEmpty ? [] : jobReleased.filter { isNew($0, measuredBefore) }
         return Proposal(
             atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
-            released: newReleased.sorted { $0.lexicographicallyPrecedes($1) },
-            protected: newProtected.sorted { $0.lexicographicallyPrecedes($1) })
+            released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
+            protected: sorted(Set(jobProtected.filter { isNew($0, protectedIndex.contains) })), measures: measures,
+            measured: sorted(Set(measured)), valueProtected: valueProtected)
     }
 
     /// Each atom's one label, when every atom's rows share one (the job splits nothing): one pass
@@ -257,6 +284,12 @@ public struct ReleaseLedger: Sendable {
     /// within the limits, the span is built afresh, in the order of today's atoms, and the check
     /// made once more.
     public func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
+        let verdict = checkSets(&proposal, threshold: threshold, limits: limits)
+        guard verdict == .safe else { return verdict }
+        return checkMeasures(&proposal, limits: limits)
+    }
+
+    private func checkSets(_ proposal: inout Proposal, threshold: Int, limits: Limits) -> Verdict {
         guard proposal.isNew else { return .safe }
         let kept = memo.span(generation: generation, threshold: threshold)
         guard let span = kept ?? builtSpan(threshold: threshold, limits: limits) else { return .saturated }
@@ -317,9 +350,28 @@ public struct ReleaseLedger: Sendable {
             self = expanded(by: proposal.splits, counts: proposal.atomCounts)
             if let rows = proposal.atomOfRow { atomOfRow = rows }
         }
-        for set in proposal.released where releasedIndex.insert(set).inserted { released.append(set) }
-        for set in proposal.protected where protectedIndex.insert(set).inserted { protected.append(set) }
+        addSets(released: proposal.released, protected: proposal.protected)
+        addMeasures(proposal.measures, measured: proposal.measured, withheld: proposal.valueProtected)
         generation += 1
+    }
+
+    private mutating func addSets(released new: [[UInt32]], protected withheld: [[UInt32]]) {
+        for set in new where releasedIndex[set] == nil {
+            releasedIndex[set] = released.count
+            released.append(set)
+        }
+        for set in withheld where protectedIndex.insert(set).inserted { protected.append(set) }
+    }
+
+    private mutating func addMeasures(_ names: [String], measured: [[UInt32]], withheld: [String: [[UInt32]]]) {
+        for set in measured {
+            // Every measured set is a released one: new, or stored with what it was released for.
+            addSets(released: [set], protected: [])
+            measures.reveal(names, at: releasedIndex[set]!)
+        }
+        for (measure, sets) in withheld {
+            for set in sets { measures.withhold(set, of: measure) }
+        }
     }
 
     /// Adds an entry read back from the store. `atomOfRow`, every row's atom after it, read from its
@@ -335,8 +387,16 @@ public struct ReleaseLedger: Sendable {
             atomCounts = counts
             atomOfRow = rows
         }
-        for set in entry.released where releasedIndex.insert(set).inserted { released.append(set) }
-        for set in entry.protected where protectedIndex.insert(set).inserted { protected.append(set) }
+        addSets(released: entry.released, protected: entry.protected)
+        if let names = entry.measures {
+            addMeasures(names, measured: entry.measured, withheld: entry.valueProtected)
+        } else {
+            // Written before measures were recorded: what it released of which measure is not
+            // known, so every set released so far is taken as having released them all. A set
+            // later withheld for a measure is then known already and protects nothing: protection
+            // by measure starts with the first entry that records its measures.
+            addMeasures([MeasureLedger.everyMeasure], measured: released, withheld: [:])
+        }
         generation = entry.generation
         memo = SpanMemo()
     }
@@ -345,7 +405,8 @@ public struct ReleaseLedger: Sendable {
     public func entry(for proposal: Proposal, job: String, atomsFile: String?) -> LedgerEntry {
         LedgerEntry(
             generation: generation + 1, job: job, splits: proposal.splits, released: proposal.released,
-            protected: proposal.protected, atomsFile: atomsFile)
+            protected: proposal.protected, measures: proposal.measures, measured: proposal.measured,
+            valueProtected: proposal.valueProtected, atomsFile: atomsFile)
     }
 
     /// The ledger's sets with each split atom's new siblings added wherever the atom was.
@@ -361,8 +422,9 @@ public struct ReleaseLedger: Sendable {
         result.atomCounts = counts
         result.released = released.map(grow)
         result.protected = protected.map(grow)
-        result.releasedIndex = Set(result.released)
+        result.releasedIndex = Dictionary(uniqueKeysWithValues: result.released.enumerated().map { ($1, $0) })
         result.protectedIndex = Set(result.protected)
+        result.measures.grow(grow)
         return result
     }
 
@@ -378,6 +440,14 @@ public struct ReleaseLedger: Sendable {
             _ = span.protect(Self.vector(set), rows: set.reduce(0) { $0 + atomCounts[Int($1)] })
         }
         return span
+    }
+
+    /// Bytes of the released and withheld sets (4 an atom, 16 a set) and of what each measure
+    /// released (8 a set).
+    public var setBytes: Int {
+        let withheld = measures.withheld.values.joined()
+        return (released + protected + withheld).reduce(0) { $0 + $1.count * 4 + 16 }
+            + measures.revealing.values.reduce(0) { $0 + $1.count * 8 }
     }
 
     /// Bytes of the span kept for the next check (12 a nonzero entry), 0 before one is built.
