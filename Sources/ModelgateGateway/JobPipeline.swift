@@ -171,7 +171,8 @@ public struct JobPipeline: Sendable {
             guard let labels else { return nil }
             return PendingRelease(
                 key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
-                measures: plan.task.measures, threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
+                reveals: plan.columns.map(\.name), withholds: plan.task.measures,
+                threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
         }
         switch checker.check(raw) {
         case .refused(let refusal, let report):
@@ -203,8 +204,10 @@ public struct JobPipeline: Sendable {
         var key: LedgerKey
         var labels: RowLabelBuffer
         var sets: ReleasedRowSets
-        /// The columns whose values the job's figures are made of.
-        var measures: [String]
+        /// The columns whose values the job's figures tell something of (every column it reads),
+        /// and those its figures are sums of, which its withheld sets withhold.
+        var reveals: [String]
+        var withholds: [String]
         var threshold: Int
         /// The worker's figures as measured, for the store (the result shows them coarsely); nil
         /// for a refused job, which records none.
@@ -227,7 +230,8 @@ public struct JobPipeline: Sendable {
             guard
                 var proposal = ledger.propose(
                     labels: release.labels.labels, released: release.sets.released,
-                    protected: release.sets.protected, measures: release.measures)
+                    protected: release.sets.protected, reveals: release.reveals,
+                    withholds: release.withholds)
             else { return nil }
             let verdict = ledger.check(&proposal, threshold: release.threshold)
             return (proposal, verdict)

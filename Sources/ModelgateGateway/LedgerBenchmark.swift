@@ -99,7 +99,8 @@ public enum LedgerBenchmark {
             let verdict: ReleaseLedger.Verdict
             let proposal = labels.withUnsafeBufferPointer {
                 ledger.propose(
-                    labels: $0, released: sets.released, protected: sets.protected, measures: plan.task.measures)
+                    labels: $0, released: sets.released, protected: sets.protected,
+                    reveals: plan.columns.map(\.name), withholds: plan.task.measures)
             }
             if var proposal {
                 verdict = ledger.check(&proposal, threshold: threshold)

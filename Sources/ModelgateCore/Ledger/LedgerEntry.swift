@@ -8,13 +8,14 @@ public struct LedgerEntry: Sendable, Equatable {
     public var splits: [(atom: UInt32, parent: UInt32)]
     public var released: [[UInt32]]
     public var protected: [[UInt32]]
-    /// The columns whose values the job's figures are made of (``ModelTask/measures``); nil for an
-    /// entry written before they were recorded, whose sets count as revealing every measure.
+    /// The columns whose values the job's figures tell something of (every column it read); nil
+    /// for an entry written before they were recorded, whose sets count as revealing every one.
     public var measures: [String]?
     /// The job's released sets whose figures of some of `measures` were not released before.
     public var measured: [[UInt32]]
-    /// For each of `measures`, the job's withheld sets whose figures of it were not withheld
-    /// before: a cell suppressed in a table of means, a group refused for its values.
+    /// For each column the job's figures are sums of (``ModelTask/measures``), the job's withheld
+    /// sets not withheld for it before: a cell suppressed in a table of means, a group refused
+    /// for its values.
     public var valueProtected: [String: [[UInt32]]]
     /// Name of the file of row atoms written for this generation, in the ledger's folder.
     public var atomsFile: String?

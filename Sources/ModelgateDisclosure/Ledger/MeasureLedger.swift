@@ -8,32 +8,35 @@
 /// already and protect nothing; yet its income is not known until two income figures differ by
 /// it (a summary over everyone and one over everyone outside the group).
 ///
-/// So each released set also records the measures whose figures it released (a summary's
-/// variables, a table's measure unless it counts, a regression's target and features; see
-/// ``ModelTask/measures``), and each measure keeps the sets whose figures of it were withheld.
-/// A withheld set must stay out of the span of the sets that released that measure. Counting
-/// alone never does: a count table over the same groups tells nothing of their incomes.
+/// So each released set also records the columns whose values it tells something of: every
+/// column its job read, filters included (a table counting people by age over a group gives the
+/// group's total age; one counting them by insured status, their insured count). Each measure
+/// keeps the sets withheld for it, the sets a job's figures of it (a summary's variables, a
+/// table's mean or sum, a regression's target and features; see ``ModelTask/measures``) would
+/// have given: a withheld set must stay out of the span of the sets that released something of
+/// that measure. Counting alone never brings it closer: a count table over the same groups tells
+/// nothing of their incomes. A summary refused for one variable withholds the group for each of
+/// its variables: the refusal does not say which one failed, and erring there only refuses more.
 ///
-/// The span of one measure's sets is built afresh when a job both touches that measure and the
-/// measure has withheld sets, which is rare (a dominated cell, a refused group); most jobs skip it.
+/// The span of one measure's sets is built when a job first touches a measure that has something
+/// withheld, which is rare (a dominated cell, a refused group), and kept between jobs.
 struct MeasureLedger: Sendable {
-    /// Stands for every measure: sets entered before measures were recorded.
-    static let everyMeasure = "*"
-
     /// For each measure, the indices (in the ledger's released sets) of the sets that released
     /// figures of it.
     private(set) var revealing: [String: Set<Int>] = [:]
+    /// Sets entered before measures were recorded, taken as having released every measure.
+    private(set) var revealingEvery: Set<Int> = []
     /// For each measure, the sets whose figures of it were withheld, as sorted atom lists.
     private(set) var withheld: [String: [[UInt32]]] = [:]
     private var withheldIndex: [String: Set<[UInt32]>] = [:]
 
     /// Indices of the sets that released figures of `measure`, in order.
     func sets(revealing measure: String) -> [Int] {
-        (revealing[measure, default: []].union(revealing[Self.everyMeasure, default: []])).sorted()
+        revealing[measure, default: []].union(revealingEvery).sorted()
     }
 
     func reveals(_ measure: String, at index: Int) -> Bool {
-        revealing[measure]?.contains(index) == true || revealing[Self.everyMeasure]?.contains(index) == true
+        revealing[measure]?.contains(index) == true || revealingEvery.contains(index)
     }
 
     func withholds(_ set: [UInt32], of measure: String) -> Bool {
@@ -42,6 +45,10 @@ struct MeasureLedger: Sendable {
 
     mutating func reveal(_ measures: [String], at index: Int) {
         for measure in measures { revealing[measure, default: []].insert(index) }
+    }
+
+    mutating func revealEvery(at index: Int) {
+        revealingEvery.insert(index)
     }
 
     mutating func withhold(_ set: [UInt32], of measure: String) {

@@ -1,12 +1,16 @@
+import Synchronization
+
 extension ReleaseLedger {
     /// Whether the job keeps every set withheld for a measure out of the span of the sets that
-    /// released that measure (see ``MeasureLedger``); run after the check of the sets, which found
-    /// no small set derivable.
+    /// released something of that measure (see ``MeasureLedger``); run after the check of the
+    /// sets, which found no small set derivable.
     ///
-    /// As for counts, a set the job withholds whose figures of the measure earlier releases
-    /// already determine protects nothing and is taken out of `proposal`. Only membership matters
-    /// here, not which rows are small, so the span is plain elimination in the atoms' order; it is
-    /// built for each measure the job touches that has something withheld, within `limits.work`.
+    /// As for counts, a set the job withholds that earlier releases already determine protects
+    /// nothing and is taken out of `proposal`; and only withheld sets not determined before the
+    /// job are held against it, so that a refusal is always for what the job adds. Only
+    /// membership matters here, not which rows are small, so each measure's span is plain
+    /// elimination in the atoms' order. It is built when a job first touches a measure that has
+    /// something withheld, kept between jobs like the span of the sets, and grown by the job.
     func checkMeasures(_ proposal: inout Proposal, limits: Limits) -> Verdict {
         let counts = proposal.atomCounts
         var children = [[UInt32]](repeating: [], count: atomCounts.count)
@@ -15,26 +19,71 @@ extension ReleaseLedger {
         func grown(_ set: [UInt32]) -> SparseVector {
             Self.vector(proposal.splits.isEmpty ? set : set + set.flatMap { children[Int($0)] })
         }
+        // New atoms come after every old one: no column moves.
+        let ranks = (0..<counts.count).map { UInt32($0) }
+        var kept = measureMemo.spans(generation: generation)
+        let keptBefore = kept.count
+        var checked: [String: SpanBasis] = [:]
         for measure in proposal.measures {
             let before = measures.withheld[measure] ?? []
             var fresh = proposal.valueProtected[measure] ?? []
             // Nothing new released and nothing new withheld leaves this measure as it was checked.
             guard !before.isEmpty || !fresh.isEmpty, !proposal.measured.isEmpty || !fresh.isEmpty else { continue }
-            var basis = SpanBasis(columnCount: counts.count)
-            for index in measures.sets(revealing: measure) {
-                basis.insert(grown(released[index]))
-                if basis.work > limits.work { return .saturated }
+            var basis: SpanBasis
+            if let old = kept[measure] {
+                basis = old
+            } else {
+                basis = SpanBasis(columnCount: atomCounts.count)
+                for index in measures.sets(revealing: measure) {
+                    basis.insert(Self.vector(released[index]))
+                    if basis.work > limits.work { return .saturated }
+                }
+                kept[measure] = basis
             }
+            var none: [SparseVector] = []
+            if !proposal.splits.isEmpty { _ = basis.split(proposal.splits, ranks: ranks, alongWith: &none) }
+            let open = before.map(grown).filter { !basis.reduce($0).isZero }
             fresh.removeAll { basis.reduce(Self.vector($0)).isZero }
             proposal.valueProtected[measure] = fresh.isEmpty ? nil : fresh
+            let start = basis.work
             for set in proposal.measured {
                 basis.insert(Self.vector(set))
-                if basis.work > limits.work { return .saturated }
+                if basis.work - start > limits.work { return .saturated }
             }
-            for set in before.map(grown) + fresh.map(Self.vector) where basis.reduce(set).isZero {
+            for set in open + fresh.map(Self.vector) where basis.reduce(set).isZero {
                 return .disclosive(rows: set.columns.reduce(0) { $0 + counts[Int($1)] })
             }
+            checked[measure] = basis
         }
+        if kept.count > keptBefore { measureMemo.keep(kept, generation: generation) }
+        proposal.checkedMeasures = (generation, checked)
         return .safe
+    }
+
+    /// The measures' spans to keep after `proposal` is applied to the ledger of `generation`:
+    /// those the job's check grew, and, when it split no atom, those it left as they were.
+    func measureSpans(after proposal: Proposal, appliedTo generation: Int) -> [String: SpanBasis]? {
+        guard let (checkedAt, grown) = proposal.checkedMeasures, checkedAt == generation else { return nil }
+        guard proposal.splits.isEmpty else { return grown }
+        return grown.merging(measureMemo.spans(generation: generation)) { mine, _ in mine }
+    }
+}
+
+/// Each measure's span as last built or checked, for the generation it belongs to (see
+/// ``SpanMemo``).
+final class MeasureSpanMemo: Sendable {
+    private let kept = Mutex<(generation: Int, spans: [String: SpanBasis])?>(nil)
+
+    func spans(generation: Int) -> [String: SpanBasis] {
+        kept.withLock { kept in kept?.generation == generation ? kept!.spans : [:] }
+    }
+
+    func keep(_ spans: [String: SpanBasis], generation: Int) {
+        kept.withLock { $0 = (generation, spans) }
+    }
+
+    /// Entries held by the kept spans.
+    var entries: Int {
+        kept.withLock { kept in kept?.spans.values.reduce(0) { $0 + $1.entries } ?? 0 }
     }
 }

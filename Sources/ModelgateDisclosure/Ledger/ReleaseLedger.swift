@@ -61,6 +61,8 @@ public struct ReleaseLedger: Sendable {
     private(set) var measures = MeasureLedger()
     /// The released span for this generation, once a check has built it.
     private var memo = SpanMemo()
+    /// Each measure's span for this generation, once a check has built it.
+    private(set) var measureMemo = MeasureSpanMemo()
 
     public struct Limits: Sendable, Equatable {
         /// Most atoms the ledger splits a dataset into.
@@ -98,7 +100,7 @@ public struct ReleaseLedger: Sendable {
         /// The job's sets not released or protected before, as atom lists after the split.
         public var released: [[UInt32]]
         public var protected: [[UInt32]]
-        /// The columns whose values the job's figures are made of.
+        /// The columns whose values the job's figures tell something of.
         public var measures: [String]
         /// The job's released sets whose figures of some of `measures` were not released before.
         public var measured: [[UInt32]]
@@ -108,6 +110,8 @@ public struct ReleaseLedger: Sendable {
         /// The span with the job's sets added, as its check left it, for the generation it was
         /// checked against.
         var checked: (generation: Int, span: ReleasedSpan)?
+        /// The spans of the measures the check grew, for the generation it was checked against.
+        var checkedMeasures: (generation: Int, spans: [String: SpanBasis])?
         /// Whether the job adds anything the ledger did not hold.
         public var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
@@ -122,13 +126,15 @@ public struct ReleaseLedger: Sendable {
         case saturated
     }
 
-    /// Splits the atoms by a job's row labels and expresses its label sets in atoms. `measures` are
-    /// the columns whose values its figures are made of (``ModelTask/measures``): its released
-    /// sets reveal them, its withheld ones withhold them.
+    /// Splits the atoms by a job's row labels and expresses its label sets in atoms. Its released
+    /// sets tell something of the values of the columns in `reveals`: every column the job reads,
+    /// its filters' included (a table counting people by age over a group tells the group's total
+    /// age). Its withheld sets withhold the values of `withholds`, the columns its figures are
+    /// sums of (``ModelTask/measures``). See ``MeasureLedger``.
     /// - Returns: nil when the split would exceed `limits.atoms`.
     public func propose(
         labels: UnsafeBufferPointer<UInt32>, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
-        measures: [String] = [], limits: Limits = Limits()
+        reveals: [String] = [], withholds: [String] = [], limits: Limits = Limits()
     ) -> Proposal? {
         precondition(labels.count == atomOfRow.count, "labels for another row count")
         let (atomsOfLabel, splits, counts, newAtomOfRow):
@@ -168,18 +174,23 @@ public struct ReleaseLedger: Sendable {
         }
         func sorted(_ sets: Set<[UInt32]>) -> [[UInt32]] { sets.sorted { $0.lexicographicallyPrecedes($1) } }
         let (jobReleased, jobProtected) = (releasedLabels.map(atoms), protectedLabels.map(atoms))
-        let measures = Array(Set(measures)).sorted()
+        // The dropped rows' count is released or withheld, never a figure of their values.
+        let ofValues = { (labels: [UInt32]) in !labels.contains(RowLabels.dropped) }
+        let measures = Array(Set(reveals + withholds)).sorted()
         var valueProtected: [String: [[UInt32]]] = [:]
-        for measure in measures {
-            let new = Set(jobProtected.filter { isNew($0) { self.measures.withholds($0, of: measure) } })
-            if !new.isEmpty { valueProtected[measure] = sorted(new) }
+        for measure in Set(withholds) {
+            let new = protectedLabels.filter(ofValues).map(atoms).filter {
+                isNew($0) { self.measures.withholds($0, of: measure) }
+            }
+            if !new.isEmpty { valueProtected[measure] = sorted(Set(new)) }
         }
         // A released set is new for the job's measures unless it released every one of them before.
         func measuredBefore(_ stored: [UInt32]) -> Bool {
             guard let index = releasedIndex[stored] else { return false }
             return measures.allSatisfy { self.measures.reveals($0, at: index) }
         }
-        let measured = measures.isEmpty ? [] : jobReleased.filter { isNew($0, measuredBefore) }
+        let measured =
+            measures.isEmpty ? [] : releasedLabels.filter(ofValues).map(atoms).filter { isNew($0, measuredBefore) }
         return Proposal(
             atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
             released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
@@ -338,11 +349,14 @@ public struct ReleaseLedger: Sendable {
     /// Adds a proposal that passed its check (or one read back from the store).
     public mutating func apply(_ proposal: Proposal) {
         let before = generation
+        let spans = measureSpans(after: proposal, appliedTo: before)
         applySets(proposal)
         memo = SpanMemo()
         if let (generation, span) = proposal.checked, generation == before {
             memo.keep(span, generation: self.generation)
         }
+        measureMemo = MeasureSpanMemo()
+        if let spans { measureMemo.keep(spans, generation: self.generation) }
     }
 
     private mutating func applySets(_ proposal: Proposal) {
@@ -391,14 +405,14 @@ public struct ReleaseLedger: Sendable {
         if let names = entry.measures {
             addMeasures(names, measured: entry.measured, withheld: entry.valueProtected)
         } else {
-            // Written before measures were recorded: what it released of which measure is not
-            // known, so every set released so far is taken as having released them all. A set
-            // later withheld for a measure is then known already and protects nothing: protection
-            // by measure starts with the first entry that records its measures.
-            addMeasures([MeasureLedger.everyMeasure], measured: released, withheld: [:])
+            // Written before measures were recorded: each set it added is taken as having released
+            // every measure. (A set it released again for a measure left no trace: protection by
+            // measure starts with the first entry that records its measures.)
+            for set in entry.released { measures.revealEvery(at: releasedIndex[set]!) }
         }
         generation = entry.generation
         memo = SpanMemo()
+        measureMemo = MeasureSpanMemo()
     }
 
     /// The entry that records `proposal` as the ledger's next generation.
@@ -447,19 +461,21 @@ public struct ReleaseLedger: Sendable {
     public var setBytes: Int {
         let withheld = measures.withheld.values.joined()
         return (released + protected + withheld).reduce(0) { $0 + $1.count * 4 + 16 }
-            + measures.revealing.values.reduce(0) { $0 + $1.count * 8 }
+            + (measures.revealing.values.reduce(0) { $0 + $1.count } + measures.revealingEvery.count) * 8
     }
 
     /// Bytes of the span kept for the next check (12 a nonzero entry), 0 before one is built.
     public var spanBytes: Int {
-        guard let span = memo.span(generation: generation) else { return 0 }
-        return span.basis.entries * 12 + span.basis.rank.count * 16
+        let measures = measureMemo.entries * 12
+        guard let span = memo.span(generation: generation) else { return measures }
+        return span.basis.entries * 12 + span.basis.rank.count * 16 + measures
     }
 
     /// This ledger as one read back from the store: its span to be built at the next check.
     func forgettingSpan() -> ReleaseLedger {
         var copy = self
         copy.memo = SpanMemo()
+        copy.measureMemo = MeasureSpanMemo()
         return copy
     }
 
