@@ -20,9 +20,11 @@ struct LedgerCommand: ParsableCommand {
                 researchers of one field ask them; with --stream varied over random age windows and \
                 bin counts, which soon tell nearly every person apart (the ledger then refuses most \
                 new fine-grained questions as ledger_saturated). Each released result is judged by \
-                the ledger as a job's would be. For each stretch up to a milestone it prints the ledger's time per job \
+                the ledger as a job's would be, and each group refused for its values is entered as \
+                a withheld one. For each stretch up to a milestone it prints the ledger's time per job \
                 (median and 95th percentile) beside the job's own median (estimation and output \
-                checks), how many results the ledger refused, and its atoms and memory.
+                checks), the same two medians over the tables alone, how many results the ledger \
+                refused, and its atoms and memory.
                 """
         )
 
@@ -54,7 +56,7 @@ struct LedgerCommand: ParsableCommand {
                 "rows \(rows), stream \(stream.rawValue); per job over each stretch (p95 also apart for the jobs the ledger released and refused)"
             )
             print(
-                "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95  p95 released   p95 refused      job p50"
+                "releases     jobs  differencing  saturated     atoms      memory   ledger p50   ledger p95  p95 released   p95 refused      job p50   table: ledger p50      job p50"
             )
             _ = try LedgerBenchmark.run(
                 rows: rows, milestones: parsedMilestones, maximumJobs: maximumJobs,
@@ -65,6 +67,7 @@ struct LedgerCommand: ParsableCommand {
                             format: "%8d %8d %13d %10d %9d %8.1f MB", s.releases, s.jobs, s.differencing, s.saturated,
                             s.atoms, Double(s.memoryBytes) / 1e6)
                             + " \(ms(s.ledgerMedian))  \(ms(s.ledgerP95))   \(ms(s.releasedP95))   \(ms(s.refusedP95))  \(ms(s.jobMedian))"
+                            + "         \(ms(s.crosstabLedgerMedian))  \(ms(s.crosstabJobMedian))"
                     )
                 },
                 ticker: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })

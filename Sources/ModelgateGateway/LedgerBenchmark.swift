@@ -40,6 +40,10 @@ public enum LedgerBenchmark {
         public var releasedP95: Double
         public var refusedP95: Double
         public var jobMedian: Double
+        /// Medians over the crosstabs alone (the ledger's time and the job's own), seconds: what a
+        /// table job pays for the ledger.
+        public var crosstabLedgerMedian: Double
+        public var crosstabJobMedian: Double
     }
 
     /// Runs jobs until `milestones.last` results have been released (or `maximumJobs` tried),
@@ -70,6 +74,7 @@ public enum LedgerBenchmark {
         var releasedTimes: [Double] = []
         var refusedTimes: [Double] = []
         var jobTimes: [Double] = []
+        var crosstabTimes: (ledger: [Double], job: [Double]) = ([], [])
         var (jobs, released, differencing, saturated) = (0, 0, 0, 0)
         var next = 0
         while next < milestones.count && jobs < maximumJobs {
@@ -110,6 +115,10 @@ public enum LedgerBenchmark {
             }
             guard case .released = checked else { continue }
             ledgerTimes.append((ContinuousClock.now - judged).seconds)
+            if plan.model == .crosstab {
+                crosstabTimes.ledger.append(ledgerTimes.last!)
+                crosstabTimes.job.append(jobTimes.last!)
+            }
             if verdict == .safe {
                 releasedTimes.append(ledgerTimes.last!)
             } else {
@@ -131,10 +140,13 @@ public enum LedgerBenchmark {
                     atoms: ledger.atomCounts.count, releasedSets: ledger.released.count,
                     memoryBytes: Self.memory(ledger), ledgerMedian: Self.quantile(ledgerTimes, 0.5),
                     ledgerP95: Self.quantile(ledgerTimes, 0.95), releasedP95: Self.quantile(releasedTimes, 0.95),
-                    refusedP95: Self.quantile(refusedTimes, 0.95), jobMedian: Self.quantile(jobTimes, 0.5))
+                    refusedP95: Self.quantile(refusedTimes, 0.95), jobMedian: Self.quantile(jobTimes, 0.5),
+                    crosstabLedgerMedian: Self.quantile(crosstabTimes.ledger, 0.5),
+                    crosstabJobMedian: Self.quantile(crosstabTimes.job, 0.5))
                 stretches.append(stretch)
                 progress(stretch)
                 (ledgerTimes, releasedTimes, refusedTimes, jobTimes) = ([], [], [], [])
+                crosstabTimes = ([], [])
                 next += 1
             }
         }
