@@ -264,6 +264,22 @@ import Testing
         }
     }
 
+    @Test func aSpanKeptByACheckNeverAppliedMissesNoLaterRelease() {
+        // Found by review: a job withholding b for income is checked but not applied (another
+        // job finished first), leaving income's span as it was; an income summary over everyone
+        // is applied with nothing withheld for income yet; the first job is checked again and
+        // applied. The income span kept for the next job must hold the summary, or income over
+        // the rest (everyone minus b) would pass.
+        let (b, rest) = (Array(0..<20), Array(20..<100))
+        var ledger = ReleaseLedger(rowCount: 100)
+        #expect(release(&ledger, [b, rest]) == .safe)
+        var unapplied = proposal(ledger, [], protected: [b], measures: ["income"])
+        #expect(ledger.check(&unapplied, threshold: threshold) == .safe)
+        #expect(release(&ledger, [b + rest], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [], protected: [b], measures: ["income"]) == .safe)
+        #expect(release(&ledger, [rest], measures: ["income"]) == .disclosive(rows: 20))
+    }
+
     @Test func theDroppedRowsCountTellsNothingOfTheirValues() {
         // A summary of income and age over 100 rows, b (0…19) lacking age: it releases its
         // figures over the other 80 and that 20 rows were dropped. b's income stays unknown, so

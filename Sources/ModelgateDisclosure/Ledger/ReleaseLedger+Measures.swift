@@ -61,11 +61,17 @@ extension ReleaseLedger {
     }
 
     /// The measures' spans to keep after `proposal` is applied to the ledger of `generation`:
-    /// those the job's check grew, and, when it split no atom, those it left as they were.
+    /// those the job's check grew, and, when it split no atom, those of measures it released
+    /// nothing of. (A kept span of a measure the job released but its check passed over, having
+    /// nothing withheld for it then, would miss the job's sets: another job's check at the same
+    /// generation may have kept one.)
     func measureSpans(after proposal: Proposal, appliedTo generation: Int) -> [String: SpanBasis]? {
         guard let (checkedAt, grown) = proposal.checkedMeasures, checkedAt == generation else { return nil }
         guard proposal.splits.isEmpty else { return grown }
-        return grown.merging(measureMemo.spans(generation: generation)) { mine, _ in mine }
+        let untouched = measureMemo.spans(generation: generation).filter { measure, _ in
+            proposal.measured.isEmpty || !proposal.measures.contains(measure)
+        }
+        return grown.merging(untouched) { mine, _ in mine }
     }
 }
 
