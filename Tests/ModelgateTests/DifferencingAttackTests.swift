@@ -250,6 +250,53 @@ import Testing
         #expect(second.reason?.code == .differencing)
     }
 
+    @Test func regressionsWhoseSamplesDifferByOneAgeAndOnePersonAreAKnownGap() throws {
+        // The gap the README names: a district's people of one age (10 or more) and its one person
+        // of another age are in the first sample and not the second. The samples differ by 11 or
+        // more people, so as sets they are safe; but Σ age·income − c·Σ income over the two
+        // leaves only that person's income, times (their age − c). The sums come from each
+        // sample's slope and a summary of age and income over it.
+        let survey = try Survey()
+        let (district, loneAge, person) = try #require(Self.loner(survey))
+        var ages: [String: Int] = [:]
+        for record in survey.records where record["district"] == district { ages[record["age"]!, default: 0] += 1 }
+        let groupAge = try #require(ages.filter { $0.value >= 10 }.keys.sorted().first)
+        let inDistrict = "{ column: district, op: \"=\", value: \(district) }"
+        let others =
+            "{ column: age, op: \"!=\", value: \(groupAge) }, { column: age, op: \"!=\", value: \(loneAge) }"
+        let (whole, part) = ("where: [\(inDistrict)]", "where: [\(inDistrict), \(others)]")
+        let fit = "model: linear_regression\ntarget: income\nfeatures: [age]\n"
+        let summary = "model: summary\nvariables: [age, income]\n"
+        let specs = [fit + whole, summary + whole, fit + part, summary + part]
+
+        /// Σ income and Σ age·income over a sample: β₁ = (nΣxy − ΣxΣy) / (nΣxx − (Σx)²).
+        func sums(_ fit: JobResult, _ summary: JobResult) throws -> (y: Double, xy: Double) {
+            guard case .regression(let regression) = fit.result else { throw AttackFailed.notReleased }
+            let (x, y) = (try #require(Self.summary("age", summary)), try #require(Self.summary("income", summary)))
+            let n = Double(regression.nObservations)
+            #expect(x.n == regression.nObservations && y.n == regression.nObservations)
+            let slope = try #require(regression.coefficients.first { $0.term == "age" }).estimate
+            let (sx, sy) = (n * x.mean, n * y.mean)
+            let sxx = (n - 1) * x.std * x.std + n * x.mean * x.mean
+            return (sy, (slope * (n * sxx - sx * sx) + sx * sy) / n)
+        }
+
+        // Positive control, each job in a state of its own: the person's income comes back.
+        let control = try apart(specs)
+        let (first, second) = (try sums(control[0], control[1]), try sums(control[2], control[3]))
+        let c = Double(groupAge)!
+        let recovered = ((first.xy - second.xy) - c * (first.y - second.y)) / (Double(loneAge)! - c)
+        #expect(abs(recovered - Double(person["income"]!)!) < 0.01)
+
+        // One ledger releases them all today: each figure is entered as its sample's set.
+        let results = try specs.map { try survey.run($0) }
+        withKnownIssue("a regression's sums weighted by a many-valued feature are not in the ledger yet") {
+            #expect(results.contains { $0.reason?.code == .differencing })
+        }
+    }
+
+    enum AttackFailed: Error { case notReleased }
+
     @Test func aHistogramEdgeMovedPastOnePersonIsRefused() throws {
         // Bins [0, x) and [x, max] then [0, y) and [y, max], with one income between x and y.
         let survey = try Survey()
