@@ -13,22 +13,17 @@ extension ReleaseLedger {
     /// something withheld, kept between jobs like the span of the sets, and grown by the job.
     func checkMeasures(_ proposal: inout Proposal, limits: Limits) -> Verdict {
         let counts = proposal.atomCounts
-        var children = [[UInt32]](repeating: [], count: atomCounts.count)
-        for split in proposal.splits { children[Int(split.parent)].append(split.atom) }
-        // An old set in today's atoms: each atom with the atoms split from it.
-        func grown(_ set: [UInt32]) -> SparseVector {
-            Self.vector(proposal.splits.isEmpty ? set : set + set.flatMap { children[Int($0)] })
-        }
         // New atoms come after every old one: no column moves.
         let ranks = (0..<counts.count).map { UInt32($0) }
         var kept = measureMemo.spans(generation: generation)
         let keptBefore = kept.count
         var checked: [String: SpanBasis] = [:]
         for measure in proposal.measures {
-            let before = measures.withheld[measure] ?? []
+            // Sets withheld before, in the atoms before the job's split.
+            var open = (measures.withheld[measure] ?? []).map(Self.vector)
             var fresh = proposal.valueProtected[measure] ?? []
             // Nothing new released and nothing new withheld leaves this measure as it was checked.
-            guard !before.isEmpty || !fresh.isEmpty, !proposal.measured.isEmpty || !fresh.isEmpty else { continue }
+            guard !open.isEmpty || !fresh.isEmpty, !proposal.measured.isEmpty || !fresh.isEmpty else { continue }
             var basis: SpanBasis
             if let old = kept[measure] {
                 basis = old
@@ -40,9 +35,9 @@ extension ReleaseLedger {
                 }
                 kept[measure] = basis
             }
-            var none: [SparseVector] = []
-            if !proposal.splits.isEmpty { _ = basis.split(proposal.splits, ranks: ranks, alongWith: &none) }
-            let open = before.map(grown).filter { !basis.reduce($0).isZero }
+            // The split gives each old set, like each row, its atoms' new siblings.
+            if !proposal.splits.isEmpty { _ = basis.split(proposal.splits, ranks: ranks, alongWith: &open) }
+            open.removeAll { basis.reduce($0).isZero }
             fresh.removeAll { basis.reduce(Self.vector($0)).isZero }
             proposal.valueProtected[measure] = fresh.isEmpty ? nil : fresh
             let start = basis.work

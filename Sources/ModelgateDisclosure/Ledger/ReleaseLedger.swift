@@ -175,13 +175,14 @@ public struct ReleaseLedger: Sendable {
         func sorted(_ sets: Set<[UInt32]>) -> [[UInt32]] { sets.sorted { $0.lexicographicallyPrecedes($1) } }
         let (jobReleased, jobProtected) = (releasedLabels.map(atoms), protectedLabels.map(atoms))
         // The dropped rows' count is released or withheld, never a figure of their values.
-        let ofValues = { (labels: [UInt32]) in !labels.contains(RowLabels.dropped) }
+        func ofValues(_ labels: [[UInt32]], _ sets: [[UInt32]]) -> [[UInt32]] {
+            zip(labels, sets).filter { !$0.0.contains(RowLabels.dropped) }.map(\.1)
+        }
         let measures = Array(Set(reveals + withholds)).sorted()
+        let valuedProtected = ofValues(protectedLabels, jobProtected)
         var valueProtected: [String: [[UInt32]]] = [:]
         for measure in Set(withholds) {
-            let new = protectedLabels.filter(ofValues).map(atoms).filter {
-                isNew($0) { self.measures.withholds($0, of: measure) }
-            }
+            let new = valuedProtected.filter { isNew($0) { self.measures.withholds($0, of: measure) } }
             if !new.isEmpty { valueProtected[measure] = sorted(Set(new)) }
         }
         // A released set is new for the job's measures unless it released every one of them before.
@@ -190,7 +191,7 @@ public struct ReleaseLedger: Sendable {
             return measures.allSatisfy { self.measures.reveals($0, at: index) }
         }
         let measured =
-            measures.isEmpty ? [] : releasedLabels.filter(ofValues).map(atoms).filter { isNew($0, measuredBefore) }
+            measures.isEmpty ? [] : ofValues(releasedLabels, jobReleased).filter { isNew($0, measuredBefore) }
         return Proposal(
             atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
             released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
