@@ -45,7 +45,8 @@ extension StoredDataset {
     }
 
     /// Maps the named columns read-only into this process. Nothing else of the dataset is touched.
-    /// Jobs never use this (their worker maps what it is handed); ingest checks and tests do.
+    /// Jobs' estimators never use this (their worker maps what it is handed); ingest checks, the
+    /// release ledger (regression features' values, see `WeightedSums`) and tests do.
     public func columns(_ names: [String]) throws -> ColumnSet {
         let opened = try openColumns(names)
         return try ColumnSet(mapping: opened.columns, rowCount: opened.rowCount)

@@ -167,11 +167,23 @@ public struct JobPipeline: Sendable {
         let checker = OutputChecker(
             rules: dataset.policy.disclosure,
             order: ComplementOrder(secret: dataset.secret, context: dataset.versionContext))
-        func pending(_ sets: ReleasedRowSets, _ workerUsage: Usage?) -> PendingRelease? {
+        func pending(_ sets: ReleasedRowSets, _ workerUsage: Usage?, released: Bool) -> PendingRelease? {
             guard let labels else { return nil }
+            // A released regression's numeric features weight its sample (a refused one released nothing).
+            var weighted: [String] = []
+            switch plan.task {
+            case .linearRegression(let task) where released, .logisticRegression(let task) where released:
+                weighted = task.features
+            default: break
+            }
+            let numeric = Set(
+                dataset.manifest.columns.filter { [.integers, .numbers].contains($0.encoding) }.map(\.name))
             return PendingRelease(
                 key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
                 reveals: plan.columns.map(\.name), withholds: plan.task.measures,
+                weighting: ReleaseLedger.Weighting(
+                    features: weighted.filter(numeric.contains), threshold: dataset.policy.disclosure.threshold,
+                    values: { name in try? dataset.columns([name])[name] }),
                 threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
         }
         switch checker.check(raw) {
@@ -186,7 +198,7 @@ public struct JobPipeline: Sendable {
                 return (result, nil)
             }
             let sets = ReleasedRowSets(refused: raw, labels: meaning)
-            return (result, sets.protected.isEmpty ? nil : pending(sets, nil))
+            return (result, sets.protected.isEmpty ? nil : pending(sets, nil, released: false))
         case .released(let output, let report):
             let rowsDropped = checker.releasable(count: raw.rowsDropped)
             let result = JobResult(
@@ -194,7 +206,9 @@ public struct JobPipeline: Sendable {
                 usage: outcome.coarseUsage(rowsScanned: rowsScanned, rowsDropped: rowsDropped))
             guard let meaning = raw.labels else { return (result, nil) }
             let sets = ReleasedRowSets(raw, output, labels: meaning, rowsDropped: rowsDropped)
-            return (result, pending(sets, outcome.usage(rowsScanned: rowsScanned, rowsDropped: rowsDropped)))
+            return (
+                result, pending(sets, outcome.usage(rowsScanned: rowsScanned, rowsDropped: rowsDropped), released: true)
+            )
         }
     }
 
@@ -208,6 +222,8 @@ public struct JobPipeline: Sendable {
         /// and those its figures are sums of, which its withheld sets withhold.
         var reveals: [String]
         var withholds: [String]
+        /// The job's weighted sums, and the features' values the ledger may need.
+        var weighting: ReleaseLedger.Weighting
         var threshold: Int
         /// The worker's figures as measured, for the store (the result shows them coarsely); nil
         /// for a refused job, which records none.
@@ -231,7 +247,7 @@ public struct JobPipeline: Sendable {
                 var proposal = ledger.propose(
                     labels: release.labels.labels, released: release.sets.released,
                     protected: release.sets.protected, reveals: release.reveals,
-                    withholds: release.withholds)
+                    withholds: release.withholds, weighting: release.weighting)
             else { return nil }
             let verdict = ledger.check(&proposal, threshold: release.threshold)
             return (proposal, verdict)

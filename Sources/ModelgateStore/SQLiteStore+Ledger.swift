@@ -22,18 +22,22 @@ extension SQLiteStore {
             // check against this ledger or add to it until this transaction ends.
             let decision = try decide(try Self.ledgerEntries(db, key, after: known))
             if let entry = decision.entry {
+                let features = entry.weightedSamples.keys.sorted()
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO ledger_entries (dataset, version, generation, job, splits, released, protected,
-                            measures, measured, value_protected, atoms_file)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            measures, measured, value_protected, weighted_features, weighted_samples, weighted,
+                            atoms_file)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
                     key.dataset, key.version, entry.generation, entry.job, Data(LedgerEntry.encode(entry.splits)),
                     Data(LedgerEntry.encode(entry.released)), Data(LedgerEntry.encode(entry.protected)),
                     try entry.measures.map(Self.measuresText), Data(LedgerEntry.encode(entry.measured)),
                     Data(LedgerEntry.encode(groups: (entry.measures ?? []).map { entry.valueProtected[$0] ?? [] })),
-                    entry.atomsFile,
+                    try Self.measuresText(features),
+                    Data(LedgerEntry.encode(groups: features.map { entry.weightedSamples[$0] ?? [] })),
+                    Data(LedgerEntry.encode(entry.weighted)), entry.atomsFile,
                 ])
             }
             return try Self.recordEnd(db, decision.completion, at: now)
@@ -49,13 +53,15 @@ extension SQLiteStore {
             db.cachedStatement(
                 sql: """
                     SELECT generation, job, splits, released, protected, measures, measured, value_protected,
-                        atoms_file
+                        weighted_features, weighted_samples, weighted, atoms_file
                     FROM ledger_entries WHERE dataset = ? AND version = ? AND generation > ? ORDER BY generation
                     """),
             arguments: [key.dataset, key.version, known]
         ).map { row in
             let measures = try (row["measures"] as String?).map(Self.measures(from:))
             let valueProtected = LedgerEntry.decodeGroups(Array(row["value_protected"] as Data))
+            let features = try Self.measures(from: row["weighted_features"])
+            let samples = LedgerEntry.decodeGroups(Array(row["weighted_samples"] as Data))
             return LedgerEntry(
                 generation: row["generation"], job: row["job"],
                 splits: LedgerEntry.decodeSplits(Array(row["splits"] as Data)),
@@ -64,7 +70,9 @@ extension SQLiteStore {
                 measured: LedgerEntry.decodeSets(Array(row["measured"] as Data)),
                 valueProtected: Dictionary(
                     zip(measures ?? [], valueProtected).filter { !$0.1.isEmpty }, uniquingKeysWith: { a, _ in a }),
-                atomsFile: row["atoms_file"])
+                weightedSamples: Dictionary(
+                    zip(features, samples).filter { !$0.1.isEmpty }, uniquingKeysWith: { a, _ in a }),
+                weighted: LedgerEntry.decodeWeighted(Array(row["weighted"] as Data)), atomsFile: row["atoms_file"])
         }
     }
 

@@ -163,6 +163,16 @@ extension SQLiteStore {
                     ALTER TABLE ledger_entries ADD COLUMN value_protected BLOB NOT NULL DEFAULT x'';
                     """)
         }
+        migrator.registerMigration("v5 release ledger weighted sums") { db in
+            // Regressions' samples by the feature that weighted them, and the weighted vectors
+            // entered (see LedgerEntry); entries from before weighted nothing.
+            try db.execute(
+                sql: """
+                    ALTER TABLE ledger_entries ADD COLUMN weighted_features TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE ledger_entries ADD COLUMN weighted_samples BLOB NOT NULL DEFAULT x'';
+                    ALTER TABLE ledger_entries ADD COLUMN weighted BLOB NOT NULL DEFAULT x'';
+                    """)
+        }
         return migrator
     }
 }

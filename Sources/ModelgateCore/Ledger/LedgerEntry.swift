@@ -17,13 +17,18 @@ public struct LedgerEntry: Sendable, Equatable {
     /// sets not withheld for it before: a cell suppressed in a table of means, a group refused
     /// for its values.
     public var valueProtected: [String: [[UInt32]]]
+    /// The job's regression samples, by the feature that weighted each.
+    public var weightedSamples: [String: [[UInt32]]]
+    /// The weighted vectors the job entered, each as its atoms and their weights.
+    public var weighted: [(atoms: [UInt32], values: [UInt64])]
     /// Name of the file of row atoms written for this generation, in the ledger's folder.
     public var atomsFile: String?
 
     public init(
         generation: Int, job: String, splits: [(atom: UInt32, parent: UInt32)], released: [[UInt32]],
         protected: [[UInt32]], measures: [String]? = [], measured: [[UInt32]] = [],
-        valueProtected: [String: [[UInt32]]] = [:], atomsFile: String?
+        valueProtected: [String: [[UInt32]]] = [:], weightedSamples: [String: [[UInt32]]] = [:],
+        weighted: [(atoms: [UInt32], values: [UInt64])] = [], atomsFile: String?
     ) {
         self.generation = generation
         self.job = job
@@ -33,6 +38,8 @@ public struct LedgerEntry: Sendable, Equatable {
         self.measures = measures
         self.measured = measured
         self.valueProtected = valueProtected
+        self.weightedSamples = weightedSamples
+        self.weighted = weighted
         self.atomsFile = atomsFile
     }
 
@@ -40,7 +47,10 @@ public struct LedgerEntry: Sendable, Equatable {
         a.generation == b.generation && a.job == b.job && a.splits.map(\.atom) == b.splits.map(\.atom)
             && a.splits.map(\.parent) == b.splits.map(\.parent) && a.released == b.released
             && a.protected == b.protected && a.measures == b.measures && a.measured == b.measured
-            && a.valueProtected == b.valueProtected && a.atomsFile == b.atomsFile
+            && a.valueProtected == b.valueProtected && a.weightedSamples == b.weightedSamples
+            && a.weighted.map(\.atoms) == b.weighted.map(\.atoms)
+            && a.weighted.map(\.values) == b.weighted.map(\.values)
+            && a.atomsFile == b.atomsFile
     }
 }
 
@@ -96,6 +106,22 @@ extension LedgerEntry {
             at = end
         }
         return groups
+    }
+
+    /// Each vector as one set: its atoms, then each weight as two words (low first).
+    public static func encode(_ weighted: [(atoms: [UInt32], values: [UInt64])]) -> [UInt8] {
+        encode(
+            weighted.map { vector in
+                vector.atoms + vector.values.flatMap { [UInt32(truncatingIfNeeded: $0), UInt32($0 >> 32)] }
+            })
+    }
+
+    public static func decodeWeighted(_ bytes: [UInt8]) -> [(atoms: [UInt32], values: [UInt64])] {
+        decodeSets(bytes).map { words in
+            let count = words.count / 3
+            let values = (0..<count).map { UInt64(words[count + 2 * $0]) | UInt64(words[count + 2 * $0 + 1]) << 32 }
+            return (Array(words[..<count]), values)
+        }
     }
 
     public static func encode(_ splits: [(atom: UInt32, parent: UInt32)]) -> [UInt8] {

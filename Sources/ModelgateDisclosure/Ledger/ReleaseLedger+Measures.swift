@@ -18,19 +18,28 @@ extension ReleaseLedger {
         var kept = measureMemo.spans(generation: generation)
         let keptBefore = kept.count
         var checked: [String: SpanBasis] = [:]
-        for measure in proposal.measures {
+        // Weighted vectors count as revealing every measure: each is a combination of regressions'
+        // figures, and which measures those were is not kept with it.
+        let touched =
+            proposal.weighted.isEmpty
+            ? proposal.measures : Array(Set(proposal.measures).union(measures.withheld.keys)).sorted()
+        for measure in touched {
             // Sets withheld before, in the atoms before the job's split.
             var open = (measures.withheld[measure] ?? []).map(Self.vector)
             var fresh = proposal.valueProtected[measure] ?? []
             // Nothing new released and nothing new withheld leaves this measure as it was checked.
-            guard !open.isEmpty || !fresh.isEmpty, !proposal.measured.isEmpty || !fresh.isEmpty else { continue }
+            guard !open.isEmpty || !fresh.isEmpty,
+                !proposal.measured.isEmpty || !fresh.isEmpty || !proposal.weighted.isEmpty
+            else { continue }
             var basis: SpanBasis
             if let old = kept[measure] {
                 basis = old
             } else {
                 basis = SpanBasis(columnCount: atomCounts.count)
-                for index in measures.sets(revealing: measure) {
-                    basis.insert(Self.vector(released[index]))
+                for vector in measures.sets(revealing: measure).map({ Self.vector(released[$0]) })
+                    + weights.vectors.map(\.sparse)
+                {
+                    basis.insert(vector)
                     if basis.work > limits.work { return .saturated }
                 }
                 kept[measure] = basis
@@ -41,8 +50,8 @@ extension ReleaseLedger {
             fresh.removeAll { basis.reduce(Self.vector($0)).isZero }
             proposal.valueProtected[measure] = fresh.isEmpty ? nil : fresh
             let start = basis.work
-            for set in proposal.measured {
-                basis.insert(Self.vector(set))
+            for vector in proposal.measured.map(Self.vector) + proposal.weighted.map(\.sparse) {
+                basis.insert(vector)
                 if basis.work - start > limits.work { return .saturated }
             }
             for set in open + fresh.map(Self.vector) where basis.reduce(set).isZero {
@@ -62,7 +71,7 @@ extension ReleaseLedger {
     /// generation may have kept one.)
     func measureSpans(after proposal: Proposal, appliedTo generation: Int) -> [String: SpanBasis]? {
         guard let (checkedAt, grown) = proposal.checkedMeasures, checkedAt == generation else { return nil }
-        guard proposal.splits.isEmpty else { return grown }
+        guard proposal.splits.isEmpty, proposal.weighted.isEmpty else { return grown }
         let untouched = measureMemo.spans(generation: generation).filter { measure, _ in
             proposal.measured.isEmpty || !proposal.measures.contains(measure)
         }

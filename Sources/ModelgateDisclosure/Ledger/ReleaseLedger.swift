@@ -14,10 +14,8 @@ import Synchronization
 ///   coefficient over a set is entered as that set, whatever the per-row function. Labels split
 ///   rows only by the groups a result is about (cells, bins, a regression's groups), never by a
 ///   measure's values: a refusal then depends on who is in which set, not on anyone's income or
-///   insured status. (A regression's Σx·y weights rows by a feature's values; for a feature with
-///   many values, two samples that differ by many people of one value and one of another give
-///   that one's y, which a set cannot show. Entering such sums as weighted vectors, with atoms
-///   split by the feature's values, is the known next step.) (A boolean measure's sum over a set
+///   insured status. A regression's Σx·y weights rows by a numeric feature's values: where that
+///   can matter, it is entered as a weighted vector (``WeightedSums``). (A boolean measure's sum over a set
 ///   is the count of its true rows; combinations that isolate a few of those need the few in a
 ///   derivable set too, unless the rest are known to share one value, which the per-result
 ///   group-disclosure rule withholds.)
@@ -59,6 +57,8 @@ public struct ReleaseLedger: Sendable {
     private var protectedIndex: Set<[UInt32]>
     /// What was released and withheld of measures' values.
     private(set) var measures = MeasureLedger()
+    /// Regressions' sums weighted by their features' values.
+    private(set) var weights = WeightedSums()
     /// The released span for this generation, once a check has built it.
     private var memo = SpanMemo()
     /// Each measure's span for this generation, once a check has built it.
@@ -112,9 +112,16 @@ public struct ReleaseLedger: Sendable {
         var checked: (generation: Int, span: ReleasedSpan)?
         /// The spans of the measures the check grew, for the generation it was checked against.
         var checkedMeasures: (generation: Int, spans: [String: SpanBasis])?
+        /// The job's regression samples, by the feature that weighted each (see ``WeightedSums``).
+        public var weightedSamples: [String: [[UInt32]]] = [:]
+        /// The weighted vectors that the job's samples or splits made matter, not entered before.
+        public var weighted: [WeightedVector] = []
+        /// Slack of the atoms after the split, as far as known.
+        var slack: WeightedSums.Slack?
         /// Whether the job adds anything the ledger did not hold.
         public var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
+                || !weightedSamples.isEmpty || !weighted.isEmpty
         }
     }
 
@@ -130,14 +137,17 @@ public struct ReleaseLedger: Sendable {
     /// sets tell something of the values of the columns in `reveals`: every column the job reads,
     /// its filters' included (a table counting people by age over a group tells the group's total
     /// age). Its withheld sets withhold the values of `withholds`, the columns its figures are
-    /// sums of (``ModelTask/measures``). See ``MeasureLedger``.
-    /// - Returns: nil when the split would exceed `limits.atoms`.
+    /// sums of (``ModelTask/measures``). See ``MeasureLedger``. `weighting` gives the job's
+    /// regression features and reads features' values where atoms of a regression's sample split
+    /// (see ``WeightedSums``).
+    /// - Returns: nil when the split would exceed `limits.atoms`, or when features' values are needed
+    ///   and `weighting` cannot give them.
     public func propose(
         labels: UnsafeBufferPointer<UInt32>, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
-        reveals: [String] = [], withholds: [String] = [], limits: Limits = Limits()
+        reveals: [String] = [], withholds: [String] = [], weighting: Weighting? = nil, limits: Limits = Limits()
     ) -> Proposal? {
         precondition(labels.count == atomOfRow.count, "labels for another row count")
-        let (atomsOfLabel, splits, counts, newAtomOfRow):
+        var (atomsOfLabel, splits, counts, newAtomOfRow):
             ([UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32])
         if let unsplit = labelOfEachAtom(labels) {
             var grouped: [UInt32: [UInt32]] = [:]
@@ -147,6 +157,9 @@ public struct ReleaseLedger: Sendable {
             guard let split = split(by: labels, limits: limits) else { return nil }
             (atomsOfLabel, splits, counts, newAtomOfRow) = split
         }
+        var stage = Split(atomsOfLabel: atomsOfLabel, splits: splits, counts: counts, rows: newAtomOfRow)
+        guard let weighed = weigh(&stage, weighting: weighting, limits: limits) else { return nil }
+        (atomsOfLabel, splits, counts, newAtomOfRow) = (stage.atomsOfLabel, stage.splits, stage.counts, stage.rows)
         func atoms(of labels: [UInt32]) -> [UInt32] {
             labels.flatMap { atomsOfLabel[$0] ?? [] }.sorted()
         }
@@ -196,7 +209,8 @@ public struct ReleaseLedger: Sendable {
             atomOfRow: splits.isEmpty ? nil : newAtomOfRow, atomCounts: counts, splits: splits,
             released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
             protected: sorted(Set(jobProtected.filter { isNew($0, protectedIndex.contains) })), measures: measures,
-            measured: sorted(Set(measured)), valueProtected: valueProtected)
+            measured: sorted(Set(measured)), valueProtected: valueProtected, weightedSamples: weighed.samples,
+            weighted: weighed.vectors, slack: weighed.slack)
     }
 
     /// Each atom's one label, when every atom's rows share one (the job splits nothing): one pass
@@ -219,6 +233,15 @@ public struct ReleaseLedger: Sendable {
             }
         }
         return unsplit ? labelOf : nil
+    }
+
+    /// The atoms `rows` (each row's atom, `counts` rows each) split further by `labels`.
+    func split(_ rows: [UInt32], counts: [Int], by labels: UnsafeBufferPointer<UInt32>, limits: Limits) -> (
+        [UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32]
+    )? {
+        var stage = self
+        (stage.atomOfRow, stage.atomCounts) = (rows, counts)
+        return stage.split(by: labels, limits: limits)
     }
 
     /// The atoms split by `labels`: each label's atoms, the new atoms with their parents, every
@@ -328,6 +351,11 @@ public struct ReleaseLedger: Sendable {
             if span.basis.insert(Self.vector(set)) { grew = true }
             if span.basis.work - start > limits.work { return .saturated }
         }
+        // Kept even when already in this span: a measure's span may still lack it.
+        for vector in proposal.weighted where span.basis.insert(vector.sparse) {
+            grew = true
+            if span.basis.work - start > limits.work { return .saturated }
+        }
         if grew || !span.verified, let rows = span.reduceProtected() { return .disclosive(rows: rows) }
         for set in proposal.protected {
             let rows = set.reduce(0) { $0 + counts[Int($1)] }
@@ -367,6 +395,8 @@ public struct ReleaseLedger: Sendable {
         }
         addSets(released: proposal.released, protected: proposal.protected)
         addMeasures(proposal.measures, measured: proposal.measured, withheld: proposal.valueProtected)
+        weights.add(samples: proposal.weightedSamples, vectors: proposal.weighted)
+        weights.slack = proposal.slack
         generation += 1
     }
 
@@ -411,6 +441,9 @@ public struct ReleaseLedger: Sendable {
             // measure starts with the first entry that records its measures.)
             for set in entry.released { measures.revealEvery(at: releasedIndex[set]!) }
         }
+        weights.add(
+            samples: entry.weightedSamples,
+            vectors: entry.weighted.map { WeightedVector(atoms: $0.atoms, values: $0.values) })
         generation = entry.generation
         memo = SpanMemo()
         measureMemo = MeasureSpanMemo()
@@ -421,7 +454,8 @@ public struct ReleaseLedger: Sendable {
         LedgerEntry(
             generation: generation + 1, job: job, splits: proposal.splits, released: proposal.released,
             protected: proposal.protected, measures: proposal.measures, measured: proposal.measured,
-            valueProtected: proposal.valueProtected, atomsFile: atomsFile)
+            valueProtected: proposal.valueProtected, weightedSamples: proposal.weightedSamples,
+            weighted: proposal.weighted.map { ($0.atoms, $0.values) }, atomsFile: atomsFile)
     }
 
     /// The ledger's sets with each split atom's new siblings added wherever the atom was.
@@ -440,6 +474,7 @@ public struct ReleaseLedger: Sendable {
         result.releasedIndex = Dictionary(uniqueKeysWithValues: result.released.enumerated().map { ($1, $0) })
         result.protectedIndex = Set(result.protected)
         result.measures.grow(grow)
+        result.weights.grow(children: children, atomCount: counts.count, grow: grow)
         return result
     }
 
@@ -447,8 +482,8 @@ public struct ReleaseLedger: Sendable {
     /// atoms; nil when building it exceeds `limits.work`.
     private func builtSpan(threshold: Int, limits: Limits) -> ReleasedSpan? {
         var span = ReleasedSpan(atomCounts: atomCounts, threshold: threshold)
-        for set in released {
-            span.basis.insert(Self.vector(set))
+        for vector in released.map(Self.vector) + weights.vectors.map(\.sparse) {
+            span.basis.insert(vector)
             if span.basis.work > limits.work { return nil }
         }
         for set in protected {

@@ -1,0 +1,135 @@
+import ModelgateCore
+
+/// A released sum weighted by a feature's values, over atoms on which the feature is constant:
+/// `values[i]` is the weight of every row of `atoms[i]` (sorted), in ``PrimeField``.
+public struct WeightedVector: Sendable, Hashable {
+    public var atoms: [UInt32]
+    public var values: [UInt64]
+
+    public init(atoms: [UInt32], values: [UInt64]) {
+        self.atoms = atoms
+        self.values = values
+    }
+
+    var sparse: SparseVector {
+        var vector = SparseVector()
+        vector.columns = atoms.map { Int32($0) }
+        vector.values = values
+        return vector
+    }
+}
+
+/// What a regression tells by weighting rows with a feature's values, and how the release ledger
+/// keeps it.
+///
+/// A regression's XᵀX and Xᵀy hold, for each numeric feature x, Σx·f over its estimation sample S
+/// for every per-row f (the target, each feature, 1): the vector x·1_S, which no set is. Two
+/// samples that differ by a group G on which x is constant and one person p give (x_p − c)·f_p from
+/// x·1_S₁ − x·1_S₂ − c·(1_S₁ − 1_S₂), whatever G's size.
+///
+/// Every combination of released figures is v = g + Σ_x x·f_x: g a combination of sets, f_x one
+/// of x's samples. g is constant on each atom; f_x on each **region** of x's samples (the atoms in
+/// the same samples of x). On an atom A, v is γ + Σ φ_x·x, an affine function of the features that
+/// vary on A (those constant there fold into γ), zero on one hyperplane's rows. Call A's **slack**
+/// the rows that every hyperplane with some φ_x ≠ 0 misses. If f_x ≠ 0 on a region, v reaches, in
+/// every atom of the region on which x varies, at least its slack. So where those slacks add up to
+/// `threshold` or more (a **firm** region), v reaches `threshold` rows: it singles no one out, and
+/// it cannot equal a set either (constant on each atom, which needs a zero slack). So only the f_x
+/// that vanish on every firm region matter: the samples' span intersected with the vectors zero
+/// there, a basis of which comes from eliminating the samples with firm regions ranked first
+/// (``SpanBasis/reducedRows(from:budget:)``). Where such an f_x is not zero, its atoms are split by
+/// x's value, and x·f_x enters the span like a released set, exactly. Nothing is entered that was
+/// not released, and nothing that can matter is left out.
+///
+/// A slack is bounded from below, so firmness is only claimed where it holds: a hyperplane with
+/// φ_x ≠ 0 holds, for each combination of the other features' values, at most one value of x, so
+/// at most the rows of that value that are most numerous there. The slack is the atom's rows less
+/// the largest, over the varying x, of the sum of those; with one feature it is the rows outside
+/// the most frequent value. Every feature any sample was weighted by counts for every atom, which
+/// can only lower a slack.
+///
+/// Slack changes when atoms split (a table by age splits a firm region into atoms of one age
+/// each), so a job that splits an atom of some sample, whatever its model, reads the weighting
+/// features' values of that atom's rows and checks again. Values enter the field exactly: an
+/// integer as itself, a `Double` (m·2ᵉ) as m times 2ᵉ modulo p, a ring map that keeps every
+/// rational relation.
+struct WeightedSums: Sendable {
+    /// For each feature, the estimation samples of the regressions weighted by it, as sorted atom lists.
+    private(set) var samples: [String: [[UInt32]]] = [:]
+    /// The weighted vectors released, in atoms on which their feature is constant.
+    private(set) var vectors: [WeightedVector] = []
+    /// Each atom's slack for the features of `samples`, as far as known.
+    var slack: Slack?
+
+    struct Slack: Sendable {
+        var features: [String]
+        /// Rows every hyperplane misses; −1 not known yet.
+        var rows: [Int32]
+        /// Bit j set when `features[j]` takes more than one value on the atom.
+        var varying: [UInt64]
+
+        /// Unknown for every atom `count` and after, and for `atoms`.
+        mutating func forget(_ atoms: [UInt32], count: Int) {
+            rows += [Int32](repeating: -1, count: max(0, count - rows.count))
+            varying += [UInt64](repeating: 0, count: max(0, count - varying.count))
+            for atom in atoms { rows[Int(atom)] = -1 }
+        }
+    }
+
+    var isEmpty: Bool { samples.isEmpty }
+
+    mutating func add(samples new: [String: [[UInt32]]], vectors added: [WeightedVector]) {
+        for (feature, sets) in new {
+            for set in sets where !(samples[feature]?.contains(set) ?? false) {
+                samples[feature, default: []].append(set)
+            }
+        }
+        vectors += added
+    }
+
+    /// Every set and vector with each split atom's new siblings added (a sibling of an atom on which
+    /// a feature is constant takes its value), and slack unknown for the atoms that split.
+    mutating func grow(children: [[UInt32]], atomCount: Int, grow: ([UInt32]) -> [UInt32]) {
+        samples = samples.mapValues { $0.map(grow) }
+        vectors = vectors.map { vector in
+            var pairs = Array(zip(vector.atoms, vector.values))
+            for (atom, value) in zip(vector.atoms, vector.values) {
+                for child in children[Int(atom)] { pairs.append((child, value)) }
+            }
+            guard pairs.count > vector.atoms.count else { return vector }
+            pairs.sort { $0.0 < $1.0 }
+            return WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
+        }
+        slack?.forget(children.indices.filter { !children[$0].isEmpty }.map { UInt32($0) }, count: atomCount)
+    }
+}
+
+/// One feature's values as field elements, read from its column.
+struct FeatureValues {
+    let column: ColumnVector
+
+    /// nil where the row has no value.
+    @inline(__always) func callAsFunction(_ row: Int) -> UInt64? {
+        guard column.isValid(row) else { return nil }
+        if case .numbers(let values) = column.storage { return PrimeField.element(values[row]) }
+        return PrimeField.element(column.code(at: row))
+    }
+}
+
+extension PrimeField {
+    static func element(_ integer: Int) -> UInt64 {
+        let magnitude = UInt64(integer.magnitude) % p
+        return integer < 0 ? negate(magnitude) : magnitude
+    }
+
+    /// m·2ᵉ as m times 2ᵉ (2⁶¹ ≡ 1, so 2ᵉ is 2^(e mod 61)): exact for every finite `Double`.
+    static func element(_ value: Double) -> UInt64 {
+        guard value.isFinite, value != 0 else { return 0 }
+        // significand in [1, 2) with 52 bits after the point, subnormals included.
+        let mantissa = UInt64(value.magnitude.significand * 0x1p52)
+        let exponent = Int(value.exponent) - 52
+        let power = ((exponent % 61) + 61) % 61
+        let magnitude = multiply(mantissa % p, UInt64(1) << UInt64(power))
+        return value < 0 ? negate(magnitude) : magnitude
+    }
+}
