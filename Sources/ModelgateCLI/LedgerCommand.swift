@@ -19,7 +19,9 @@ struct LedgerCommand: ParsableCommand {
                 With --stream bands they are over ten-year age bands and standard bins, as the \
                 researchers of one field ask them; with --stream varied over random age windows and \
                 bin counts, which soon tell nearly every person apart (the ledger then refuses most \
-                new fine-grained questions as ledger_saturated). Each released result is judged by \
+                new fine-grained questions as ledger_saturated); with --stream fits as bands, with one \
+                job in five a linear or logistic regression over the band (the ledger then follows \
+                its sums weighted by age and household size). Each released result is judged by \
                 the ledger as a job's would be, and each group refused for its values is entered as \
                 a withheld one. For each stretch up to a milestone it prints the ledger's time per job \
                 (median and 95th percentile) beside the job's own median (estimation and output \
@@ -33,7 +35,10 @@ struct LedgerCommand: ParsableCommand {
         var milestones: String = "100,1000,10000"
         @Option(help: "Stop after this many jobs, released or not.") var maximumJobs: Int = 20_000
         @Option(help: "Seed of the question stream and of the order of complements.") var seed: UInt64 = 1
-        @Option(help: "Kind of questions: bands (ten-year age bands) or varied (random age windows).")
+        @Option(
+            help:
+                "Kind of questions: bands (ten-year age bands), varied (random age windows) or fits (bands and regressions)."
+        )
         var stream: LedgerBenchmark.Stream = .bands
         @Option(help: ArgumentHelp("The dataset's policy.", valueName: "file"))
         var policy: String = "policies/household-survey.yaml"

@@ -19,6 +19,9 @@ public enum LedgerBenchmark {
         case bands
         /// Random age windows and bin counts: nearly every question new.
         case varied
+        /// As `bands`, with one job in five a linear or logistic regression over the band, whose
+        /// sums weighted by age and household size the ledger follows.
+        case fits
     }
 
     public struct Stretch: Sendable {
@@ -102,10 +105,17 @@ public enum LedgerBenchmark {
             }
             let judged = ContinuousClock.now
             let verdict: ReleaseLedger.Verdict
+            var features: [String] = []
+            switch (plan.task, checked) {
+            case (.linearRegression(let task), .released), (.logisticRegression(let task), .released):
+                features = task.features.filter { ["age", "household_size"].contains($0) }
+            default: break
+            }
+            let weighting = ReleaseLedger.Weighting(features: features, threshold: threshold) { columns[$0] }
             let proposal = labels.withUnsafeBufferPointer {
                 ledger.propose(
                     labels: $0, released: sets.released, protected: sets.protected,
-                    reveals: plan.columns.map(\.name), withholds: plan.task.measures)
+                    reveals: plan.columns.map(\.name), withholds: plan.task.measures, weighting: weighting)
             }
             if var proposal {
                 verdict = ledger.check(&proposal, threshold: threshold)
@@ -158,7 +168,7 @@ public enum LedgerBenchmark {
         let groups = ["district", "education", "sector", "sex", "household_size"]
         let (low, high): (Int, Int)
         switch stream {
-        case .bands:
+        case .bands, .fits:
             low = 20 + 10 * random.next(below: 5)
             high = low + 10 * (1 + random.next(below: 2))
         case .varied:
@@ -167,7 +177,11 @@ public enum LedgerBenchmark {
         }
         let window =
             "where: [{ column: age, op: \">=\", value: \(low) }, { column: age, op: \"<\", value: \(high) }]"
-        let bins = stream == .bands ? [10, 20][random.next(below: 2)] : 5 + random.next(below: 16)
+        let bins = stream == .varied ? 5 + random.next(below: 16) : [10, 20][random.next(below: 2)]
+        if stream == .fits && random.next(below: 5) == 0 {
+            let (model, target) = random.next(below: 2) == 0 ? ("linear", "income") : ("logistic", "insured")
+            return "model: \(model)_regression\ntarget: \(target)\nfeatures: [age, household_size, sex]\n\(window)"
+        }
         switch random.next(below: 4) {
         case 0:
             let first = groups[random.next(below: groups.count)]

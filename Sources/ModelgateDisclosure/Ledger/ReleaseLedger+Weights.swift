@@ -30,7 +30,8 @@ extension ReleaseLedger {
     }
 
     /// What a job adds to the weighted sums: its samples, the weighted vectors that now matter, and
-    /// slack for the atoms after its split (which may split further, by features' values).
+    /// slack for the atoms after its split (which may split further, by features' values), nil when
+    /// the job left it as it was (but for the atoms it split).
     struct Weighed {
         var samples: [String: [[UInt32]]] = [:]
         var vectors: [WeightedVector] = []
@@ -41,7 +42,11 @@ extension ReleaseLedger {
     /// must be entered exactly. nil when the features' values are needed and cannot be read.
     func weigh(_ split: inout Split, weighting: Weighting?, limits: Limits) -> Weighed? {
         let jobFeatures = weighting?.features ?? []
-        guard !weights.isEmpty || !jobFeatures.isEmpty else { return Weighed(slack: weights.slack) }
+        // Most jobs fit nothing and split no atom of a sample: nothing to do.
+        let splitInSample = split.splits.contains { split in
+            weights.samples.values.contains { $0.contains { $0.binarySearch(split.parent) } }
+        }
+        guard !jobFeatures.isEmpty || splitInSample else { return Weighed() }
         let oldCount = atomCounts.count
         var parentOf = [Int32](repeating: -1, count: split.counts.count)
         var children = [[UInt32]](repeating: [], count: split.counts.count)
@@ -66,9 +71,7 @@ extension ReleaseLedger {
         if slack?.features != features { slack = nil }
         // The slack of the atoms that split, or were split off, is not known any more.
         slack?.forget(split.splits.flatMap { [$0.atom, $0.parent] }, count: split.counts.count)
-        guard newSample || split.splits.contains(where: { inSample[Int($0.parent)] }) else {
-            return Weighed(slack: slack)
-        }
+        guard newSample || splitInSample else { return Weighed() }
         guard let weighting, features.count <= 64 else { return nil }
         var columns: [FeatureValues] = []
         for feature in features {
@@ -79,7 +82,8 @@ extension ReleaseLedger {
         var known =
             slack
             ?? WeightedSums.Slack(
-                features: features, rows: [Int32](repeating: -1, count: split.counts.count),
+                features: features,
+                rows: [[Int32]](repeating: [Int32](repeating: -1, count: split.counts.count), count: features.count),
                 varying: [UInt64](repeating: 0, count: split.counts.count))
         Self.measureSlack(&known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
         var weighed = Weighed(slack: known)
@@ -153,18 +157,25 @@ extension ReleaseLedger {
     }
 
     /// Finds the slack (see ``WeightedSums``) of each atom of a sample whose slack is not known.
+    ///
+    /// A hyperplane whose nonzero coefficients are on the features Φ (all varying on the atom)
+    /// holds, for each j in Φ and each combination of the values of Φ's other features, at most one
+    /// value of j: at most L_j(Φ∖j) rows, the sum over those combinations of the rows of their most
+    /// numerous value of j. So a combination weighting x reaches at least the atom's rows less the
+    /// largest, over Φ holding x, of the smallest L_j(Φ∖j) for j in Φ. With more than
+    /// ``exactSubsets`` features, the other features are all taken together instead (a larger L).
     static func measureSlack(
         _ slack: inout WeightedSums.Slack, inSample: [Bool], rows: [UInt32], counts: [Int], columns: [FeatureValues]
     ) {
-        let pending = slack.rows.indices.map { slack.rows[$0] < 0 && inSample[$0] }
+        let atomCount = counts.count
+        let pending = (0..<atomCount).map { slack.rows[0][$0] < 0 && inSample[$0] }
         guard pending.contains(true) else { return }
         let k = columns.count
-        // Each (atom, values) group's rows, and its hash without each feature; each atom's first
-        // value of each feature, and which features vary.
+        // Each (atom, values) group's rows; each atom's first value of each feature, and which vary.
         var rowsOf: [ClassKey: Int] = [:]
-        var first = [UInt64](repeating: 0, count: counts.count * k)
-        var seen = [Bool](repeating: false, count: counts.count)
-        var varying = [UInt64](repeating: 0, count: counts.count)
+        var first = [UInt64](repeating: 0, count: atomCount * k)
+        var seen = [Bool](repeating: false, count: atomCount)
+        var varying = [UInt64](repeating: 0, count: atomCount)
         var values = [UInt64](repeating: 0, count: k)
         for row in 0..<rows.count where pending[Int(rows[row])] {
             let atom = Int(rows[row])
@@ -177,26 +188,66 @@ extension ReleaseLedger {
             }
             rowsOf[ClassKey(mask: UInt64(atom), values: values), default: 0] += 1
         }
-        // The largest hyperplane: over each varying feature, the sum over the other features'
-        // combinations of its most numerous value there.
-        var largest = [Int](repeating: 0, count: counts.count)
-        for j in 0..<k {
-            var most: [ClassKey: Int] = [:]
-            for (key, count) in rowsOf where varying[Int(key.mask)] & (1 << UInt64(j)) != 0 {
-                var others = key
-                others.values[j] = .max
-                most[others] = max(most[others] ?? 0, count)
+        /// L_j(G) for every atom: rows grouped by G's values and j's, then the most numerous j per G.
+        func most(_ j: Int, given group: UInt64) -> [Int] {
+            func projected(_ key: ClassKey, keeping kept: UInt64) -> ClassKey {
+                var key = key
+                for l in 0..<k where kept & (1 << UInt64(l)) == 0 { key.values[l] = .max }
+                return key
             }
-            var sum = [Int](repeating: 0, count: counts.count)
-            for (key, rows) in most { sum[Int(key.mask)] += rows }
-            for atom in sum.indices where sum[atom] > 0 { largest[atom] = max(largest[atom], sum[atom]) }
+            var byValue: [ClassKey: Int] = [:]
+            for (key, count) in rowsOf { byValue[projected(key, keeping: group | 1 << UInt64(j)), default: 0] += count }
+            var best: [ClassKey: Int] = [:]
+            for (key, count) in byValue {
+                let others = projected(key, keeping: group)
+                best[others] = max(best[others] ?? 0, count)
+            }
+            var sum = [Int](repeating: 0, count: atomCount)
+            for (key, count) in best { sum[Int(key.mask)] += count }
+            return sum
+        }
+        let all = UInt64(1) << UInt64(k) &- 1
+        // bound[x][atom]: most rows on a hyperplane whose coefficient on x is not zero.
+        var bound = [[Int]](repeating: [Int](repeating: 0, count: atomCount), count: k)
+        if k <= exactSubsets {
+            var l: [UInt64: [Int]] = [:]  // key: j << 32 | G
+            for j in 0..<k {
+                for group in 0...all where group & (1 << UInt64(j)) == 0 {
+                    l[UInt64(j) << 32 | group] = most(j, given: group)
+                }
+            }
+            for atom in 0..<atomCount where pending[atom] {
+                let vary = varying[atom]
+                for subset in 1...max(1, all) where subset & ~vary == 0 {
+                    var smallest = Int.max
+                    for j in 0..<k where subset & (1 << UInt64(j)) != 0 {
+                        smallest = min(smallest, l[UInt64(j) << 32 | (subset & ~(1 << UInt64(j)))]![atom])
+                    }
+                    for x in 0..<k where subset & (1 << UInt64(x)) != 0 {
+                        bound[x][atom] = max(bound[x][atom], smallest)
+                    }
+                }
+            }
+        } else {
+            for j in 0..<k {
+                let l = most(j, given: all & ~(1 << UInt64(j)))
+                for atom in 0..<atomCount where varying[atom] & (1 << UInt64(j)) != 0 {
+                    for x in 0..<k { bound[x][atom] = max(bound[x][atom], l[atom]) }
+                }
+            }
         }
         for atom in pending.indices where pending[atom] {
-            // With no feature varying, no combination weights the atom beyond a constant.
-            slack.rows[atom] = varying[atom] == 0 ? 0 : Int32(counts[atom] - largest[atom])
             slack.varying[atom] = varying[atom]
+            for x in 0..<k {
+                // A feature constant on the atom weights it by a constant: no slack is claimed.
+                let varies = varying[atom] & (1 << UInt64(x)) != 0
+                slack.rows[x][atom] = varies ? Int32(counts[atom] - bound[x][atom]) : 0
+            }
         }
     }
+
+    /// Most features whose every subset is weighed apart when finding slack.
+    static let exactSubsets = 5
 
     /// A basis of the combinations of `samples` (those weighted by feature `feature`) that vanish
     /// on every firm region, each as its nonzero coefficients by atom. A combination is constant on
@@ -224,9 +275,7 @@ extension ReleaseLedger {
                 atomsOf.append([])
             }
             atomsOf[region].append(atom)
-            if slack.varying[Int(atom)] & (1 << UInt64(feature)) != 0 {
-                regionSlack[region] += max(0, Int(slack.rows[Int(atom)]))
-            }
+            regionSlack[region] += max(0, Int(slack.rows[feature][Int(atom)]))
         }
         let firm = regionSlack.map { $0 >= threshold }
         let firmCount = firm.filter { $0 }.count
@@ -264,4 +313,16 @@ extension ReleaseLedger {
 private struct ClassKey: Hashable {
     var mask: UInt64
     var values: [UInt64]
+}
+
+extension [UInt32] {
+    /// Whether this sorted list holds `value`.
+    fileprivate func binarySearch(_ value: UInt32) -> Bool {
+        var (low, high) = (0, count)
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < count && self[low] == value
+    }
 }

@@ -396,7 +396,8 @@ public struct ReleaseLedger: Sendable {
         addSets(released: proposal.released, protected: proposal.protected)
         addMeasures(proposal.measures, measured: proposal.measured, withheld: proposal.valueProtected)
         weights.add(samples: proposal.weightedSamples, vectors: proposal.weighted)
-        weights.slack = proposal.slack
+        // Slack measured by the job, for the atoms after it; otherwise the split forgot what changed.
+        if let slack = proposal.slack { weights.slack = slack }
         generation += 1
     }
 

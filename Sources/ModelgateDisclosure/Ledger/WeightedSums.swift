@@ -31,22 +31,22 @@ public struct WeightedVector: Sendable, Hashable {
 /// of x's samples. g is constant on each atom; f_x on each **region** of x's samples (the atoms in
 /// the same samples of x). On an atom A, v is γ + Σ φ_x·x, an affine function of the features that
 /// vary on A (those constant there fold into γ), zero on one hyperplane's rows. Call A's **slack**
-/// the rows that every hyperplane with some φ_x ≠ 0 misses. If f_x ≠ 0 on a region, v reaches, in
-/// every atom of the region on which x varies, at least its slack. So where those slacks add up to
+/// for x the rows that every hyperplane with φ_x ≠ 0 misses. If f_x ≠ 0 on a region, v reaches, in
+/// every atom of the region, at least its slack for x. So where those slacks add up to
 /// `threshold` or more (a **firm** region), v reaches `threshold` rows: it singles no one out, and
 /// it cannot equal a set either (constant on each atom, which needs a zero slack). So only the f_x
 /// that vanish on every firm region matter: the samples' span intersected with the vectors zero
 /// there, a basis of which comes from eliminating the samples with firm regions ranked first
 /// (``SpanBasis/reducedRows(from:budget:)``). Where such an f_x is not zero, its atoms are split by
-/// x's value, and x·f_x enters the span like a released set, exactly. Nothing is entered that was
-/// not released, and nothing that can matter is left out.
+/// the values of the features, and x·f_x enters the span like a released set, exactly. Nothing is
+/// entered that was not released, and nothing that can matter is left out.
 ///
-/// A slack is bounded from below, so firmness is only claimed where it holds: a hyperplane with
-/// φ_x ≠ 0 holds, for each combination of the other features' values, at most one value of x, so
-/// at most the rows of that value that are most numerous there. The slack is the atom's rows less
-/// the largest, over the varying x, of the sum of those; with one feature it is the rows outside
-/// the most frequent value. Every feature any sample was weighted by counts for every atom, which
-/// can only lower a slack.
+/// A slack is bounded from below, so firmness is only claimed where it holds (see
+/// ``ReleaseLedger/measureSlack(_:inSample:rows:counts:columns:)``): a hyperplane whose nonzero
+/// coefficients are on features Φ holds, for each j in Φ and each combination of the other
+/// features of Φ, at most one value of j. With one feature, the slack is the rows outside its most
+/// frequent value; a continuous feature beside it (income beside age) leaves few rows on any
+/// hyperplane that weights both. Every feature any sample was weighted by counts for every atom.
 ///
 /// Slack changes when atoms split (a table by age splits a firm region into atoms of one age
 /// each), so a job that splits an atom of some sample, whatever its model, reads the weighting
@@ -63,16 +63,19 @@ struct WeightedSums: Sendable {
 
     struct Slack: Sendable {
         var features: [String]
-        /// Rows every hyperplane misses; −1 not known yet.
-        var rows: [Int32]
+        /// For each feature and atom, the rows every hyperplane weighting the feature misses (0 where
+        /// the feature is constant); −1 not known yet.
+        var rows: [[Int32]]
         /// Bit j set when `features[j]` takes more than one value on the atom.
         var varying: [UInt64]
 
         /// Unknown for every atom `count` and after, and for `atoms`.
         mutating func forget(_ atoms: [UInt32], count: Int) {
-            rows += [Int32](repeating: -1, count: max(0, count - rows.count))
+            for j in rows.indices {
+                rows[j] += [Int32](repeating: -1, count: max(0, count - rows[j].count))
+                for atom in atoms { rows[j][Int(atom)] = -1 }
+            }
             varying += [UInt64](repeating: 0, count: max(0, count - varying.count))
-            for atom in atoms { rows[Int(atom)] = -1 }
         }
     }
 
