@@ -2,16 +2,16 @@ import Testing
 
 @testable import ModelgateCore
 @testable import ModelgateDisclosure
+@testable import ModelgateGateway
 
 /// Regressions' sums weighted by a feature's values (Σx·y over a sample), in the release ledger:
 /// each attack worked out by hand, first shown to work on sets alone, then refused.
 @Suite struct WeightedSumsTests {
-    let threshold = 10
-
     /// A job releasing figures over `sets` (disjoint); a regression when `features` is not empty,
     /// whose sample is the union of `sets`. Without `columns` the ledger sees sets only.
     func release(
-        _ ledger: inout ReleaseLedger, _ sets: [[Int]], features: [String] = [], columns: [String: ColumnVector]?
+        _ ledger: inout ReleaseLedger, _ sets: [[Int]], features: [String] = [], columns: [String: ColumnVector]?,
+        threshold: Int = 10
     ) -> ReleaseLedger.Verdict {
         var labels = [UInt32](repeating: RowLabels.outside, count: ledger.atomOfRow.count)
         for (index, set) in sets.enumerated() { for row in set { labels[row] = RowLabels.first + UInt32(index) } }
@@ -119,12 +119,117 @@ import Testing
         #expect(release(&each, [sample], features: ["z"], columns: columns) == .disclosive(rows: 1))
     }
 
+    @Test func randomFitsAndTablesNeverReleaseWhatAnExactSearchFindsDisclosive() {
+        // Sixteen rows, threshold 3: after each released job, an exact search over every set T of
+        // one or two rows asks whether some combination of the released vectors (sets, and each
+        // fit's feature-weighted sample) is zero outside T: the rank drops once T's columns go.
+        let (rows, small) = (16, 3)
+        var tally = (jobs: 0, released: 0, refused: 0, needless: 0)
+        var random = SplitMix64(seed: 11)
+        for stream in 0..<150 {
+            let a = (0..<rows).map { _ in random.next(below: 3) }
+            // b: spread out, or a + 2 on all rows but one (a relation between features).
+            let related = stream % 2 == 0
+            var b = related ? a.map { $0 + 2 } : (0..<rows).map { _ in random.next(below: 8) }
+            if related { b[random.next(below: rows)] += 1 }
+            let c = (0..<rows).map { _ in random.next(below: 100) }
+            let values = ["a": a, "b": b, "c": c]
+            let columns = values.mapValues { ColumnVector(integers: $0) }
+            var ledger = ReleaseLedger(rowCount: rows)
+            var vectors: [[UInt64]] = [[UInt64](repeating: 1, count: rows)]
+            var sample = Set(0..<rows)
+            for _ in 0..<10 {
+                var sets: [[Int]] = []
+                var features: [String] = []
+                if random.next(below: 2) == 0 {
+                    // A fit over the last sample with a few rows in or out, or over one value of a.
+                    if random.next(below: 4) == 0 {
+                        let value = random.next(below: 3)
+                        sample = Set((0..<rows).filter { a[$0] == value })
+                    } else {
+                        for _ in 0..<(1 + random.next(below: 3)) {
+                            let row = random.next(below: rows)
+                            if sample.contains(row) { sample.remove(row) } else { sample.insert(row) }
+                        }
+                    }
+                    sets = [sample.sorted()]
+                    features = ["a", "b", "c"].filter { _ in random.next(below: 2) == 0 }
+                    if features.isEmpty { features = ["c"] }
+                } else {
+                    // A count table by a, over everyone or over rows with c below a cut.
+                    let cut = random.next(below: 2) == 0 ? 100 : random.next(below: 100)
+                    sets = (0..<3).map { value in (0..<rows).filter { a[$0] == value && c[$0] < cut } }
+                        .filter { !$0.isEmpty }
+                }
+                guard !sets.isEmpty else { continue }
+                var added: [[UInt64]] = sets.map { set in
+                    (0..<rows).map { (row: Int) -> UInt64 in set.contains(row) ? 1 : 0 }
+                }
+                for feature in features {
+                    let x: [Int] = values[feature]!
+                    let fit = Set(sets[0])
+                    added.append(
+                        (0..<rows).map { (row: Int) -> UInt64 in fit.contains(row) ? PrimeField.element(x[row]) : 0 })
+                }
+                let oracle = Self.disclosive(vectors + added, below: small)
+                let verdict = release(&ledger, sets, features: features, columns: columns, threshold: small)
+                tally.jobs += 1
+                if verdict == .safe {
+                    tally.released += 1
+                    #expect(!oracle, "released a disclosive job in stream \(stream)")
+                    vectors += added
+                } else {
+                    tally.refused += 1
+                    if !oracle { tally.needless += 1 }
+                }
+            }
+        }
+        print("weighted oracle streams: \(tally)")
+        #expect(tally.released > 400 && tally.refused > 200)
+    }
+
+    /// Whether some nonzero combination of `vectors` (over rows) is zero outside fewer than `below` rows.
+    static func disclosive(_ vectors: [[UInt64]], below: Int) -> Bool {
+        let basis = echelon(vectors)
+        let full = basis.count
+        let width = vectors[0].count
+        func dropsRank(_ removed: [Int]) -> Bool {
+            let kept = (0..<width).filter { !removed.contains($0) }
+            return echelon(basis.map { row in kept.map { row[$0] } }).count < full
+        }
+        var subsets: [[Int]] = (0..<width).map { [$0] }
+        if below > 2 { for i in 0..<width { for j in (i + 1)..<width { subsets.append([i, j]) } } }
+        return subsets.contains(where: dropsRank)
+    }
+
+    /// The nonzero rows of the echelon form, modulo 2⁶¹ − 1.
+    static func echelon(_ vectors: [[UInt64]]) -> [[UInt64]] {
+        var matrix = vectors
+        guard let width = matrix.first?.count else { return [] }
+        var rank = 0
+        for column in 0..<width where rank < matrix.count {
+            guard let pivot = (rank..<matrix.count).first(where: { matrix[$0][column] != 0 }) else { continue }
+            matrix.swapAt(rank, pivot)
+            let inverse = PrimeField.inverse(matrix[rank][column])
+            for other in (rank + 1)..<matrix.count where matrix[other][column] != 0 {
+                let factor = PrimeField.multiply(matrix[other][column], inverse)
+                for c in column..<width {
+                    matrix[other][c] = PrimeField.subtract(
+                        matrix[other][c], PrimeField.multiply(factor, matrix[rank][c]))
+                }
+            }
+            rank += 1
+        }
+        return Array(matrix[..<rank])
+    }
+
     @Test func aLedgerReadBackFromItsEntriesStillWeighs() {
         let columns = ages([Int](repeating: 30, count: 10) + [40])
         var ledger = ReleaseLedger(rowCount: 200)
         var entries: [LedgerEntry] = []
         var labels = [UInt32](repeating: RowLabels.outside, count: 200)
         for row in 0..<111 { labels[row] = RowLabels.first }
+        let threshold = 10
         let weighting = ReleaseLedger.Weighting(features: ["age"], threshold: threshold, values: { columns[$0] })
         var proposal = labels.withUnsafeBufferPointer {
             ledger.propose(labels: $0, released: [[RowLabels.first]], protected: [], weighting: weighting)!
