@@ -83,8 +83,7 @@ extension ReleaseLedger {
             slack
             ?? WeightedSums.Slack(
                 features: features,
-                rows: [[Int32]](repeating: [Int32](repeating: -1, count: split.counts.count), count: features.count),
-                varying: [UInt64](repeating: 0, count: split.counts.count))
+                rows: [[Int32]](repeating: [Int32](repeating: -1, count: split.counts.count), count: features.count))
         Self.measureSlack(&known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
         var weighed = Weighed(slack: known)
         // For each feature, the combinations of its samples that vanish on every firm region.
@@ -136,6 +135,21 @@ extension ReleaseLedger {
             for atom in atoms { valueOf[atom] = classValues[Int(label) - 1] }
         }
         weighed.slack?.forget(more.flatMap { [$0.atom, $0.parent] }, count: counts.count)
+        // The weighted vectors entered before, in today's atoms: one the job finds again (its
+        // combinations are found afresh whenever an atom of a sample splits) is not entered twice.
+        var splitFrom = [[UInt32]](repeating: [], count: counts.count)
+        for (atom, parent) in split.splits { splitFrom[Int(parent)].append(atom) }
+        var entered = SpanBasis(columnCount: counts.count)
+        for vector in weights.vectors {
+            var sparse = vector.sparse
+            for (atom, value) in zip(vector.atoms, vector.values) {
+                for child in splitFrom[Int(atom)] {
+                    sparse.columns.append(Int32(child))
+                    sparse.values.append(value)
+                }
+            }
+            entered.insert(sparse)
+        }
         for combination in combinations {
             var pairs: [(UInt32, UInt64)] = []
             for (atom, coefficient) in combination.coefficients {
@@ -147,7 +161,8 @@ extension ReleaseLedger {
             }
             guard !pairs.isEmpty else { continue }
             pairs.sort { $0.0 < $1.0 }
-            weighed.vectors.append(WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1)))
+            let vector = WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
+            if entered.insert(vector.sparse) { weighed.vectors.append(vector) }
         }
         if newSample {
             let sample = (jobSample + jobSample.flatMap { added[Int($0)] }).sorted()
@@ -172,20 +187,24 @@ extension ReleaseLedger {
         guard pending.contains(true) else { return }
         let k = columns.count
         // Each (atom, values) group's rows; each atom's first value of each feature, and which vary.
+        // Only an atom's first `examinedRows` rows are read: a slack found on some of an atom's
+        // rows is a lower bound of its slack (a row added to an atom adds at most one row to a
+        // hyperplane), and on large atoms it is large long before all are read.
         var rowsOf: [ClassKey: Int] = [:]
         var first = [UInt64](repeating: 0, count: atomCount * k)
-        var seen = [Bool](repeating: false, count: atomCount)
+        var examined = [Int](repeating: 0, count: atomCount)
         var varying = [UInt64](repeating: 0, count: atomCount)
         var values = [UInt64](repeating: 0, count: k)
         for row in 0..<rows.count where pending[Int(rows[row])] {
             let atom = Int(rows[row])
+            guard examined[atom] < examinedRows else { continue }
             for j in 0..<k { values[j] = columns[j](row) ?? .max }
-            if !seen[atom] {
-                seen[atom] = true
+            if examined[atom] == 0 {
                 for j in 0..<k { first[atom * k + j] = values[j] }
             } else {
                 for j in 0..<k where first[atom * k + j] != values[j] { varying[atom] |= 1 << UInt64(j) }
             }
+            examined[atom] += 1
             rowsOf[ClassKey(mask: UInt64(atom), values: values), default: 0] += 1
         }
         /// L_j(G) for every atom: rows grouped by G's values and j's, then the most numerous j per G.
@@ -237,17 +256,18 @@ extension ReleaseLedger {
             }
         }
         for atom in pending.indices where pending[atom] {
-            slack.varying[atom] = varying[atom]
             for x in 0..<k {
-                // A feature constant on the atom weights it by a constant: no slack is claimed.
+                // A feature constant on the rows read weights them by a constant: no slack is claimed.
                 let varies = varying[atom] & (1 << UInt64(x)) != 0
-                slack.rows[x][atom] = varies ? Int32(counts[atom] - bound[x][atom]) : 0
+                slack.rows[x][atom] = varies ? Int32(examined[atom] - bound[x][atom]) : 0
             }
         }
     }
 
     /// Most features whose every subset is weighed apart when finding slack.
     static let exactSubsets = 5
+    /// Most rows of one atom read when finding its slack.
+    static let examinedRows = 256
 
     /// A basis of the combinations of `samples` (those weighted by feature `feature`) that vanish
     /// on every firm region, each as its nonzero coefficients by atom. A combination is constant on

@@ -66,8 +66,6 @@ struct WeightedSums: Sendable {
         /// For each feature and atom, the rows every hyperplane weighting the feature misses (0 where
         /// the feature is constant); −1 not known yet.
         var rows: [[Int32]]
-        /// Bit j set when `features[j]` takes more than one value on the atom.
-        var varying: [UInt64]
 
         /// Unknown for every atom `count` and after, and for `atoms`.
         mutating func forget(_ atoms: [UInt32], count: Int) {
@@ -75,7 +73,6 @@ struct WeightedSums: Sendable {
                 rows[j] += [Int32](repeating: -1, count: max(0, count - rows[j].count))
                 for atom in atoms { rows[j][Int(atom)] = -1 }
             }
-            varying += [UInt64](repeating: 0, count: max(0, count - varying.count))
         }
     }
 
