@@ -119,6 +119,39 @@ import Testing
         #expect(release(&each, [sample], features: ["z"], columns: columns) == .disclosive(rows: 1))
     }
 
+    @Test func valuesThatTheFieldWouldConfuseAreNotWeighed() {
+        // Found by an independent review: rows 100…109 are 1 and row 110 is 1 + p, which is 1 in
+        // the field. Weighted sums over 0…110 and 0…99 differ by x·1_D = 1_D + p·e₁₁₀: with Σy,
+        // row 110 alone. In the field, x looked constant on D and the fits were released.
+        var values = (0..<100).map { 20 + ($0 * 37) % 70 } + [Int](repeating: 1, count: 10) + [1 + Int(PrimeField.p)]
+        values += [Int](repeating: 50, count: 89)
+        #expect(PrimeField.element(values[110]) == PrimeField.element(values[100]))
+        let columns = ["age": ColumnVector(integers: values)]
+        var ledger = ReleaseLedger(rowCount: 200)
+        #expect(release(&ledger, [Array(0..<111)], features: ["age"], columns: columns) == .saturated)
+        // Doubles 2⁶¹ times apart are one element too.
+        #expect(PrimeField.element(3.0) == PrimeField.element(3 * 0x1p61))
+        let doubles = ["age": ColumnVector(numbers: (0..<200).map { $0 == 110 ? 0x1p-61 : 1.0 })]
+        var other = ReleaseLedger(rowCount: 200)
+        #expect(release(&other, [Array(0..<111)], features: ["age"], columns: doubles) == .saturated)
+    }
+
+    @Test func aThresholdRaisedLaterWeighsTheSamplesAgain() {
+        // Found by an independent review. D = rows 100…112: ten of age 30 and three others. At
+        // threshold 3 the fits over 0…112 and 0…99 are safe ((x − 30)·1_D reaches 3 rows). After
+        // the policy raises it to 5, a table about rows outside every sample must still see that.
+        let columns = ages([Int](repeating: 30, count: 10) + [41, 42, 43])
+        let x = { (row: Int) in columns["age"]!.code(at: row) }
+        let d = Array(100..<113)
+        #expect(combination([(d, x), (d, { _ in -30 })]) == [110: 11, 111: 12, 112: 13])
+        var ledger = ReleaseLedger(rowCount: 200)
+        #expect(release(&ledger, [Array(0..<113)], features: ["age"], columns: columns, threshold: 3) == .safe)
+        #expect(release(&ledger, [Array(0..<100)], features: ["age"], columns: columns, threshold: 3) == .safe)
+        #expect(
+            release(&ledger, [Array(150..<170), Array(170..<200)], columns: columns, threshold: 5)
+                == .disclosive(rows: 3))
+    }
+
     @Test func randomFitsAndTablesNeverReleaseWhatAnExactSearchFindsDisclosive() {
         // Sixteen rows, threshold 3: after each released job, an exact search over every set T of
         // one or two rows asks whether some combination of the released vectors (sets, and each

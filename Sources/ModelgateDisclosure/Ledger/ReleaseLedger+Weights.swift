@@ -36,6 +36,7 @@ extension ReleaseLedger {
         var samples: [String: [[UInt32]]] = [:]
         var vectors: [WeightedVector] = []
         var slack: WeightedSums.Slack?
+        var regions: [String: WeightedSums.Regions]?
     }
 
     /// Follows the job's weighted sums through `split`, splitting further where a weighted vector
@@ -46,7 +47,13 @@ extension ReleaseLedger {
         let splitInSample = split.splits.contains { split in
             weights.samples.values.contains { $0.contains { $0.binarySearch(split.parent) } }
         }
-        guard !jobFeatures.isEmpty || splitInSample else { return Weighed() }
+        // So must a job checked at another threshold than the regions were found for (a policy
+        // changed), or the first after the ledger was read back: which regions are firm depends on it.
+        let regionsStale =
+            !weights.isEmpty
+            && (weights.regions.isEmpty
+                || weights.regions.values.contains { $0.threshold != weighting?.threshold })
+        guard !jobFeatures.isEmpty || splitInSample || regionsStale else { return Weighed() }
         let oldCount = atomCounts.count
         var parentOf = [Int32](repeating: -1, count: split.counts.count)
         var children = [[UInt32]](repeating: [], count: split.counts.count)
@@ -60,10 +67,10 @@ extension ReleaseLedger {
         }
         let jobSample = split.atomsOfLabel.filter { $0.key >= RowLabels.first }.values.flatMap { $0 }.sorted()
         var samples = weights.samples.mapValues { $0.map(grown) }
-        let newSample = !jobSample.isEmpty && !jobFeatures.isEmpty
-        if newSample {
-            for feature in jobFeatures { samples[feature, default: []].append(jobSample) }
-        }
+        // A fit over a sample fitted before with the same feature adds nothing of it.
+        let fresh = jobSample.isEmpty ? [] : jobFeatures.filter { !(samples[$0]?.contains(jobSample) ?? false) }
+        let newSample = !fresh.isEmpty
+        for feature in fresh { samples[feature, default: []].append(jobSample) }
         var inSample = [Bool](repeating: false, count: split.counts.count)
         for sets in samples.values { for set in sets { for atom in set { inSample[Int(atom)] = true } } }
         let features = samples.keys.sorted()
@@ -71,7 +78,7 @@ extension ReleaseLedger {
         if slack?.features != features { slack = nil }
         // The slack of the atoms that split, or were split off, is not known any more.
         slack?.forget(split.splits.flatMap { [$0.atom, $0.parent] }, count: split.counts.count)
-        guard newSample || splitInSample else { return Weighed() }
+        guard newSample || splitInSample || regionsStale else { return Weighed() }
         guard let weighting, features.count <= 64 else { return nil }
         var columns: [FeatureValues] = []
         for feature in features {
@@ -84,20 +91,41 @@ extension ReleaseLedger {
             ?? WeightedSums.Slack(
                 features: features,
                 rows: [[Int32]](repeating: [Int32](repeating: -1, count: split.counts.count), count: features.count))
+        let measured = (0..<split.counts.count).filter { known.rows[0][$0] < 0 && inSample[$0] }
         Self.measureSlack(&known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
+        guard !columns.contains(where: \.unsafe) else { return nil }
         var weighed = Weighed(slack: known)
-        // For each feature, the combinations of its samples that vanish on every firm region.
+        // For each feature, the combinations of its samples that vanish on every firm region. A
+        // region's slack only falls as its atoms split; while no firm region falls below the
+        // threshold, the combinations are those found before, and only the sums are brought up to date.
         var combinations: [(feature: Int, coefficients: [UInt32: UInt64])] = []
         var supportedBy = [UInt64](repeating: 0, count: split.counts.count)
+        var regions: [String: WeightedSums.Regions] = [:]
         for (index, feature) in features.enumerated() {
-            let firm = Self.firmCombinations(
-                samples[feature] ?? [], feature: index, slack: known, threshold: weighting.threshold)
+            if !fresh.contains(feature), let before = slack != nil ? weights.slack : nil,
+                var kept = weights.regions[feature], kept.threshold == weighting.threshold
+            {
+                kept.inherit(split.splits, count: split.counts.count)
+                for atom in measured where kept.of[atom] >= 0 {
+                    let old = atom < oldCount ? max(0, Int(before.rows[index][atom])) : 0
+                    kept.slack[Int(kept.of[atom])] += max(0, Int(known.rows[index][atom])) - old
+                }
+                if !kept.firm.indices.contains(where: { kept.firm[$0] && kept.slack[$0] < weighting.threshold }) {
+                    regions[feature] = kept
+                    continue
+                }
+            }
+            let (firm, found) = Self.firmCombinations(
+                samples[feature] ?? [], feature: index, slack: known, threshold: weighting.threshold,
+                atomCount: split.counts.count)
+            regions[feature] = found
             for combination in firm {
                 combinations.append((index, combination))
                 for atom in combination.keys { supportedBy[Int(atom)] |= 1 << UInt64(index) }
             }
         }
-        if newSample { for feature in jobFeatures { weighed.samples[feature] = [jobSample] } }
+        weighed.regions = regions
+        for feature in fresh { weighed.samples[feature] = [jobSample] }
         guard !combinations.isEmpty else { return weighed }
         // Atoms a combination reaches are split by the values of the features it weights.
         var classes: [ClassKey: UInt32] = [:]
@@ -116,7 +144,7 @@ extension ReleaseLedger {
                 classes[key] = UInt32(classValues.count)
             }
         }
-        guard
+        guard !columns.contains(where: \.unsafe),
             let (atomsOfClass, more, counts, moreRows) = labels.withUnsafeBufferPointer({
                 self.split(rows, counts: split.counts, by: $0, limits: limits)
             })
@@ -134,6 +162,15 @@ extension ReleaseLedger {
         for (label, atoms) in atomsOfClass where label > 0 {
             for atom in atoms { valueOf[atom] = classValues[Int(label) - 1] }
         }
+        // The atoms split by value leave their regions' sums until their slack is measured again.
+        for (index, feature) in features.enumerated() {
+            for (_, parent) in more where regions[feature]!.of[Int(parent)] >= 0 {
+                let region = Int(regions[feature]!.of[Int(parent)])
+                regions[feature]!.slack[region] -= max(0, Int(known.rows[index][Int(parent)]))
+            }
+            regions[feature]!.inherit(more, count: counts.count)
+        }
+        weighed.regions = regions
         weighed.slack?.forget(more.flatMap { [$0.atom, $0.parent] }, count: counts.count)
         // The weighted vectors entered before, in today's atoms: one the job finds again (its
         // combinations are found afresh whenever an atom of a sample splits) is not entered twice.
@@ -274,9 +311,11 @@ extension ReleaseLedger {
     /// each region (the atoms in the same samples); the firm ones are ranked first, so the rows of
     /// the echelon basis pivoting after every one of them span exactly the combinations zero there.
     static func firmCombinations(
-        _ samples: [[UInt32]], feature: Int, slack: WeightedSums.Slack, threshold: Int
-    ) -> [[UInt32: UInt64]] {
-        guard !samples.isEmpty else { return [] }
+        _ samples: [[UInt32]], feature: Int, slack: WeightedSums.Slack, threshold: Int, atomCount: Int
+    ) -> ([[UInt32: UInt64]], WeightedSums.Regions) {
+        var regions = WeightedSums.Regions(
+            threshold: threshold, of: [Int32](repeating: -1, count: atomCount), slack: [], firm: [])
+        guard !samples.isEmpty else { return ([], regions) }
         var patternOf: [UInt32: [Int32]] = [:]
         for (index, sample) in samples.enumerated() {
             for atom in sample { patternOf[atom, default: []].append(Int32(index)) }
@@ -298,8 +337,10 @@ extension ReleaseLedger {
             regionSlack[region] += max(0, Int(slack.rows[feature][Int(atom)]))
         }
         let firm = regionSlack.map { $0 >= threshold }
+        for (region, atoms) in atomsOf.enumerated() { for atom in atoms { regions.of[Int(atom)] = Int32(region) } }
+        (regions.slack, regions.firm) = (regionSlack, firm)
         let firmCount = firm.filter { $0 }.count
-        guard firmCount < firm.count else { return [] }
+        guard firmCount < firm.count else { return ([], regions) }
         var ranks = [UInt32](repeating: 0, count: firm.count)
         var (nextFirm, nextOther) = (UInt32(0), UInt32(firmCount))
         for region in firm.indices {
@@ -318,13 +359,14 @@ extension ReleaseLedger {
         var basis = SpanBasis(ranks: ranks)
         for regions in regionsOfSample { basis.insert(SparseVector(indicator: regions)) }
         let rows = basis.reducedRows(from: UInt32(firmCount)) ?? []
-        return rows.map { row in
+        let combinations = rows.map { row in
             var coefficients: [UInt32: UInt64] = [:]
             for (region, value) in zip(row.columns, row.values) {
                 for atom in atomsOf[Int(region)] { coefficients[atom] = value }
             }
             return coefficients
         }
+        return (combinations, regions)
     }
 }
 

@@ -118,6 +118,8 @@ public struct ReleaseLedger: Sendable {
         public var weighted: [WeightedVector] = []
         /// Slack of the atoms after the split, as far as known.
         var slack: WeightedSums.Slack?
+        /// Each feature's regions after the split, when the job found them.
+        var regions: [String: WeightedSums.Regions]?
         /// Whether the job adds anything the ledger did not hold.
         public var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
@@ -210,7 +212,7 @@ public struct ReleaseLedger: Sendable {
             released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
             protected: sorted(Set(jobProtected.filter { isNew($0, protectedIndex.contains) })), measures: measures,
             measured: sorted(Set(measured)), valueProtected: valueProtected, weightedSamples: weighed.samples,
-            weighted: weighed.vectors, slack: weighed.slack)
+            weighted: weighed.vectors, slack: weighed.slack, regions: weighed.regions)
     }
 
     /// Each atom's one label, when every atom's rows share one (the job splits nothing): one pass
@@ -398,6 +400,7 @@ public struct ReleaseLedger: Sendable {
         weights.add(samples: proposal.weightedSamples, vectors: proposal.weighted)
         // Slack measured by the job, for the atoms after it; otherwise the split forgot what changed.
         if let slack = proposal.slack { weights.slack = slack }
+        if let regions = proposal.regions { weights.regions = regions }
         generation += 1
     }
 
@@ -445,6 +448,8 @@ public struct ReleaseLedger: Sendable {
         weights.add(
             samples: entry.weightedSamples,
             vectors: entry.weighted.map { WeightedVector(atoms: $0.atoms, values: $0.values) })
+        // Regions are found again at the next job: the entry may hold samples found elsewhere.
+        weights.regions = [:]
         generation = entry.generation
         memo = SpanMemo()
         measureMemo = MeasureSpanMemo()

@@ -60,6 +60,25 @@ struct WeightedSums: Sendable {
     private(set) var vectors: [WeightedVector] = []
     /// Each atom's slack for the features of `samples`, as far as known.
     var slack: Slack?
+    /// Each feature's regions as last found, with their slack: what a job that only splits atoms
+    /// needs to tell whether a firm region stopped being firm.
+    var regions: [String: Regions] = [:]
+
+    struct Regions: Sendable {
+        var threshold: Int
+        /// Each atom's region; −1 outside the feature's samples.
+        var of: [Int32]
+        /// Each region's slack: the sum of its atoms' known slack for the feature.
+        var slack: [Int]
+        /// Whether each region was firm when the combinations were last found.
+        var firm: [Bool]
+
+        /// Atoms split off take their parent's region (they are in the same samples).
+        mutating func inherit(_ splits: [(atom: UInt32, parent: UInt32)], count: Int) {
+            of += [Int32](repeating: -1, count: max(0, count - of.count))
+            for (atom, parent) in splits { of[Int(atom)] = of[Int(parent)] }
+        }
+    }
 
     struct Slack: Sendable {
         var features: [String]
@@ -100,19 +119,56 @@ struct WeightedSums: Sendable {
             pairs.sort { $0.0 < $1.0 }
             return WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
         }
-        slack?.forget(children.indices.filter { !children[$0].isEmpty }.map { UInt32($0) }, count: atomCount)
+        let parents = children.indices.filter { !children[$0].isEmpty }
+        // What a split parent's slack added to its region is taken out with it.
+        if let known = slack {
+            for (index, feature) in known.features.enumerated() where regions[feature] != nil {
+                for parent in parents where regions[feature]!.of[parent] >= 0 {
+                    regions[feature]!.slack[Int(regions[feature]!.of[parent])] -= max(0, Int(known.rows[index][parent]))
+                }
+            }
+        } else {
+            regions = [:]
+        }
+        let splits = parents.flatMap { parent in children[parent].map { ($0, UInt32(parent)) } }
+        for feature in regions.keys { regions[feature]!.inherit(splits, count: atomCount) }
+        slack?.forget(parents.map { UInt32($0) }, count: atomCount)
     }
 }
 
 /// One feature's values as field elements, read from its column.
-struct FeatureValues {
+///
+/// The field keeps every rational relation between values, and can add one: two values that
+/// differ by a multiple of p (an integer of 2⁶¹ or more, doubles 2⁶¹ times apart) become equal,
+/// and a weighting would then look constant where it is not. So every value read is remembered
+/// with its element, and two different values met as one element mark the feature `unsafe`: the
+/// ledger then refuses rather than weighs. (A relation among many values that holds modulo p
+/// alone, a minor divisible by p, is left to chance: about one in 2⁶¹ for values no one chose.)
+final class FeatureValues {
     let column: ColumnVector
+    private(set) var unsafe = false
+    private var valueOf: [UInt64: UInt64] = [:]
+
+    init(column: ColumnVector) { self.column = column }
 
     /// nil where the row has no value.
-    @inline(__always) func callAsFunction(_ row: Int) -> UInt64? {
+    func callAsFunction(_ row: Int) -> UInt64? {
         guard column.isValid(row) else { return nil }
-        if case .numbers(let values) = column.storage { return PrimeField.element(values[row]) }
-        return PrimeField.element(column.code(at: row))
+        let (element, bits): (UInt64, UInt64)
+        if case .numbers(let values) = column.storage {
+            let value = values[row] == 0 ? 0 : values[row]
+            (element, bits) = (PrimeField.element(value), value.bitPattern)
+        } else {
+            let value = column.code(at: row)
+            if value.magnitude >= 1 << 60 { unsafe = true }
+            (element, bits) = (PrimeField.element(value), UInt64(bitPattern: Int64(value)))
+        }
+        if let known = valueOf[element] {
+            if known != bits { unsafe = true }
+        } else {
+            valueOf[element] = bits
+        }
+        return element
     }
 }
 
