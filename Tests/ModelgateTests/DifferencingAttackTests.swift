@@ -294,6 +294,13 @@ import Testing
         #expect(results[0].status == .released && results[1].status == .released)
         #expect(results[2].reason?.code == .differencing, "\(results[2].status)")
         #expect(results[3].status == .released)
+
+        // A second process on a state where only the first fit was released reads its weighted
+        // sample back from the store and refuses the second fit too.
+        let fresh = try Survey()
+        #expect(try fresh.run(specs[0]).status == .released)
+        let other = try JobPipeline(state: fresh.folder.url)
+        #expect(try other.run(specText: "dataset: household-survey\n" + specs[2]).reason?.code == .differencing)
     }
 
     enum AttackFailed: Error { case notReleased }
