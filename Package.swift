@@ -1,8 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (see DESIGN.md): Core ← {Columnar, Estimators, Disclosure} ← Sandbox ← Store ← Gateway ← CLI ←
-// {modelgate, modelgate-worker}. A lower layer never imports a higher one.
+// Layers (see DESIGN.md); each target imports only the ones named after its arrow:
+//   Core
+//   Parsing ← Core;  ColumnFiles ← Core
+//   Columnar ← Core, Parsing, ColumnFiles;  Estimators ← Core;  Disclosure ← Core (and CClp)
+//   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
+//   Gateway ← every target above;  Server ← Gateway, Store, Sandbox, Columnar, Parsing, Core
+//   CLI ← Server and every target below it;  modelgate ← CLI
+//   modelgate-worker ← Sandbox, Estimators, ColumnFiles, Core
+// A lower layer never imports a higher one.
 let package = Package(
     name: "modelgate",
     platforms: [.macOS(.v14)],
@@ -18,7 +25,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -80,7 +86,6 @@ let package = Package(
                 "ModelgateGateway", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml")]

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ModelgateCore
+import ModelgateServer
+import ModelgateStore
+
+struct PrincipalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "principal",
+        abstract: "Add principals and manage their tokens.",
+        subcommands: [Add.self, Disable.self, Enable.self, Rotate.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a principal and print its bearer token (once: only its SHA-256 is kept).")
+        @Option(help: "researcher, owner, auditor or admin.") var role: Role
+        @Option(help: "A unique name.") var name: String
+        @Option(help: "For an owner: the public body it answers for (a dataset's `owner`).") var body: String?
+        @OptionGroup var state: StateOptions
+
+        func validate() throws {
+            if role == .owner && (body ?? "").isEmpty { throw ValidationError("an owner needs --body") }
+            if role != .owner && body != nil { throw ValidationError("only an owner has a --body") }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw ValidationError("--name may hold letters, digits and - _ . @")
+            }
+        }
+
+        func run() throws {
+            let (token, stored) = Tokens.make()
+            try SQLiteStoreAccess.open(state).addPrincipal(
+                Principal(name: name, role: role, body: body), token: stored, by: "operator")
+            print(token)
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a principal's token from working.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: true, by: "operator") }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled principal's token work again.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: false, by: "operator") }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a principal a new token (printed once); the old one stops working.")
+        @Argument var name: String
+        @OptionGroup var state: StateOptions
+        func run() throws {
+            let (token, stored) = Tokens.make()
+            try SQLiteStoreAccess.open(state).replaceToken(of: name, with: stored, by: "operator")
+            print(token)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List principals (never their tokens).")
+        @OptionGroup var state: StateOptions
+        func run() throws {
+            for principal in try SQLiteStoreAccess.open(state).principals() {
+                print(
+                    [
+                        principal.name, principal.role.rawValue, principal.body ?? "-",
+                        principal.disabled ? "disabled" : "active",
+                    ]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
+
+enum SQLiteStoreAccess {
+    static func open(_ state: StateOptions) throws -> ModelgateStore.SQLiteStore {
+        try ModelgateStore.SQLiteStore(state: state.url)
+    }
+}
