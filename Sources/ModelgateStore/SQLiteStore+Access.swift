@@ -105,34 +105,11 @@ extension SQLiteStore {
         Application, Agreement?
     ) {
         try write("a decision on application \(id)") { db, now in
-            guard var application = try Self.loadApplication(id, in: db) else {
+            guard let pending = try Self.loadApplication(id, in: db) else {
                 throw ModelgateError("unknown_application", "there is no application \(id)")
             }
-            guard application.status == .pending else {
-                throw ModelgateError(
-                    "application_decided", "application \(id) was already \(application.status.rawValue)")
-            }
-            guard application.datasets.contains(decision.dataset) else {
-                throw ModelgateError(
-                    "not_in_application", "application \(id) does not ask for dataset '\(decision.dataset)'")
-            }
-            guard !application.decisions.contains(where: { $0.dataset == decision.dataset }) else {
-                throw ModelgateError(
-                    "application_decided", "dataset '\(decision.dataset)' of application \(id) is already decided")
-            }
-            application.decisions.append(decision)
-            var agreement: Agreement?
-            if !decision.approved {
-                application.status = .refused
-            } else if Set(application.decisions.filter(\.approved).map(\.dataset)) == Set(application.datasets) {
-                application.status = .approved
-                let created = Agreement(
-                    id: "agr-" + UUID().uuidString.lowercased().prefix(12), application: id,
-                    researcher: application.researcher, datasets: application.datasets, models: application.models,
-                    purpose: application.purpose, starts: application.starts, expires: application.ends)
-                application.agreement = created.id
-                agreement = created
-            }
+            let (application, agreement) = try pending.deciding(
+                decision, agreementID: "agr-" + UUID().uuidString.lowercased().prefix(12))
             try Self.save(application, in: db)
             _ = try Self.append(
                 db, .applicationDecided, at: now, principal: actor, dataset: decision.dataset, job: nil,
@@ -176,21 +153,11 @@ extension SQLiteStore {
         throws -> Agreement
     {
         try write("agreement \(id)") { db, now in
-            guard var agreement = try Self.loadAgreement(id, in: db) else {
+            guard let current = try Self.loadAgreement(id, in: db) else {
                 throw ModelgateError("unknown_agreement", "there is no agreement \(id)")
             }
-            guard agreement.status != .terminated else {
-                throw ModelgateError("agreement_terminated", "agreement \(id) is terminated and cannot change")
-            }
-            let previous = agreement.status
-            if status == .active, previous == .suspended, let suspender = agreement.suspendedBy, suspender != body {
-                throw ModelgateError(
-                    "suspended_by_another_body",
-                    "agreement \(id) was suspended by an owner of '\(suspender)'; only that body may resume it")
-            }
-            agreement.status = status
-            agreement.reason = reason
-            agreement.suspendedBy = status == .suspended ? body : nil
+            let previous = current.status
+            let agreement = try current.changing(to: status, reason: reason, by: body)
             try Self.save(agreement, in: db)
             _ = try Self.append(
                 db, .agreementChanged, at: now, principal: actor, dataset: agreement.datasets.joined(separator: ","),
@@ -217,9 +184,7 @@ extension SQLiteStore {
             guard
                 let previous = try String.fetchOne(db, sql: "SELECT state FROM datasets WHERE id = ?", arguments: [id])
             else { throw ModelgateError("unknown_dataset", "dataset '\(id)' is not in the catalog") }
-            guard previous != DatasetState.withdrawn.rawValue else {
-                throw ModelgateError("dataset_withdrawn", "dataset '\(id)' was withdrawn and cannot change")
-            }
+            _ = try (DatasetState(rawValue: previous) ?? .suspended).changing(to: state, dataset: id)
             try db.execute(
                 sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",
                 arguments: [state.rawValue, reason, id])
