@@ -6,8 +6,9 @@ import PackageDescription
 //   Parsing ← Core;  ColumnFiles ← Core
 //   Columnar ← Core, Parsing, ColumnFiles;  Estimators ← Core;  Disclosure ← Core (and CClp)
 //   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
-//   Gateway ← every target above;  Server ← Gateway, Store, Sandbox, Columnar, Parsing, Core
-//   CLI ← Server and every target below it;  modelgate ← CLI
+//   Gateway ← every target above;  Benchmarks ← Gateway and every target below it
+//   Server ← Gateway, Store, Sandbox, Columnar, Parsing, Core
+//   CLI ← Server, Benchmarks and every target below them;  modelgate ← CLI
 //   modelgate-worker ← Sandbox, Estimators, ColumnFiles, Core
 // A lower layer never imports a higher one.
 let package = Package(
@@ -78,6 +79,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the store, the sandbox and the release ledger cost, for the CLI's bench commands.
+        .target(
+            name: "ModelgateBenchmarks",
+            dependencies: [
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
+                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
+            ]
+        ),
         // The HTTP API (Hummingbird 2): routes, bearer tokens and roles, errors, metrics.
         .target(
             name: "ModelgateServer",
@@ -93,8 +102,9 @@ let package = Package(
         .target(
             name: "ModelgateCLI",
             dependencies: [
-                "ModelgateGateway", "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateSandbox",
-                "ModelgateStore", "ModelgateServer", .product(name: "Hummingbird", package: "hummingbird"),
+                "ModelgateGateway", "ModelgateBenchmarks", "ModelgateCore", "ModelgateParsing", "ModelgateColumnar",
+                "ModelgateSandbox", "ModelgateStore", "ModelgateServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

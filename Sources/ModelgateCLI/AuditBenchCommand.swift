@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelgateBenchmarks
 import ModelgateGateway
 import ModelgateSandbox
 import ModelgateStore

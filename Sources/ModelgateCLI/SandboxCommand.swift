@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelgateBenchmarks
 import ModelgateCore
 import ModelgateGateway
 import ModelgateSandbox

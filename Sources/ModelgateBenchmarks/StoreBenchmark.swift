@@ -1,5 +1,6 @@
 import Foundation
 import ModelgateCore
+import ModelgateGateway
 import ModelgateStore
 
 /// How fast jobs are recorded: several writer processes, each recording jobs as the pipeline does

@@ -3,6 +3,7 @@ import ModelgateColumnar
 import ModelgateCore
 import ModelgateDisclosure
 import ModelgateEstimators
+import ModelgateGateway
 import ModelgateParsing
 
 /// What the release ledger costs as releases accumulate: a stream of varied jobs (tables,

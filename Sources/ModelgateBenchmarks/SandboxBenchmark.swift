@@ -2,6 +2,7 @@ import Foundation
 import ModelgateColumnFiles
 import ModelgateColumnar
 import ModelgateCore
+import ModelgateGateway
 import ModelgateParsing
 import ModelgateSandbox
 
