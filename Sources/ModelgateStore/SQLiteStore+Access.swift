@@ -46,10 +46,10 @@ extension SQLiteStore {
                     sql: "SELECT name, role, body, disabled, token_id, token_hash FROM principals WHERE token_id = ?"),
                 arguments: [tokenID]
             ).flatMap { row in
-                guard let role = Role(rawValue: row[1]) else { return nil }
+                guard let role = Role(rawValue: row["role"]) else { return nil }
                 return (
-                    Principal(name: row[0], role: role, body: row[2], disabled: row[3]),
-                    StoredToken(id: row[4], hash: row[5])
+                    Principal(name: row["name"], role: role, body: row["body"], disabled: row["disabled"]),
+                    StoredToken(id: row["token_id"], hash: row["token_hash"])
                 )
             }
         }
@@ -58,8 +58,8 @@ extension SQLiteStore {
     public func principals() throws -> [Principal] {
         try read("principals") { db in
             try Row.fetchAll(db, sql: "SELECT name, role, body, disabled FROM principals ORDER BY name").compactMap {
-                guard let role = Role(rawValue: $0[1]) else { return nil }
-                return Principal(name: $0[0], role: role, body: $0[2], disabled: $0[3])
+                guard let role = Role(rawValue: $0["role"]) else { return nil }
+                return Principal(name: $0["name"], role: role, body: $0["body"], disabled: $0["disabled"])
             }
         }
     }
@@ -175,7 +175,7 @@ extension SQLiteStore {
                 let row = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT state, state_reason FROM datasets WHERE id = ?"), arguments: [id])
             else { return (.open, nil) }
-            return (DatasetState(rawValue: row[0]) ?? .suspended, row[1])
+            return (DatasetState(rawValue: row["state"]) ?? .suspended, row["state_reason"])
         }
     }
 
@@ -203,7 +203,7 @@ extension SQLiteStore {
                 uniqueKeysWithValues: try Row.fetchAll(
                     db, sql: "SELECT dataset, jobs FROM quota_usage WHERE principal = ? AND day = ?",
                     arguments: [principal, day]
-                ).map { ($0[0], $0[1]) })
+                ).map { ($0["dataset"], $0["jobs"]) })
         }
     }
 
@@ -230,7 +230,9 @@ extension SQLiteStore {
     }
 
     static func storedJob(_ row: Row) -> StoredJob {
-        StoredJob(id: row[0], principal: row[1], dataset: row[2], status: row[3], submittedAt: row[4], document: row[5])
+        StoredJob(
+            id: row["id"], principal: row["principal"], dataset: row["dataset"], status: row["status"],
+            submittedAt: row["submitted_at"], document: row["document"])
     }
 
     // MARK: Documents

@@ -43,13 +43,13 @@ extension SQLiteStore {
     /// An event as stored. Text is read as its bytes, so that nothing hidden after a NUL or in
     /// invalid UTF-8 escapes the hash check, and a damaged row is a broken event, not a crash.
     static func event(_ row: Row) -> AuditEvent {
-        func text(_ index: Int) -> String? {
-            (row[index] as Data?).map { String(decoding: $0, as: UTF8.self) }
+        func text(_ column: String) -> String? {
+            (row[column] as Data?).map { String(decoding: $0, as: UTF8.self) }
         }
         return AuditEvent(
-            index: row[0], at: text(1) ?? "", kind: AuditEvent.Kind(rawValue: text(2) ?? ""), principal: text(3),
-            dataset: text(4), job: text(5), detail: text(6) ?? "", previousHash: text(7) ?? "",
-            storedHash: text(8) ?? "")
+            index: row["idx"], at: text("at") ?? "", kind: AuditEvent.Kind(rawValue: text("kind") ?? ""),
+            principal: text("principal"), dataset: text("dataset"), job: text("job"), detail: text("detail") ?? "",
+            previousHash: text("previous_hash") ?? "", storedHash: text("hash") ?? "")
     }
 
     public func event(at index: Int) throws -> AuditEvent? {

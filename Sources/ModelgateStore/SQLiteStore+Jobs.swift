@@ -86,7 +86,7 @@ extension SQLiteStore {
         else {
             throw ModelgateError("unknown_job", "job \(completion.job) was never admitted, so it cannot finish")
         }
-        let previous: String = row[0]
+        let previous: String = row["status"]
         try db.cachedStatement(
             sql: """
                 UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
@@ -113,7 +113,7 @@ extension SQLiteStore {
             ])
         }
         return try Self.append(
-            db, .jobFinished, at: now, principal: row[1], dataset: row[2], job: completion.job,
+            db, .jobFinished, at: now, principal: row["principal"], dataset: row["dataset"], job: completion.job,
             detail: JobFinishedDetail(
                 status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
                 verdict: completion.verdict, cellsReleased: completion.cellsReleased,
@@ -134,7 +134,8 @@ extension SQLiteStore {
                     """
             ).map {
                 UnfinishedJob(
-                    job: $0[0], principal: $0[1], dataset: $0[2], runner: $0[3], admittedAt: $0[4], deadline: $0[5])
+                    job: $0["id"], principal: $0["principal"], dataset: $0["dataset"], runner: $0["runner"],
+                    admittedAt: $0["admitted_at"], deadline: $0["deadline"])
             }
         }
     }

@@ -20,40 +20,47 @@ extension SQLiteStore {
             let lines = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.dataset, j.model, j.status, COUNT(*), TOTAL(u.cpu_seconds) \(scoped)
+                    SELECT j.dataset, j.model, j.status, COUNT(*) AS jobs, TOTAL(u.cpu_seconds) AS cpu \(scoped)
                     GROUP BY j.dataset, j.model, j.status ORDER BY j.dataset, j.model, j.status
                     """, arguments: arguments
-            ).map { UsageReport.Line(dataset: $0[0], model: $0[1], status: $0[2], jobs: $0[3], cpuSeconds: $0[4]) }
+            ).map {
+                UsageReport.Line(
+                    dataset: $0["dataset"], model: $0["model"], status: $0["status"], jobs: $0["jobs"],
+                    cpuSeconds: $0["cpu"])
+            }
             let reasons = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.reason_code, j.status, COUNT(*) \(scoped)
+                    SELECT j.reason_code, j.status, COUNT(*) AS jobs \(scoped)
                     \(clauses.isEmpty ? "WHERE" : "AND") j.reason_code IS NOT NULL
                     GROUP BY j.reason_code, j.status ORDER BY COUNT(*) DESC, j.reason_code
                     """, arguments: arguments
-            ).map { UsageReport.ReasonCount(code: $0[0], status: $0[1], jobs: $0[2]) }
+            ).map { UsageReport.ReasonCount(code: $0["reason_code"], status: $0["status"], jobs: $0["jobs"]) }
             let datasets = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.dataset, COUNT(*), COUNT(DISTINCT j.principal), TOTAL(j.cells_released),
-                        TOTAL(j.cells_suppressed), TOTAL(u.cpu_seconds) \(scoped)
+                    SELECT j.dataset, COUNT(*) AS jobs, COUNT(DISTINCT j.principal) AS researchers,
+                        TOTAL(j.cells_released) AS released, TOTAL(j.cells_suppressed) AS suppressed,
+                        TOTAL(u.cpu_seconds) AS cpu \(scoped)
                     \(clauses.isEmpty ? "WHERE" : "AND") j.dataset IS NOT NULL
                     GROUP BY j.dataset ORDER BY j.dataset
                     """, arguments: arguments
             ).map {
                 UsageReport.DatasetTotals(
-                    dataset: $0[0], jobs: $0[1], researchers: $0[2], cellsReleased: Int($0[3] as Double),
-                    cellsSuppressed: Int($0[4] as Double), cpuSeconds: $0[5])
+                    dataset: $0["dataset"], jobs: $0["jobs"], researchers: $0["researchers"],
+                    cellsReleased: Int($0["released"] as Double), cellsSuppressed: Int($0["suppressed"] as Double),
+                    cpuSeconds: $0["cpu"])
             }
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT COUNT(*), COUNT(DISTINCT j.principal), TOTAL(j.cells_released), TOTAL(j.cells_suppressed),
-                        TOTAL(u.cpu_seconds), TOTAL(u.wall_seconds) \(scoped)
+                    SELECT COUNT(*) AS jobs, COUNT(DISTINCT j.principal) AS researchers,
+                        TOTAL(j.cells_released) AS released, TOTAL(j.cells_suppressed) AS suppressed,
+                        TOTAL(u.cpu_seconds) AS cpu, TOTAL(u.wall_seconds) AS wall \(scoped)
                     """, arguments: arguments)!
             let totals = UsageReport.Totals(
-                jobs: row[0], researchers: row[1], cellsReleased: Int(row[2] as Double),
-                cellsSuppressed: Int(row[3] as Double), cpuSeconds: row[4], wallSeconds: row[5])
+                jobs: row["jobs"], researchers: row["researchers"], cellsReleased: Int(row["released"] as Double),
+                cellsSuppressed: Int(row["suppressed"] as Double), cpuSeconds: row["cpu"], wallSeconds: row["wall"])
             return UsageReport(
                 year: scope.year, dataset: scope.dataset, lines: lines, reasons: reasons, datasets: datasets,
                 totals: totals)
