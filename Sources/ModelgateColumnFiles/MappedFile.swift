@@ -32,7 +32,7 @@ public final class MappedFile: @unchecked Sendable {
             nil, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
             (writable ? MAP_SHARED : MAP_PRIVATE) | (populate ? MAP_POPULATE : 0), fd, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            let code = errno == ENOMEM ? "memory_limit" : "dataset_unreadable"
+            let code: ModelgateError.Code = errno == ENOMEM ? "memory_limit" : "dataset_unreadable"
             throw ModelgateError(code, "cannot map \(name): \(String(cString: strerror(errno)))")
         }
         base = UnsafeRawPointer(pointer)

@@ -102,7 +102,7 @@ public struct JobPipeline: Sendable {
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
-            let code = (error as? ModelgateError)?.code ?? "internal_error"
+            let code = (error as? ModelgateError)?.code.rawValue ?? "internal_error"
             do {
                 _ = try store.finish(
                     JobCompletion(job: job, status: .failed, reason: Refusal(Refusal.Code(rawValue: code), "\(error)")))

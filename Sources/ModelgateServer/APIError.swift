@@ -30,18 +30,16 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// A store or gateway error in API terms: unknown things are 404, conflicts 409.
+    /// The HTTP status of each error a caller can act on; any other is the gateway's own failure.
+    static let statuses: [ModelgateError.Code: HTTPResponse.Status] = [
+        .unknownApplication: .notFound, .unknownAgreement: .notFound, .unknownDataset: .notFound,
+        .unknownPrincipal: .notFound, .suspendedByAnotherBody: .forbidden, .applicationDecided: .conflict,
+        .agreementTerminated: .conflict, .datasetWithdrawn: .conflict, .principalExists: .conflict,
+        .notInApplication: .conflict,
+    ]
+
     static func from(_ error: ModelgateError) -> APIError {
-        switch error.code {
-        case "unknown_application", "unknown_agreement", "unknown_dataset", "unknown_principal":
-            APIError(.notFound, error.code, error.message)
-        case "suspended_by_another_body":
-            APIError(.forbidden, error.code, error.message)
-        case "application_decided", "agreement_terminated", "dataset_withdrawn", "principal_exists",
-            "not_in_application":
-            APIError(.conflict, error.code, error.message)
-        default:
-            APIError(.internalServerError, error.code, error.message)
-        }
+        APIError(statuses[error.code] ?? .internalServerError, error.code.rawValue, error.message)
     }
 }
 

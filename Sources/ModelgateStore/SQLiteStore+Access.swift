@@ -22,7 +22,7 @@ extension SQLiteStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM principals WHERE name = ?", arguments: [principal.name])
                 == true
             {
-                throw ModelgateError("principal_exists", "a principal named '\(principal.name)' already exists")
+                throw ModelgateError(.principalExists, "a principal named '\(principal.name)' already exists")
             }
             try db.execute(
                 sql: """
@@ -86,7 +86,7 @@ extension SQLiteStore {
     }
 
     static func unknownPrincipal(_ name: String) -> ModelgateError {
-        ModelgateError("unknown_principal", "there is no principal named '\(name)'")
+        ModelgateError(.unknownPrincipal, "there is no principal named '\(name)'")
     }
 
     // MARK: Applications and agreements
@@ -106,7 +106,7 @@ extension SQLiteStore {
     ) {
         try write("a decision on application \(id)") { db, now in
             guard let pending = try Self.loadApplication(id, in: db) else {
-                throw ModelgateError("unknown_application", "there is no application \(id)")
+                throw ModelgateError(.unknownApplication, "there is no application \(id)")
             }
             let (application, agreement) = try pending.deciding(
                 decision, agreementID: "agr-" + UUID().uuidString.lowercased().prefix(12))
@@ -154,7 +154,7 @@ extension SQLiteStore {
     {
         try write("agreement \(id)") { db, now in
             guard let current = try Self.loadAgreement(id, in: db) else {
-                throw ModelgateError("unknown_agreement", "there is no agreement \(id)")
+                throw ModelgateError(.unknownAgreement, "there is no agreement \(id)")
             }
             let previous = current.status
             let agreement = try current.changing(to: status, reason: reason, by: body)
@@ -183,7 +183,7 @@ extension SQLiteStore {
         try write("the state of '\(id)'") { db, now in
             guard
                 let previous = try String.fetchOne(db, sql: "SELECT state FROM datasets WHERE id = ?", arguments: [id])
-            else { throw ModelgateError("unknown_dataset", "dataset '\(id)' is not in the catalog") }
+            else { throw ModelgateError(.unknownDataset, "dataset '\(id)' is not in the catalog") }
             _ = try (DatasetState(rawValue: previous) ?? .suspended).changing(to: state, dataset: id)
             try db.execute(
                 sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",

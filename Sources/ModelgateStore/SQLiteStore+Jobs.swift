@@ -84,7 +84,7 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT status, principal, dataset FROM jobs WHERE id = ?"),
                 arguments: [completion.job])
         else {
-            throw ModelgateError("unknown_job", "job \(completion.job) was never admitted, so it cannot finish")
+            throw ModelgateError(.unknownJob, "job \(completion.job) was never admitted, so it cannot finish")
         }
         let previous: String = row["status"]
         try db.cachedStatement(

@@ -50,7 +50,7 @@ do {
             reply = .result(try Estimator.run(plan, on: columns, labels: pointer))
         } catch let refusal as Refusal {
             reply = .refused(refusal)
-        } catch let error as ModelgateError where error.code == Refusal.Code.memoryLimit.rawValue {
+        } catch let error as ModelgateError where error.code.rawValue == Refusal.Code.memoryLimit.rawValue {
             reply = .failed(
                 Refusal(.memoryLimit, "the job's columns do not fit the policy's memory limit: \(error.message)"))
         }

@@ -45,7 +45,7 @@ import Testing
                     #expect(after.agreement == "agr-1" && agreement.status == .active)
                 }
             } catch let error as ModelgateError {
-                #expect(error.code == expected, "\(status) \(decided) \(dataset) \(approve)")
+                #expect(error.code.rawValue == expected, "\(status) \(decided) \(dataset) \(approve)")
             } catch {
                 Issue.record("unexpected \(error)")
             }
@@ -77,7 +77,7 @@ import Testing
                 #expect(shown == expected, "\(status) \(suspender ?? "-") → \(next) by \(body)")
                 #expect(after.reason == "why")
             } catch let error as ModelgateError {
-                #expect(error.code == expected, "\(status) \(suspender ?? "-") → \(next) by \(body)")
+                #expect(error.code.rawValue == expected, "\(status) \(suspender ?? "-") → \(next) by \(body)")
             } catch {
                 Issue.record("unexpected \(error)")
             }

@@ -8,15 +8,15 @@ extension Application {
     /// models, purpose and period asked for; one refusal refuses the whole application.
     public func deciding(_ decision: Decision, agreementID: String) throws -> (Application, Agreement?) {
         guard status == .pending else {
-            throw ModelgateError("application_decided", "application \(id) was already \(status.rawValue)")
+            throw ModelgateError(.applicationDecided, "application \(id) was already \(status.rawValue)")
         }
         guard datasets.contains(decision.dataset) else {
             throw ModelgateError(
-                "not_in_application", "application \(id) does not ask for dataset '\(decision.dataset)'")
+                .notInApplication, "application \(id) does not ask for dataset '\(decision.dataset)'")
         }
         guard !decisions.contains(where: { $0.dataset == decision.dataset }) else {
             throw ModelgateError(
-                "application_decided", "dataset '\(decision.dataset)' of application \(id) is already decided")
+                .applicationDecided, "dataset '\(decision.dataset)' of application \(id) is already decided")
         }
         var next = self
         next.decisions.append(decision)
@@ -40,11 +40,11 @@ extension Agreement {
     /// body that suspended it, so that one owner cannot undo another's brake.
     public func changing(to next: Status, reason: String, by body: String?) throws -> Agreement {
         guard status != .terminated else {
-            throw ModelgateError("agreement_terminated", "agreement \(id) is terminated and cannot change")
+            throw ModelgateError(.agreementTerminated, "agreement \(id) is terminated and cannot change")
         }
         if next == .active, status == .suspended, let suspender = suspendedBy, suspender != body {
             throw ModelgateError(
-                "suspended_by_another_body",
+                .suspendedByAnotherBody,
                 "agreement \(id) was suspended by an owner of '\(suspender)'; only that body may resume it")
         }
         var changed = self
@@ -59,7 +59,7 @@ extension DatasetState {
     /// The state an owner sets, from this one: any, but nothing after `withdrawn`.
     public func changing(to next: DatasetState, dataset: String) throws -> DatasetState {
         guard self != .withdrawn else {
-            throw ModelgateError("dataset_withdrawn", "dataset '\(dataset)' was withdrawn and cannot change")
+            throw ModelgateError(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn and cannot change")
         }
         return next
     }
