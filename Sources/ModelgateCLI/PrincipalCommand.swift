@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelgateCore
+import ModelgateGateway
 import ModelgateServer
 import ModelgateStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import ModelgateGateway
 import ModelgateServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -44,17 +45,17 @@ struct ServeCommand: AsyncParsableCommand {
         if demo {
             let policyFile = folder.appendingPathComponent("household-survey.yaml").path
             say("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows) …")
-            let tokens = try ServerDemo.seed(
-                server: server, policyText: try readText(policyFile, what: "demo policy"),
+            let tokens = try DemoDataset.seed(
+                state: server.state, store: server.store, policyText: try readText(policyFile, what: "demo policy"),
                 progress: TerminalProgress.make())
             TerminalProgress.finish()
-            say("Demo principals (tokens also in \(state.state)/\(ServerDemo.tokensFile)):")
+            say("Demo principals (tokens also in \(state.state)/\(DemoDataset.tokensFile)):")
             for (role, token) in [
                 ("researcher", tokens.researcher), ("owner", tokens.owner), ("auditor", tokens.auditor),
                 ("admin", tokens.admin),
             ] { say("  \(role.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)") }
             say("\nTry:")
-            for line in ServerDemo.curlLines(
+            for line in DemoDataset.curlLines(
                 tokens, host: host, port: port, spec: "models/count-by-district-and-sex.yaml")
             {
                 say("  " + line)

@@ -1,4 +1,5 @@
 import Hummingbird
+import ModelgateGateway
 import ModelgateStore
 
 /// Finds the principal of a request's bearer token. Routes that need one say which roles

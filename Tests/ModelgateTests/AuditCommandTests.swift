@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ModelgateCLI
+@testable import ModelgateGateway
 @testable import ModelgateServer
 @testable import ModelgateStore
 

@@ -14,16 +14,16 @@ public enum Tokens {
     }
 
     /// The id inside a token, if it has the shape of one.
-    static func id(of token: String) -> String? {
+    package static func id(of token: String) -> String? {
         let parts = token.split(separator: "_")
         guard parts.count == 3, parts[0] == "mg", parts[1].count == 12, parts[2].count == 64 else { return nil }
         return String(parts[1])
     }
 
-    static func hash(_ token: String) -> String { Hex.string(SHA256.hash(data: Data(token.utf8))) }
+    package static func hash(_ token: String) -> String { Hex.string(SHA256.hash(data: Data(token.utf8))) }
 
     /// Equal strings of equal length, compared without an early exit.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)
         let y = Array(b.utf8)
         guard x.count == y.count else { return false }
@@ -32,7 +32,7 @@ public enum Tokens {
         return difference == 0
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }

@@ -1,14 +1,13 @@
 import Foundation
 import ModelgateColumnar
 import ModelgateCore
-import ModelgateGateway
 import ModelgateStore
 
 /// `modelgate serve --demo`: on an empty state, the synthetic household survey ingested under
 /// its policy, one principal per role, and an approved agreement for the demo researcher. The
 /// tokens are written to `STATE/demo-tokens.json` (readable by its owner only).
-public enum ServerDemo {
-    public struct Tokens: Codable, Sendable {
+extension DemoDataset {
+    public struct DemoTokens: Codable, Sendable {
         public var researcher: String
         public var owner: String
         public var auditor: String
@@ -19,25 +18,25 @@ public enum ServerDemo {
 
     /// Seeds the state if it holds no dataset yet; returns the demo tokens (new or kept).
     public static func seed(
-        server: APIServer, policyText: String, rows: Int = 100_000, progress: DatasetIngest.Progress? = nil
-    ) throws -> Tokens {
-        let file = server.state.appendingPathComponent(tokensFile)
+        state: URL, store: any GatewayStore, policyText: String, rows: Int = 100_000,
+        progress: DatasetIngest.Progress? = nil
+    ) throws -> DemoTokens {
+        let file = state.appendingPathComponent(tokensFile)
         if let data = FileManager.default.contents(atPath: file.path),
-            let tokens = try? JSONDecoder().decode(Tokens.self, from: data)
+            let tokens = try? JSONDecoder().decode(DemoTokens.self, from: data)
         {
             return tokens
         }
         let policy = try Policy(yaml: policyText)
-        if try DatasetStore(state: server.state).open(policy.dataset.id) == nil {
-            _ = try DemoDataset.prepare(
-                rows: rows, policyText: policyText, state: server.state, store: server.store, progress: progress)
+        if try DatasetStore(state: state).open(policy.dataset.id) == nil {
+            _ = try prepare(rows: rows, policyText: policyText, state: state, store: store, progress: progress)
         }
         func add(_ name: String, _ role: Role, body: String? = nil) throws -> String {
-            let (token, stored) = ModelgateServer.Tokens.make()
-            try server.store.addPrincipal(Principal(name: name, role: role, body: body), token: stored, by: "demo")
+            let (token, stored) = Tokens.make()
+            try store.addPrincipal(Principal(name: name, role: role, body: body), token: stored, by: "demo")
             return token
         }
-        let tokens = Tokens(
+        let tokens = DemoTokens(
             researcher: try add("demo-researcher", .researcher),
             owner: try add("demo-owner", .owner, body: policy.dataset.owner),
             auditor: try add("demo-auditor", .auditor), admin: try add("demo-admin", .admin))
@@ -47,8 +46,8 @@ public enum ServerDemo {
             purpose: "Demonstration: income and insurance by district", scenario: "the modelgate demo",
             safeguards: "results only, checked for disclosure", starts: Timestamp.string(now),
             ends: Timestamp.string(now + 365 * 86400), submittedAt: Timestamp.string(now))
-        try server.store.submit(application)
-        _ = try server.store.decide(
+        try store.submit(application)
+        _ = try store.decide(
             application: application.id,
             .init(
                 dataset: policy.dataset.id, owner: "demo-owner", approved: true, reason: "demo",
@@ -67,7 +66,7 @@ public enum ServerDemo {
     }
 
     /// Three commands a newcomer can paste.
-    public static func curlLines(_ tokens: Tokens, host: String, port: Int, spec: String) -> [String] {
+    public static func curlLines(_ tokens: DemoTokens, host: String, port: Int, spec: String) -> [String] {
         let base = "http://\(host):\(port)"
         return [
             "curl -s -H 'Authorization: Bearer \(tokens.researcher)' \(base)/v1/datasets",
