@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelgateCore
+import ModelgateGateway
 import ModelgateStore
 
 struct AuditReceiptCommand: ParsableCommand {
@@ -30,25 +31,7 @@ struct AuditReceiptCommand: ParsableCommand {
         guard let receipt = document.receipt else {
             throw ModelgateError("no_receipt", "'\(result)' carries no receipt: it was not recorded by a store")
         }
-        let store = try existingStore(state)
-        var problems: [String] = []
-        if let event = try store.event(at: receipt.index) {
-            if event.hash != receipt.hash { problems.append("event \(receipt.index) no longer has the receipt's hash") }
-            if !event.hashIsValid { problems.append("event \(receipt.index) does not match its own hash") }
-            if event.job != document.job { problems.append("event \(receipt.index) is not about job \(document.job)") }
-            // A receipt names the job's last event: how it finished, or its refusal before it ran.
-            if event.kind != .jobFinished && event.kind != .jobRefused {
-                problems.append("event \(receipt.index) is a \(event.kind.rawValue) event, not a job's outcome")
-            }
-            // The hash covers the whole document: its status, its numbers, its reason.
-            let recorded = try? JSONDecoder().decode(RecordedHash.self, from: Data(event.detail.utf8)).resultHash
-            let actual = try document.contentHash()
-            if recorded != actual {
-                problems.append("the result's content hashes to \(actual), the log recorded \(recorded ?? "none")")
-            }
-        } else {
-            problems.append("the audit log has no event \(receipt.index)")
-        }
+        let problems = try AuditChecks.receiptProblems(document, receipt: receipt, in: existingStore(state))
         if problems.isEmpty {
             print("receipt valid: job \(document.job) is event \(receipt.index) (\(receipt.hash.prefix(16))…)")
         } else {
@@ -56,6 +39,4 @@ struct AuditReceiptCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
-
-    private struct RecordedHash: Decodable { var resultHash: String? }
 }

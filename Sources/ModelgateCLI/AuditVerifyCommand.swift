@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelgateGateway
 import ModelgateStore
 
 struct AuditVerifyCommand: ParsableCommand {
@@ -34,21 +35,15 @@ struct AuditVerifyCommand: ParsableCommand {
             print("events 1–\(verification.count) verify; nothing from event \(failure.index) on can be trusted")
             throw ExitCode(1)
         }
-        for (index, hash) in parsed {
-            guard let event = try store.event(at: index) else {
-                print("audit log BROKEN: anchor event \(index) is gone (the log has \(verification.count) events)")
-                throw ExitCode(1)
-            }
-            guard event.hash == hash else {
-                print("audit log BROKEN: event \(index) has hash \(event.hash), not the anchor's \(hash)")
-                throw ExitCode(1)
-            }
+        if let broken = try AuditChecks.brokenAnchor(parsed, in: store, events: verification.count) {
+            print("audit log BROKEN: \(broken)")
+            throw ExitCode(1)
         }
         print("audit log intact: \(verification.count) events, head \(verification.headHash)")
         if !parsed.isEmpty { print("\(parsed.count) anchor(s) found with their hashes") }
     }
 
-    static func parseAnchor(_ text: String) throws -> (Int, String) {
+    static func parseAnchor(_ text: String) throws -> (index: Int, hash: String) {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let index = Int(parts[0]), index > 0, parts[1].count == 64,
             parts[1].allSatisfy(\.isHexDigit)
