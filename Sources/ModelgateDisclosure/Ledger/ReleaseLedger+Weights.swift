@@ -56,17 +56,10 @@ extension ReleaseLedger {
         guard !jobFeatures.isEmpty || splitInSample || regionsStale else { return Weighed() }
         let oldCount = atomCounts.count
         var parentOf = [Int32](repeating: -1, count: split.counts.count)
-        var children = [[UInt32]](repeating: [], count: split.counts.count)
-        for (atom, parent) in split.splits {
-            parentOf[Int(atom)] = Int32(parent)
-            children[Int(parent)].append(atom)
-        }
-        func grown(_ set: [UInt32]) -> [UInt32] {
-            let added = set.flatMap { children[Int($0)] }
-            return added.isEmpty ? set : (set + added).sorted()
-        }
+        for (atom, parent) in split.splits { parentOf[Int(atom)] = Int32(parent) }
+        let children = AtomChildren(split.splits, count: split.counts.count)
         let jobSample = split.atomsOfLabel.filter { $0.key >= RowLabels.first }.values.flatMap { $0 }.sorted()
-        var samples = weights.samples.mapValues { $0.map(grown) }
+        var samples = weights.samples.mapValues { $0.map(children.grow) }
         // A fit over a sample fitted before with the same feature adds nothing of it.
         let fresh = jobSample.isEmpty ? [] : jobFeatures.filter { !(samples[$0]?.contains(jobSample) ?? false) }
         let newSample = !fresh.isEmpty
@@ -91,8 +84,8 @@ extension ReleaseLedger {
             ?? WeightedSums.Slack(
                 features: features,
                 rows: [[Int32]](repeating: [Int32](repeating: -1, count: split.counts.count), count: features.count))
-        let measured = (0..<split.counts.count).filter { known.rows[0][$0] < 0 && inSample[$0] }
-        Self.measureSlack(&known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
+        let measured = Self.measureSlack(
+            &known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
         guard !columns.contains(where: \.unsafe) else { return nil }
         var weighed = Weighed(slack: known)
         // For each feature, the combinations of its samples that vanish on every firm region. A
@@ -149,9 +142,8 @@ extension ReleaseLedger {
                 self.split(rows, counts: split.counts, by: $0, limits: limits)
             })
         else { return nil }
-        var added = [[UInt32]](repeating: [], count: counts.count)
-        for (atom, parent) in more { added[Int(parent)].append(atom) }
-        split.atomsOfLabel = split.atomsOfLabel.mapValues { $0 + $0.flatMap { added[Int($0)] } }
+        let added = AtomChildren(more, count: counts.count)
+        split.atomsOfLabel = split.atomsOfLabel.mapValues { $0 + $0.flatMap { added[$0] } }
         // An atom split off one the job split off first is recorded as split from the old atom.
         split.splits += more.map { atom, parent in
             (atom, Int(parent) >= oldCount && parentOf[Int(parent)] >= 0 ? UInt32(parentOf[Int(parent)]) : parent)
@@ -164,33 +156,19 @@ extension ReleaseLedger {
         }
         // The atoms split by value leave their regions' sums until their slack is measured again.
         for (index, feature) in features.enumerated() {
-            for (_, parent) in more where regions[feature]!.of[Int(parent)] >= 0 {
-                let region = Int(regions[feature]!.of[Int(parent)])
-                regions[feature]!.slack[region] -= max(0, Int(known.rows[index][Int(parent)]))
-            }
-            regions[feature]!.inherit(more, count: counts.count)
+            regions[feature]!.split(added, parents: added.parents, count: counts.count, slack: known.rows[index])
         }
         weighed.regions = regions
         weighed.slack?.forget(more.flatMap { [$0.atom, $0.parent] }, count: counts.count)
         // The weighted vectors entered before, in today's atoms: one the job finds again (its
         // combinations are found afresh whenever an atom of a sample splits) is not entered twice.
-        var splitFrom = [[UInt32]](repeating: [], count: counts.count)
-        for (atom, parent) in split.splits { splitFrom[Int(parent)].append(atom) }
+        let splitFrom = AtomChildren(split.splits, count: counts.count)
         var entered = SpanBasis(columnCount: counts.count)
-        for vector in weights.vectors {
-            var sparse = vector.sparse
-            for (atom, value) in zip(vector.atoms, vector.values) {
-                for child in splitFrom[Int(atom)] {
-                    sparse.columns.append(Int32(child))
-                    sparse.values.append(value)
-                }
-            }
-            entered.insert(sparse)
-        }
+        for vector in weights.vectors { entered.insert(splitFrom.grow(vector).sparse) }
         for combination in combinations {
             var pairs: [(UInt32, UInt64)] = []
             for (atom, coefficient) in combination.coefficients {
-                for part in [atom] + added[Int(atom)] {
+                for part in [atom] + added[atom] {
                     guard let value = valueOf[part]?[combination.feature], value != .max else { return nil }
                     let weight = PrimeField.multiply(coefficient, value)
                     if weight != 0 { pairs.append((part, weight)) }
@@ -201,10 +179,7 @@ extension ReleaseLedger {
             let vector = WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
             if entered.insert(vector.sparse) { weighed.vectors.append(vector) }
         }
-        if newSample {
-            let sample = (jobSample + jobSample.flatMap { added[Int($0)] }).sorted()
-            for feature in jobFeatures { weighed.samples[feature] = [sample] }
-        }
+        for feature in fresh { weighed.samples[feature] = [added.grow(jobSample)] }
         return weighed
     }
 
@@ -216,12 +191,14 @@ extension ReleaseLedger {
     /// numerous value of j. So a combination weighting x reaches at least the atom's rows less the
     /// largest, over Φ holding x, of the smallest L_j(Φ∖j) for j in Φ. With more than
     /// ``exactSubsets`` features, the other features are all taken together instead (a larger L).
+    /// - Returns: the atoms measured.
     static func measureSlack(
         _ slack: inout WeightedSums.Slack, inSample: [Bool], rows: [UInt32], counts: [Int], columns: [FeatureValues]
-    ) {
+    ) -> [Int] {
         let atomCount = counts.count
         let pending = (0..<atomCount).map { slack.rows[0][$0] < 0 && inSample[$0] }
-        guard pending.contains(true) else { return }
+        let measured = pending.indices.filter { pending[$0] }
+        guard !measured.isEmpty else { return [] }
         let k = columns.count
         // Each (atom, values) group's rows; each atom's first value of each feature, and which vary.
         // Only an atom's first `examinedRows` rows are read: a slack found on some of an atom's
@@ -299,6 +276,7 @@ extension ReleaseLedger {
                 slack.rows[x][atom] = varies ? Int32(examined[atom] - bound[x][atom]) : 0
             }
         }
+        return measured
     }
 
     /// Most features whose every subset is weighed apart when finding slack.

@@ -466,21 +466,15 @@ public struct ReleaseLedger: Sendable {
 
     /// The ledger's sets with each split atom's new siblings added wherever the atom was.
     private func expanded(by splits: [(atom: UInt32, parent: UInt32)], counts: [Int]) -> ReleaseLedger {
-        // Each parent's new atoms, in a dense table: every atom of every set is looked up.
-        var children = [[UInt32]](repeating: [], count: counts.count)
-        for split in splits { children[Int(split.parent)].append(split.atom) }
-        func grow(_ set: [UInt32]) -> [UInt32] {
-            let added = set.flatMap { children[Int($0)] }
-            return added.isEmpty ? set : (set + added).sorted()
-        }
+        let children = AtomChildren(splits, count: counts.count)
         var result = self
         result.atomCounts = counts
-        result.released = released.map(grow)
-        result.protected = protected.map(grow)
+        result.released = released.map(children.grow)
+        result.protected = protected.map(children.grow)
         result.releasedIndex = Dictionary(uniqueKeysWithValues: result.released.enumerated().map { ($1, $0) })
         result.protectedIndex = Set(result.protected)
-        result.measures.grow(grow)
-        result.weights.grow(children: children, atomCount: counts.count, grow: grow)
+        result.measures.grow(children.grow)
+        result.weights.grow(children, atomCount: counts.count)
         return result
     }
 
@@ -684,6 +678,40 @@ struct ReleasedSpan: Sendable {
             if protectedRemainders[i].isZero { return protectedRows[i] }
         }
         return nil
+    }
+}
+
+/// Each atom's new atoms after a split, in a dense table (every atom of every set is looked up),
+/// and old sets and weighted vectors in the atoms after it.
+struct AtomChildren {
+    private var table: [[UInt32]]
+
+    init(_ splits: [(atom: UInt32, parent: UInt32)], count: Int) {
+        table = [[UInt32]](repeating: [], count: count)
+        for split in splits { table[Int(split.parent)].append(split.atom) }
+    }
+
+    subscript(atom: UInt32) -> [UInt32] { table[Int(atom)] }
+
+    /// The atoms that split.
+    var parents: [UInt32] { table.indices.filter { !table[$0].isEmpty }.map { UInt32($0) } }
+
+    /// A sorted set with each atom's new atoms added.
+    func grow(_ set: [UInt32]) -> [UInt32] {
+        let added = set.flatMap { table[Int($0)] }
+        return added.isEmpty ? set : (set + added).sorted()
+    }
+
+    /// A weighted vector with each atom's new atoms added, at the atom's weight (the feature is
+    /// constant on the atom, so on its parts).
+    func grow(_ vector: WeightedVector) -> WeightedVector {
+        var pairs = Array(zip(vector.atoms, vector.values))
+        for (atom, value) in zip(vector.atoms, vector.values) {
+            for child in table[Int(atom)] { pairs.append((child, value)) }
+        }
+        guard pairs.count > vector.atoms.count else { return vector }
+        pairs.sort { $0.0 < $1.0 }
+        return WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
     }
 }
 

@@ -78,6 +78,17 @@ struct WeightedSums: Sendable {
             of += [Int32](repeating: -1, count: max(0, count - of.count))
             for (atom, parent) in splits { of[Int(atom)] = of[Int(parent)] }
         }
+
+        /// The regions after `parents` split: what each parent's `slack` added to its region is
+        /// taken out with it (its slack is measured again, with its parts', when next needed), and
+        /// its parts take its region.
+        mutating func split(_ children: AtomChildren, parents: [UInt32], count: Int, slack: [Int32]) {
+            of += [Int32](repeating: -1, count: max(0, count - of.count))
+            for parent in parents where of[Int(parent)] >= 0 {
+                self.slack[Int(of[Int(parent)])] -= max(0, Int(slack[Int(parent)]))
+                for child in children[parent] { of[Int(child)] = of[Int(parent)] }
+            }
+        }
     }
 
     struct Slack: Sendable {
@@ -108,31 +119,18 @@ struct WeightedSums: Sendable {
 
     /// Every set and vector with each split atom's new siblings added (a sibling of an atom on which
     /// a feature is constant takes its value), and slack unknown for the atoms that split.
-    mutating func grow(children: [[UInt32]], atomCount: Int, grow: ([UInt32]) -> [UInt32]) {
-        samples = samples.mapValues { $0.map(grow) }
-        vectors = vectors.map { vector in
-            var pairs = Array(zip(vector.atoms, vector.values))
-            for (atom, value) in zip(vector.atoms, vector.values) {
-                for child in children[Int(atom)] { pairs.append((child, value)) }
-            }
-            guard pairs.count > vector.atoms.count else { return vector }
-            pairs.sort { $0.0 < $1.0 }
-            return WeightedVector(atoms: pairs.map(\.0), values: pairs.map(\.1))
-        }
-        let parents = children.indices.filter { !children[$0].isEmpty }
-        // What a split parent's slack added to its region is taken out with it.
+    mutating func grow(_ children: AtomChildren, atomCount: Int) {
+        samples = samples.mapValues { $0.map(children.grow) }
+        vectors = vectors.map(children.grow)
+        let parents = children.parents
         if let known = slack {
             for (index, feature) in known.features.enumerated() where regions[feature] != nil {
-                for parent in parents where regions[feature]!.of[parent] >= 0 {
-                    regions[feature]!.slack[Int(regions[feature]!.of[parent])] -= max(0, Int(known.rows[index][parent]))
-                }
+                regions[feature]!.split(children, parents: parents, count: atomCount, slack: known.rows[index])
             }
         } else {
             regions = [:]
         }
-        let splits = parents.flatMap { parent in children[parent].map { ($0, UInt32(parent)) } }
-        for feature in regions.keys { regions[feature]!.inherit(splits, count: atomCount) }
-        slack?.forget(parents.map { UInt32($0) }, count: atomCount)
+        slack?.forget(parents, count: atomCount)
     }
 }
 
