@@ -7,7 +7,7 @@ import PackageDescription
 //   Columnar ← Core, Parsing, ColumnFiles;  Estimators ← Core;  Disclosure ← Core (and CClp)
 //   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
 //   Gateway ← every target above;  Benchmarks ← Gateway and every target below it
-//   Server ← Gateway, Store, Sandbox, Columnar, Parsing, Core
+//   Server ← Gateway, Store, Sandbox, Core
 //   CLI ← Server, Benchmarks and every target below them;  modelgate ← CLI
 //   modelgate-worker ← Sandbox, Estimators, ColumnFiles, Core
 // A lower layer never imports a higher one.
@@ -91,8 +91,8 @@ let package = Package(
         .target(
             name: "ModelgateServer",
             dependencies: [
-                "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateSandbox", "ModelgateStore",
-                "ModelgateGateway", .product(name: "Hummingbird", package: "hummingbird"),
+                "ModelgateCore", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

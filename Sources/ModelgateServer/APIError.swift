@@ -23,19 +23,17 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, "unauthorized", message) }
-    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
-    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) does not exist") }
     static func badRequest(_ code: String = "bad_request", _ message: String) -> APIError {
         APIError(.badRequest, code, message)
     }
 
-    /// A store or gateway error in API terms: unknown things are 404, conflicts 409.
     /// The HTTP status of each error a caller can act on; any other is the gateway's own failure.
     static let statuses: [ModelgateError.Code: HTTPResponse.Status] = [
         .unknownApplication: .notFound, .unknownAgreement: .notFound, .unknownDataset: .notFound,
         .unknownPrincipal: .notFound, .suspendedByAnotherBody: .forbidden, .applicationDecided: .conflict,
         .agreementTerminated: .conflict, .datasetWithdrawn: .conflict, .principalExists: .conflict,
-        .notInApplication: .conflict,
+        .notInApplication: .conflict, .unknownJob: .notFound, .forbidden: .forbidden, .reasonRequired: .badRequest,
+        .invalidBody: .badRequest, .datasetRequired: .badRequest, .unchanged: .conflict,
     ]
 
     static func from(_ error: ModelgateError) -> APIError {

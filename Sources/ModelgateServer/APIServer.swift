@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import ModelgateColumnar
 import ModelgateCore
 import ModelgateGateway
 import ModelgateSandbox
@@ -17,6 +16,7 @@ public struct APIServer: Sendable {
     public let policies: URL?
     public let store: SQLiteStore
     let pipeline: JobPipeline
+    let workflow: AccessWorkflow
     let slots: JobSlots
     let metrics = ServerMetrics()
     let logger: Logger
@@ -32,6 +32,7 @@ public struct APIServer: Sendable {
         self.policies = policies
         store = try SQLiteStore(state: state, pooled: true)
         pipeline = JobPipeline(state: state, store: store, worker: try worker ?? Worker.locate(), logger: logger)
+        workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
         self.logger = logger
@@ -52,6 +53,7 @@ public struct APIServer: Sendable {
         addJobRoutes(to: v1)
         addAccessRoutes(to: v1)
         addAuditRoutes(to: v1)
+        addPolicyRoutes(to: v1)
         return router
     }
 

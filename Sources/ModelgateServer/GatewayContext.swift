@@ -13,14 +13,11 @@ public struct GatewayContext: RequestContext {
     /// Bodies this API takes are specs and applications: small.
     public var maxUploadSize: Int { APIServer.maximumBodyBytes }
 
-    /// The principal, who must have one of `roles`; 403 otherwise.
-    func require(_ roles: Role...) throws -> Principal {
+    /// The principal, whose role must allow `action` (``Role/may(_:)``); 401 without one, 403
+    /// for a role that may not.
+    func require(_ action: AccessAction) throws -> Principal {
         guard let principal else { throw APIError.unauthorized("a bearer token is required") }
-        guard roles.contains(principal.role) else {
-            throw APIError.forbidden(
-                "a \(principal.role.rawValue) may not do this; it needs the role \(roles.map(\.rawValue).joined(separator: " or "))"
-            )
-        }
+        try principal.require(action)
         return principal
     }
 }

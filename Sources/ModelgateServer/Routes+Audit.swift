@@ -1,6 +1,6 @@
-import Foundation
 import Hummingbird
 import ModelgateCore
+import ModelgateGateway
 import ModelgateStore
 
 extension APIServer {
@@ -8,7 +8,7 @@ extension APIServer {
     /// report. An owner reads the usage report of its own datasets.
     func addAuditRoutes(to v1: RouterGroup<GatewayContext>) {
         v1.get("audit/events") { request, context in
-            _ = try context.require(.auditor)
+            _ = try context.require(.readAudit)
             let query = request.uri.queryParameters
             func time(_ key: String) throws -> String? {
                 guard let text = query.get(key) else { return nil }
@@ -32,7 +32,7 @@ extension APIServer {
                 EventPage(events: events, next: events.count == limit ? events.last?.index : nil))
         }
         v1.get("audit/verify") { _, context in
-            _ = try context.require(.auditor)
+            _ = try context.require(.readAudit)
             let store = store
             let verification = try await blocking { try store.verifyChain(progress: nil) }
             return try JSONBody.response(
@@ -41,19 +41,12 @@ extension APIServer {
                     brokenAt: verification.failure?.index, problem: verification.failure?.problem))
         }
         v1.get("usage/report") { request, context in
-            let principal = try context.require(.auditor, .owner)
+            let principal = try context.require(.readUsage)
             let query = request.uri.queryParameters
-            let dataset = query.get("dataset")
-            if principal.role == .owner {
-                guard let dataset else {
-                    throw APIError.badRequest(
-                        "dataset_required", "an owner reads the report of one of its datasets: add ?dataset=")
-                }
-                try await requireOwner(principal, of: dataset)
-            }
-            let scope = UsageReport.Scope(year: query.get("year", as: Int.self), dataset: dataset)
-            let store = store
-            return try JSONBody.response(try await blocking { try store.usageReport(scope) })
+            let (year, dataset) = (query.get("year", as: Int.self), query.get("dataset"))
+            let workflow = workflow
+            return try JSONBody.response(
+                try await blocking { try workflow.usageReport(year: year, dataset: dataset, for: principal) })
         }
     }
 

@@ -1,9 +1,6 @@
-import Foundation
 import Hummingbird
 import ModelgateCore
 import ModelgateGateway
-import ModelgateParsing
-import ModelgateStore
 import ServiceLifecycle
 
 extension APIServer {
@@ -11,8 +8,9 @@ extension APIServer {
     /// a spec, JSON or YAML, as the body and gets the result document back; each lists and reads
     /// its own jobs again; an auditor reads any.
     func addJobRoutes(to v1: RouterGroup<GatewayContext>) {
+        let workflow = workflow
         v1.post("jobs") { request, context in
-            let principal = try context.require(.researcher, .owner)
+            let principal = try context.require(.runJob)
             // The server drains first at shutdown: a job arriving meanwhile is not started.
             if Task.isShuttingDownGracefully {
                 metrics.rejected(reason: "shutting_down")
@@ -20,16 +18,14 @@ extension APIServer {
             }
             let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes)
             let text = String(decoding: body.readableBytesView, as: UTF8.self)
-            if principal.role == .owner, let spec = try? ModelSpec(text: text) {
-                try await requireOwner(principal, of: spec.dataset)
-            }
+            let needsAgreement = try await blocking { try workflow.jobNeedsAgreement(text, by: principal) }
             let pipeline = pipeline
             let start = ContinuousClock.now
             let result: JobResult
             do {
                 result = try await slots.run {
                     try pipeline.run(
-                        specText: text, principal: principal.name, needsAgreement: principal.role == .researcher)
+                        specText: text, principal: principal.name, needsAgreement: needsAgreement)
                 }
             } catch let error as APIError {
                 metrics.rejected(reason: error.code)
@@ -52,11 +48,9 @@ extension APIServer {
             return try JSONBody.response(result)
         }
         v1.get("jobs") { request, context in
-            let principal = try context.require(.researcher, .owner, .auditor)
+            let principal = try context.require(.readJobs)
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
-            let store = store
-            let mine = principal.role == .auditor ? nil : principal.name
-            let jobs = try await blocking { try store.jobs(principal: mine, limit: limit) }
+            let jobs = try await blocking { try workflow.jobs(for: principal, limit: limit) }
             return try JSONBody.response([
                 "jobs": jobs.map {
                     JobListing(
@@ -66,12 +60,9 @@ extension APIServer {
             ])
         }
         v1.get("jobs/:id") { _, context in
-            let principal = try context.require(.researcher, .owner, .auditor)
+            let principal = try context.require(.readJobs)
             let id = try context.parameters.require("id")
-            let store = store
-            guard let job = try await blocking({ try store.job(id) }),
-                principal.role == .auditor || job.principal == principal.name
-            else { throw APIError.notFound("job \(id)") }
+            let job = try await blocking { try workflow.job(id, for: principal) }
             guard let document = job.document else {
                 return try JSONBody.response(["job": job.id, "status": job.status])
             }

@@ -1,9 +1,6 @@
-import Foundation
 import Hummingbird
-import ModelgateColumnar
 import ModelgateCore
 import ModelgateGateway
-import ModelgateStore
 
 extension APIServer {
     /// Unauthenticated: health, metrics, the API's own description.
@@ -16,29 +13,10 @@ extension APIServer {
         router.get("openapi.yaml") { _, _ in JSONBody.text(OpenAPIDocument.text, type: "application/yaml") }
     }
 
-    /// Who am I: role, body, agreements and today's quota use (researchers).
-    func addMeRoute(to v1: RouterGroup<GatewayContext>) {
-        v1.get("me") { _, context in
-            let principal = try context.require(.researcher, .owner, .auditor, .admin)
-            let store = store
-            let datasets = pipeline.datasets
-            let me = try await blocking { () -> Me in
-                var me = Me(name: principal.name, role: principal.role.rawValue, body: principal.body)
-                if principal.role == .researcher {
-                    me.agreements = try store.agreements(researcher: principal.name)
-                    let used = try store.quotaUsedToday(principal: principal.name)
-                    me.quotaToday = try datasets.list().compactMap { id in
-                        guard let dataset = try datasets.open(id) else { return nil }
-                        let limit = dataset.policy.quota.jobsPerDay
-                        return .init(dataset: id, used: used[id] ?? 0, left: max(0, limit - (used[id] ?? 0)))
-                    }
-                }
-                return me
-            }
-            return try JSONBody.response(me)
-        }
+    /// The administrator's: a reload of the policies folder.
+    func addPolicyRoutes(to v1: RouterGroup<GatewayContext>) {
         v1.post("policies/reload") { _, context in
-            let principal = try context.require(.admin)
+            let principal = try context.require(.reloadPolicies)
             guard let policies else {
                 throw APIError(.conflict, "no_policies_folder", "the gateway was started without --policies")
             }
@@ -48,20 +26,6 @@ extension APIServer {
                 try PolicyReload(state: state, store: store).load(from: policies, by: principal.name)
             }
             return try JSONBody.response(outcome)
-        }
-    }
-
-    struct Me: Encodable {
-        var name: String
-        var role: String
-        var body: String?
-        var agreements: [Agreement]?
-        var quotaToday: [Quota]?
-
-        struct Quota: Encodable {
-            var dataset: String
-            var used: Int
-            var left: Int
         }
     }
 }

@@ -11,25 +11,20 @@ public protocol AccessStore: Sendable {
     func setPrincipal(_ name: String, disabled: Bool, by actor: String) throws
     func replaceToken(of name: String, with token: StoredToken, by actor: String) throws
 
-    func submit(_ application: Application) throws
-    /// Records one owner's decision on one dataset; when every dataset is approved, creates the
-    /// agreement (returned with the application); one refusal refuses the application.
-    func decide(application id: String, _ decision: Application.Decision, by actor: String) throws -> (
-        Application, Agreement?
-    )
+    /// Runs one step of the access procedure as one transaction: `change` reads the documents it
+    /// needs through the transaction, applies the procedure's rule, writes what changed and records
+    /// its events. Everything is kept only if `change` returns; an error it throws leaves nothing.
+    /// The store holds no rule of the procedure: it only keeps this transaction.
+    func changeAccess<T>(_ what: String, by actor: String, _ change: (any AccessTransaction) throws -> T) throws -> T
+
     func application(_ id: String) throws -> Application?
     func applications(researcher: String?) throws -> [Application]
 
     func agreement(_ id: String) throws -> Agreement?
     func agreements(researcher: String?) throws -> [Agreement]
-    /// Changes an agreement's status for an owner of `body`. Resuming is for the body that
-    /// suspended it only (`suspended_by_another_body` otherwise).
-    func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String, body: String?) throws
-        -> Agreement
 
     /// A dataset's state and the reason it was last changed; `open` for one never changed.
     func datasetState(_ id: String) throws -> (DatasetState, String?)
-    func setDatasetState(_ id: String, _ state: DatasetState, reason: String, by actor: String) throws
 
     /// Jobs admitted today (UTC) per dataset for a principal, as quotas count them.
     func quotaUsedToday(principal: String) throws -> [String: Int]
@@ -37,6 +32,21 @@ public protocol AccessStore: Sendable {
     /// A principal's jobs, newest first, as stored result documents.
     func jobs(principal: String?, limit: Int) throws -> [StoredJob]
     func job(_ id: String) throws -> StoredJob?
+}
+
+/// The reads and writes of one transaction of the access procedure (``AccessStore/changeAccess(_:by:_:)``).
+public protocol AccessTransaction {
+    /// The transaction's time, as every record it appends shows it (``Timestamp``).
+    var now: String { get }
+    func application(_ id: String) throws -> Application?
+    func agreement(_ id: String) throws -> Agreement?
+    /// A dataset's state; nil for a dataset the catalog does not hold.
+    func datasetState(_ id: String) throws -> DatasetState?
+    func save(_ application: Application) throws
+    func save(_ agreement: Agreement) throws
+    func save(_ state: DatasetState, reason: String, of dataset: String) throws
+    /// Appends the records to the audit log, in order, as the transaction's actor.
+    func record(_ records: [AccessRecord]) throws
 }
 
 /// A token as stored: its public id (to find the principal) and the SHA-256 of the whole token.

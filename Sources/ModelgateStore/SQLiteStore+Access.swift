@@ -7,11 +7,6 @@ extension AuditEvent.Kind {
     public static let principalDisabled: Self = "principal_disabled"
     public static let principalEnabled: Self = "principal_enabled"
     public static let tokenRotated: Self = "token_rotated"
-    public static let applicationSubmitted: Self = "application_submitted"
-    public static let applicationDecided: Self = "application_decided"
-    public static let agreementCreated: Self = "agreement_created"
-    public static let agreementChanged: Self = "agreement_changed"
-    public static let datasetStateChanged: Self = "dataset_state_changed"
 }
 
 extension SQLiteStore {
@@ -91,41 +86,10 @@ extension SQLiteStore {
 
     // MARK: Applications and agreements
 
-    public func submit(_ application: Application) throws {
-        try write("application \(application.id)") { db, now in
-            try Self.save(application, in: db)
-            _ = try Self.append(
-                db, .applicationSubmitted, at: now, principal: application.researcher,
-                dataset: application.datasets.joined(separator: ","), job: nil,
-                detail: ApplicationDetail(application))
-        }
-    }
-
-    public func decide(application id: String, _ decision: Application.Decision, by actor: String) throws -> (
-        Application, Agreement?
-    ) {
-        try write("a decision on application \(id)") { db, now in
-            guard let pending = try Self.loadApplication(id, in: db) else {
-                throw ModelgateError(.unknownApplication, "there is no application \(id)")
-            }
-            let (application, agreement) = try pending.deciding(
-                decision, agreementID: "agr-" + UUID().uuidString.lowercased().prefix(12))
-            try Self.save(application, in: db)
-            _ = try Self.append(
-                db, .applicationDecided, at: now, principal: actor, dataset: decision.dataset, job: nil,
-                detail: [
-                    "application": id, "approved": decision.approved ? "true" : "false",
-                    "reason": decision.reason ?? "", "status": application.status.rawValue,
-                ])
-            if let agreement {
-                try Self.save(agreement, in: db)
-                _ = try Self.append(
-                    db, .agreementCreated, at: now, principal: actor,
-                    dataset: agreement.datasets.joined(separator: ","),
-                    job: nil, detail: AgreementDetail(agreement))
-            }
-            return (application, agreement)
-        }
+    public func changeAccess<T>(_ what: String, by actor: String, _ change: (any AccessTransaction) throws -> T)
+        throws -> T
+    {
+        try write(what) { db, now in try change(Transaction(db: db, time: now, actor: actor)) }
     }
 
     public func application(_ id: String) throws -> Application? {
@@ -149,24 +113,6 @@ extension SQLiteStore {
         }
     }
 
-    public func setAgreement(_ id: String, status: Agreement.Status, reason: String, by actor: String, body: String?)
-        throws -> Agreement
-    {
-        try write("agreement \(id)") { db, now in
-            guard let current = try Self.loadAgreement(id, in: db) else {
-                throw ModelgateError(.unknownAgreement, "there is no agreement \(id)")
-            }
-            let previous = current.status
-            let agreement = try current.changing(to: status, reason: reason, by: body)
-            try Self.save(agreement, in: db)
-            _ = try Self.append(
-                db, .agreementChanged, at: now, principal: actor, dataset: agreement.datasets.joined(separator: ","),
-                job: nil,
-                detail: ["agreement": id, "from": previous.rawValue, "to": status.rawValue, "reason": reason])
-            return agreement
-        }
-    }
-
     // MARK: Dataset states
 
     public func datasetState(_ id: String) throws -> (DatasetState, String?) {
@@ -176,21 +122,6 @@ extension SQLiteStore {
                     db.cachedStatement(sql: "SELECT state, state_reason FROM datasets WHERE id = ?"), arguments: [id])
             else { return (.open, nil) }
             return (DatasetState(rawValue: row["state"]) ?? .suspended, row["state_reason"])
-        }
-    }
-
-    public func setDatasetState(_ id: String, _ state: DatasetState, reason: String, by actor: String) throws {
-        try write("the state of '\(id)'") { db, now in
-            guard
-                let previous = try String.fetchOne(db, sql: "SELECT state FROM datasets WHERE id = ?", arguments: [id])
-            else { throw ModelgateError(.unknownDataset, "dataset '\(id)' is not in the catalog") }
-            _ = try (DatasetState(rawValue: previous) ?? .suspended).changing(to: state, dataset: id)
-            try db.execute(
-                sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",
-                arguments: [state.rawValue, reason, id])
-            _ = try Self.append(
-                db, .datasetStateChanged, at: now, principal: actor, dataset: id, job: nil,
-                detail: ["from": previous, "to": state.rawValue, "reason": reason])
         }
     }
 
@@ -281,44 +212,39 @@ extension SQLiteStore {
     }
 }
 
-struct ApplicationDetail: Encodable {
-    var application: String
-    var datasets: [String]
-    var models: [String]
-    var purpose: String
-    var scenario: String
-    var safeguards: String
-    var starts: String
-    var ends: String
+extension SQLiteStore {
+    /// One transaction of the access procedure, over the write transaction's database.
+    struct Transaction: AccessTransaction {
+        let db: Database
+        let time: Date
+        let actor: String
 
-    init(_ application: Application) {
-        self.application = application.id
-        datasets = application.datasets
-        models = application.models.map(\.rawValue)
-        purpose = application.purpose
-        scenario = application.scenario
-        safeguards = application.safeguards
-        starts = application.starts
-        ends = application.ends
-    }
-}
+        var now: String { Timestamp.string(time) }
 
-struct AgreementDetail: Encodable {
-    var agreement: String
-    var application: String
-    var researcher: String
-    var datasets: [String]
-    var models: [String]
-    var starts: String
-    var expires: String
+        func application(_ id: String) throws -> Application? { try SQLiteStore.loadApplication(id, in: db) }
+        func agreement(_ id: String) throws -> Agreement? { try SQLiteStore.loadAgreement(id, in: db) }
 
-    init(_ agreement: Agreement) {
-        self.agreement = agreement.id
-        application = agreement.application
-        researcher = agreement.researcher
-        datasets = agreement.datasets
-        models = agreement.models.map(\.rawValue)
-        starts = agreement.starts
-        expires = agreement.expires
+        func datasetState(_ id: String) throws -> DatasetState? {
+            try String.fetchOne(db, sql: "SELECT state FROM datasets WHERE id = ?", arguments: [id]).map {
+                DatasetState(rawValue: $0) ?? .suspended
+            }
+        }
+
+        func save(_ application: Application) throws { try SQLiteStore.save(application, in: db) }
+        func save(_ agreement: Agreement) throws { try SQLiteStore.save(agreement, in: db) }
+
+        func save(_ state: DatasetState, reason: String, of dataset: String) throws {
+            try db.execute(
+                sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",
+                arguments: [state.rawValue, reason, dataset])
+        }
+
+        func record(_ records: [AccessRecord]) throws {
+            for record in records {
+                _ = try SQLiteStore.append(
+                    db, AuditEvent.Kind(rawValue: record.kind.rawValue), at: time, principal: actor,
+                    dataset: record.dataset, job: nil, detail: record.detail)
+            }
+        }
     }
 }

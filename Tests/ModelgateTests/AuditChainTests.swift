@@ -33,6 +33,37 @@ import Testing
         #expect(absent.hash != empty.hash)
     }
 
+    /// The procedure's one transaction keeps all or nothing: a step whose rule throws after it
+    /// saved an application and recorded its event leaves neither, and the chain still verifies.
+    @Test func anAccessStepThatFailsKeepsNothing() throws {
+        let (folder, store) = try StoreFixture.store(jobs: 1)
+        defer { withExtendedLifetime(folder) {} }
+        let before = try store.verifyChain(progress: nil).count
+        let application = Application(
+            id: "app-x", researcher: "r", datasets: ["survey"], models: [.summary], purpose: "p", scenario: "s",
+            safeguards: "g", starts: "2026-01-01", ends: "2027-01-01", submittedAt: "t")
+        #expect(throws: ModelgateError.self) {
+            try store.changeAccess("a test", by: "r") { transaction in
+                try transaction.save(application)
+                try transaction.record([AccessRecord(.applicationSubmitted, dataset: "survey", detail: ["a": "b"])])
+                throw ModelgateError(.forbidden, "the rule said no after the writes")
+            }
+        }
+        #expect(try store.application("app-x") == nil)
+        #expect(try store.verifyChain(progress: nil).count == before)
+        // The same step without the throw keeps both, the event as its actor's.
+        try store.changeAccess("a test", by: "r") { transaction in
+            try transaction.save(application)
+            try transaction.record([AccessRecord(.applicationSubmitted, dataset: "survey", detail: ["a": "b"])])
+        }
+        #expect(try store.application("app-x") == application)
+        var last: AuditEvent?
+        try store.forEachEvent(AuditFilter()) { last = $0 }
+        #expect(
+            last?.kind.rawValue == "application_submitted" && last?.principal == "r" && last?.detail == #"{"a":"b"}"#)
+        #expect(try store.verifyChain(progress: nil).count == before + 1)
+    }
+
     @Test func aLongChainVerifies() throws {
         let (folder, store) = try StoreFixture.store(jobs: 400)
         let verification = try withExtendedLifetime(folder) { try store.verifyChain(progress: nil) }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ModelgateColumnar
 import ModelgateCore
 import ModelgateSandbox
 import ModelgateStore
@@ -38,6 +39,11 @@ import Testing
                 tokens[name] = token
             }
             self.tokens = tokens
+        }
+
+        /// The procedure as the server runs it, for steps a test takes without HTTP.
+        var workflow: AccessWorkflow {
+            AccessWorkflow(catalog: Catalog(datasets: DatasetStore(state: folder.url), store: server.store))
         }
 
         func test<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
@@ -178,29 +184,22 @@ import Testing
 
     @Test func anExpiredOrNotYetStartedAgreementRefuses() async throws {
         let fixture = try Fixture()
-        let store = fixture.server.store
-        for (id, starts, expires) in [("a1", "2020-01-01T00:00:00.000Z", "2021-01-01T00:00:00.000Z")] {
-            let application = ModelgateCore.Application(
-                id: "app-\(id)", researcher: "rob", datasets: ["household-survey"], models: [.crosstab],
-                purpose: "p", scenario: "s", safeguards: "g", starts: starts, ends: expires, submittedAt: starts)
-            try store.submit(application)
-            _ = try store.decide(
-                application: application.id,
-                .init(dataset: "household-survey", owner: "olga", approved: true, reason: nil, at: starts), by: "olga")
+        let workflow = fixture.workflow
+        let rob = Principal(name: "rob", role: .researcher)
+        let olga = Principal(name: "olga", role: .owner, body: "statistics-bureau")
+        func agree(_ starts: String, _ ends: String) throws {
+            let application = try workflow.apply(
+                .init(
+                    datasets: ["household-survey"], models: [.crosstab], purpose: "p", scenario: "s", safeguards: "g",
+                    starts: starts, ends: ends), by: rob)
+            _ = try workflow.decide(application.id, approve: true, dataset: nil, reason: nil, by: olga)
         }
+        try agree("2020-01-01", "2021-01-01")
         try await fixture.test { api in
             let expired = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
             #expect(expired.reasonCode == "agreement_expired")
         }
-        let future = ModelgateCore.Application(
-            id: "app-later", researcher: "rob", datasets: ["household-survey"], models: [.crosstab], purpose: "p",
-            scenario: "s", safeguards: "g", starts: "2098-01-01T00:00:00.000Z", ends: "2099-01-01T00:00:00.000Z",
-            submittedAt: "2026-01-01T00:00:00.000Z")
-        try store.submit(future)
-        _ = try store.decide(
-            application: future.id,
-            .init(dataset: "household-survey", owner: "olga", approved: true, reason: nil, at: future.submittedAt),
-            by: "olga")
+        try agree("2098-01-01", "2099-01-01")
         try await fixture.test { api in
             let early = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
             #expect(early.reasonCode == "agreement_not_started")
@@ -491,32 +490,6 @@ extension ServerTests {
 }
 
 extension ServerTests {
-    /// An owner may not undo another body's brake: only the body that suspended an agreement
-    /// resumes it.
-    @Test func onlyTheSuspendingBodyResumesAnAgreement() throws {
-        let (folder, store) = try StoreFixture.store(jobs: 0)
-        let agreement = Agreement(
-            id: "agr-two", application: "app-two", researcher: "rita", datasets: ["a", "b"], models: [.crosstab],
-            purpose: "p", starts: "2020-01-01T00:00:00.000Z", expires: "2099-01-01T00:00:00.000Z")
-        let application = ModelgateCore.Application(
-            id: "app-two", researcher: "rita", datasets: ["a"], models: [.crosstab], purpose: "p", scenario: "s",
-            safeguards: "g", starts: agreement.starts, ends: agreement.expires, submittedAt: agreement.starts)
-        try store.submit(application)
-        let (_, created) = try store.decide(
-            application: "app-two", .init(dataset: "a", owner: "o1", approved: true, reason: nil, at: agreement.starts),
-            by: "o1")
-        let id = try #require(created?.id)
-        _ = try store.setAgreement(id, status: .suspended, reason: "objection", by: "o1", body: "body-one")
-        #expect(throws: ModelgateError.self) {
-            try store.setAgreement(id, status: .active, reason: "mine too", by: "o2", body: "body-two")
-        }
-        #expect(try store.agreement(id)?.status == .suspended)
-        #expect(
-            try store.setAgreement(id, status: .active, reason: "cleared", by: "o1", body: "body-one").status == .active
-        )
-        withExtendedLifetime(folder) {}
-    }
-
     @Test func decisionBodiesRefuseUnknownKeysAndAllowNone() async throws {
         let fixture = try Fixture()
         try await fixture.test { api in

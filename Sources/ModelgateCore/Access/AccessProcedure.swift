@@ -1,9 +1,89 @@
-/// The transitions of the conditional-open procedure, as pure functions on its value types: an
-/// owner's decision on an application, a change of an agreement, a change of a dataset's state.
-/// Each returns the new value or throws the refusal a caller shows as it is; the store only keeps
-/// the transaction around them (read, apply, write, record), never a rule of its own.
+/// The conditional-open procedure (arts. 13–15 of the measures) as pure functions on its value
+/// types: who may do what, in which state, and what each step records. A researcher applies; each
+/// owner decides the datasets of its body; every dataset approved makes an agreement; an owner
+/// suspends, resumes or terminates an agreement, and suspends, resumes or withdraws its datasets.
+///
+/// Each function takes the acting principal and `owners`, the owning body of each dataset it
+/// concerns (a dataset missing from it is unknown), and returns the new values with their audit
+/// records, or throws the error a caller shows as it is. The gateway's `AccessWorkflow` looks up
+/// the owners and runs these inside one store transaction; neither holds a rule of its own.
 extension Application {
-    /// One owner's decision on one of the datasets asked for. Every dataset approved makes the
+    /// A researcher's application, checked: at least one dataset and one model, every dataset
+    /// known, purpose, scenario and safeguards stated, a period that ends after it starts.
+    /// `starts`, `ends` and `at` are times in one normalised form (ISO 8601, UTC, milliseconds),
+    /// so that they compare as text.
+    public static func submitted(
+        id: String, by principal: Principal, datasets: [String], models: [ModelKind], purpose: String,
+        scenario: String, safeguards: String, starts: String, ends: String, at: String, owners: [String: String]
+    ) throws -> (Application, AccessRecord) {
+        try principal.require(.apply)
+        guard !datasets.isEmpty, !models.isEmpty else {
+            throw ModelgateError(.invalidBody, "keys 'datasets' and 'models' must each name at least one")
+        }
+        for (key, value) in [("purpose", purpose), ("scenario", scenario), ("safeguards", safeguards)]
+        where value.allSatisfy(\.isWhitespace) {
+            throw ModelgateError(.invalidBody, "key '\(key)' must be stated")
+        }
+        guard ends > starts else {
+            throw ModelgateError(.invalidBody, "key 'ends' must be a day or time after 'starts'")
+        }
+        let asked = Array(Set(datasets)).sorted()
+        if let unknown = asked.first(where: { owners[$0] == nil }) {
+            throw ModelgateError(.unknownDataset, "dataset '\(unknown)' does not exist")
+        }
+        let application = Application(
+            id: id, researcher: principal.name, datasets: asked, models: models, purpose: purpose, scenario: scenario,
+            safeguards: safeguards, starts: starts, ends: ends, submittedAt: at)
+        return (application, .submitted(application))
+    }
+
+    /// What an owner's decision did: the application after it, the agreement it created (when
+    /// it approved the last dataset), and the events to record.
+    public struct Decided: Sendable {
+        public var application: Application
+        public var agreement: Agreement?
+        public var records: [AccessRecord]
+    }
+
+    /// An owner approves or refuses `dataset`, or, when nil, every dataset of its body not yet
+    /// decided. A refusal must give its reason; one refusal refuses the whole application and
+    /// decides nothing further.
+    public func deciding(
+        approve: Bool, dataset: String?, reason: String?, by principal: Principal, owners: [String: String],
+        at: String, agreementID: String
+    ) throws -> Decided {
+        try principal.require(.decideApplication)
+        let reason = reason.map(Self.trimmed)
+        if !approve && (reason ?? "").isEmpty {
+            throw ModelgateError(.reasonRequired, "a refusal must give its reason (key 'reason')")
+        }
+        let mine = datasets.filter { principal.answers(for: owners[$0]) }
+        guard !mine.isEmpty else {
+            throw ModelgateError(.forbidden, "application \(id) asks for no dataset of '\(principal.body ?? "")'")
+        }
+        guard status == .pending else {
+            throw ModelgateError(.applicationDecided, "application \(id) was already \(status.rawValue)")
+        }
+        let targets = dataset.map { [$0] } ?? mine.filter { d in !decisions.contains { $0.dataset == d } }
+        guard targets.allSatisfy(mine.contains) else {
+            throw ModelgateError(
+                .forbidden, "dataset '\(dataset ?? "")' is not one of '\(principal.body ?? "")' in application \(id)")
+        }
+        guard !targets.isEmpty else {
+            throw ModelgateError(.applicationDecided, "your datasets in application \(id) are decided")
+        }
+        var decided = Decided(application: self, agreement: nil, records: [])
+        for target in targets where decided.application.status == .pending {
+            let decision = Decision(dataset: target, owner: principal.name, approved: approve, reason: reason, at: at)
+            (decided.application, decided.agreement) = try decided.application.deciding(
+                decision, agreementID: agreementID)
+            decided.records.append(.decided(decision, of: decided.application))
+            if let agreement = decided.agreement { decided.records.append(.created(agreement)) }
+        }
+        return decided
+    }
+
+    /// One decision on one of the datasets asked for. Every dataset approved makes the
     /// application approved and creates its agreement (numbered `agreementID`), for the datasets,
     /// models, purpose and period asked for; one refusal refuses the whole application.
     public func deciding(_ decision: Decision, agreementID: String) throws -> (Application, Agreement?) {
@@ -32,15 +112,44 @@ extension Application {
         next.agreement = agreement.id
         return (next, agreement)
     }
+
+    /// The text without the white space around it.
+    static func trimmed(_ text: String) -> String {
+        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// A reason, trimmed, or `reason_required` when there is none.
+    static func stated(_ reason: String?) throws -> String {
+        let reason = trimmed(reason ?? "")
+        guard !reason.isEmpty else { throw ModelgateError(.reasonRequired, "key 'reason' must say why") }
+        return reason
+    }
 }
 
 extension Agreement {
-    /// The agreement after an owner of `body` sets its status: suspended, resumed (active again)
-    /// or terminated. A terminated agreement never changes; a suspended one is resumed only by the
-    /// body that suspended it, so that one owner cannot undo another's brake.
+    /// An owner of a body the agreement covers suspends it, resumes it (active again) or
+    /// terminates it, saying why. A terminated agreement never changes; a suspended one is
+    /// resumed only by the body that suspended it, so that one owner cannot undo another's brake.
+    public func changing(to next: Status, reason: String?, by principal: Principal, owners: [String: String])
+        throws -> (Agreement, AccessRecord)
+    {
+        try principal.require(.changeAgreement)
+        guard datasets.contains(where: { principal.answers(for: owners[$0]) }) else {
+            throw ModelgateError(.forbidden, "agreement \(id) covers no dataset of '\(principal.body ?? "")'")
+        }
+        let changed = try changing(to: next, reason: Application.stated(reason), by: principal.body)
+        return (changed, .changed(changed, from: status))
+    }
+
+    /// The agreement after an owner of `body` sets its status (the state rule alone). Setting the
+    /// status it has is refused: suspending a suspended agreement would hand its brake to another
+    /// body, which could then resume it.
     public func changing(to next: Status, reason: String, by body: String?) throws -> Agreement {
         guard status != .terminated else {
             throw ModelgateError(.agreementTerminated, "agreement \(id) is terminated and cannot change")
+        }
+        guard next != status else {
+            throw ModelgateError(.unchanged, "agreement \(id) is already \(status.rawValue)")
         }
         if next == .active, status == .suspended, let suspender = suspendedBy, suspender != body {
             throw ModelgateError(
@@ -56,6 +165,20 @@ extension Agreement {
 }
 
 extension DatasetState {
+    /// An owner of `dataset` (whose body is `owner`) suspends, resumes (opens) or withdraws it,
+    /// saying why; returns the new state, the reason as kept, and the record.
+    public func changing(
+        to next: DatasetState, dataset: String, owner: String, reason: String?, by principal: Principal
+    )
+        throws -> (DatasetState, String, AccessRecord)
+    {
+        try principal.require(.changeDataset)
+        try principal.requireOwner(of: dataset, owner: owner)
+        let reason = try Application.stated(reason)
+        let state = try changing(to: next, dataset: dataset)
+        return (state, reason, .changed(dataset: dataset, from: self, to: state, reason: reason))
+    }
+
     /// The state an owner sets, from this one: any, but nothing after `withdrawn`.
     public func changing(to next: DatasetState, dataset: String) throws -> DatasetState {
         guard self != .withdrawn else {

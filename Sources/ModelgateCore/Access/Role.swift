@@ -8,6 +8,41 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case auditor
     /// Operates the gateway (policies, principals); sees no results.
     case admin
+
+    /// Whether this role may take `action` at all. An owner's actions are further limited to the
+    /// datasets of its body, a researcher's reads to its own applications, agreements and jobs:
+    /// the procedure checks those (``Principal/answers(for:)``, ``Principal/mayRead(researcher:datasets:owners:)``).
+    public func may(_ action: AccessAction) -> Bool {
+        switch action {
+        case .readCatalog: true
+        case .runJob: self == .researcher || self == .owner
+        case .readJobs, .readApplications, .readAgreements: self == .researcher || self == .owner || self == .auditor
+        case .apply: self == .researcher
+        case .decideApplication, .changeAgreement, .changeDataset: self == .owner
+        case .readAudit: self == .auditor
+        case .readUsage: self == .auditor || self == .owner
+        case .reloadPolicies: self == .admin
+        }
+    }
+}
+
+/// Everything a principal can ask the gateway to do, for the one table of who may
+/// (``Role/may(_:)``).
+public enum AccessAction: String, Sendable, CaseIterable {
+    /// The catalog and one's own profile (`/v1/me`).
+    case readCatalog = "read the catalog"
+    /// A job: a researcher's within an agreement, an owner's dry run on its own datasets.
+    case runJob = "run a job"
+    case readJobs = "read jobs"
+    case apply = "apply for access"
+    case readApplications = "read applications"
+    case decideApplication = "decide an application"
+    case readAgreements = "read agreements"
+    case changeAgreement = "suspend, resume or terminate an agreement"
+    case changeDataset = "suspend, resume or withdraw a dataset"
+    case readAudit = "read the audit log"
+    case readUsage = "read a usage report"
+    case reloadPolicies = "reload the policies"
 }
 
 /// Someone the gateway knows by a bearer token.
@@ -23,5 +58,38 @@ public struct Principal: Sendable, Equatable, Codable {
         self.role = role
         self.body = body
         self.disabled = disabled
+    }
+
+    /// Throws `forbidden` unless this principal's role may take `action`.
+    public func require(_ action: AccessAction) throws {
+        guard role.may(action) else {
+            let roles = Role.allCases.filter { $0.may(action) }.map(\.rawValue).joined(separator: " or ")
+            throw ModelgateError(
+                .forbidden, "a \(role.rawValue) may not \(action.rawValue); that needs the role \(roles)")
+        }
+    }
+
+    /// Whether this is an owner answering for `body` (the `owner` of a dataset's policy).
+    public func answers(for body: String?) -> Bool {
+        role == .owner && body != nil && self.body == body
+    }
+
+    /// Throws `forbidden` unless this is an owner answering for `dataset`, whose body is `owner`.
+    public func requireOwner(of dataset: String, owner: String) throws {
+        guard answers(for: owner) else {
+            throw ModelgateError(.forbidden, "only an owner of '\(owner)' may do this for dataset '\(dataset)'")
+        }
+    }
+
+    /// Whether this principal may read an application or agreement of `researcher` over
+    /// `datasets`: a researcher its own, an owner one naming a dataset of its body, an auditor
+    /// any, an admin none. `owners` holds each known dataset's owning body.
+    public func mayRead(researcher: String, datasets: [String], owners: [String: String]) -> Bool {
+        switch role {
+        case .researcher: researcher == name
+        case .owner: datasets.contains { answers(for: owners[$0]) }
+        case .auditor: true
+        case .admin: false
+        }
     }
 }

@@ -26,6 +26,16 @@ public struct ModelgateError: Error, Sendable, CustomStringConvertible {
         public static let agreementTerminated: Self = "agreement_terminated"
         public static let datasetWithdrawn: Self = "dataset_withdrawn"
         public static let principalExists: Self = "principal_exists"
+        /// The change asked for is the state the thing is already in.
+        public static let unchanged: Self = "unchanged"
+        /// The principal's role, or its body, does not allow what it asked.
+        public static let forbidden: Self = "forbidden"
+        /// A refusal, a suspension, a resumption or a withdrawal must say why.
+        public static let reasonRequired: Self = "reason_required"
+        /// A request (an application) does not hold what the procedure needs; the message names the key.
+        public static let invalidBody: Self = "invalid_body"
+        /// An owner reads the usage report of one dataset of its body, named.
+        public static let datasetRequired: Self = "dataset_required"
     }
 
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {

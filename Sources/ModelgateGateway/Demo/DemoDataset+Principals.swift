@@ -31,27 +31,26 @@ extension DemoDataset {
         if try DatasetStore(state: state).open(policy.dataset.id) == nil {
             _ = try prepare(rows: rows, policyText: policyText, state: state, store: store, progress: progress)
         }
-        func add(_ name: String, _ role: Role, body: String? = nil) throws -> String {
+        func add(_ principal: Principal) throws -> String {
             let (token, stored) = Tokens.make()
-            try store.addPrincipal(Principal(name: name, role: role, body: body), token: stored, by: "demo")
+            try store.addPrincipal(principal, token: stored, by: "demo")
             return token
         }
+        let researcher = Principal(name: "demo-researcher", role: .researcher)
+        let owner = Principal(name: "demo-owner", role: .owner, body: policy.dataset.owner)
         let tokens = DemoTokens(
-            researcher: try add("demo-researcher", .researcher),
-            owner: try add("demo-owner", .owner, body: policy.dataset.owner),
-            auditor: try add("demo-auditor", .auditor), admin: try add("demo-admin", .admin))
+            researcher: try add(researcher), owner: try add(owner),
+            auditor: try add(Principal(name: "demo-auditor", role: .auditor)),
+            admin: try add(Principal(name: "demo-admin", role: .admin)))
         let now = Date()
-        let application = Application(
-            id: "app-demo", researcher: "demo-researcher", datasets: [policy.dataset.id], models: policy.models,
-            purpose: "Demonstration: income and insurance by district", scenario: "the modelgate demo",
-            safeguards: "results only, checked for disclosure", starts: Timestamp.string(now),
-            ends: Timestamp.string(now + 365 * 86400), submittedAt: Timestamp.string(now))
-        try store.submit(application)
-        _ = try store.decide(
-            application: application.id,
+        let workflow = AccessWorkflow(catalog: Catalog(datasets: DatasetStore(state: state), store: store))
+        let application = try workflow.apply(
             .init(
-                dataset: policy.dataset.id, owner: "demo-owner", approved: true, reason: "demo",
-                at: Timestamp.string(now)), by: "demo-owner")
+                datasets: [policy.dataset.id], models: policy.models,
+                purpose: "Demonstration: income and insurance by district", scenario: "the modelgate demo",
+                safeguards: "results only, checked for disclosure", starts: Timestamp.string(now),
+                ends: Timestamp.string(now + 365 * 86400)), by: researcher)
+        _ = try workflow.decide(application.id, approve: true, dataset: nil, reason: "demo", by: owner)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // Readable by its owner only from the start, never for a moment by anyone else.
