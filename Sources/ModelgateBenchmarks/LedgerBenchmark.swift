@@ -12,9 +12,9 @@ import ModelgateParsing
 /// the ledger as the pipeline does. Printed per stretch of releases: the ledger's time per job
 /// beside the job's own (estimation and output checks), the share of jobs it refused, its atoms
 /// and its memory.
-public enum LedgerBenchmark {
+package enum LedgerBenchmark {
     /// The kind of questions asked.
-    public enum Stream: String, Sendable, CaseIterable {
+    package enum Stream: String, Sendable, CaseIterable {
         /// Ten-year age bands and standard bin counts: the questions of one field, asked again and
         /// again by its researchers.
         case bands
@@ -25,34 +25,34 @@ public enum LedgerBenchmark {
         case fits
     }
 
-    public struct Stretch: Sendable {
+    package struct Stretch: Sendable {
         /// Releases the ledger had judged when the stretch ended.
-        public var releases: Int
-        public var jobs: Int
-        public var differencing: Int
-        public var saturated: Int
-        public var atoms: Int
-        public var releasedSets: Int
+        package var releases: Int
+        package var jobs: Int
+        package var differencing: Int
+        package var saturated: Int
+        package var atoms: Int
+        package var releasedSets: Int
         /// The ledger's own memory: 4 bytes a row, its sets' atom lists, its atom counts and the
         /// span it keeps between checks.
-        public var memoryBytes: Int
+        package var memoryBytes: Int
         /// Per job in the stretch, seconds.
-        public var ledgerMedian: Double
-        public var ledgerP95: Double
+        package var ledgerMedian: Double
+        package var ledgerP95: Double
         /// The slowest twentieth among the jobs the ledger let through, and among those it refused
         /// (`differencing` or `saturated`), seconds.
-        public var releasedP95: Double
-        public var refusedP95: Double
-        public var jobMedian: Double
+        package var releasedP95: Double
+        package var refusedP95: Double
+        package var jobMedian: Double
         /// Medians over the crosstabs alone (the ledger's time and the job's own), seconds: what a
         /// table job pays for the ledger.
-        public var crosstabLedgerMedian: Double
-        public var crosstabJobMedian: Double
+        package var crosstabLedgerMedian: Double
+        package var crosstabJobMedian: Double
     }
 
     /// Runs jobs until `milestones.last` results have been released (or `maximumJobs` tried),
     /// reporting each stretch up to a milestone.
-    public static func run(
+    package static func run(
         rows: Int, milestones: [Int], maximumJobs: Int, policyText: String, seed: UInt64, stream: Stream = .bands,
         progress: (Stretch) -> Void = { _ in }, ticker: (String) -> Void = { _ in }
     ) throws -> [Stretch] {

@@ -9,22 +9,22 @@ import ModelgateSandbox
 /// The cost of the restricted process: spawn, lockdown, a tiny job (a summary of 1,000 rows),
 /// reply and exit, side by side with `bwrap --unshare-all` starting `/usr/bin/true`, both started
 /// and reaped by the same ``WorkerRunner`` and interleaved run by run.
-public enum SandboxBenchmark {
-    public struct Figures: Sendable {
-        public var runs: Int
-        public var workerMedian: Double
-        public var bwrapMedian: Double?
-        public var workerSamples: [Double]
-        public var bwrapSamples: [Double]
+package enum SandboxBenchmark {
+    package struct Figures: Sendable {
+        package var runs: Int
+        package var workerMedian: Double
+        package var bwrapMedian: Double?
+        package var workerSamples: [Double]
+        package var bwrapSamples: [Double]
     }
 
     /// The bwrap command line: every namespace, and /usr read-only so that /usr/bin/true loads.
-    public static let bwrapArguments = [
+    package static let bwrapArguments = [
         "--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64",
         "/lib64", "--symlink", "usr/bin", "/bin", "/usr/bin/true",
     ]
 
-    public static func run(
+    package static func run(
         runs: Int, policyText: String, worker: Worker, bwrap: String?, progress: (Int) -> Void = { _ in }
     ) throws -> Figures {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -6,15 +6,15 @@ import ModelgateStore
 /// How fast jobs are recorded: several writer processes, each recording jobs as the pipeline does
 /// (admitted, then finished: two transactions, two chained events), all into one store at once;
 /// then the whole chain verified.
-public enum StoreBenchmark {
-    public struct Figures: Sendable {
-        public var writers: Int
-        public var jobs: Int
-        public var recordSeconds: Double
-        public var events: Int
-        public var verifySeconds: Double
-        public var chainIntact: Bool
-        public var jobsPerSecond: Double { Double(jobs) / recordSeconds }
+package enum StoreBenchmark {
+    package struct Figures: Sendable {
+        package var writers: Int
+        package var jobs: Int
+        package var recordSeconds: Double
+        package var events: Int
+        package var verifySeconds: Double
+        package var chainIntact: Bool
+        package var jobsPerSecond: Double { Double(jobs) / recordSeconds }
     }
 
     /// The dataset every benchmark job names.
@@ -26,7 +26,7 @@ public enum StoreBenchmark {
     /// Runs `writers` copies of `writerCommand` (this program, in writer mode) against a fresh
     /// store in `state`, times them from the first start to the last exit, then verifies the
     /// chain they left.
-    public static func run(
+    package static func run(
         state: URL, writers: Int, jobsPerWriter: Int, writerCommand: (Int) -> (String, [String])
     ) throws -> Figures {
         let store = try SQLiteStore(state: state)
@@ -55,7 +55,7 @@ public enum StoreBenchmark {
     }
 
     /// One writer: records `jobs` jobs for `principal`, each admitted and then finished.
-    public static func write(state: URL, jobs: Int, principal: String) throws {
+    package static func write(state: URL, jobs: Int, principal: String) throws {
         let store = try SQLiteStore(state: state)
         let usage = Usage(
             rowsScanned: 1000, rowsDropped: 0, cpuSeconds: 0.004, wallSeconds: 0.005, peakMemoryBytes: 7 << 20)

@@ -5,8 +5,8 @@ import ModelgateCore
 
 /// The `modelgate` command line: thin commands that parse, call the gateway, and print.
 @available(macOS 10.15, *)
-public struct ModelgateCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct ModelgateCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "modelgate",
         abstract: "Results from sensitive public data, never the data itself.",
         discussion: """
@@ -23,7 +23,7 @@ public struct ModelgateCommand: AsyncParsableCommand {
         ]
     )
 
-    public init() {}
+    package init() {}
 }
 
 /// Options every command shares.

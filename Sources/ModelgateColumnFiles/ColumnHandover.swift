@@ -6,15 +6,15 @@ import ModelgateCore
 
 /// A column as a worker process receives it: how it is stored, and the descriptors of its files,
 /// which the parent opened read-only and passed in. The worker maps them; it cannot open a path.
-public struct HandedColumn: Sendable, Equatable, Codable {
-    public var name: String
-    public var encoding: StoredColumn.Encoding
-    public var width: Int
-    public var levels: [String]
-    public var values: HandedFile
-    public var validity: HandedFile?
+package struct HandedColumn: Sendable, Equatable, Codable {
+    package var name: String
+    package var encoding: StoredColumn.Encoding
+    package var width: Int
+    package var levels: [String]
+    package var values: HandedFile
+    package var validity: HandedFile?
 
-    public init(
+    package init(
         name: String, encoding: StoredColumn.Encoding, width: Int, levels: [String], values: HandedFile,
         validity: HandedFile?
     ) {
@@ -27,11 +27,11 @@ public struct HandedColumn: Sendable, Equatable, Codable {
     }
 }
 
-public struct HandedFile: Sendable, Equatable, Codable {
-    public var descriptor: Int32
-    public var byteCount: Int
+package struct HandedFile: Sendable, Equatable, Codable {
+    package var descriptor: Int32
+    package var byteCount: Int
 
-    public init(descriptor: Int32, byteCount: Int) {
+    package init(descriptor: Int32, byteCount: Int) {
         self.descriptor = descriptor
         self.byteCount = byteCount
     }
@@ -41,19 +41,19 @@ public struct HandedFile: Sendable, Equatable, Codable {
 ///
 /// The descriptors in ``columns`` are this process's own. ``handed(from:)`` renumbers them as a
 /// child sees them after they are placed, in ``descriptors`` order, from a first number on.
-public final class OpenedColumns: @unchecked Sendable {
-    public let rowCount: Int
-    public let columns: [HandedColumn]
+package final class OpenedColumns: @unchecked Sendable {
+    package let rowCount: Int
+    package let columns: [HandedColumn]
     /// Every open descriptor, in the order the columns and their validity files use them.
-    public let descriptors: [Int32]
+    package let descriptors: [Int32]
 
-    public init(rowCount: Int, columns: [HandedColumn], descriptors: [Int32]) {
+    package init(rowCount: Int, columns: [HandedColumn], descriptors: [Int32]) {
         self.rowCount = rowCount
         self.columns = columns
         self.descriptors = descriptors
     }
 
-    public func handed(from first: Int32) -> [HandedColumn] {
+    package func handed(from first: Int32) -> [HandedColumn] {
         let position = Dictionary(uniqueKeysWithValues: descriptors.enumerated().map { ($1, first + Int32($0)) })
         return columns.map { column in
             var column = column
@@ -70,7 +70,7 @@ public final class OpenedColumns: @unchecked Sendable {
 
 extension ColumnSet {
     /// Maps handed column files read-only, checking each against the row count.
-    public init(mapping columns: [HandedColumn], rowCount: Int) throws {
+    package init(mapping columns: [HandedColumn], rowCount: Int) throws {
         var vectors: [String: ColumnVector] = [:]
         for column in columns {
             guard [1, 2, 4, 8].contains(column.width), column.values.byteCount == rowCount * column.width,

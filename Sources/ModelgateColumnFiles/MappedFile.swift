@@ -5,11 +5,11 @@ import ModelgateCore
 #endif
 
 /// A read-only memory mapping of a whole file; unmapped when the last reference goes.
-public final class MappedFile: @unchecked Sendable {
-    public let base: UnsafeRawPointer?
-    public let size: Int
+package final class MappedFile: @unchecked Sendable {
+    package let base: UnsafeRawPointer?
+    package let size: Int
 
-    public convenience init(path: String, populate: Bool = true) throws {
+    package convenience init(path: String, populate: Bool = true) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ModelgateError("dataset_unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
@@ -20,7 +20,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Maps `size` bytes of an open descriptor (which may be closed afterwards). `writable` maps
     /// it shared and writable instead: for the one file a worker writes, its row labels.
-    public init(descriptor fd: Int32, size: Int, populate: Bool = true, writable: Bool = false, name: String) throws {
+    package init(descriptor fd: Int32, size: Int, populate: Bool = true, writable: Bool = false, name: String) throws {
         self.size = size
         guard size > 0 else {
             base = nil
@@ -38,7 +38,7 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(pointer)
     }
 
-    public static func size(of fd: Int32, _ name: String) throws -> Int {
+    package static func size(of fd: Int32, _ name: String) throws -> Int {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw ModelgateError("dataset_unreadable", "cannot stat \(name): \(String(cString: strerror(errno)))")

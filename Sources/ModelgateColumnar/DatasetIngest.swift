@@ -8,20 +8,20 @@ import ModelgateParsing
 /// Turns a CSV file into a columnar dataset version under a state folder, typed and checked by
 /// the dataset's policy. All or nothing: the new version becomes current only once every file
 /// is written; a bad row stops ingest and leaves the previous version as it was.
-public struct DatasetIngest: Sendable {
-    public let store: DatasetStore
+package struct DatasetIngest: Sendable {
+    package let store: DatasetStore
     /// Smallest byte range worth a thread of its own.
     var minimumChunkBytes = 8 << 20
 
     /// Reports what ingest is doing: a phase name and the fraction of it done.
-    public typealias Progress = @Sendable (_ phase: String, _ fraction: Double) -> Void
+    package typealias Progress = @Sendable (_ phase: String, _ fraction: Double) -> Void
 
-    public init(state: URL) {
+    package init(state: URL) {
         store = DatasetStore(state: state)
     }
 
     /// Ingests `csv` under the policy text; returns the new version's manifest.
-    public func ingest(policyText: String, csv: URL, progress: Progress? = nil) throws -> DatasetManifest {
+    package func ingest(policyText: String, csv: URL, progress: Progress? = nil) throws -> DatasetManifest {
         let policy = try Policy(yaml: policyText)
         let file = try MappedFile(path: csv.path, populate: false)
         guard let base = file.base?.assumingMemoryBound(to: UInt8.self) else {

@@ -5,12 +5,12 @@ import ModelgateParsing
 
 /// The ingested datasets under a state folder: `datasets/<id>/current` points at the folder of
 /// the current version, which holds `manifest.json`, `policy.yaml` and one file per column.
-public struct DatasetStore: Sendable {
-    public let root: URL
+package struct DatasetStore: Sendable {
+    package let root: URL
     /// Datasets already read, shared by copies of this store (a server opens one per job).
     private let cache = OpenedDatasets()
 
-    public init(state: URL) {
+    package init(state: URL) {
         root = state.appendingPathComponent("datasets", isDirectory: true)
     }
 
@@ -20,16 +20,16 @@ public struct DatasetStore: Sendable {
 
     /// A policy loaded after ingest (`POST /v1/policies/reload`), which replaces the one the
     /// current version was ingested under; same columns, other rules.
-    public func policyOverride(_ id: String) -> URL { datasetFolder(id).appendingPathComponent("policy.yaml") }
+    package func policyOverride(_ id: String) -> URL { datasetFolder(id).appendingPathComponent("policy.yaml") }
 
     /// The ids of every ingested dataset.
-    public func list() -> [String] {
+    package func list() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         return names.filter { FileManager.default.fileExists(atPath: currentFolder($0).path) }.sorted()
     }
 
     /// Opens the current version of a dataset; nil when it was never ingested.
-    public func open(_ id: String) throws -> StoredDataset? {
+    package func open(_ id: String) throws -> StoredDataset? {
         guard DatasetDescription.isValidID(id) else { return nil }
         let folder = currentFolder(id).resolvingSymlinksInPath()
         let manifestURL = folder.appendingPathComponent("manifest.json")
@@ -124,15 +124,15 @@ final class OpenedDatasets: @unchecked Sendable {
 }
 
 /// One ingested dataset version, ready to map columns from.
-public struct StoredDataset: Sendable {
-    public let folder: URL
-    public let manifest: DatasetManifest
+package struct StoredDataset: Sendable {
+    package let folder: URL
+    package let manifest: DatasetManifest
     /// The policy the dataset was ingested under, and its text as the owner wrote it.
-    public let policy: Policy
-    public let policyText: String
+    package let policy: Policy
+    package let policyText: String
     /// The dataset's secret, for the gateway alone (see `DatasetStore.secret`).
-    public let secret: [UInt8]
+    package let secret: [UInt8]
 
     /// Names the dataset version, for what is keyed by its secret.
-    public var versionContext: String { "\(manifest.id)@\(manifest.version)" }
+    package var versionContext: String { "\(manifest.id)@\(manifest.version)" }
 }

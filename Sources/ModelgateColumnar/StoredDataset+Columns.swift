@@ -8,7 +8,7 @@ import ModelgateCore
 
 extension StoredDataset {
     /// Opens the named columns' files read-only, checking their sizes, without mapping them.
-    public func openColumns(_ names: [String]) throws -> OpenedColumns {
+    package func openColumns(_ names: [String]) throws -> OpenedColumns {
         var columns: [HandedColumn] = []
         var descriptors: [Int32] = []
         // Close what was opened if a later column fails.
@@ -47,7 +47,7 @@ extension StoredDataset {
     /// Maps the named columns read-only into this process. Nothing else of the dataset is touched.
     /// Jobs' estimators never use this (their worker maps what it is handed); ingest checks, the
     /// release ledger (regression features' values, see `WeightedSums`) and tests do.
-    public func columns(_ names: [String]) throws -> ColumnSet {
+    package func columns(_ names: [String]) throws -> ColumnSet {
         let opened = try openColumns(names)
         return try ColumnSet(mapping: opened.columns, rowCount: opened.rowCount)
     }

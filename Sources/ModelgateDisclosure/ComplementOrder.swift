@@ -19,13 +19,13 @@ import Foundation
 /// any other counts, however alike, draws an unrelated order. Values are left out on purpose: a
 /// table of sums and one of counts over the same groups must not withhold crossed patterns, which
 /// together would release what each withholds.
-public struct ComplementOrder: Sendable {
+package struct ComplementOrder: Sendable {
     private let secret: [UInt8]
     private let context: String
 
     /// `secret`: at least 32 random bytes kept by the gateway; `context` names what the secret
     /// is used for (the dataset and its version), so that versions draw unrelated orders.
-    public init(secret: [UInt8], context: String) {
+    package init(secret: [UInt8], context: String) {
         precondition(secret.count >= 32, "a complement order needs a secret of at least 32 bytes")
         self.secret = secret
         self.context = context

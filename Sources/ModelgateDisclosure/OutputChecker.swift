@@ -4,17 +4,17 @@ import ModelgateCore
 /// released, what must be suppressed, and what must be refused as a whole.
 ///
 /// Pure: takes values, returns values, so every rule can be tested on a table built to trip it.
-public struct OutputChecker: Sendable {
-    public let rules: DisclosureRules
+package struct OutputChecker: Sendable {
+    package let rules: DisclosureRules
     /// The secret order in which secondary suppression takes complements.
     let order: ComplementOrder
 
-    public init(rules: DisclosureRules, order: ComplementOrder) {
+    package init(rules: DisclosureRules, order: ComplementOrder) {
         self.rules = rules
         self.order = order
     }
 
-    public func check(_ raw: RawResult) -> CheckedOutput {
+    package func check(_ raw: RawResult) -> CheckedOutput {
         // The dataset's size is public and most results give their row count: filters (and
         // missing values) that leave out only a few rows would give away how many they are.
         let leftOut = raw.rowsScanned - raw.rowsUsed
@@ -38,11 +38,11 @@ public struct OutputChecker: Sendable {
 }
 
 /// The checker's decision.
-public enum CheckedOutput: Sendable, Equatable {
+package enum CheckedOutput: Sendable, Equatable {
     case released(ReleasedOutput, DisclosureReport)
     case refused(Refusal, DisclosureReport)
 
-    public var report: DisclosureReport {
+    package var report: DisclosureReport {
         switch self {
         case .released(_, let report), .refused(_, let report): return report
         }
@@ -51,17 +51,17 @@ public enum CheckedOutput: Sendable, Equatable {
 
 /// Stable names of the rules, as they appear in `disclosure.rules[].rule` and in `rule` of a
 /// suppressed cell.
-public enum DisclosureRule {
-    public static let threshold = "threshold"
-    public static let groupDisclosure = "group_disclosure"
-    public static let filterComplement = "filter_complement"
-    public static let dominance = "nk_dominance"
-    public static let pRatio = "p_ratio"
-    public static let secondary = "secondary_suppression"
-    public static let degreesOfFreedom = "degrees_of_freedom"
-    public static let parameterRatio = "parameter_ratio"
-    public static let leverage = "leverage"
-    public static let wellDefined = "well_defined_fit"
+package enum DisclosureRule {
+    package static let threshold = "threshold"
+    package static let groupDisclosure = "group_disclosure"
+    package static let filterComplement = "filter_complement"
+    package static let dominance = "nk_dominance"
+    package static let pRatio = "p_ratio"
+    package static let secondary = "secondary_suppression"
+    package static let degreesOfFreedom = "degrees_of_freedom"
+    package static let parameterRatio = "parameter_ratio"
+    package static let leverage = "leverage"
+    package static let wellDefined = "well_defined_fit"
 }
 
 extension OutputChecker {
@@ -165,7 +165,7 @@ extension OutputChecker {
 
     /// A count of selected rows as it may be released: itself when at least the threshold (or
     /// zero, where zeros are not disclosive), nil (withheld) otherwise.
-    public func releasable(count: Int) -> Int? {
+    package func releasable(count: Int) -> Int? {
         count >= rules.threshold || (count == 0 && !rules.zerosAreDisclosive) ? count : nil
     }
 

@@ -2,13 +2,13 @@ import ModelgateCore
 
 /// The built-in algorithm models: each a pure function from a plan and column data to a raw
 /// result, so it can run in-process in tests and in a restricted worker in production.
-public enum Estimator {
+package enum Estimator {
     /// Runs an admitted plan. Throws a ``Refusal`` only for data-dependent limits (e.g. a table
     /// with more cells than allowed); disclosure decisions are left to the output checker.
     ///
     /// With `labels` (room for one `UInt32` per row), also writes each row's label for the release
     /// ledger, and says what the labels mean in the result's ``RawResult/labels``.
-    public static func run(
+    package static func run(
         _ plan: Plan, on columns: ColumnSet, labels: UnsafeMutablePointer<UInt32>? = nil
     ) throws(Refusal) -> RawResult {
         for column in plan.columns where columns[column.name] == nil {

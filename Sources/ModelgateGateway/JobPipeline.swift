@@ -18,9 +18,9 @@ import ModelgateStore
 /// that cannot record). Every job is recorded: a refusal before it runs as one event; an admitted
 /// job as admitted (committed before its worker starts) and then finished. The result carries the
 /// receipt of its last event.
-public struct JobPipeline: Sendable {
-    public let datasets: DatasetStore
-    public let store: any GatewayStore
+package struct JobPipeline: Sendable {
+    package let datasets: DatasetStore
+    package let store: any GatewayStore
     let worker: Worker
     let logger: Logger
     /// This process, as recorded with the jobs it admits.
@@ -28,7 +28,7 @@ public struct JobPipeline: Sendable {
     /// Every dataset version's release ledger, shared by every job this pipeline runs.
     let ledgers: LedgerBook
 
-    public init(state: URL, store: any GatewayStore, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
+    package init(state: URL, store: any GatewayStore, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
         datasets = DatasetStore(state: state)
         self.store = store
         self.worker = worker
@@ -39,21 +39,21 @@ public struct JobPipeline: Sendable {
     /// The state folder's own store, with the `modelgate-worker` found next to the running
     /// program (or at `MODELGATE_WORKER`). Jobs left unfinished by a process that is gone are
     /// marked interrupted first.
-    public init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
+    package init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
         let store = try SQLiteStore(state: state)
         try Self.recoverLostJobs(store: store, logger: logger)
         self.init(state: state, store: store, worker: try Worker.locate(), logger: logger)
     }
 
     /// Marks the jobs of processes that are gone as interrupted (at start-up).
-    public static func recoverLostJobs(store: any GatewayStore, logger: Logger) throws {
+    package static func recoverLostJobs(store: any GatewayStore, logger: Logger) throws {
         try JobRecovery(store: store, logger: logger).markLostJobs()
     }
 
     /// Runs one job for `principal` (`operator` for the command line's own dry runs). With
     /// `needsAgreement` (a researcher's job), one of the principal's active agreements must cover
     /// the dataset and model; an owner's dry run needs none.
-    public func run(
+    package func run(
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
         job: String = UUID().uuidString.lowercased()
     ) throws -> JobResult {

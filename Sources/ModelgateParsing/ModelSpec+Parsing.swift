@@ -3,11 +3,11 @@ import Yams
 
 extension ModelSpec {
     /// The largest spec accepted, in bytes.
-    public static let maximumSize = 64 * 1024
+    package static let maximumSize = 64 * 1024
 
     /// Reads a spec from YAML or JSON text; a malformed spec is refused with `invalid_spec`
     /// naming every problem, an oversized one with `spec_too_large`.
-    public init(text: String) throws(Refusal) {
+    package init(text: String) throws(Refusal) {
         let size = text.utf8.count
         guard size <= Self.maximumSize else {
             throw Refusal(.specTooLarge, "the spec is \(size) bytes; the limit is \(Self.maximumSize) bytes")

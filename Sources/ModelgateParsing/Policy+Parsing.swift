@@ -3,7 +3,7 @@ import Yams
 
 extension Policy {
     /// Reads a policy document, throwing `invalid_policy` listing every problem.
-    public init(yaml text: String) throws {
+    package init(yaml text: String) throws {
         let (policy, problems) = Self.lint(text)
         guard let policy, problems.isEmpty else {
             let list = problems.map { "  - \($0)" }.joined(separator: "\n")
@@ -16,7 +16,7 @@ extension Policy {
     ///
     /// Unknown keys are errors, not silently ignored: a misspelt `treshold` must not leave the
     /// default in force without the owner knowing.
-    public static func lint(_ text: String) -> (Policy?, [DocumentProblem]) {
+    package static func lint(_ text: String) -> (Policy?, [DocumentProblem]) {
         let reader = DocumentReader()
         guard let root = reader.compose(text),
             let top = reader.mapping(
@@ -196,7 +196,7 @@ extension Policy {
 
 extension DatasetDescription {
     /// Dataset ids are slugs so they are safe as folder names and in URLs.
-    public static func isValidID(_ id: String) -> Bool {
+    package static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64
             && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
             && id.first != "-"
@@ -205,10 +205,10 @@ extension DatasetDescription {
 
 extension ColumnPolicy {
     /// 2⁵³: the largest magnitude up to which a Double holds every whole number.
-    public static let largestExactInteger = 9_007_199_254_740_992.0
+    package static let largestExactInteger = 9_007_199_254_740_992.0
 
     /// Column names are identifiers so they are safe as file names.
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
             && name.utf8.allSatisfy {
                 ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95

@@ -5,14 +5,14 @@ import CSandboxShim
 #endif
 
 /// A lockdown step that failed. The worker exits with the step's status and computes nothing.
-public struct LockdownFailure: Error, Sendable {
-    public var step: LockdownStep
-    public var message: String
+package struct LockdownFailure: Error, Sendable {
+    package var step: LockdownStep
+    package var message: String
 }
 
 /// The steps of the lockdown, in the order they run. Each has the exit status a worker uses when
 /// the step fails, so the parent can say which layer the host refused.
-public enum LockdownStep: Int32, Sendable, CaseIterable {
+package enum LockdownStep: Int32, Sendable, CaseIterable {
     case arguments = 100
     case descriptors
     case namespaces
@@ -22,7 +22,7 @@ public enum LockdownStep: Int32, Sendable, CaseIterable {
     case privileges
     case seccomp
 
-    public var title: String {
+    package var title: String {
         switch self {
         case .arguments: "reading the lockdown arguments"
         case .descriptors: "closing descriptors that were not handed over"
@@ -39,8 +39,8 @@ public enum LockdownStep: Int32, Sendable, CaseIterable {
 /// The worker's self-lockdown, run first thing in `modelgate-worker`, before it reads a byte of
 /// its request. It must run while the process is single-threaded (no Dispatch, no `async`):
 /// `unshare(CLONE_NEWUSER)` refuses a threaded process, and seccomp filters only this thread.
-public enum Lockdown {
-    public static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockedDown {
+package enum Lockdown {
+    package static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockedDown {
         // Descriptors: only stdin, stdout, stderr and the handed ones stay open.
         let firstFree = 3 + Int32(settings.descriptors)
         try check(mg_close_from(firstFree), .descriptors, "close_range")
@@ -210,15 +210,15 @@ public enum Lockdown {
 }
 
 /// A worker after lockdown: what it applied, and its own status file for its peak memory.
-public struct LockedDown: Sendable {
-    public let report: LockdownReport
+package struct LockedDown: Sendable {
+    package let report: LockdownReport
     let statusDescriptor: Int32
 
     /// The worker's peak resident memory so far (VmHWM), from its own status; nil if unreadable.
     ///
     /// Not `getrusage`: a child started by `posix_spawn` shares the parent's memory until it
     /// execs, and the kernel counts the parent's resident set into the child's `ru_maxrss`.
-    public func peakResidentBytes() -> Int? {
+    package func peakResidentBytes() -> Int? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = pread(statusDescriptor, &buffer, buffer.count, 0)
         guard count > 0 else { return nil }

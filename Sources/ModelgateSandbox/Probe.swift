@@ -10,7 +10,7 @@ import ModelgateCore
 ///
 /// A probe that is stopped never returns: the worker dies, and the runner says why. A probe that
 /// returns reports what it got, which means the layer meant to stop it did not.
-public enum Probe: String, Sendable, Codable, CaseIterable {
+package enum Probe: String, Sendable, Codable, CaseIterable {
     /// Not an attack: a locked-down worker must still be able to do a job's work.
     case control
     case socket
@@ -35,7 +35,7 @@ public enum Probe: String, Sendable, Codable, CaseIterable {
     case hang
 
     /// What the probe tries.
-    public var attempt: String {
+    package var attempt: String {
         switch self {
         case .control: "read a request, allocate, compute and reply (must succeed)"
         case .socket: "socket(AF_INET, SOCK_STREAM)"
@@ -62,7 +62,7 @@ public enum Probe: String, Sendable, Codable, CaseIterable {
     }
 
     /// The failure reason that must stop the probe; nil for the control, which must succeed.
-    public var expected: Refusal.Code? {
+    package var expected: Refusal.Code? {
         switch self {
         case .control: nil
         case .cpuSpin: .cpuLimit
@@ -74,7 +74,7 @@ public enum Probe: String, Sendable, Codable, CaseIterable {
     }
 
     /// Runs the attempt in the worker. Returns only if it was not stopped.
-    public func run(parentProcess parent: Int32) -> String {
+    package func run(parentProcess parent: Int32) -> String {
         switch self {
         case .control:
             let values = (1...100_000).map(Double.init)

@@ -9,12 +9,12 @@ import ModelgateCore
 /// Room for a job's row labels (one `UInt32` a row, see ``RowLabels``): an anonymous file in
 /// memory that the worker maps and writes, and that this process reads once the worker is gone.
 /// The worker can write nothing else through it: it is its own file, sized here, never a path.
-public final class RowLabelBuffer: @unchecked Sendable {
-    public let rowCount: Int
+package final class RowLabelBuffer: @unchecked Sendable {
+    package let rowCount: Int
     let descriptor: Int32
     private let base: UnsafeMutableRawPointer?
 
-    public init(rowCount: Int) throws {
+    package init(rowCount: Int) throws {
         self.rowCount = rowCount
         descriptor = mg_memfd_create("modelgate-row-labels")
         guard descriptor >= 0 else {
@@ -39,7 +39,7 @@ public final class RowLabelBuffer: @unchecked Sendable {
     }
 
     /// The labels as the worker left them (all ``RowLabels/outside`` where it wrote nothing).
-    public var labels: UnsafeBufferPointer<UInt32> {
+    package var labels: UnsafeBufferPointer<UInt32> {
         UnsafeBufferPointer(start: base?.assumingMemoryBound(to: UInt32.self), count: base == nil ? 0 : rowCount)
     }
 

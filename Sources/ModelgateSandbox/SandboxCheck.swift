@@ -6,21 +6,21 @@ import ModelgateCore
 
 /// `modelgate sandbox check`: runs each ``Probe`` as the task of a real worker, through the same
 /// ``Worker/run(_:columns:limits:)`` as a job, and says what stopped it.
-public enum SandboxCheck {
-    public struct Verdict: Sendable {
-        public var probe: Probe
+package enum SandboxCheck {
+    package struct Verdict: Sendable {
+        package var probe: Probe
         /// What stopped the probe, or what it got when nothing did.
-        public var outcome: String
+        package var outcome: String
         /// Whether the layer meant to stop it did (for the control: whether it ran).
-        public var passed: Bool
+        package var passed: Bool
         /// The failure reason the worker ended with, if it failed.
-        public var reason: Refusal.Code?
-        public var lockdown: LockdownReport?
+        package var reason: Refusal.Code?
+        package var lockdown: LockdownReport?
     }
 
     /// Small limits, so that the limit probes end fast. The wall clock is well above the CPU
     /// limit so a busy host cannot turn the CPU probe into a timeout; the hang gets less.
-    public static func limits(for probe: Probe) -> ResourceLimits {
+    package static func limits(for probe: Probe) -> ResourceLimits {
         var limits = ResourceLimits()
         limits.cpuSeconds = 1
         limits.memoryMegabytes = 64
@@ -29,7 +29,7 @@ public enum SandboxCheck {
         return limits
     }
 
-    public static func run(_ probe: Probe, with worker: Worker) throws -> Verdict {
+    package static func run(_ probe: Probe, with worker: Worker) throws -> Verdict {
         let limits = limits(for: probe)
         let outcome = try worker.run(.probe(probe, parentProcess: getpid()), columns: nil, limits: limits)
         switch outcome.ending {

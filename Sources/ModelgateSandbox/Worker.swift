@@ -8,18 +8,18 @@ import ModelgateCore
 /// The parent's side of a job's restricted process: starts `modelgate-worker` with the policy's
 /// limits, hands it the column files and the task, and turns how it ended into a reply or a
 /// precise failure.
-public struct Worker: Sendable {
-    public let runner: WorkerRunner
+package struct Worker: Sendable {
+    package let runner: WorkerRunner
 
-    public init(executable: String) {
+    package init(executable: String) {
         runner = WorkerRunner(executable: executable)
     }
 
     /// The executable's name, looked for next to the running program.
-    public static let executableName = "modelgate-worker"
+    package static let executableName = "modelgate-worker"
 
     /// `MODELGATE_WORKER` if set, else `modelgate-worker` in the running program's folder.
-    public static func locate() throws -> Worker {
+    package static func locate() throws -> Worker {
         if let path = getenv("MODELGATE_WORKER").map({ String(cString: $0) }), !path.isEmpty {
             guard access(path, X_OK) == 0 else {
                 throw ModelgateError("worker_unavailable", "MODELGATE_WORKER=\(path) is not an executable file")
@@ -39,7 +39,7 @@ public struct Worker: Sendable {
     }
 
     /// The path of the program running now, from `/proc/self/exe`.
-    public static func runningProgram() throws -> String {
+    package static func runningProgram() throws -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { throw ModelgateError("worker_unavailable", "cannot read /proc/self/exe") }
@@ -49,7 +49,7 @@ public struct Worker: Sendable {
     /// Runs a task in a locked-down worker. Throws only when the worker cannot be started or
     /// cannot lock itself down on this host; everything the worker does is in the outcome.
     /// With `labels`, the worker also writes each row's label there (see ``RowLabels``).
-    public func run(
+    package func run(
         _ task: WorkerTask, columns: OpenedColumns?, labels: RowLabelBuffer? = nil, limits: ResourceLimits
     ) throws -> WorkerOutcome {
         var descriptors = columns?.descriptors ?? []
@@ -72,28 +72,28 @@ public struct Worker: Sendable {
 
     /// The most a worker may write, whatever its policy allows: the reply is decoded in this
     /// process, at a few times its size, once per concurrent job.
-    public static let maximumOutputBytes = 16 << 20
+    package static let maximumOutputBytes = 16 << 20
 }
 
 /// How a job's worker ended, and what it used.
-public struct WorkerOutcome: Sendable {
-    public enum Ending: Sendable {
+package struct WorkerOutcome: Sendable {
+    package enum Ending: Sendable {
         case reply(WorkerReply)
         case failed(Refusal)
     }
 
-    public var ending: Ending
+    package var ending: Ending
     /// The layers the worker applied; nil when it sent no readable response.
-    public var lockdown: LockdownReport?
-    public var cpuSeconds: Double
-    public var wallSeconds: Double
+    package var lockdown: LockdownReport?
+    package var cpuSeconds: Double
+    package var wallSeconds: Double
     /// As the worker measured it; for a worker that died, its `ru_maxrss`, which is at least
     /// the resident set of this process when it was spawned.
-    public var peakMemoryBytes: Int
+    package var peakMemoryBytes: Int
     /// What the worker wrote to stderr, its exit status or signal, a reply that did not decode:
     /// for the operator's log only. A failure's message never carries anything the worker
     /// chose, because a worker whose code went wrong could put data there.
-    public var diagnostics: String
+    package var diagnostics: String
 
     init(_ exit: WorkerExit, limits: ResourceLimits) throws {
         cpuSeconds = exit.cpuSeconds

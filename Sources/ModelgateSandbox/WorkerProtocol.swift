@@ -3,15 +3,15 @@ import ModelgateCore
 
 /// What the gateway sends a worker on its stdin, after the worker has locked itself down:
 /// eight bytes of little-endian length, then this in the ``WireCodec`` encoding.
-public struct WorkerRequest: Sendable, Codable {
-    public var rowCount: Int
+package struct WorkerRequest: Sendable, Codable {
+    package var rowCount: Int
     /// The columns the task may read, at the descriptors the worker was handed.
-    public var columns: [HandedColumn]
-    public var task: WorkerTask
+    package var columns: [HandedColumn]
+    package var task: WorkerTask
     /// Where the worker writes each row's label for the release ledger, if anywhere.
-    public var labels: HandedFile?
+    package var labels: HandedFile?
 
-    public init(rowCount: Int, columns: [HandedColumn], task: WorkerTask, labels: HandedFile? = nil) {
+    package init(rowCount: Int, columns: [HandedColumn], task: WorkerTask, labels: HandedFile? = nil) {
         self.rowCount = rowCount
         self.columns = columns
         self.task = task
@@ -19,9 +19,9 @@ public struct WorkerRequest: Sendable, Codable {
     }
 
     /// Largest request a worker reads; a plan is a few kilobytes.
-    public static let maximumBytes = 16 << 20
+    package static let maximumBytes = 16 << 20
 
-    public func framed() throws -> [UInt8] {
+    package func framed() throws -> [UInt8] {
         let body = try WireCodec.encode(self)
         return withUnsafeBytes(of: UInt64(body.count).littleEndian) { Array($0) } + body
     }
@@ -29,27 +29,27 @@ public struct WorkerRequest: Sendable, Codable {
 
 /// What a worker computes: an admitted plan, or a sandbox probe (the same path, with an attack
 /// in place of the estimator).
-public enum WorkerTask: Sendable, Codable {
+package enum WorkerTask: Sendable, Codable {
     case plan(Plan)
     case probe(Probe, parentProcess: Int32)
 }
 
 /// What a worker writes to its stdout (``WireCodec``), before it exits 0.
-public struct WorkerResponse: Sendable, Codable {
+package struct WorkerResponse: Sendable, Codable {
     /// The lockdown layers the worker applied before it read its request.
-    public var lockdown: LockdownReport
-    public var reply: WorkerReply
+    package var lockdown: LockdownReport
+    package var reply: WorkerReply
     /// The worker's peak resident memory, measured by itself just before it replied.
-    public var peakMemoryBytes: Int?
+    package var peakMemoryBytes: Int?
 
-    public init(lockdown: LockdownReport, reply: WorkerReply, peakMemoryBytes: Int?) {
+    package init(lockdown: LockdownReport, reply: WorkerReply, peakMemoryBytes: Int?) {
         self.lockdown = lockdown
         self.reply = reply
         self.peakMemoryBytes = peakMemoryBytes
     }
 }
 
-public enum WorkerReply: Sendable, Codable {
+package enum WorkerReply: Sendable, Codable {
     /// The estimator's raw result: for the output checker only.
     case result(RawResult)
     /// A data-dependent limit of the estimator (too many cells, say).
@@ -62,8 +62,8 @@ public enum WorkerReply: Sendable, Codable {
 
 /// Exit statuses of a worker that stopped on its own without a response. A lockdown step that
 /// fails exits with its own status so that nothing is computed outside the sandbox.
-public enum WorkerExitStatus {
-    public static let badRequest: Int32 = 90
+package enum WorkerExitStatus {
+    package static let badRequest: Int32 = 90
 }
 
 #if canImport(Glibc)
@@ -72,9 +72,9 @@ public enum WorkerExitStatus {
 
 /// The worker's ends of the protocol: plain `read` on stdin and `write` on stdout and stderr,
 /// the only calls its seccomp allowlist permits for them.
-public enum WorkerChannel {
+package enum WorkerChannel {
     /// Reads one framed request from stdin.
-    public static func readRequest() throws -> WorkerRequest {
+    package static func readRequest() throws -> WorkerRequest {
         let header = try readExactly(8)
         let length = header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard length <= WorkerRequest.maximumBytes else {
@@ -83,20 +83,20 @@ public enum WorkerChannel {
         return try WireCodec.decode(WorkerRequest.self, from: try readExactly(Int(length)))
     }
 
-    public static func writeResponse(_ response: WorkerResponse) throws {
+    package static func writeResponse(_ response: WorkerResponse) throws {
         writeAll(try WireCodec.encode(response), to: 1)
     }
 
     /// The byte a worker writes to stderr the moment its lockdown is complete, before it reads
     /// its request: from then on, its exit status no longer speaks for a lockdown step.
-    public static let lockedDownMarker: UInt8 = 0x06
+    package static let lockedDownMarker: UInt8 = 0x06
 
-    public static func announceLockedDown() {
+    package static func announceLockedDown() {
         writeAll([lockedDownMarker], to: 2)
     }
 
     /// A diagnostic line on stderr, for the parent's log.
-    public static func report(_ message: String) {
+    package static func report(_ message: String) {
         writeAll(Array((message + "\n").utf8), to: 2)
     }
 

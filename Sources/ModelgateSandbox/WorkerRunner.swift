@@ -6,25 +6,25 @@ import ModelgateCore
 #endif
 
 /// How a worker process ended, with what it wrote and what it used.
-public struct WorkerExit: Sendable {
-    public enum Termination: Sendable, Equatable {
+package struct WorkerExit: Sendable {
+    package enum Termination: Sendable, Equatable {
         case exited(Int32)
         case signaled(Int32)
     }
     /// Why the runner itself stopped the worker, if it did.
-    public enum Stop: Sendable, Equatable {
+    package enum Stop: Sendable, Equatable {
         case wallTimeout
         case outputTooLarge
     }
 
-    public var termination: Termination
-    public var stoppedBy: Stop?
-    public var stdout: [UInt8]
+    package var termination: Termination
+    package var stoppedBy: Stop?
+    package var stdout: [UInt8]
     /// The first ``WorkerRunner/Caps/keptErrorBytes`` bytes of stderr.
-    public var stderr: [UInt8]
-    public var cpuSeconds: Double
-    public var wallSeconds: Double
-    public var peakMemoryBytes: Int
+    package var stderr: [UInt8]
+    package var cpuSeconds: Double
+    package var wallSeconds: Double
+    package var peakMemoryBytes: Int
 }
 
 /// Starts a process with `posix_spawn` (never `fork`, which is unsafe in a Swift process),
@@ -33,30 +33,30 @@ public struct WorkerExit: Sendable {
 /// memory from `wait4`.
 ///
 /// Blocking: call it from a thread that may wait as long as the wall-clock limit.
-public struct WorkerRunner: Sendable {
-    public struct Caps: Sendable {
-        public var wallSeconds: Double
+package struct WorkerRunner: Sendable {
+    package struct Caps: Sendable {
+        package var wallSeconds: Double
         /// Most bytes the worker may write to stdout, and to stderr.
-        public var outputBytes: Int
+        package var outputBytes: Int
         /// How much of stderr is kept for diagnosis.
-        public var keptErrorBytes: Int = 16 << 10
+        package var keptErrorBytes: Int = 16 << 10
 
-        public init(wallSeconds: Double, outputBytes: Int) {
+        package init(wallSeconds: Double, outputBytes: Int) {
             self.wallSeconds = wallSeconds
             self.outputBytes = outputBytes
         }
     }
 
-    public let executable: String
+    package let executable: String
 
-    public init(executable: String) {
+    package init(executable: String) {
         self.executable = executable
     }
 
     /// Runs the executable with `arguments`; `descriptors` become its 3, 4, … in order. Its stdin
     /// gets `input` and then stays open, without more data, until it exits: a worker waiting for
     /// input it will never get is a hang that the wall clock ends.
-    public func run(arguments: [String], input: [UInt8], descriptors: [Int32], caps: Caps) throws -> WorkerExit {
+    package func run(arguments: [String], input: [UInt8], descriptors: [Int32], caps: Caps) throws -> WorkerExit {
         Self.ignoreBrokenPipes
         let stdin = try Pipe()
         let stdout = try Pipe()

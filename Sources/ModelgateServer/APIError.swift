@@ -3,20 +3,20 @@ import Hummingbird
 import ModelgateCore
 
 /// An error as every API response gives it: `{"error": {"code", "message"}}` with its status.
-public struct APIError: HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
+package struct APIError: HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var code: String
+    package var message: String
     /// Extra headers, e.g. `Retry-After` on 429.
-    public var headers: HTTPFields = [:]
+    package var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONBody.response(ErrorBody(error: .init(code: code, message: message)), status: status)
         for field in headers { response.headers.append(field) }
         return response

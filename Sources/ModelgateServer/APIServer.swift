@@ -8,13 +8,13 @@ import ModelgateStore
 
 /// The gateway over HTTP: the routes of API v1 (see `openapi.yaml`), bearer tokens and roles,
 /// a bounded job queue, metrics. Built on Hummingbird 2.
-public struct APIServer: Sendable {
+package struct APIServer: Sendable {
     /// Largest request body (a spec, an application): beyond it, 413.
-    public static let maximumBodyBytes = 64 << 10
+    package static let maximumBodyBytes = 64 << 10
 
-    public let state: URL
-    public let policies: URL?
-    public let store: SQLiteStore
+    package let state: URL
+    package let policies: URL?
+    package let store: SQLiteStore
     let pipeline: JobPipeline
     let workflow: AccessWorkflow
     let slots: JobSlots
@@ -24,7 +24,7 @@ public struct APIServer: Sendable {
     /// - Parameters:
     ///   - concurrency: jobs that run at once (default: the number of cores);
     ///   - queue: jobs that may wait for a slot before new ones get 429.
-    public init(
+    package init(
         state: URL, policies: URL?, worker: Worker? = nil, concurrency: Int? = nil, queue: Int? = nil,
         logger: Logger = Logger(label: "modelgate.server")
     ) throws {
@@ -39,12 +39,12 @@ public struct APIServer: Sendable {
     }
 
     /// Marks jobs of dead processes interrupted and loads the policies folder; call once at start.
-    public func start() throws -> PolicyReload.Outcome? {
+    package func start() throws -> PolicyReload.Outcome? {
         try JobPipeline.recoverLostJobs(store: store, logger: logger)
         return try policies.map { try PolicyReload(state: state, store: store).load(from: $0, by: "gateway") }
     }
 
-    public func router() -> Router<GatewayContext> {
+    package func router() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ErrorShape())
         addOperationRoutes(to: router)
@@ -59,7 +59,7 @@ public struct APIServer: Sendable {
 
     /// The Hummingbird application; run it with `runService()` (graceful shutdown on SIGTERM
     /// and SIGINT: running jobs finish, new ones get 503).
-    public func application(host: String, port: Int) -> some ApplicationProtocol {
+    package func application(host: String, port: Int) -> some ApplicationProtocol {
         var app = Application(
             router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         let slots = slots

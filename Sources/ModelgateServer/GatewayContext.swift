@@ -2,16 +2,16 @@ import Hummingbird
 import ModelgateCore
 
 /// A request's context: who is asking (set by ``TokenAuthenticator``).
-public struct GatewayContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public var principal: Principal?
+package struct GatewayContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package var principal: Principal?
 
-    public init(source: Source) {
+    package init(source: Source) {
         coreContext = .init(source: source)
     }
 
     /// Bodies this API takes are specs and applications: small.
-    public var maxUploadSize: Int { APIServer.maximumBodyBytes }
+    package var maxUploadSize: Int { APIServer.maximumBodyBytes }
 
     /// The principal, whose role must allow `action` (``Role/may(_:)``); 401 without one, 403
     /// for a role that may not.

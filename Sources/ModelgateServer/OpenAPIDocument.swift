@@ -3,8 +3,8 @@ import Foundation
 /// `openapi.yaml` (a resource of this target; the repository's top-level `openapi.yaml` links
 /// to it), served at `/openapi.yaml`. A test checks that it documents exactly the routes the
 /// router has.
-public enum OpenAPIDocument {
-    public static let text: String = {
+package enum OpenAPIDocument {
+    package static let text: String = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { return "openapi: 3.1.0\ninfo: {title: modelgate, version: '1'}\npaths: {}\n" }
@@ -12,7 +12,7 @@ public enum OpenAPIDocument {
     }()
 
     /// `METHOD /path` for every operation the document describes, path parameters as `{id}`.
-    public static var operations: Set<String> {
+    package static var operations: Set<String> {
         var operations: Set<String> = []
         var path: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

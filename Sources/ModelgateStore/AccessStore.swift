@@ -2,7 +2,7 @@ import ModelgateCore
 
 /// Who may do what: principals and their tokens, applications and the agreements they become,
 /// and whether each dataset takes jobs. Every change is an audit event, in the same transaction.
-public protocol AccessStore: Sendable {
+package protocol AccessStore: Sendable {
     /// Adds a principal with the SHA-256 of its token (the token itself is never stored).
     func addPrincipal(_ principal: Principal, token: StoredToken, by actor: String) throws
     /// The principal a token id belongs to, with its stored token hash, for the caller to compare.
@@ -35,7 +35,7 @@ public protocol AccessStore: Sendable {
 }
 
 /// The reads and writes of one transaction of the access procedure (``AccessStore/changeAccess(_:by:_:)``).
-public protocol AccessTransaction {
+package protocol AccessTransaction {
     /// The transaction's time, as every record it appends shows it (``Timestamp``).
     var now: String { get }
     func application(_ id: String) throws -> Application?
@@ -50,22 +50,22 @@ public protocol AccessTransaction {
 }
 
 /// A token as stored: its public id (to find the principal) and the SHA-256 of the whole token.
-public struct StoredToken: Sendable, Equatable {
-    public var id: String
-    public var hash: String
-    public init(id: String, hash: String) {
+package struct StoredToken: Sendable, Equatable {
+    package var id: String
+    package var hash: String
+    package init(id: String, hash: String) {
         self.id = id
         self.hash = hash
     }
 }
 
 /// A recorded job and the document its researcher received.
-public struct StoredJob: Sendable, Equatable {
-    public var id: String
-    public var principal: String
-    public var dataset: String?
-    public var status: String
-    public var submittedAt: String
+package struct StoredJob: Sendable, Equatable {
+    package var id: String
+    package var principal: String
+    package var dataset: String?
+    package var status: String
+    package var submittedAt: String
     /// The result document as returned (JSON); nil for a job still running.
-    public var document: String?
+    package var document: String?
 }

@@ -6,46 +6,46 @@ import ModelgateCore
 /// Each event carries the hash of the one before it, and its own hash covers every field below
 /// (``AuditEvent/computeHash()``), so changing, inserting, deleting or reordering any event breaks
 /// the chain at a place `modelgate audit verify` names.
-public struct AuditEvent: Sendable, Equatable, Codable {
+package struct AuditEvent: Sendable, Equatable, Codable {
     /// Position in the log, from 1, without gaps.
-    public var index: Int
+    package var index: Int
     /// When it was recorded: ISO 8601, UTC, milliseconds (``Timestamp``).
-    public var at: String
-    public var kind: Kind
+    package var at: String
+    package var kind: Kind
     /// Who caused it: a principal's name, or `operator` for the command line.
-    public var principal: String?
-    public var dataset: String?
-    public var job: String?
+    package var principal: String?
+    package var dataset: String?
+    package var job: String?
     /// What happened, as a JSON object with sorted keys. Hashed as stored, byte for byte.
-    public var detail: String
+    package var detail: String
     /// Hash of the event at `index - 1`; 64 zeros for the first event.
-    public var previousHash: String
-    public var hash: String
+    package var previousHash: String
+    package var hash: String
 
     /// Event kinds are an open set, like refusal codes: later issues add agreement and
     /// suspension events without breaking readers.
-    public struct Kind: OpenCode {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    package struct Kind: OpenCode {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
 
         /// A dataset version was ingested (or first seen by the store).
-        public static let datasetIngested: Self = "dataset_ingested"
+        package static let datasetIngested: Self = "dataset_ingested"
         /// A policy text not seen before was loaded for a dataset.
-        public static let policyLoaded: Self = "policy_loaded"
+        package static let policyLoaded: Self = "policy_loaded"
         /// A job passed admission and is about to run; committed before its worker starts.
-        public static let jobAdmitted: Self = "job_admitted"
+        package static let jobAdmitted: Self = "job_admitted"
         /// A job ended: released, refused at output checking, or failed in its worker.
-        public static let jobFinished: Self = "job_finished"
+        package static let jobFinished: Self = "job_finished"
         /// A job was refused before it ran (bad spec, unknown dataset, policy, quota).
-        public static let jobRefused: Self = "job_refused"
+        package static let jobRefused: Self = "job_refused"
         /// A job was found admitted but unfinished, its process gone: it will never finish.
-        public static let jobInterrupted: Self = "job_interrupted"
+        package static let jobInterrupted: Self = "job_interrupted"
     }
 
     /// The hash the first event links to.
-    public static let genesisHash = String(repeating: "0", count: 64)
+    package static let genesisHash = String(repeating: "0", count: 64)
 
-    public init(
+    package init(
         index: Int, at: String, kind: Kind, principal: String?, dataset: String?, job: String?, detail: String,
         previousHash: String
     ) {
@@ -78,7 +78,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     /// each field in a fixed order, a string as a presence byte, its UTF-8 length (8 bytes, big
     /// endian) and its bytes, the index as 8 bytes big endian. No two different events encode
     /// alike, and any tool can reproduce it from an export.
-    public func computeHash() -> String {
+    package func computeHash() -> String {
         var sha = SHA256()
         sha.update(data: Array("modelgate-audit-v1\u{0}".utf8))
         var bytes: [UInt8] = []
@@ -98,7 +98,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     }
 
     /// Whether the stored `hash` still matches the fields.
-    public var hashIsValid: Bool { computeHash() == hash }
+    package var hashIsValid: Bool { computeHash() == hash }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }

@@ -2,14 +2,14 @@
 ///
 /// Feed it every event from index 1 on (``check(_:)``); it keeps only the previous event's index
 /// and hash, so a chain of any length verifies in constant memory.
-public struct ChainVerifier: Sendable {
-    public private(set) var count = 0
-    public private(set) var headHash = AuditEvent.genesisHash
+package struct ChainVerifier: Sendable {
+    package private(set) var count = 0
+    package private(set) var headHash = AuditEvent.genesisHash
 
-    public init() {}
+    package init() {}
 
     /// Checks the next event; returns what is wrong with it, or nil when it links correctly.
-    public mutating func check(_ event: AuditEvent) -> ChainBreak? {
+    package mutating func check(_ event: AuditEvent) -> ChainBreak? {
         let expected = count + 1
         if event.index != expected {
             return ChainBreak(
@@ -40,24 +40,24 @@ public struct ChainVerifier: Sendable {
 }
 
 /// The first broken link of an audit chain.
-public struct ChainBreak: Sendable, Equatable, Error, CustomStringConvertible {
+package struct ChainBreak: Sendable, Equatable, Error, CustomStringConvertible {
     /// The index where the chain stops verifying.
-    public var index: Int
-    public var problem: String
+    package var index: Int
+    package var problem: String
 
-    public var description: String { "event \(index): \(problem)" }
+    package var description: String { "event \(index): \(problem)" }
 }
 
 /// The outcome of verifying a whole audit log.
-public struct ChainVerification: Sendable, Equatable {
+package struct ChainVerification: Sendable, Equatable {
     /// Events that verified, from index 1.
-    public var count: Int
+    package var count: Int
     /// Hash of the last event that verified (the head, when nothing is broken).
-    public var headHash: String
+    package var headHash: String
     /// The first broken link; nil when the whole chain verifies.
-    public var failure: ChainBreak?
+    package var failure: ChainBreak?
 
-    public init(count: Int, headHash: String, failure: ChainBreak?) {
+    package init(count: Int, headHash: String, failure: ChainBreak?) {
         self.count = count
         self.headHash = headHash
         self.failure = failure

@@ -7,7 +7,7 @@ import ModelgateCore
 /// so that a PostgreSQL store can stand beside ``SQLiteStore`` for multi-node deployments. Every
 /// method that writes appends its audit events in the same transaction as the rows they describe:
 /// a record without its event, or an event without its record, cannot exist.
-public protocol GatewayStore: AccessStore {
+package protocol GatewayStore: AccessStore {
     /// Records a dataset version and the policy it was ingested under, if not already known;
     /// appends `policy_loaded` for a policy text not seen before and `dataset_ingested` for a new
     /// version. Returns the events appended (none when both were known).

@@ -1,21 +1,21 @@
 import ModelgateCore
 
 /// A job that passed the policy's admission checks and asks to run.
-public struct JobAdmission: Sendable {
-    public var job: String
-    public var principal: String
-    public var dataset: DatasetVersionRecord
-    public var model: String
+package struct JobAdmission: Sendable {
+    package var job: String
+    package var principal: String
+    package var dataset: DatasetVersionRecord
+    package var model: String
     /// The policy's `quota.jobsPerDay` for this dataset.
-    public var jobsPerDay: Int
+    package var jobsPerDay: Int
     /// The policy's wall-clock limit: past it (and a margin) the job is unfinished for good,
     /// whoever ran it.
-    public var wallSeconds: Int
+    package var wallSeconds: Int
     /// The process that will run the job (``UnfinishedJob/runner``), so that start-up recovery
     /// can tell a running job from one whose process is gone.
-    public var runner: String
+    package var runner: String
 
-    public init(
+    package init(
         job: String, principal: String, dataset: DatasetVersionRecord, model: String, jobsPerDay: Int, wallSeconds: Int,
         runner: String
     ) {
@@ -30,7 +30,7 @@ public struct JobAdmission: Sendable {
 }
 
 /// What admission decided.
-public enum AdmissionDecision: Sendable, Equatable {
+package enum AdmissionDecision: Sendable, Equatable {
     /// Recorded as admitted: the worker may start.
     case admitted(Receipt)
     /// The daily quota is used up: nothing was recorded; the caller records the refusal.

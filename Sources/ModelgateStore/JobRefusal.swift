@@ -2,21 +2,21 @@ import ModelgateCore
 
 /// A job refused before it ran: its spec did not parse, its dataset is unknown, or the policy
 /// said no. Recorded because refusals are exactly what an auditor looks for.
-public struct JobRefusal: Sendable {
-    public var job: String
-    public var principal: String
+package struct JobRefusal: Sendable {
+    package var job: String
+    package var principal: String
     /// The dataset the spec named, as written (it may not exist).
-    public var dataset: String?
-    public var datasetVersion: String?
-    public var model: String?
-    public var reason: Refusal
+    package var dataset: String?
+    package var datasetVersion: String?
+    package var model: String?
+    package var reason: Refusal
     /// SHA-256 (hex) of the refusal document as the researcher receives it, without its receipt.
-    public var resultHash: String?
+    package var resultHash: String?
 
     /// The document itself (JSON, without its receipt), for the researcher to fetch again.
-    public var document: String?
+    package var document: String?
 
-    public init(
+    package init(
         job: String, principal: String, dataset: String?, datasetVersion: String?, model: String?, reason: Refusal,
         resultHash: String? = nil, document: String? = nil
     ) {

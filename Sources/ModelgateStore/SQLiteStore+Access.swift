@@ -3,16 +3,16 @@ import GRDB
 import ModelgateCore
 
 extension AuditEvent.Kind {
-    public static let principalAdded: Self = "principal_added"
-    public static let principalDisabled: Self = "principal_disabled"
-    public static let principalEnabled: Self = "principal_enabled"
-    public static let tokenRotated: Self = "token_rotated"
+    package static let principalAdded: Self = "principal_added"
+    package static let principalDisabled: Self = "principal_disabled"
+    package static let principalEnabled: Self = "principal_enabled"
+    package static let tokenRotated: Self = "token_rotated"
 }
 
 extension SQLiteStore {
     // MARK: Principals
 
-    public func addPrincipal(_ principal: Principal, token: StoredToken, by actor: String) throws {
+    package func addPrincipal(_ principal: Principal, token: StoredToken, by actor: String) throws {
         try write("principal '\(principal.name)'") { db, now in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM principals WHERE name = ?", arguments: [principal.name])
                 == true
@@ -34,7 +34,7 @@ extension SQLiteStore {
         }
     }
 
-    public func principal(tokenID: String) throws -> (Principal, StoredToken)? {
+    package func principal(tokenID: String) throws -> (Principal, StoredToken)? {
         try read("a principal") { db in
             try Row.fetchOne(
                 db.cachedStatement(
@@ -50,7 +50,7 @@ extension SQLiteStore {
         }
     }
 
-    public func principals() throws -> [Principal] {
+    package func principals() throws -> [Principal] {
         try read("principals") { db in
             try Row.fetchAll(db, sql: "SELECT name, role, body, disabled FROM principals ORDER BY name").compactMap {
                 guard let role = Role(rawValue: $0["role"]) else { return nil }
@@ -59,7 +59,7 @@ extension SQLiteStore {
         }
     }
 
-    public func setPrincipal(_ name: String, disabled: Bool, by actor: String) throws {
+    package func setPrincipal(_ name: String, disabled: Bool, by actor: String) throws {
         try write("principal '\(name)'") { db, now in
             try db.execute(sql: "UPDATE principals SET disabled = ? WHERE name = ?", arguments: [disabled, name])
             guard db.changesCount == 1 else { throw Self.unknownPrincipal(name) }
@@ -69,7 +69,7 @@ extension SQLiteStore {
         }
     }
 
-    public func replaceToken(of name: String, with token: StoredToken, by actor: String) throws {
+    package func replaceToken(of name: String, with token: StoredToken, by actor: String) throws {
         try write("a new token for '\(name)'") { db, now in
             try db.execute(
                 sql: "UPDATE principals SET token_id = ?, token_hash = ? WHERE name = ?",
@@ -86,28 +86,28 @@ extension SQLiteStore {
 
     // MARK: Applications and agreements
 
-    public func changeAccess<T>(_ what: String, by actor: String, _ change: (any AccessTransaction) throws -> T)
+    package func changeAccess<T>(_ what: String, by actor: String, _ change: (any AccessTransaction) throws -> T)
         throws -> T
     {
         try write(what) { db, now in try change(Transaction(db: db, time: now, actor: actor)) }
     }
 
-    public func application(_ id: String) throws -> Application? {
+    package func application(_ id: String) throws -> Application? {
         try read("application \(id)") { try Self.loadApplication(id, in: $0) }
     }
 
-    public func applications(researcher: String?) throws -> [Application] {
+    package func applications(researcher: String?) throws -> [Application] {
         try read("applications") { db in
             try Self.documents(
                 db, table: "applications", researcher: researcher, as: Application.self)
         }
     }
 
-    public func agreement(_ id: String) throws -> Agreement? {
+    package func agreement(_ id: String) throws -> Agreement? {
         try read("agreement \(id)") { try Self.loadAgreement(id, in: $0) }
     }
 
-    public func agreements(researcher: String?) throws -> [Agreement] {
+    package func agreements(researcher: String?) throws -> [Agreement] {
         try read("agreements") { db in
             try Self.documents(db, table: "agreements", researcher: researcher, as: Agreement.self)
         }
@@ -115,7 +115,7 @@ extension SQLiteStore {
 
     // MARK: Dataset states
 
-    public func datasetState(_ id: String) throws -> (DatasetState, String?) {
+    package func datasetState(_ id: String) throws -> (DatasetState, String?) {
         try read("the state of '\(id)'") { db in
             guard
                 let row = try Row.fetchOne(
@@ -127,7 +127,7 @@ extension SQLiteStore {
 
     // MARK: Job documents
 
-    public func quotaUsedToday(principal: String) throws -> [String: Int] {
+    package func quotaUsedToday(principal: String) throws -> [String: Int] {
         let day = Timestamp.day(clock())
         return try read("quota use") { db in
             Dictionary(
@@ -138,7 +138,7 @@ extension SQLiteStore {
         }
     }
 
-    public func jobs(principal: String?, limit: Int) throws -> [StoredJob] {
+    package func jobs(principal: String?, limit: Int) throws -> [StoredJob] {
         try read("jobs") { db in
             let filter = principal == nil ? "" : "WHERE principal = ?"
             return try Row.fetchAll(
@@ -151,7 +151,7 @@ extension SQLiteStore {
         }
     }
 
-    public func job(_ id: String) throws -> StoredJob? {
+    package func job(_ id: String) throws -> StoredJob? {
         try read("job \(id)") { db in
             try Row.fetchOne(
                 db, sql: "SELECT id, principal, dataset, status, submitted_at, document FROM jobs WHERE id = ?",

@@ -52,7 +52,7 @@ extension SQLiteStore {
             previousHash: text("previous_hash") ?? "", storedHash: text("hash") ?? "")
     }
 
-    public func event(at index: Int) throws -> AuditEvent? {
+    package func event(at index: Int) throws -> AuditEvent? {
         try read("audit event \(index)") { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(Self.eventColumns) FROM audit_events WHERE idx = ?"),
@@ -62,7 +62,7 @@ extension SQLiteStore {
         }
     }
 
-    public func forEachEvent(_ filter: AuditFilter, _ body: (AuditEvent) throws -> Void) throws {
+    package func forEachEvent(_ filter: AuditFilter, _ body: (AuditEvent) throws -> Void) throws {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
@@ -86,7 +86,7 @@ extension SQLiteStore {
         }
     }
 
-    public func verifyChain(progress: ((Int) -> Void)?) throws -> ChainVerification {
+    package func verifyChain(progress: ((Int) -> Void)?) throws -> ChainVerification {
         try read("the audit chain") { db in
             var verifier = ChainVerifier()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM audit_events ORDER BY idx")

@@ -3,13 +3,13 @@ import GRDB
 
 extension SQLiteStore {
     @discardableResult
-    public func recordDatasetVersion(_ version: DatasetVersionRecord, by principal: String) throws -> [AuditEvent] {
+    package func recordDatasetVersion(_ version: DatasetVersionRecord, by principal: String) throws -> [AuditEvent] {
         try write("dataset '\(version.id)' version \(version.version.prefix(16))") { db, now in
             try Self.recordDatasetVersion(db, version, by: principal, at: now)
         }
     }
 
-    public func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String) throws -> AuditEvent? {
+    package func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String) throws -> AuditEvent? {
         try write("policy \(version.policyHash.prefix(16)) of '\(version.id)'") { db, now in
             let known = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM dataset_versions WHERE dataset = ? AND version = ? AND policy_hash = ?",

@@ -3,7 +3,7 @@ import GRDB
 import ModelgateCore
 
 extension SQLiteStore {
-    public func recordRefusal(_ refusal: JobRefusal) throws -> Receipt {
+    package func recordRefusal(_ refusal: JobRefusal) throws -> Receipt {
         try write("the refusal of job \(refusal.job)") { db, now in
             try Self.insertRefusal(db, refusal, at: now)
         }
@@ -29,7 +29,7 @@ extension SQLiteStore {
         ).receipt
     }
 
-    public func admit(_ admission: JobAdmission) throws -> AdmissionDecision {
+    package func admit(_ admission: JobAdmission) throws -> AdmissionDecision {
         try write("the admission of job \(admission.job)", synced: false) { db, now in
             _ = try Self.recordDatasetVersion(db, admission.dataset, by: admission.principal, at: now)
             let day = Timestamp.day(now)
@@ -73,7 +73,7 @@ extension SQLiteStore {
         }
     }
 
-    public func finish(_ completion: JobCompletion) throws -> Receipt {
+    package func finish(_ completion: JobCompletion) throws -> Receipt {
         try write("the end of job \(completion.job)") { db, now in try Self.recordEnd(db, completion, at: now) }
     }
 
@@ -124,7 +124,7 @@ extension SQLiteStore {
         ).receipt
     }
 
-    public func unfinishedJobs() throws -> [UnfinishedJob] {
+    package func unfinishedJobs() throws -> [UnfinishedJob] {
         try read("unfinished jobs") { db in
             try Row.fetchAll(
                 db,
@@ -140,7 +140,7 @@ extension SQLiteStore {
         }
     }
 
-    public func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt? {
+    package func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt? {
         try write("the interruption of job \(job.job)") { db, now in
             try db.cachedStatement(
                 sql: """

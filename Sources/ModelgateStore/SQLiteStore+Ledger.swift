@@ -4,17 +4,17 @@ import ModelgateCore
 
 /// What the gateway decided about a job with the release ledger in view: how it ended, and what
 /// it adds to the ledger (nothing for a refusal, or a release that adds nothing new).
-public struct LedgerDecision: Sendable {
-    public var completion: JobCompletion
-    public var entry: LedgerEntry?
-    public init(completion: JobCompletion, entry: LedgerEntry?) {
+package struct LedgerDecision: Sendable {
+    package var completion: JobCompletion
+    package var entry: LedgerEntry?
+    package init(completion: JobCompletion, entry: LedgerEntry?) {
         self.completion = completion
         self.entry = entry
     }
 }
 
 extension SQLiteStore {
-    public func finish(
+    package func finish(
         _ job: String, ledger key: LedgerKey, after known: Int, _ decide: ([LedgerEntry]) throws -> LedgerDecision
     ) throws -> Receipt {
         try write("the end of job \(job) and its release ledger entry") { db, now in
@@ -44,7 +44,7 @@ extension SQLiteStore {
         }
     }
 
-    public func ledgerEntries(_ key: LedgerKey, after known: Int) throws -> [LedgerEntry] {
+    package func ledgerEntries(_ key: LedgerKey, after known: Int) throws -> [LedgerEntry] {
         try read("the release ledger of \(key.dataset)") { db in try Self.ledgerEntries(db, key, after: known) }
     }
 

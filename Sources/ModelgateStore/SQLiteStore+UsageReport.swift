@@ -1,7 +1,7 @@
 import GRDB
 
 extension SQLiteStore {
-    public func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport {
+    package func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport {
         // Jobs count in the year they were submitted; usage joins in for those that ran.
         var clauses: [String] = []
         var arguments: StatementArguments = []

@@ -9,16 +9,16 @@ import ModelgateCore
 /// at once (the CLI beside the server): every write is one `BEGIN IMMEDIATE` transaction that
 /// takes the write lock before it reads the chain's head, so two appends can never link to the
 /// same event, and a writer that finds the lock taken waits (busy timeout) instead of failing.
-public final class SQLiteStore: GatewayStore {
+package final class SQLiteStore: GatewayStore {
     let database: any DatabaseWriter
     /// Where times come from; tests set it to cross days and years.
     let clock: @Sendable () -> Date
 
     /// The file name of the store inside a state folder.
-    public static let fileName = "modelgate.sqlite"
+    package static let fileName = "modelgate.sqlite"
 
     /// Opens (creating if needed) the store of a state folder and brings its schema up to date.
-    public convenience init(state: URL, clock: @escaping @Sendable () -> Date = { Date() }, pooled: Bool = false)
+    package convenience init(state: URL, clock: @escaping @Sendable () -> Date = { Date() }, pooled: Bool = false)
         throws
     {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
@@ -28,7 +28,7 @@ public final class SQLiteStore: GatewayStore {
     /// `pooled`: a writer and concurrent readers (for a long-running server); otherwise one
     /// connection, which is what a one-job command wants: it opens in a fraction of the time,
     /// since GRDB's pool checks and prepares the log file with extra file-system calls.
-    public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }, pooled: Bool = false) throws {
+    package init(path: String, clock: @escaping @Sendable () -> Date = { Date() }, pooled: Bool = false) throws {
         var configuration = Configuration()
         // A writer waits this long for another process's transaction before giving up.
         configuration.busyMode = .timeout(30)
@@ -69,7 +69,7 @@ public final class SQLiteStore: GatewayStore {
     }
 
     /// Whether a state folder already holds a store (read-only commands refuse to create one).
-    public static func exists(in state: URL) -> Bool {
+    package static func exists(in state: URL) -> Bool {
         FileManager.default.fileExists(atPath: state.appendingPathComponent(fileName).path)
     }
 

@@ -3,13 +3,13 @@ import Foundation
 /// Times as the store writes them: ISO 8601 in UTC with milliseconds, e.g.
 /// `2026-12-03T07:40:31.123Z`. Text of this shape sorts in time order, so range filters are
 /// string comparisons. Quota days are UTC calendar days.
-public enum Timestamp {
-    public static func string(_ date: Date) -> String {
+package enum Timestamp {
+    package static func string(_ date: Date) -> String {
         date.formatted(timeStyle)
     }
 
     /// The UTC calendar day of a date, `YYYY-MM-DD`.
-    public static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         date.formatted(dayStyle)
     }
 
@@ -17,14 +17,14 @@ public enum Timestamp {
     private static let dayStyle = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateSeparator(.dash)
 
     /// The start of the UTC day after `date`: when a daily quota resets.
-    public static func nextMidnight(after date: Date) -> Date {
+    package static func nextMidnight(after date: Date) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: date))!
     }
 
     /// Reads `YYYY-MM-DD` (the start of that UTC day) or a full ISO 8601 time; nil otherwise.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         if let date = try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash)),
             text.count == 10
         {

@@ -1,51 +1,51 @@
 /// The yearly evaluation view of how conditional datasets were used: what the supervising
 /// department reviews (jobs by dataset, model and outcome, why jobs were refused, how much output
 /// was suppressed, who used the data, what it cost).
-public struct UsageReport: Sendable, Equatable, Codable {
+package struct UsageReport: Sendable, Equatable, Codable {
     /// Which jobs the report covers.
-    public struct Scope: Sendable, Equatable {
+    package struct Scope: Sendable, Equatable {
         /// A calendar year (UTC); nil for all time.
-        public var year: Int?
-        public var dataset: String?
-        public init(year: Int? = nil, dataset: String? = nil) {
+        package var year: Int?
+        package var dataset: String?
+        package init(year: Int? = nil, dataset: String? = nil) {
             self.year = year
             self.dataset = dataset
         }
     }
 
-    public var year: Int?
-    public var dataset: String?
+    package var year: Int?
+    package var dataset: String?
     /// Jobs by dataset, model and status.
-    public var lines: [Line]
+    package var lines: [Line]
     /// Every refused or failed job's reason, most frequent first.
-    public var reasons: [ReasonCount]
-    public var datasets: [DatasetTotals]
-    public var totals: Totals
+    package var reasons: [ReasonCount]
+    package var datasets: [DatasetTotals]
+    package var totals: Totals
 
-    public struct Line: Sendable, Equatable, Codable {
+    package struct Line: Sendable, Equatable, Codable {
         /// Nil for a job whose spec named no dataset.
-        public var dataset: String?
-        public var model: String?
-        public var status: String
-        public var jobs: Int
-        public var cpuSeconds: Double
+        package var dataset: String?
+        package var model: String?
+        package var status: String
+        package var jobs: Int
+        package var cpuSeconds: Double
     }
 
-    public struct ReasonCount: Sendable, Equatable, Codable {
-        public var code: String
-        public var status: String
-        public var jobs: Int
+    package struct ReasonCount: Sendable, Equatable, Codable {
+        package var code: String
+        package var status: String
+        package var jobs: Int
     }
 
-    public struct DatasetTotals: Sendable, Equatable, Codable {
-        public var dataset: String
-        public var jobs: Int
-        public var researchers: Int
-        public var cellsReleased: Int
-        public var cellsSuppressed: Int
-        public var cpuSeconds: Double
+    package struct DatasetTotals: Sendable, Equatable, Codable {
+        package var dataset: String
+        package var jobs: Int
+        package var researchers: Int
+        package var cellsReleased: Int
+        package var cellsSuppressed: Int
+        package var cpuSeconds: Double
         /// Suppressed share of the values in released outputs; nil when nothing was released.
-        public var suppressionRate: Double?
+        package var suppressionRate: Double?
 
         init(dataset: String, jobs: Int, researchers: Int, cellsReleased: Int, cellsSuppressed: Int, cpuSeconds: Double)
         {
@@ -59,16 +59,16 @@ public struct UsageReport: Sendable, Equatable, Codable {
         }
     }
 
-    public struct Totals: Sendable, Equatable, Codable {
-        public var jobs: Int
+    package struct Totals: Sendable, Equatable, Codable {
+        package var jobs: Int
         /// Distinct principals who submitted at least one job.
-        public var researchers: Int
-        public var cellsReleased: Int
-        public var cellsSuppressed: Int
-        public var cpuSeconds: Double
-        public var wallSeconds: Double
+        package var researchers: Int
+        package var cellsReleased: Int
+        package var cellsSuppressed: Int
+        package var cpuSeconds: Double
+        package var wallSeconds: Double
         /// Suppressed share of the values in released outputs; nil when nothing was released.
-        public var suppressionRate: Double?
+        package var suppressionRate: Double?
 
         init(
             jobs: Int, researchers: Int, cellsReleased: Int, cellsSuppressed: Int, cpuSeconds: Double,

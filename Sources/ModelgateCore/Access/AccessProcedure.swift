@@ -12,7 +12,7 @@ extension Application {
     /// known, purpose, scenario and safeguards stated, a period that ends after it starts.
     /// `starts`, `ends` and `at` are times in one normalised form (ISO 8601, UTC, milliseconds),
     /// so that they compare as text.
-    public static func submitted(
+    package static func submitted(
         id: String, by principal: Principal, datasets: [String], models: [ModelKind], purpose: String,
         scenario: String, safeguards: String, starts: String, ends: String, at: String, owners: [String: String]
     ) throws -> (Application, AccessRecord) {
@@ -39,16 +39,16 @@ extension Application {
 
     /// What an owner's decision did: the application after it, the agreement it created (when
     /// it approved the last dataset), and the events to record.
-    public struct Decided: Sendable {
-        public var application: Application
-        public var agreement: Agreement?
-        public var records: [AccessRecord]
+    package struct Decided: Sendable {
+        package var application: Application
+        package var agreement: Agreement?
+        package var records: [AccessRecord]
     }
 
     /// An owner approves or refuses `dataset`, or, when nil, every dataset of its body not yet
     /// decided. A refusal must give its reason; one refusal refuses the whole application and
     /// decides nothing further.
-    public func deciding(
+    package func deciding(
         approve: Bool, dataset: String?, reason: String?, by principal: Principal, owners: [String: String],
         at: String, agreementID: String
     ) throws -> Decided {
@@ -86,7 +86,7 @@ extension Application {
     /// One decision on one of the datasets asked for. Every dataset approved makes the
     /// application approved and creates its agreement (numbered `agreementID`), for the datasets,
     /// models, purpose and period asked for; one refusal refuses the whole application.
-    public func deciding(_ decision: Decision, agreementID: String) throws -> (Application, Agreement?) {
+    package func deciding(_ decision: Decision, agreementID: String) throws -> (Application, Agreement?) {
         guard status == .pending else {
             throw ModelgateError(.applicationDecided, "application \(id) was already \(status.rawValue)")
         }
@@ -130,7 +130,7 @@ extension Agreement {
     /// An owner of a body the agreement covers suspends it, resumes it (active again) or
     /// terminates it, saying why. A terminated agreement never changes; a suspended one is
     /// resumed only by the body that suspended it, so that one owner cannot undo another's brake.
-    public func changing(to next: Status, reason: String?, by principal: Principal, owners: [String: String])
+    package func changing(to next: Status, reason: String?, by principal: Principal, owners: [String: String])
         throws -> (Agreement, AccessRecord)
     {
         try principal.require(.changeAgreement)
@@ -144,7 +144,7 @@ extension Agreement {
     /// The agreement after an owner of `body` sets its status (the state rule alone). Setting the
     /// status it has is refused: suspending a suspended agreement would hand its brake to another
     /// body, which could then resume it.
-    public func changing(to next: Status, reason: String, by body: String?) throws -> Agreement {
+    package func changing(to next: Status, reason: String, by body: String?) throws -> Agreement {
         guard status != .terminated else {
             throw ModelgateError(.agreementTerminated, "agreement \(id) is terminated and cannot change")
         }
@@ -167,7 +167,7 @@ extension Agreement {
 extension DatasetState {
     /// An owner of `dataset` (whose body is `owner`) suspends, resumes (opens) or withdraws it,
     /// saying why; returns the new state, the reason as kept, and the record.
-    public func changing(
+    package func changing(
         to next: DatasetState, dataset: String, owner: String, reason: String?, by principal: Principal
     )
         throws -> (DatasetState, String, AccessRecord)
@@ -180,7 +180,7 @@ extension DatasetState {
     }
 
     /// The state an owner sets, from this one: any, but nothing after `withdrawn`.
-    public func changing(to next: DatasetState, dataset: String) throws -> DatasetState {
+    package func changing(to next: DatasetState, dataset: String) throws -> DatasetState {
         guard self != .withdrawn else {
             throw ModelgateError(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn and cannot change")
         }

@@ -1,28 +1,28 @@
 /// What a transition of the access procedure writes to the audit log: the event's kind, the
 /// dataset or datasets it concerns (comma-separated) and its detail. The transition says what it
 /// records; the store appends it, in the transaction that keeps the change.
-public struct AccessRecord: Sendable {
-    public var kind: Kind
-    public var dataset: String?
+package struct AccessRecord: Sendable {
+    package var kind: Kind
+    package var dataset: String?
     /// Encoded as a JSON object with sorted keys.
-    public var detail: any Encodable & Sendable
+    package var detail: any Encodable & Sendable
 
-    public init(_ kind: Kind, dataset: String?, detail: any Encodable & Sendable) {
+    package init(_ kind: Kind, dataset: String?, detail: any Encodable & Sendable) {
         self.kind = kind
         self.dataset = dataset
         self.detail = detail
     }
 
     /// The procedure's event kinds, the same strings as the audit log's.
-    public struct Kind: OpenCode {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    package struct Kind: OpenCode {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
 
-        public static let applicationSubmitted: Self = "application_submitted"
-        public static let applicationDecided: Self = "application_decided"
-        public static let agreementCreated: Self = "agreement_created"
-        public static let agreementChanged: Self = "agreement_changed"
-        public static let datasetStateChanged: Self = "dataset_state_changed"
+        package static let applicationSubmitted: Self = "application_submitted"
+        package static let applicationDecided: Self = "application_decided"
+        package static let agreementCreated: Self = "agreement_created"
+        package static let agreementChanged: Self = "agreement_changed"
+        package static let datasetStateChanged: Self = "dataset_state_changed"
     }
 
     static func submitted(_ application: Application) -> Self {

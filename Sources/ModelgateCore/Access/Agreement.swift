@@ -1,25 +1,25 @@
 /// A data-use agreement: what an approved application allows, until when. A job must fall
 /// within one of its researcher's active agreements.
-public struct Agreement: Sendable, Equatable, Codable {
-    public var id: String
-    public var application: String
-    public var researcher: String
-    public var datasets: [String]
-    public var models: [ModelKind]
-    public var purpose: String
+package struct Agreement: Sendable, Equatable, Codable {
+    package var id: String
+    package var application: String
+    package var researcher: String
+    package var datasets: [String]
+    package var models: [ModelKind]
+    package var purpose: String
     /// UTC times (ISO 8601); `expires` is exclusive.
-    public var starts: String
-    public var expires: String
-    public var status: Status
+    package var starts: String
+    package var expires: String
+    package var status: Status
     /// Why it was last suspended, resumed or terminated.
-    public var reason: String?
+    package var reason: String?
     /// The body whose owner suspended it: only that body may resume it (another owner on the
     /// same agreement must not undo its brake).
-    public var suspendedBy: String?
+    package var suspendedBy: String?
 
-    public enum Status: String, Sendable, Codable { case active, suspended, terminated }
+    package enum Status: String, Sendable, Codable { case active, suspended, terminated }
 
-    public init(
+    package init(
         id: String, application: String, researcher: String, datasets: [String], models: [ModelKind],
         purpose: String, starts: String, expires: String, status: Status = .active, reason: String? = nil
     ) {
@@ -38,31 +38,31 @@ public struct Agreement: Sendable, Equatable, Codable {
 
 /// Whether a dataset takes jobs. An owner suspends it when someone objects that it harms them,
 /// and may withdraw it for good.
-public enum DatasetState: String, Sendable, Codable, CaseIterable { case open, suspended, withdrawn }
+package enum DatasetState: String, Sendable, Codable, CaseIterable { case open, suspended, withdrawn }
 
 extension Refusal.Code {
     /// The researcher has no agreement covering the dataset.
-    public static let noAgreement: Self = "no_agreement"
+    package static let noAgreement: Self = "no_agreement"
     /// The agreements covering the dataset and model have expired.
-    public static let agreementExpired: Self = "agreement_expired"
+    package static let agreementExpired: Self = "agreement_expired"
     /// The agreement covering the dataset and model starts later.
-    public static let agreementNotStarted: Self = "agreement_not_started"
+    package static let agreementNotStarted: Self = "agreement_not_started"
     /// The owner suspended the agreement.
-    public static let agreementSuspended: Self = "agreement_suspended"
+    package static let agreementSuspended: Self = "agreement_suspended"
     /// The owner terminated the agreement.
-    public static let agreementTerminated: Self = "agreement_terminated"
+    package static let agreementTerminated: Self = "agreement_terminated"
     /// An agreement covers the dataset, but not this model.
-    public static let modelNotInAgreement: Self = "model_not_in_agreement"
+    package static let modelNotInAgreement: Self = "model_not_in_agreement"
     /// The owner suspended the dataset: it refuses every job.
-    public static let datasetSuspended: Self = "dataset_suspended"
+    package static let datasetSuspended: Self = "dataset_suspended"
     /// The owner withdrew the dataset.
-    public static let datasetWithdrawn: Self = "dataset_withdrawn"
+    package static let datasetWithdrawn: Self = "dataset_withdrawn"
 }
 
 extension Array where Element == Agreement {
     /// Whether these agreements (one researcher's) allow `model` on `dataset` at `now` (an ISO
     /// 8601 UTC time, compared as text). Nil when one does; otherwise the most telling refusal.
-    public func refusal(dataset: String, model: ModelKind, now: String) -> Refusal? {
+    package func refusal(dataset: String, model: ModelKind, now: String) -> Refusal? {
         let covering = filter { $0.datasets.contains(dataset) }
         guard !covering.isEmpty else {
             return Refusal(

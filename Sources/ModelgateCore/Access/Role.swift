@@ -1,5 +1,5 @@
 /// What a principal may do. One role each.
-public enum Role: String, Sendable, Codable, CaseIterable {
+package enum Role: String, Sendable, Codable, CaseIterable {
     /// Applies for access, submits jobs, reads their own results.
     case researcher
     /// A data owner: decides applications for, and suspends, the datasets of its body.
@@ -12,7 +12,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     /// Whether this role may take `action` at all. An owner's actions are further limited to the
     /// datasets of its body, a researcher's reads to its own applications, agreements and jobs:
     /// the procedure checks those (``Principal/answers(for:)``, ``Principal/mayRead(researcher:datasets:owners:)``).
-    public func may(_ action: AccessAction) -> Bool {
+    package func may(_ action: AccessAction) -> Bool {
         switch action {
         case .readCatalog: true
         case .runJob: self == .researcher || self == .owner
@@ -28,7 +28,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
 
 /// Everything a principal can ask the gateway to do, for the one table of who may
 /// (``Role/may(_:)``).
-public enum AccessAction: String, Sendable, CaseIterable {
+package enum AccessAction: String, Sendable, CaseIterable {
     /// The catalog and one's own profile (`/v1/me`).
     case readCatalog = "read the catalog"
     /// A job: a researcher's within an agreement, an owner's dry run on its own datasets.
@@ -46,14 +46,14 @@ public enum AccessAction: String, Sendable, CaseIterable {
 }
 
 /// Someone the gateway knows by a bearer token.
-public struct Principal: Sendable, Equatable, Codable {
-    public var name: String
-    public var role: Role
+package struct Principal: Sendable, Equatable, Codable {
+    package var name: String
+    package var role: Role
     /// The public body an owner answers for (a dataset's `owner`); nil for other roles.
-    public var body: String?
-    public var disabled: Bool
+    package var body: String?
+    package var disabled: Bool
 
-    public init(name: String, role: Role, body: String? = nil, disabled: Bool = false) {
+    package init(name: String, role: Role, body: String? = nil, disabled: Bool = false) {
         self.name = name
         self.role = role
         self.body = body
@@ -61,7 +61,7 @@ public struct Principal: Sendable, Equatable, Codable {
     }
 
     /// Throws `forbidden` unless this principal's role may take `action`.
-    public func require(_ action: AccessAction) throws {
+    package func require(_ action: AccessAction) throws {
         guard role.may(action) else {
             let roles = Role.allCases.filter { $0.may(action) }.map(\.rawValue).joined(separator: " or ")
             throw ModelgateError(
@@ -70,12 +70,12 @@ public struct Principal: Sendable, Equatable, Codable {
     }
 
     /// Whether this is an owner answering for `body` (the `owner` of a dataset's policy).
-    public func answers(for body: String?) -> Bool {
+    package func answers(for body: String?) -> Bool {
         role == .owner && body != nil && self.body == body
     }
 
     /// Throws `forbidden` unless this is an owner answering for `dataset`, whose body is `owner`.
-    public func requireOwner(of dataset: String, owner: String) throws {
+    package func requireOwner(of dataset: String, owner: String) throws {
         guard answers(for: owner) else {
             throw ModelgateError(.forbidden, "only an owner of '\(owner)' may do this for dataset '\(dataset)'")
         }
@@ -84,7 +84,7 @@ public struct Principal: Sendable, Equatable, Codable {
     /// Whether this principal may read an application or agreement of `researcher` over
     /// `datasets`: a researcher its own, an owner one naming a dataset of its body, an auditor
     /// any, an admin none. `owners` holds each known dataset's owning body.
-    public func mayRead(researcher: String, datasets: [String], owners: [String: String]) -> Bool {
+    package func mayRead(researcher: String, datasets: [String], owners: [String: String]) -> Bool {
         switch role {
         case .researcher: researcher == name
         case .owner: datasets.contains { answers(for: owners[$0]) }

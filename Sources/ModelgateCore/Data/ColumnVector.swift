@@ -2,8 +2,8 @@
 /// column file, typed by how it is stored.
 ///
 /// - warning: The pointers stay valid only while the vector (which retains their owner) lives.
-public struct ColumnVector: @unchecked Sendable {
-    public enum Storage {
+package struct ColumnVector: @unchecked Sendable {
+    package enum Storage {
         /// Category codes, unsigned, `width` bytes each; a code indexes ``ColumnVector/levels``.
         case codes(UnsafeRawPointer, width: Int)
         /// Signed integers, `width` bytes each (1, 2, 4 or 8).
@@ -13,16 +13,17 @@ public struct ColumnVector: @unchecked Sendable {
         case booleans(UnsafePointer<UInt8>)
     }
 
-    public let count: Int
-    public let storage: Storage
+    package let count: Int
+    package let storage: Storage
     /// The levels of a category column, in code order (sorted).
-    public let levels: [String]
+    package let levels: [String]
     /// Bit `i % 8` of byte `i / 8` is set when row `i` has a value; nil when no value is missing.
-    public let validity: UnsafePointer<UInt8>?
+    package let validity: UnsafePointer<UInt8>?
     private let owner: AnyObject?
 
-    public init(count: Int, storage: Storage, levels: [String] = [], validity: UnsafePointer<UInt8>?, owner: AnyObject?)
-    {
+    package init(
+        count: Int, storage: Storage, levels: [String] = [], validity: UnsafePointer<UInt8>?, owner: AnyObject?
+    ) {
         self.count = count
         self.storage = storage
         self.levels = levels
@@ -30,13 +31,13 @@ public struct ColumnVector: @unchecked Sendable {
         self.owner = owner
     }
 
-    public var isBoolean: Bool {
+    package var isBoolean: Bool {
         if case .booleans = storage { return true }
         return false
     }
 
     @inline(__always)
-    public func isValid(_ row: Int) -> Bool {
+    package func isValid(_ row: Int) -> Bool {
         guard let validity else { return true }
         return validity[row >> 3] & (1 << UInt8(row & 7)) != 0
     }
@@ -44,7 +45,7 @@ public struct ColumnVector: @unchecked Sendable {
     /// The value of a numeric column (boolean as 0 or 1) or the code of a category, as a Double.
     /// Meant for per-row access outside hot loops.
     @inline(__always)
-    public func double(at row: Int) -> Double {
+    package func double(at row: Int) -> Double {
         switch storage {
         case .numbers(let values): return values[row]
         case .booleans(let values): return Double(values[row])
@@ -55,7 +56,7 @@ public struct ColumnVector: @unchecked Sendable {
 
     /// The category code (or integer value, or boolean 0/1) at `row`.
     @inline(__always)
-    public func code(at row: Int) -> Int {
+    package func code(at row: Int) -> Int {
         switch storage {
         case .codes(let base, let width): return Self.unsigned(base, width, row)
         case .integers(let base, let width): return Self.signed(base, width, row)
@@ -96,7 +97,7 @@ final class OwnedMemory {
 
 extension ColumnVector {
     /// A number column from values; nil is a missing value.
-    public init(numbers: [Double?]) {
+    package init(numbers: [Double?]) {
         let memory = OwnedMemory(byteCount: numbers.count * 8)
         let values = memory.pointer.bindMemory(to: Double.self, capacity: numbers.count)
         for (row, value) in numbers.enumerated() { values[row] = value ?? 0 }
@@ -104,7 +105,7 @@ extension ColumnVector {
     }
 
     /// An integer column from values; nil is a missing value.
-    public init(integers: [Int?]) {
+    package init(integers: [Int?]) {
         let memory = OwnedMemory(byteCount: integers.count * 8)
         let values = memory.pointer.bindMemory(to: Int64.self, capacity: integers.count)
         for (row, value) in integers.enumerated() { values[row] = Int64(value ?? 0) }
@@ -114,7 +115,7 @@ extension ColumnVector {
     }
 
     /// A boolean column from values; nil is a missing value.
-    public init(booleans: [Bool?]) {
+    package init(booleans: [Bool?]) {
         let memory = OwnedMemory(byteCount: booleans.count)
         let values = memory.pointer.bindMemory(to: UInt8.self, capacity: booleans.count)
         for (row, value) in booleans.enumerated() { values[row] = value == true ? 1 : 0 }
@@ -123,7 +124,7 @@ extension ColumnVector {
     }
 
     /// A category column from values, coded against their sorted distinct levels; nil is missing.
-    public init(categories: [String?]) {
+    package init(categories: [String?]) {
         let levels = Array(Set(categories.compactMap { $0 })).sorted()
         let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
         let memory = OwnedMemory(byteCount: categories.count * 4)

@@ -1,7 +1,7 @@
 /// Bytes as lowercase hexadecimal, two digits each: how every digest (dataset versions, policy
 /// and result hashes, audit events, tokens) is written.
-public enum Hex {
-    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+package enum Hex {
+    package static func string(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)

@@ -2,29 +2,29 @@
 /// labels split off (each new atom with the atom it came from), its sets not released or withheld
 /// before, what it released or withheld of measures' values, and the file holding every row's atom
 /// after it when some atom split.
-public struct LedgerEntry: Sendable, Equatable {
-    public var generation: Int
-    public var job: String
-    public var splits: [(atom: UInt32, parent: UInt32)]
-    public var released: [[UInt32]]
-    public var protected: [[UInt32]]
+package struct LedgerEntry: Sendable, Equatable {
+    package var generation: Int
+    package var job: String
+    package var splits: [(atom: UInt32, parent: UInt32)]
+    package var released: [[UInt32]]
+    package var protected: [[UInt32]]
     /// The columns whose values the job's figures tell something of (every column it read); nil
     /// for an entry written before they were recorded, whose sets count as revealing every one.
-    public var measures: [String]?
+    package var measures: [String]?
     /// The job's released sets whose figures of some of `measures` were not released before.
-    public var measured: [[UInt32]]
+    package var measured: [[UInt32]]
     /// For each column the job's figures are sums of (``ModelTask/measures``), the job's withheld
     /// sets not withheld for it before: a cell suppressed in a table of means, a group refused
     /// for its values.
-    public var valueProtected: [String: [[UInt32]]]
+    package var valueProtected: [String: [[UInt32]]]
     /// The job's regression samples, by the feature that weighted each.
-    public var weightedSamples: [String: [[UInt32]]]
+    package var weightedSamples: [String: [[UInt32]]]
     /// The weighted vectors the job entered, each as its atoms and their weights.
-    public var weighted: [(atoms: [UInt32], values: [UInt64])]
+    package var weighted: [(atoms: [UInt32], values: [UInt64])]
     /// Name of the file of row atoms written for this generation, in the ledger's folder.
-    public var atomsFile: String?
+    package var atomsFile: String?
 
-    public init(
+    package init(
         generation: Int, job: String, splits: [(atom: UInt32, parent: UInt32)], released: [[UInt32]],
         protected: [[UInt32]], measures: [String]? = [], measured: [[UInt32]] = [],
         valueProtected: [String: [[UInt32]]] = [:], weightedSamples: [String: [[UInt32]]] = [:],
@@ -43,7 +43,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.atomsFile = atomsFile
     }
 
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         a.generation == b.generation && a.job == b.job && a.splits.map(\.atom) == b.splits.map(\.atom)
             && a.splits.map(\.parent) == b.splits.map(\.parent) && a.released == b.released
             && a.protected == b.protected && a.measures == b.measures && a.measured == b.measured
@@ -55,10 +55,10 @@ public struct LedgerEntry: Sendable, Equatable {
 }
 
 /// Which ledger: one per dataset version.
-public struct LedgerKey: Sendable, Hashable {
-    public var dataset: String
-    public var version: String
-    public init(dataset: String, version: String) {
+package struct LedgerKey: Sendable, Hashable {
+    package var dataset: String
+    package var version: String
+    package init(dataset: String, version: String) {
         self.dataset = dataset
         self.version = version
     }
@@ -66,7 +66,7 @@ public struct LedgerKey: Sendable, Hashable {
 
 extension LedgerEntry {
     /// Little-endian `UInt32`s: the atoms of each set, each set preceded by its length.
-    public static func encode(_ sets: [[UInt32]]) -> [UInt8] {
+    package static func encode(_ sets: [[UInt32]]) -> [UInt8] {
         var words: [UInt32] = []
         for set in sets {
             words.append(UInt32(set.count))
@@ -75,7 +75,7 @@ extension LedgerEntry {
         return bytes(words)
     }
 
-    public static func decodeSets(_ bytes: [UInt8]) -> [[UInt32]] {
+    package static func decodeSets(_ bytes: [UInt8]) -> [[UInt32]] {
         let words = self.words(bytes)
         var sets: [[UInt32]] = []
         var at = 0
@@ -90,11 +90,11 @@ extension LedgerEntry {
 
     /// Groups of sets, each group preceded by its number of sets: `valueProtected` in the order
     /// of `measures`.
-    public static func encode(groups: [[[UInt32]]]) -> [UInt8] {
+    package static func encode(groups: [[[UInt32]]]) -> [UInt8] {
         groups.flatMap { encode([[UInt32($0.count)]] + $0) }
     }
 
-    public static func decodeGroups(_ bytes: [UInt8]) -> [[[UInt32]]] {
+    package static func decodeGroups(_ bytes: [UInt8]) -> [[[UInt32]]] {
         let sets = decodeSets(bytes)
         var groups: [[[UInt32]]] = []
         var at = 0
@@ -109,14 +109,14 @@ extension LedgerEntry {
     }
 
     /// Each vector as one set: its atoms, then each weight as two words (low first).
-    public static func encode(_ weighted: [(atoms: [UInt32], values: [UInt64])]) -> [UInt8] {
+    package static func encode(_ weighted: [(atoms: [UInt32], values: [UInt64])]) -> [UInt8] {
         encode(
             weighted.map { vector in
                 vector.atoms + vector.values.flatMap { [UInt32(truncatingIfNeeded: $0), UInt32($0 >> 32)] }
             })
     }
 
-    public static func decodeWeighted(_ bytes: [UInt8]) -> [(atoms: [UInt32], values: [UInt64])] {
+    package static func decodeWeighted(_ bytes: [UInt8]) -> [(atoms: [UInt32], values: [UInt64])] {
         decodeSets(bytes).map { words in
             let count = words.count / 3
             let values = (0..<count).map { UInt64(words[count + 2 * $0]) | UInt64(words[count + 2 * $0 + 1]) << 32 }
@@ -124,11 +124,11 @@ extension LedgerEntry {
         }
     }
 
-    public static func encode(_ splits: [(atom: UInt32, parent: UInt32)]) -> [UInt8] {
+    package static func encode(_ splits: [(atom: UInt32, parent: UInt32)]) -> [UInt8] {
         bytes(splits.flatMap { [$0.atom, $0.parent] })
     }
 
-    public static func decodeSplits(_ bytes: [UInt8]) -> [(atom: UInt32, parent: UInt32)] {
+    package static func decodeSplits(_ bytes: [UInt8]) -> [(atom: UInt32, parent: UInt32)] {
         let words = self.words(bytes)
         return stride(from: 0, to: words.count - 1, by: 2).map { (words[$0], words[$0 + 1]) }
     }

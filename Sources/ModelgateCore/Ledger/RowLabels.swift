@@ -8,28 +8,28 @@
 /// histogram's one coordinate is its bin (below, the bins, above); a summary has none (its figures
 /// are over its whole selection); a regression's are the grouping variables (not its outcome)
 /// whose counts its fit gives away.
-public struct RowLabels: Sendable, Equatable, Codable {
+package struct RowLabels: Sendable, Equatable, Codable {
     /// Number of levels of each coordinate.
-    public var radices: [Int]
+    package var radices: [Int]
     /// The combinations of coordinates whose every level combination the result reveals a figure
     /// for (a count, a sum, a mean). `[]` is the whole selection; `[0]` each level of coordinate 0.
     /// Crosstabs and histograms list none: the gateway knows which of their cells were released.
-    public var revealed: [[Int]]
+    package var revealed: [[Int]]
 
-    public init(radices: [Int], revealed: [[Int]] = []) {
+    package init(radices: [Int], revealed: [[Int]] = []) {
         self.radices = radices
         self.revealed = revealed
     }
 
-    public static let outside: UInt32 = 0
-    public static let dropped: UInt32 = 1
-    public static let first: UInt32 = 2
+    package static let outside: UInt32 = 0
+    package static let dropped: UInt32 = 1
+    package static let first: UInt32 = 2
 
     /// Number of keys, the product of the radices.
-    public var keyCount: Int { radices.reduce(1, *) }
+    package var keyCount: Int { radices.reduce(1, *) }
 
     /// Labels a job may use: the keys plus ``first`` (`nil` when they would not fit a `UInt32`).
-    public static func fits(_ radices: [Int]) -> Bool {
+    package static func fits(_ radices: [Int]) -> Bool {
         var product = 1
         for radix in radices {
             let (next, overflow) = product.multipliedReportingOverflow(by: max(radix, 1))
@@ -40,7 +40,7 @@ public struct RowLabels: Sendable, Equatable, Codable {
     }
 
     /// The level of `coordinate` in `key`.
-    public func level(of coordinate: Int, in key: Int) -> Int {
+    package func level(of coordinate: Int, in key: Int) -> Int {
         var stride = 1
         for later in radices.indices.dropFirst(coordinate + 1) { stride *= radices[later] }
         return (key / stride) % radices[coordinate]
@@ -48,7 +48,7 @@ public struct RowLabels: Sendable, Equatable, Codable {
 
     /// The keys grouped by their levels on `coordinates`: one list of labels per combination that
     /// occurs in the key space (every combination does: the key space is a full product).
-    public func labelGroups(on coordinates: [Int]) -> [[UInt32]] {
+    package func labelGroups(on coordinates: [Int]) -> [[UInt32]] {
         var groups: [Int: [UInt32]] = [:]
         for key in 0..<keyCount {
             var group = 0

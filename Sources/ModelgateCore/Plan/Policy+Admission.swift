@@ -14,24 +14,24 @@ enum ColumnRole {
 }
 
 /// Bounds on the size of a job that admission enforces.
-public enum AdmissionLimits {
-    public static let dimensions = 3
-    public static let variables = 20
-    public static let features = 20
-    public static let filters = 16
-    public static let filterValues = 1000
-    public static let bins = 1000
+package enum AdmissionLimits {
+    package static let dimensions = 3
+    package static let variables = 20
+    package static let features = 20
+    package static let filters = 16
+    package static let filterValues = 1000
+    package static let bins = 1000
     /// Largest number of table cells.
-    public static let cells = 100_000
+    package static let cells = 100_000
     /// Largest number of regression terms (after dummy coding).
-    public static let terms = 300
+    package static let terms = 300
 }
 
 extension Policy {
     /// Decides whether a spec may run on this dataset, before anything runs.
     ///
     /// Returns the plan, or throws a ``Refusal`` whose message tells the researcher what to change.
-    public func admit(_ spec: ModelSpec) throws(Refusal) -> Plan {
+    package func admit(_ spec: ModelSpec) throws(Refusal) -> Plan {
         guard spec.dataset == dataset.id else {
             throw Refusal(.unknownDataset, "this policy is for dataset '\(dataset.id)', not '\(spec.dataset)'")
         }

@@ -1,15 +1,15 @@
 /// How one column may be used, and what its values look like.
-public struct ColumnPolicy: Sendable, Equatable, Codable {
-    public var name: String
-    public var columnClass: ColumnClass
-    public var type: ColumnType
+package struct ColumnPolicy: Sendable, Equatable, Codable {
+    package var name: String
+    package var columnClass: ColumnClass
+    package var type: ColumnType
     /// Declared bounds of an integer or number column; public knowledge, used for histogram bins
     /// and checked at ingest.
-    public var min: Double?
-    public var max: Double?
-    public var description: String?
+    package var min: Double?
+    package var max: Double?
+    package var description: String?
 
-    public init(
+    package init(
         name: String, columnClass: ColumnClass, type: ColumnType, min: Double? = nil, max: Double? = nil,
         description: String? = nil
     ) {
@@ -23,7 +23,7 @@ public struct ColumnPolicy: Sendable, Equatable, Codable {
 }
 
 /// The statistical-disclosure class of a column ("safe data").
-public enum ColumnClass: String, Sendable, Codable, CaseIterable {
+package enum ColumnClass: String, Sendable, Codable, CaseIterable {
     /// Directly identifies a person; never usable, and never stored by ingest.
     case identifier
     /// Could identify a person in combination; usable anywhere, outputs are checked.
@@ -33,17 +33,17 @@ public enum ColumnClass: String, Sendable, Codable, CaseIterable {
     case ordinary
 
     /// Whether the column may define groups (table dimensions) or filters.
-    public var mayGroupOrFilter: Bool { self == .quasiIdentifier || self == .ordinary }
+    package var mayGroupOrFilter: Bool { self == .quasiIdentifier || self == .ordinary }
     /// Whether the column may be measured or used in a model at all.
-    public var mayBeMeasured: Bool { self != .identifier }
+    package var mayBeMeasured: Bool { self != .identifier }
 }
 
 /// The type of a column's values.
-public enum ColumnType: String, Sendable, Codable, CaseIterable {
+package enum ColumnType: String, Sendable, Codable, CaseIterable {
     case string, category, integer, number, boolean
 
     /// Integer, number and boolean columns have numeric values (boolean as 0 or 1).
-    public var isNumeric: Bool { self == .integer || self == .number || self == .boolean }
+    package var isNumeric: Bool { self == .integer || self == .number || self == .boolean }
     /// Category, integer and boolean columns have discrete levels that can form groups.
-    public var isDiscrete: Bool { self == .category || self == .integer || self == .boolean }
+    package var isDiscrete: Bool { self == .category || self == .integer || self == .boolean }
 }

@@ -3,17 +3,17 @@
 ///
 /// Written by the owner as `policies/<dataset>.yaml`; read with ``Policy/init(yaml:)`` and checked
 /// with ``Policy/lint(_:)``. The keys are a public contract: add keys, never rename them.
-public struct Policy: Sendable, Equatable, Codable {
-    public var dataset: DatasetDescription
+package struct Policy: Sendable, Equatable, Codable {
+    package var dataset: DatasetDescription
     /// Columns in the order the owner listed them.
-    public var columns: [ColumnPolicy]
+    package var columns: [ColumnPolicy]
     /// Models that may run on this dataset.
-    public var models: [ModelKind]
-    public var disclosure: DisclosureRules
-    public var limits: ResourceLimits
-    public var quota: Quota
+    package var models: [ModelKind]
+    package var disclosure: DisclosureRules
+    package var limits: ResourceLimits
+    package var quota: Quota
 
-    public init(
+    package init(
         dataset: DatasetDescription, columns: [ColumnPolicy], models: [ModelKind],
         disclosure: DisclosureRules = .init(), limits: ResourceLimits = .init(), quota: Quota = .init()
     ) {
@@ -25,25 +25,25 @@ public struct Policy: Sendable, Equatable, Codable {
         self.quota = quota
     }
 
-    public func column(named name: String) -> ColumnPolicy? {
+    package func column(named name: String) -> ColumnPolicy? {
         columns.first { $0.name == name }
     }
 }
 
 /// The catalog entry of a dataset.
-public struct DatasetDescription: Sendable, Equatable, Codable {
+package struct DatasetDescription: Sendable, Equatable, Codable {
     /// A stable slug, e.g. `household-survey`.
-    public var id: String
-    public var title: String
+    package var id: String
+    package var title: String
     /// The public body that opens the dataset and answers for it.
-    public var owner: String
-    public var openAttribute: OpenAttribute
-    public var securityLevel: Int?
-    public var updateCycle: String?
+    package var owner: String
+    package var openAttribute: OpenAttribute
+    package var securityLevel: Int?
+    package var updateCycle: String?
     /// The citation a researcher must give when publishing a result.
-    public var citation: String
+    package var citation: String
 
-    public init(
+    package init(
         id: String, title: String, owner: String, openAttribute: OpenAttribute,
         securityLevel: Int? = nil, updateCycle: String? = nil, citation: String
     ) {
@@ -58,21 +58,21 @@ public struct DatasetDescription: Sendable, Equatable, Codable {
 }
 
 /// The open attribute of public data: open to all, open under conditions, or not open.
-public enum OpenAttribute: String, Sendable, Codable, CaseIterable {
+package enum OpenAttribute: String, Sendable, Codable, CaseIterable {
     case unconditional, conditional, closed
 }
 
 /// Resources one job may use in the restricted worker.
-public struct ResourceLimits: Sendable, Equatable, Codable {
-    public var cpuSeconds: Int = 30
-    public var memoryMegabytes: Int = 1024
-    public var wallSeconds: Int = 60
-    public var outputBytes: Int = 1_048_576
-    public init() {}
+package struct ResourceLimits: Sendable, Equatable, Codable {
+    package var cpuSeconds: Int = 30
+    package var memoryMegabytes: Int = 1024
+    package var wallSeconds: Int = 60
+    package var outputBytes: Int = 1_048_576
+    package init() {}
 }
 
 /// How many jobs a researcher may run on a dataset.
-public struct Quota: Sendable, Equatable, Codable {
-    public var jobsPerDay: Int = 200
-    public init() {}
+package struct Quota: Sendable, Equatable, Codable {
+    package var jobsPerDay: Int = 200
+    package init() {}
 }

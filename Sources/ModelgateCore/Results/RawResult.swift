@@ -1,18 +1,18 @@
 /// What an estimator computed, including what only the output checker may see (cell counts,
 /// largest contributions, degrees of freedom). It never leaves the gateway: only the checked,
 /// released result does.
-public struct RawResult: Sendable, Equatable, Codable {
+package struct RawResult: Sendable, Equatable, Codable {
     /// Rows read from the dataset.
-    public var rowsScanned: Int
+    package var rowsScanned: Int
     /// Rows that passed the filters and had every used value.
-    public var rowsUsed: Int
+    package var rowsUsed: Int
     /// Rows that passed the filters but were dropped for a missing value in a used column.
-    public var rowsDropped: Int
-    public var output: RawOutput
+    package var rowsDropped: Int
+    package var output: RawOutput
     /// What the row labels the worker wrote for the release ledger mean; nil when it wrote none.
-    public var labels: RowLabels?
+    package var labels: RowLabels?
 
-    public init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, output: RawOutput, labels: RowLabels? = nil) {
+    package init(rowsScanned: Int, rowsUsed: Int, rowsDropped: Int, output: RawOutput, labels: RowLabels? = nil) {
         self.rowsScanned = rowsScanned
         self.rowsUsed = rowsUsed
         self.rowsDropped = rowsDropped
@@ -21,7 +21,7 @@ public struct RawResult: Sendable, Equatable, Codable {
     }
 }
 
-public enum RawOutput: Sendable, Equatable, Codable {
+package enum RawOutput: Sendable, Equatable, Codable {
     case summary([RawVariableSummary])
     case table(RawTable)
     case histogram(RawHistogram)
@@ -30,16 +30,16 @@ public enum RawOutput: Sendable, Equatable, Codable {
 
 /// Contributions an output checker needs about a group of rows: how many, their total, and the
 /// largest absolute contributions (for dominance and p-ratio).
-public struct Contributions: Sendable, Equatable, Codable {
-    public var count: Int
+package struct Contributions: Sendable, Equatable, Codable {
+    package var count: Int
     /// Sum of absolute values of the measure.
-    public var absoluteSum: Double
+    package var absoluteSum: Double
     /// Largest absolute values, descending; at most ``Contributions/kept`` of them.
-    public var largest: [Double]
+    package var largest: [Double]
     /// Whether the measure is boolean (0 or 1): then `absoluteSum` counts the rows that are true.
-    public var isBinary: Bool
+    package var isBinary: Bool
 
-    public init(count: Int, absoluteSum: Double, largest: [Double], isBinary: Bool = false) {
+    package init(count: Int, absoluteSum: Double, largest: [Double], isBinary: Bool = false) {
         self.count = count
         self.absoluteSum = absoluteSum
         self.largest = largest
@@ -47,37 +47,37 @@ public struct Contributions: Sendable, Equatable, Codable {
     }
 
     /// How many largest contributions estimators keep per cell (enough for N-K with n ≤ 10).
-    public static let kept = 10
+    package static let kept = 10
 }
 
 /// A summary as released, plus the contributions only the output checker sees.
-public struct RawVariableSummary: Sendable, Equatable, Codable {
-    public var statistics: ReleasedSummary.Variable
-    public var contributions: Contributions
+package struct RawVariableSummary: Sendable, Equatable, Codable {
+    package var statistics: ReleasedSummary.Variable
+    package var contributions: Contributions
 
-    public init(statistics: ReleasedSummary.Variable, contributions: Contributions) {
+    package init(statistics: ReleasedSummary.Variable, contributions: Contributions) {
         self.statistics = statistics
         self.contributions = contributions
     }
 }
 
-public struct TableDimension: Sendable, Equatable, Codable {
-    public var name: String
-    public var levels: [String]
-    public init(name: String, levels: [String]) {
+package struct TableDimension: Sendable, Equatable, Codable {
+    package var name: String
+    package var levels: [String]
+    package init(name: String, levels: [String]) {
         self.name = name
         self.levels = levels
     }
 }
 
 /// A table of cells in row-major order over its dimensions (the last dimension varies fastest).
-public struct RawTable: Sendable, Equatable, Codable {
-    public var dimensions: [TableDimension]
-    public var measure: String?
-    public var statistic: TableStatistic
-    public var cells: [RawCell]
+package struct RawTable: Sendable, Equatable, Codable {
+    package var dimensions: [TableDimension]
+    package var measure: String?
+    package var statistic: TableStatistic
+    package var cells: [RawCell]
 
-    public init(dimensions: [TableDimension], measure: String?, statistic: TableStatistic, cells: [RawCell]) {
+    package init(dimensions: [TableDimension], measure: String?, statistic: TableStatistic, cells: [RawCell]) {
         self.dimensions = dimensions
         self.measure = measure
         self.statistic = statistic
@@ -85,19 +85,19 @@ public struct RawTable: Sendable, Equatable, Codable {
     }
 }
 
-public struct RawCell: Sendable, Equatable, Codable {
+package struct RawCell: Sendable, Equatable, Codable {
     /// Rows in the cell.
-    public var count: Int
+    package var count: Int
     /// Sum and sum of squares of the measure (0 for a count table), so margins can be
     /// recomputed from released cells.
-    public var sum: Double
-    public var sumOfSquares: Double
+    package var sum: Double
+    package var sumOfSquares: Double
     /// The statistic's value; nil where it is undefined (an empty cell's mean).
-    public var value: Double?
+    package var value: Double?
     /// Contributions of the measure, for dominance rules; nil for a count table.
-    public var contributions: Contributions?
+    package var contributions: Contributions?
 
-    public init(count: Int, sum: Double, sumOfSquares: Double, value: Double?, contributions: Contributions?) {
+    package init(count: Int, sum: Double, sumOfSquares: Double, value: Double?, contributions: Contributions?) {
         self.count = count
         self.sum = sum
         self.sumOfSquares = sumOfSquares
@@ -106,17 +106,17 @@ public struct RawCell: Sendable, Equatable, Codable {
     }
 }
 
-public struct RawHistogram: Sendable, Equatable, Codable {
-    public var variable: String
-    public var edges: [Double]
+package struct RawHistogram: Sendable, Equatable, Codable {
+    package var variable: String
+    package var edges: [Double]
     /// Counts of bins `[edges[i], edges[i+1])`; the last bin includes its upper edge.
-    public var counts: [Int]
+    package var counts: [Int]
     /// Rows below the first and above the last edge; nil when the edges span the policy's
     /// declared bounds, so nothing can lie outside.
-    public var below: Int?
-    public var above: Int?
+    package var below: Int?
+    package var above: Int?
 
-    public init(variable: String, edges: [Double], counts: [Int], below: Int?, above: Int?) {
+    package init(variable: String, edges: [Double], counts: [Int], below: Int?, above: Int?) {
         self.variable = variable
         self.edges = edges
         self.counts = counts
@@ -125,39 +125,39 @@ public struct RawHistogram: Sendable, Equatable, Codable {
     }
 }
 
-public struct RawRegression: Sendable, Equatable, Codable {
-    public var terms: [String]
-    public var estimates: [Double]
-    public var standardErrors: [Double]
+package struct RawRegression: Sendable, Equatable, Codable {
+    package var terms: [String]
+    package var estimates: [Double]
+    package var standardErrors: [Double]
     /// t statistics (linear) or z statistics (logistic).
-    public var statistics: [Double]
-    public var pValues: [Double]
-    public var nObservations: Int
+    package var statistics: [Double]
+    package var pValues: [Double]
+    package var nObservations: Int
     /// Residual degrees of freedom: observations minus parameters.
-    public var degreesOfFreedom: Int
-    public var rSquared: Double?
-    public var adjustedRSquared: Double?
-    public var logLikelihood: Double?
+    package var degreesOfFreedom: Int
+    package var rSquared: Double?
+    package var adjustedRSquared: Double?
+    package var logLikelihood: Double?
     /// Fewest rows in a nonempty group whose size the fit gives away (a category level, a
     /// boolean value, a value of a few-valued integer feature, a two-way combination of those,
     /// an outcome of a boolean target within them); nil when the model has none. A small group
     /// lets the coefficients give away its size and its members' values.
-    public var smallestGroup: Int?
+    package var smallestGroup: Int?
     /// Whether one of those groups is empty, which the fit gives away like a zero cell.
-    public var hasEmptyGroup: Bool
+    package var hasEmptyGroup: Bool
     /// The contributions of the target and of each feature that is not a category, in the whole
     /// sample and in each nonempty group above (but the groups a variable's own values make): the
     /// fit gives each such sum away, so each faces a table cell's group-disclosure and dominance
     /// rules.
-    public var groupContributions: [Contributions]
+    package var groupContributions: [Contributions]
     /// Largest leverage of any used row (the diagonal of the hat matrix, weighted for a logit).
-    public var maximumLeverage: Double?
+    package var maximumLeverage: Double?
     /// False when the design matrix is rank-deficient or the fit did not converge.
-    public var isWellDefined: Bool
+    package var isWellDefined: Bool
     /// Why the fit is not well defined, for the refusal message.
-    public var problem: String?
+    package var problem: String?
 
-    public init(
+    package init(
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
         nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
         logLikelihood: Double? = nil, smallestGroup: Int? = nil, hasEmptyGroup: Bool = false,

@@ -2,12 +2,12 @@
 ///
 /// A researcher keeps it with the result; an auditor finds the event by `index` and checks that
 /// its hash is still `hash` and that the chain through it verifies (`modelgate audit verify`).
-public struct Receipt: Sendable, Equatable, Codable {
-    public var index: Int
+package struct Receipt: Sendable, Equatable, Codable {
+    package var index: Int
     /// SHA-256 (hex) of the event, which covers the hash of the event before it.
-    public var hash: String
+    package var hash: String
 
-    public init(index: Int, hash: String) {
+    package init(index: Int, hash: String) {
         self.index = index
         self.hash = hash
     }

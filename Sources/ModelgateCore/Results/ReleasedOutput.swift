@@ -1,11 +1,11 @@
 /// A checked result that may leave the gateway: aggregates only, suppressed cells blanked.
-public enum ReleasedOutput: Sendable, Equatable, Codable {
+package enum ReleasedOutput: Sendable, Equatable, Codable {
     case summary(ReleasedSummary)
     case table(ReleasedTable)
     case histogram(ReleasedHistogram)
     case regression(ReleasedRegression)
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case .summary(let value): try value.encode(to: encoder)
         case .table(let value): try value.encode(to: encoder)
@@ -16,7 +16,7 @@ public enum ReleasedOutput: Sendable, Equatable, Codable {
 
     private enum Shape: String, CodingKey { case variables, cells, bins, coefficients }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let keys = try decoder.container(keyedBy: Shape.self)
         if keys.contains(.cells) {
             self = .table(try ReleasedTable(from: decoder))
@@ -30,22 +30,22 @@ public enum ReleasedOutput: Sendable, Equatable, Codable {
     }
 }
 
-public struct ReleasedSummary: Sendable, Equatable, Codable {
-    public var variables: [Variable]
+package struct ReleasedSummary: Sendable, Equatable, Codable {
+    package var variables: [Variable]
 
     /// n, mean, sample standard deviation and quartiles (each the mean of the ten values nearest
     /// it) of one variable. The quartiles are absent when there are fewer than 40 values: each
     /// would lie too close to the selection's few extreme values.
-    public struct Variable: Sendable, Equatable, Codable {
-        public var name: String
-        public var n: Int
-        public var mean: Double
-        public var std: Double
-        public var q1: Double?
-        public var median: Double?
-        public var q3: Double?
+    package struct Variable: Sendable, Equatable, Codable {
+        package var name: String
+        package var n: Int
+        package var mean: Double
+        package var std: Double
+        package var q1: Double?
+        package var median: Double?
+        package var q3: Double?
 
-        public init(name: String, n: Int, mean: Double, std: Double, q1: Double?, median: Double?, q3: Double?) {
+        package init(name: String, n: Int, mean: Double, std: Double, q1: Double?, median: Double?, q3: Double?) {
             self.name = name
             self.n = n
             self.mean = mean
@@ -56,21 +56,21 @@ public struct ReleasedSummary: Sendable, Equatable, Codable {
         }
     }
 
-    public init(variables: [Variable]) { self.variables = variables }
+    package init(variables: [Variable]) { self.variables = variables }
 }
 
-public struct ReleasedTable: Sendable, Equatable, Codable {
-    public var dimensions: [TableDimension]
-    public var measure: String?
-    public var statistic: TableStatistic
+package struct ReleasedTable: Sendable, Equatable, Codable {
+    package var dimensions: [TableDimension]
+    package var measure: String?
+    package var statistic: TableStatistic
     /// Every combination of levels, row-major.
-    public var cells: [ReleasedCell]
+    package var cells: [ReleasedCell]
     /// Margins by each dimension, then the grand total (empty `keys`), recomputed from the
     /// released cells only; nil values where nothing was released or the statistic (median)
     /// cannot be recomputed from cells.
-    public var totals: [ReleasedCell]
+    package var totals: [ReleasedCell]
 
-    public init(
+    package init(
         dimensions: [TableDimension], measure: String?, statistic: TableStatistic, cells: [ReleasedCell],
         totals: [ReleasedCell]
     ) {
@@ -82,32 +82,32 @@ public struct ReleasedTable: Sendable, Equatable, Codable {
     }
 }
 
-public struct ReleasedCell: Sendable, Equatable, Codable {
-    public var keys: [String: String]
-    public var value: Double?
+package struct ReleasedCell: Sendable, Equatable, Codable {
+    package var keys: [String: String]
+    package var value: Double?
     /// Withheld. A withheld cell does not say which rule withheld it: "small" or "withheld to
     /// protect another" would bound its count.
-    public var suppressed: Bool
+    package var suppressed: Bool
 
-    public init(keys: [String: String], value: Double?, suppressed: Bool = false) {
+    package init(keys: [String: String], value: Double?, suppressed: Bool = false) {
         self.keys = keys
         self.value = value
         self.suppressed = suppressed
     }
 }
 
-public struct ReleasedHistogram: Sendable, Equatable, Codable {
-    public var variable: String
+package struct ReleasedHistogram: Sendable, Equatable, Codable {
+    package var variable: String
     /// Bins in order; a bin below the first edge has no `lower`, one above the last has no `upper`.
-    public var bins: [Bin]
+    package var bins: [Bin]
 
-    public struct Bin: Sendable, Equatable, Codable {
-        public var lower: Double?
-        public var upper: Double?
-        public var count: Int?
+    package struct Bin: Sendable, Equatable, Codable {
+        package var lower: Double?
+        package var upper: Double?
+        package var count: Int?
         /// Withheld; like a table's cell, without saying why.
-        public var suppressed: Bool
-        public init(lower: Double?, upper: Double?, count: Int?, suppressed: Bool = false) {
+        package var suppressed: Bool
+        package init(lower: Double?, upper: Double?, count: Int?, suppressed: Bool = false) {
             self.lower = lower
             self.upper = upper
             self.count = count
@@ -115,29 +115,29 @@ public struct ReleasedHistogram: Sendable, Equatable, Codable {
         }
     }
 
-    public init(variable: String, bins: [Bin]) {
+    package init(variable: String, bins: [Bin]) {
         self.variable = variable
         self.bins = bins
     }
 }
 
-public struct ReleasedRegression: Sendable, Equatable, Codable {
-    public var coefficients: [Coefficient]
-    public var nObservations: Int
-    public var degreesOfFreedom: Int
-    public var rSquared: Double?
-    public var adjustedRSquared: Double?
-    public var logLikelihood: Double?
+package struct ReleasedRegression: Sendable, Equatable, Codable {
+    package var coefficients: [Coefficient]
+    package var nObservations: Int
+    package var degreesOfFreedom: Int
+    package var rSquared: Double?
+    package var adjustedRSquared: Double?
+    package var logLikelihood: Double?
 
-    public struct Coefficient: Sendable, Equatable, Codable {
-        public var term: String
-        public var estimate: Double
-        public var stdError: Double
-        public var statistic: Double
-        public var pValue: Double
+    package struct Coefficient: Sendable, Equatable, Codable {
+        package var term: String
+        package var estimate: Double
+        package var stdError: Double
+        package var statistic: Double
+        package var pValue: Double
     }
 
-    public init(_ raw: RawRegression) {
+    package init(_ raw: RawRegression) {
         coefficients = raw.terms.indices.map {
             Coefficient(
                 term: raw.terms[$0], estimate: raw.estimates[$0], stdError: raw.standardErrors[$0],
@@ -154,7 +154,7 @@ public struct ReleasedRegression: Sendable, Equatable, Codable {
 extension ReleasedOutput {
     /// How many values the output holds (table cells, histogram bins, summary variables,
     /// coefficients) and how many of them were suppressed: what a suppression rate is made of.
-    public var cellCounts: (total: Int, suppressed: Int) {
+    package var cellCounts: (total: Int, suppressed: Int) {
         switch self {
         case .table(let table): (table.cells.count, table.cells.count { $0.suppressed })
         case .histogram(let histogram): (histogram.bins.count, histogram.bins.count { $0.suppressed })

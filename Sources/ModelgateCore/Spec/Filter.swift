@@ -1,18 +1,18 @@
 /// A structured row filter: `{ column: age, op: ">=", value: 18 }`. Never free-form code.
-public struct Filter: Sendable, Equatable, Codable {
-    public var column: String
-    public var op: FilterOperator
+package struct Filter: Sendable, Equatable, Codable {
+    package var column: String
+    package var op: FilterOperator
     /// The value as written: one scalar, or a list for `in`. Typed against the column at admission.
-    public var value: FilterValue
+    package var value: FilterValue
 
-    public init(column: String, op: FilterOperator, value: FilterValue) {
+    package init(column: String, op: FilterOperator, value: FilterValue) {
         self.column = column
         self.op = op
         self.value = value
     }
 }
 
-public enum FilterOperator: String, Sendable, Codable, CaseIterable {
+package enum FilterOperator: String, Sendable, Codable, CaseIterable {
     case equal = "="
     case notEqual = "!="
     case less = "<"
@@ -22,7 +22,7 @@ public enum FilterOperator: String, Sendable, Codable, CaseIterable {
     case isIn = "in"
 
     /// Whether the operator compares order, which a category does not have.
-    public var isOrdering: Bool {
+    package var isOrdering: Bool {
         switch self {
         case .less, .lessOrEqual, .greater, .greaterOrEqual: return true
         case .equal, .notEqual, .isIn: return false
@@ -30,11 +30,11 @@ public enum FilterOperator: String, Sendable, Codable, CaseIterable {
     }
 }
 
-public enum FilterValue: Sendable, Equatable, Codable {
+package enum FilterValue: Sendable, Equatable, Codable {
     case one(String)
     case list([String])
 
-    public var items: [String] {
+    package var items: [String] {
         switch self {
         case .one(let value): return [value]
         case .list(let values): return values

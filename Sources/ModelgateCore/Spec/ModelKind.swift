@@ -1,5 +1,5 @@
 /// The built-in algorithm models a researcher can ask for.
-public enum ModelKind: String, Sendable, Codable, CaseIterable {
+package enum ModelKind: String, Sendable, Codable, CaseIterable {
     case summary
     case crosstab
     case histogram

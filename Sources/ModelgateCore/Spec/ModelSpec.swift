@@ -2,22 +2,22 @@
 ///
 /// Read from YAML or JSON with ``ModelSpec/init(text:)``; admitted against a policy with
 /// ``Policy/admit(_:)``.
-public struct ModelSpec: Sendable, Equatable, Codable {
-    public var dataset: String
-    public var filters: [Filter]
-    public var task: ModelTask
+package struct ModelSpec: Sendable, Equatable, Codable {
+    package var dataset: String
+    package var filters: [Filter]
+    package var task: ModelTask
 
-    public init(dataset: String, filters: [Filter] = [], task: ModelTask) {
+    package init(dataset: String, filters: [Filter] = [], task: ModelTask) {
         self.dataset = dataset
         self.filters = filters
         self.task = task
     }
 
-    public var model: ModelKind { task.kind }
+    package var model: ModelKind { task.kind }
 }
 
 /// The model-specific part of a spec.
-public enum ModelTask: Sendable, Equatable, Codable {
+package enum ModelTask: Sendable, Equatable, Codable {
     /// n, mean, standard deviation and quartiles of each variable.
     case summary(variables: [String])
     /// A table of counts or of a statistic of `measure`, grouped by up to three dimensions.
@@ -28,7 +28,7 @@ public enum ModelTask: Sendable, Equatable, Codable {
     case logisticRegression(RegressionTask)
 
     /// The columns the model itself reads (filters aside).
-    public var columns: [String] {
+    package var columns: [String] {
         switch self {
         case .summary(let variables): return variables
         case .crosstab(let table): return table.dimensions + (table.measure.map { [$0] } ?? [])
@@ -41,7 +41,7 @@ public enum ModelTask: Sendable, Equatable, Codable {
     /// The columns whose values, not only whose rows, its figures are made of: a summary's
     /// variables, a table's measure unless it counts, a regression's target and features. The
     /// release ledger keeps apart what is known of each (see ``LedgerEntry/measures``).
-    public var measures: [String] {
+    package var measures: [String] {
         switch self {
         case .summary(let variables): return variables
         case .crosstab(let table): return table.statistic == .count ? [] : table.measure.map { [$0] } ?? []
@@ -51,7 +51,7 @@ public enum ModelTask: Sendable, Equatable, Codable {
         }
     }
 
-    public var kind: ModelKind {
+    package var kind: ModelKind {
         switch self {
         case .summary: return .summary
         case .crosstab: return .crosstab
@@ -62,13 +62,13 @@ public enum ModelTask: Sendable, Equatable, Codable {
     }
 }
 
-public struct CrosstabTask: Sendable, Equatable, Codable {
-    public var rows: [String]
-    public var columns: [String]
-    public var measure: String?
-    public var statistic: TableStatistic
+package struct CrosstabTask: Sendable, Equatable, Codable {
+    package var rows: [String]
+    package var columns: [String]
+    package var measure: String?
+    package var statistic: TableStatistic
 
-    public init(rows: [String], columns: [String] = [], measure: String? = nil, statistic: TableStatistic = .count) {
+    package init(rows: [String], columns: [String] = [], measure: String? = nil, statistic: TableStatistic = .count) {
         self.rows = rows
         self.columns = columns
         self.measure = measure
@@ -76,32 +76,32 @@ public struct CrosstabTask: Sendable, Equatable, Codable {
     }
 
     /// All grouping columns, rows first.
-    public var dimensions: [String] { rows + columns }
+    package var dimensions: [String] { rows + columns }
 }
 
-public enum TableStatistic: String, Sendable, Codable, CaseIterable {
+package enum TableStatistic: String, Sendable, Codable, CaseIterable {
     case count, sum, mean, median, std
 }
 
-public struct HistogramTask: Sendable, Equatable, Codable {
-    public var variable: String
+package struct HistogramTask: Sendable, Equatable, Codable {
+    package var variable: String
     /// Number of equal-width bins between the policy's `min` and `max`.
-    public var bins: Int?
+    package var bins: Int?
     /// Explicit bin edges, ascending. After admission this is always set.
-    public var edges: [Double]?
+    package var edges: [Double]?
 
-    public init(variable: String, bins: Int? = nil, edges: [Double]? = nil) {
+    package init(variable: String, bins: Int? = nil, edges: [Double]? = nil) {
         self.variable = variable
         self.bins = bins
         self.edges = edges
     }
 }
 
-public struct RegressionTask: Sendable, Equatable, Codable {
-    public var target: String
-    public var features: [String]
+package struct RegressionTask: Sendable, Equatable, Codable {
+    package var target: String
+    package var features: [String]
 
-    public init(target: String, features: [String]) {
+    package init(target: String, features: [String]) {
         self.target = target
         self.features = features
     }

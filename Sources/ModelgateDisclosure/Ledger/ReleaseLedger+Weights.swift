@@ -3,17 +3,17 @@ import ModelgateCore
 extension ReleaseLedger {
     /// What the ledger needs to follow weighted sums (see ``WeightedSums``): given with every job,
     /// since a job of any model can split an atom of a regression's sample.
-    public struct Weighting {
+    package struct Weighting {
         /// The job's numeric regression features: it releases Σx·f over its estimation sample
         /// (its rows labelled ``RowLabels/first`` or later) for each of them. Empty for other models.
-        public var features: [String]
+        package var features: [String]
         /// The threshold the check will use, which which combinations matter depends on.
-        public var threshold: Int
+        package var threshold: Int
         /// A feature's values; nil when they cannot be read (then a job that needs them is refused
         /// as beyond the ledger's limits).
-        public var values: (String) -> ColumnVector?
+        package var values: (String) -> ColumnVector?
 
-        public init(features: [String], threshold: Int, values: @escaping (String) -> ColumnVector?) {
+        package init(features: [String], threshold: Int, values: @escaping (String) -> ColumnVector?) {
             self.features = features
             self.threshold = threshold
             self.values = values

@@ -41,17 +41,17 @@ import Synchronization
 /// the search for small combinations runs only when the job adds a combination of small atoms.
 /// That search, over all such combinations, is what grows with the history; ``Limits`` bound it
 /// and every other step, and a check that reaches them says ``Verdict/saturated``.
-public struct ReleaseLedger: Sendable {
+package struct ReleaseLedger: Sendable {
     /// Each row's atom.
-    public private(set) var atomOfRow: [UInt32]
+    package private(set) var atomOfRow: [UInt32]
     /// Rows in each atom.
-    public private(set) var atomCounts: [Int]
+    package private(set) var atomCounts: [Int]
     /// Released sets, as sorted atom lists; the whole dataset is the first.
-    public private(set) var released: [[UInt32]]
+    package private(set) var released: [[UInt32]]
     /// Suppressed cells and bins, as sorted atom lists.
-    public private(set) var protected: [[UInt32]]
+    package private(set) var protected: [[UInt32]]
     /// Entries applied so far.
-    public private(set) var generation: Int
+    package private(set) var generation: Int
     /// Each released set's index in `released`.
     private var releasedIndex: [[UInt32]: Int]
     private var protectedIndex: Set<[UInt32]>
@@ -64,23 +64,23 @@ public struct ReleaseLedger: Sendable {
     /// Each measure's span for this generation, once a check has built it.
     private(set) var measureMemo = MeasureSpanMemo()
 
-    public struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// Most atoms the ledger splits a dataset into.
-        public var atoms: Int
+        package var atoms: Int
         /// Most row entries each phase of one check may add up: reducing the job's sets into the
         /// span, reducing the combinations of small atoms against one another, merging their
         /// columns, and the search for a small derivable set. A phase's time is about proportional
         /// to it (some 10⁸ a second), so the default bounds a check at one to two seconds, the
         /// price of proving a fine result safe on a ledger that already tells many people apart.
-        public var work: Int
-        public init(atoms: Int = 1 << 20, work: Int = 60_000_000) {
+        package var work: Int
+        package init(atoms: Int = 1 << 20, work: Int = 60_000_000) {
             self.atoms = atoms
             self.work = work
         }
     }
 
     /// A fresh ledger: one atom, the whole dataset, released (its size is public).
-    public init(rowCount: Int) {
+    package init(rowCount: Int) {
         atomOfRow = [UInt32](repeating: 0, count: rowCount)
         atomCounts = rowCount > 0 ? [rowCount] : []
         released = rowCount > 0 ? [[0]] : []
@@ -91,43 +91,43 @@ public struct ReleaseLedger: Sendable {
     }
 
     /// What one job would add: its atoms split by its labels, and its sets in the split atoms.
-    public struct Proposal: Sendable {
+    package struct Proposal: Sendable {
         /// Each row's atom after the split; nil when no atom split.
-        public var atomOfRow: [UInt32]?
-        public var atomCounts: [Int]
+        package var atomOfRow: [UInt32]?
+        package var atomCounts: [Int]
         /// New atoms and the atom each split from.
-        public var splits: [(atom: UInt32, parent: UInt32)]
+        package var splits: [(atom: UInt32, parent: UInt32)]
         /// The job's sets not released or protected before, as atom lists after the split.
-        public var released: [[UInt32]]
-        public var protected: [[UInt32]]
+        package var released: [[UInt32]]
+        package var protected: [[UInt32]]
         /// The columns whose values the job's figures tell something of.
-        public var measures: [String]
+        package var measures: [String]
         /// The job's released sets whose figures of some of `measures` were not released before.
-        public var measured: [[UInt32]]
+        package var measured: [[UInt32]]
         /// For each of `measures`, the job's withheld sets whose figures of it were not withheld
         /// before (see ``MeasureLedger``).
-        public var valueProtected: [String: [[UInt32]]]
+        package var valueProtected: [String: [[UInt32]]]
         /// The span with the job's sets added, as its check left it, for the generation it was
         /// checked against.
         var checked: (generation: Int, span: ReleasedSpan)?
         /// The spans of the measures the check grew, for the generation it was checked against.
         var checkedMeasures: (generation: Int, spans: [String: SpanBasis])?
         /// The job's regression samples, by the feature that weighted each (see ``WeightedSums``).
-        public var weightedSamples: [String: [[UInt32]]] = [:]
+        package var weightedSamples: [String: [[UInt32]]] = [:]
         /// The weighted vectors that the job's samples or splits made matter, not entered before.
-        public var weighted: [WeightedVector] = []
+        package var weighted: [WeightedVector] = []
         /// Slack of the atoms after the split, as far as known.
         var slack: WeightedSums.Slack?
         /// Each feature's regions after the split, when the job found them.
         var regions: [String: WeightedSums.Regions]?
         /// Whether the job adds anything the ledger did not hold.
-        public var isNew: Bool {
+        package var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
                 || !weightedSamples.isEmpty || !weighted.isEmpty
         }
     }
 
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         case safe
         /// A protected set, or a set of fewer than `threshold` rows, would become derivable.
         case disclosive(rows: Int)
@@ -144,7 +144,7 @@ public struct ReleaseLedger: Sendable {
     /// (see ``WeightedSums``).
     /// - Returns: nil when the split would exceed `limits.atoms`, or when features' values are needed
     ///   and `weighting` cannot give them.
-    public func propose(
+    package func propose(
         labels: UnsafeBufferPointer<UInt32>, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
         reveals: [String] = [], withholds: [String] = [], weighting: Weighting? = nil, limits: Limits = Limits()
     ) -> Proposal? {
@@ -320,7 +320,7 @@ public struct ReleaseLedger: Sendable {
     /// A kept span fills in as atoms split under it; when the job's sets cannot be reduced into it
     /// within the limits, the span is built afresh, in the order of today's atoms, and the check
     /// made once more.
-    public func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
+    package func check(_ proposal: inout Proposal, threshold: Int, limits: Limits = Limits()) -> Verdict {
         let verdict = checkSets(&proposal, threshold: threshold, limits: limits)
         guard verdict == .safe else { return verdict }
         return checkMeasures(&proposal, limits: limits)
@@ -378,7 +378,7 @@ public struct ReleaseLedger: Sendable {
     }
 
     /// Adds a proposal that passed its check (or one read back from the store).
-    public mutating func apply(_ proposal: Proposal) {
+    package mutating func apply(_ proposal: Proposal) {
         let before = generation
         let spans = measureSpans(after: proposal, appliedTo: before)
         applySets(proposal)
@@ -425,7 +425,7 @@ public struct ReleaseLedger: Sendable {
 
     /// Adds an entry read back from the store. `atomOfRow`, every row's atom after it, read from its
     /// file, must come with the last entry read that split atoms.
-    public mutating func replay(_ entry: LedgerEntry, atomOfRow rows: [UInt32]?) {
+    package mutating func replay(_ entry: LedgerEntry, atomOfRow rows: [UInt32]?) {
         if !entry.splits.isEmpty {
             self = expanded(by: entry.splits, counts: atomCounts + [Int](repeating: 0, count: entry.splits.count))
         }
@@ -456,7 +456,7 @@ public struct ReleaseLedger: Sendable {
     }
 
     /// The entry that records `proposal` as the ledger's next generation.
-    public func entry(for proposal: Proposal, job: String, atomsFile: String?) -> LedgerEntry {
+    package func entry(for proposal: Proposal, job: String, atomsFile: String?) -> LedgerEntry {
         LedgerEntry(
             generation: generation + 1, job: job, splits: proposal.splits, released: proposal.released,
             protected: proposal.protected, measures: proposal.measures, measured: proposal.measured,
@@ -494,14 +494,14 @@ public struct ReleaseLedger: Sendable {
 
     /// Bytes of the released and withheld sets (4 an atom, 16 a set) and of what each measure
     /// released (8 a set).
-    public var setBytes: Int {
+    package var setBytes: Int {
         let withheld = measures.withheld.values.joined()
         return (released + protected + withheld).reduce(0) { $0 + $1.count * 4 + 16 }
             + (measures.revealing.values.reduce(0) { $0 + $1.count } + measures.revealingEvery.count) * 8
     }
 
     /// Bytes of the span kept for the next check (12 a nonzero entry), 0 before one is built.
-    public var spanBytes: Int {
+    package var spanBytes: Int {
         let measures = measureMemo.entries * 12
         guard let span = memo.span(generation: generation) else { return measures }
         return span.basis.entries * 12 + span.basis.rank.count * 16 + measures

@@ -2,18 +2,18 @@ import ModelgateCore
 
 /// The row sets a checked result reveals, and those it withheld, as sets of the worker's row
 /// labels (see ``RowLabels``): what the release ledger enters for one job.
-public struct ReleasedRowSets: Sendable, Equatable {
-    public var released: [[UInt32]]
-    public var protected: [[UInt32]]
+package struct ReleasedRowSets: Sendable, Equatable {
+    package var released: [[UInt32]]
+    package var protected: [[UInt32]]
 
-    public init(released: [[UInt32]] = [], protected: [[UInt32]] = []) {
+    package init(released: [[UInt32]] = [], protected: [[UInt32]] = []) {
         self.released = released
         self.protected = protected
     }
 
     /// The sets of a released output. `rowsDropped` is the count of dropped rows as reported to the
     /// researcher (nil when withheld, which protects them).
-    public init(_ raw: RawResult, _ output: ReleasedOutput, labels: RowLabels, rowsDropped: Int?) {
+    package init(_ raw: RawResult, _ output: ReleasedOutput, labels: RowLabels, rowsDropped: Int?) {
         self.init()
         switch output {
         case .table(let table):
@@ -54,7 +54,7 @@ public struct ReleasedRowSets: Sendable, Equatable {
     /// protected, so that no later release gives its figures back as a difference of two larger
     /// groups. A smaller group needs no entry: every derivable set under `threshold` rows is
     /// refused anyway.
-    public init(refused raw: RawResult, labels: RowLabels) {
+    package init(refused raw: RawResult, labels: RowLabels) {
         self.init()
         switch raw.output {
         case .summary, .regression:

@@ -2,11 +2,11 @@ import ModelgateCore
 
 /// A released sum weighted by a feature's values, over atoms on which the feature is constant:
 /// `values[i]` is the weight of every row of `atoms[i]` (sorted), in ``PrimeField``.
-public struct WeightedVector: Sendable, Hashable {
-    public var atoms: [UInt32]
-    public var values: [UInt64]
+package struct WeightedVector: Sendable, Hashable {
+    package var atoms: [UInt32]
+    package var values: [UInt64]
 
-    public init(atoms: [UInt32], values: [UInt64]) {
+    package init(atoms: [UInt32], values: [UInt64]) {
         self.atoms = atoms
         self.values = values
     }

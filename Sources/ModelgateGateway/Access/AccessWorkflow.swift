@@ -7,32 +7,32 @@ import ModelgateStore
 /// datasets concerned, applies the procedure's rule (`AccessProcedure.swift` in Core) inside one
 /// store transaction, and keeps what it returns with its audit records. Reads are filtered to what
 /// the principal may see. No rule lives here, only the order of the steps.
-public struct AccessWorkflow: Sendable {
-    public let catalog: Catalog
+package struct AccessWorkflow: Sendable {
+    package let catalog: Catalog
     var store: any GatewayStore { catalog.store }
 
-    public init(catalog: Catalog) {
+    package init(catalog: Catalog) {
         self.catalog = catalog
     }
 
     // MARK: Applications
 
     /// An application as a researcher sends it (`POST /v1/applications`).
-    public struct ApplicationRequest: Decodable, Sendable {
-        public var datasets: [String]
-        public var models: [ModelKind]
-        public var purpose: String
-        public var scenario: String
-        public var safeguards: String
+    package struct ApplicationRequest: Decodable, Sendable {
+        package var datasets: [String]
+        package var models: [ModelKind]
+        package var purpose: String
+        package var scenario: String
+        package var safeguards: String
         /// A day (2026-01-01) or an ISO 8601 time.
-        public var starts: String
-        public var ends: String
+        package var starts: String
+        package var ends: String
 
-        public static let keys: Set<String> = [
+        package static let keys: Set<String> = [
             "datasets", "models", "purpose", "scenario", "safeguards", "starts", "ends",
         ]
 
-        public init(
+        package init(
             datasets: [String], models: [ModelKind], purpose: String, scenario: String, safeguards: String,
             starts: String, ends: String
         ) {
@@ -46,7 +46,7 @@ public struct AccessWorkflow: Sendable {
         }
     }
 
-    public func apply(_ request: ApplicationRequest, by principal: Principal) throws -> Application {
+    package func apply(_ request: ApplicationRequest, by principal: Principal) throws -> Application {
         try principal.require(.apply)
         guard let starts = Timestamp.parse(request.starts) else {
             throw ModelgateError(.invalidBody, "key 'starts' is not a day (2026-01-01) or an ISO 8601 time")
@@ -68,7 +68,7 @@ public struct AccessWorkflow: Sendable {
 
     /// The applications `principal` may read: a researcher its own, an owner those naming a
     /// dataset of its body, an auditor all.
-    public func applications(for principal: Principal) throws -> [Application] {
+    package func applications(for principal: Principal) throws -> [Application] {
         try principal.require(.readApplications)
         let all = try store.applications(researcher: principal.role == .researcher ? principal.name : nil)
         return try readable(all, by: principal, researcher: \.researcher, datasets: \.datasets)
@@ -76,7 +76,7 @@ public struct AccessWorkflow: Sendable {
 
     /// One application, if `principal` may read it; `unknown_application` otherwise, as for one
     /// that does not exist.
-    public func application(_ id: String, for principal: Principal) throws -> Application {
+    package func application(_ id: String, for principal: Principal) throws -> Application {
         try principal.require(.readApplications)
         guard let application = try store.application(id),
             try !readable([application], by: principal, researcher: \.researcher, datasets: \.datasets).isEmpty
@@ -86,7 +86,7 @@ public struct AccessWorkflow: Sendable {
 
     /// An owner approves or refuses (with a reason) `dataset` of application `id`, or every
     /// dataset of its body there when `dataset` is nil.
-    public func decide(_ id: String, approve: Bool, dataset: String?, reason: String?, by principal: Principal)
+    package func decide(_ id: String, approve: Bool, dataset: String?, reason: String?, by principal: Principal)
         throws -> Application.Decided
     {
         try principal.require(.decideApplication)
@@ -106,13 +106,13 @@ public struct AccessWorkflow: Sendable {
     // MARK: Agreements
 
     /// The agreements `principal` may read (as for applications).
-    public func agreements(for principal: Principal) throws -> [Agreement] {
+    package func agreements(for principal: Principal) throws -> [Agreement] {
         try principal.require(.readAgreements)
         let all = try store.agreements(researcher: principal.role == .researcher ? principal.name : nil)
         return try readable(all, by: principal, researcher: \.researcher, datasets: \.datasets)
     }
 
-    public func agreement(_ id: String, for principal: Principal) throws -> Agreement {
+    package func agreement(_ id: String, for principal: Principal) throws -> Agreement {
         try principal.require(.readAgreements)
         guard let agreement = try store.agreement(id),
             try !readable([agreement], by: principal, researcher: \.researcher, datasets: \.datasets).isEmpty
@@ -121,7 +121,7 @@ public struct AccessWorkflow: Sendable {
     }
 
     /// An owner suspends, resumes (`active`) or terminates agreement `id`, saying why.
-    public func change(agreement id: String, to status: Agreement.Status, reason: String?, by principal: Principal)
+    package func change(agreement id: String, to status: Agreement.Status, reason: String?, by principal: Principal)
         throws -> Agreement
     {
         try principal.require(.changeAgreement)
@@ -138,14 +138,14 @@ public struct AccessWorkflow: Sendable {
     // MARK: Datasets
 
     /// A dataset's new state and the reason given.
-    public struct DatasetChange: Encodable, Sendable {
-        public var dataset: String
-        public var state: DatasetState
-        public var reason: String
+    package struct DatasetChange: Encodable, Sendable {
+        package var dataset: String
+        package var state: DatasetState
+        package var reason: String
     }
 
     /// An owner of `dataset` suspends it, resumes it (`open`) or withdraws it, saying why.
-    public func change(dataset: String, to state: DatasetState, reason: String?, by principal: Principal) throws
+    package func change(dataset: String, to state: DatasetState, reason: String?, by principal: Principal) throws
         -> DatasetChange
     {
         try principal.require(.changeDataset)
@@ -168,7 +168,7 @@ public struct AccessWorkflow: Sendable {
     /// job needs an agreement (`true`); an owner's is a dry run on a dataset of its body (`false`;
     /// `forbidden` for another body's). A spec that does not parse is left for the pipeline to
     /// refuse with its reason.
-    public func jobNeedsAgreement(_ specText: String, by principal: Principal) throws -> Bool {
+    package func jobNeedsAgreement(_ specText: String, by principal: Principal) throws -> Bool {
         try principal.require(.runJob)
         guard principal.role == .owner else { return true }
         if let spec = try? ModelSpec(text: specText) { try catalog.requireOwner(principal, of: spec.dataset) }
@@ -176,13 +176,13 @@ public struct AccessWorkflow: Sendable {
     }
 
     /// The jobs `principal` may read, newest first: an auditor's all, anyone else's its own.
-    public func jobs(for principal: Principal, limit: Int) throws -> [StoredJob] {
+    package func jobs(for principal: Principal, limit: Int) throws -> [StoredJob] {
         try principal.require(.readJobs)
         return try store.jobs(principal: principal.role == .auditor ? nil : principal.name, limit: limit)
     }
 
     /// One job, if `principal` may read it; `unknown_job` otherwise.
-    public func job(_ id: String, for principal: Principal) throws -> StoredJob {
+    package func job(_ id: String, for principal: Principal) throws -> StoredJob {
         try principal.require(.readJobs)
         guard let job = try store.job(id), principal.role == .auditor || job.principal == principal.name else {
             throw ModelgateError(.unknownJob, "job \(id) does not exist")
@@ -191,7 +191,7 @@ public struct AccessWorkflow: Sendable {
     }
 
     /// The usage report: an auditor's of anything, an owner's of one dataset of its body.
-    public func usageReport(year: Int?, dataset: String?, for principal: Principal) throws -> UsageReport {
+    package func usageReport(year: Int?, dataset: String?, for principal: Principal) throws -> UsageReport {
         try principal.require(.readUsage)
         if principal.role == .owner {
             guard let dataset else {

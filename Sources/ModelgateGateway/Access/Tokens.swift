@@ -5,9 +5,9 @@ import ModelgateStore
 
 /// Bearer tokens: `mg_<id>_<secret>`. The id (public) finds the principal; only the SHA-256 of
 /// the whole token is stored, and it is compared in constant time.
-public enum Tokens {
+package enum Tokens {
     /// A new token and what the store keeps of it.
-    public static func make() -> (token: String, stored: StoredToken) {
+    package static func make() -> (token: String, stored: StoredToken) {
         let id = Hex.string(randomBytes(6))
         let token = "mg_\(id)_\(Hex.string(randomBytes(32)))"
         return (token, StoredToken(id: id, hash: hash(token)))

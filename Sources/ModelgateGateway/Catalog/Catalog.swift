@@ -6,33 +6,33 @@ import ModelgateStore
 /// What the catalog shows: each dataset, its columns and their classes, the models allowed and
 /// whether it takes jobs; and who owns each dataset, for the procedure's rules. Never data: no
 /// values, not even category levels.
-public struct Catalog: Sendable {
-    public let datasets: DatasetStore
-    public let store: any GatewayStore
+package struct Catalog: Sendable {
+    package let datasets: DatasetStore
+    package let store: any GatewayStore
 
-    public init(datasets: DatasetStore, store: any GatewayStore) {
+    package init(datasets: DatasetStore, store: any GatewayStore) {
         self.datasets = datasets
         self.store = store
     }
 
     /// Every dataset ingested, by id.
-    public func entries() throws -> [Entry] {
+    package func entries() throws -> [Entry] {
         try datasets.list().compactMap(entryIfAny)
     }
 
     /// One dataset; `unknown_dataset` for one not ingested.
-    public func entry(_ id: String) throws -> Entry {
+    package func entry(_ id: String) throws -> Entry {
         guard let entry = try entryIfAny(id) else { throw Self.unknown(id) }
         return entry
     }
 
     /// The body that owns `dataset` (its policy's `owner`); nil for one not (or no longer) ingested.
-    public func owner(of dataset: String) throws -> String? {
+    package func owner(of dataset: String) throws -> String? {
         try datasets.open(dataset)?.policy.dataset.owner
     }
 
     /// The owning body of each of `ids` that is ingested; an id not ingested is left out.
-    public func owners(of ids: some Sequence<String>) throws -> [String: String] {
+    package func owners(of ids: some Sequence<String>) throws -> [String: String] {
         var owners: [String: String] = [:]
         for id in Set(ids) { owners[id] = try owner(of: id) }
         return owners
@@ -40,13 +40,13 @@ public struct Catalog: Sendable {
 
     /// Throws `unknown_dataset` unless `dataset` is ingested, and `forbidden` unless `principal`
     /// is an owner of its body.
-    public func requireOwner(_ principal: Principal, of dataset: String) throws {
+    package func requireOwner(_ principal: Principal, of dataset: String) throws {
         guard let owner = try owner(of: dataset) else { throw Self.unknown(dataset) }
         try principal.requireOwner(of: dataset, owner: owner)
     }
 
     /// Who a principal is: role and body; for a researcher, its agreements and today's quota use.
-    public func profile(of principal: Principal) throws -> Profile {
+    package func profile(of principal: Principal) throws -> Profile {
         var profile = Profile(name: principal.name, role: principal.role.rawValue, body: principal.body)
         guard principal.role == .researcher else { return profile }
         profile.agreements = try store.agreements(researcher: principal.name)
@@ -80,41 +80,41 @@ public struct Catalog: Sendable {
     }
 
     /// One dataset as the catalog lists it.
-    public struct Entry: Encodable, Sendable {
-        public var id: String
-        public var title: String
-        public var owner: String
-        public var openAttribute: String
-        public var securityLevel: Int?
-        public var updateCycle: String?
-        public var citation: String
-        public var version: String
-        public var rows: Int
-        public var state: String
-        public var stateReason: String?
-        public var columns: [Column]
-        public var models: [String]
-        public var jobsPerDay: Int
+    package struct Entry: Encodable, Sendable {
+        package var id: String
+        package var title: String
+        package var owner: String
+        package var openAttribute: String
+        package var securityLevel: Int?
+        package var updateCycle: String?
+        package var citation: String
+        package var version: String
+        package var rows: Int
+        package var state: String
+        package var stateReason: String?
+        package var columns: [Column]
+        package var models: [String]
+        package var jobsPerDay: Int
 
-        public struct Column: Encodable, Sendable {
-            public var name: String
-            public var `class`: String
-            public var type: String
+        package struct Column: Encodable, Sendable {
+            package var name: String
+            package var `class`: String
+            package var type: String
         }
     }
 
     /// `GET /v1/me`.
-    public struct Profile: Encodable, Sendable {
-        public var name: String
-        public var role: String
-        public var body: String?
-        public var agreements: [Agreement]?
-        public var quotaToday: [Quota]?
+    package struct Profile: Encodable, Sendable {
+        package var name: String
+        package var role: String
+        package var body: String?
+        package var agreements: [Agreement]?
+        package var quotaToday: [Quota]?
 
-        public struct Quota: Encodable, Sendable {
-            public var dataset: String
-            public var used: Int
-            public var left: Int
+        package struct Quota: Encodable, Sendable {
+            package var dataset: String
+            package var used: Int
+            package var left: Int
         }
     }
 }

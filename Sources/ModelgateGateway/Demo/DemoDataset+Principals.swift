@@ -7,17 +7,17 @@ import ModelgateStore
 /// its policy, one principal per role, and an approved agreement for the demo researcher. The
 /// tokens are written to `STATE/demo-tokens.json` (readable by its owner only).
 extension DemoDataset {
-    public struct DemoTokens: Codable, Sendable {
-        public var researcher: String
-        public var owner: String
-        public var auditor: String
-        public var admin: String
+    package struct DemoTokens: Codable, Sendable {
+        package var researcher: String
+        package var owner: String
+        package var auditor: String
+        package var admin: String
     }
 
-    public static let tokensFile = "demo-tokens.json"
+    package static let tokensFile = "demo-tokens.json"
 
     /// Seeds the state if it holds no dataset yet; returns the demo tokens (new or kept).
-    public static func seed(
+    package static func seed(
         state: URL, store: any GatewayStore, policyText: String, rows: Int = 100_000,
         progress: DatasetIngest.Progress? = nil
     ) throws -> DemoTokens {
@@ -65,7 +65,7 @@ extension DemoDataset {
     }
 
     /// Three commands a newcomer can paste.
-    public static func curlLines(_ tokens: DemoTokens, host: String, port: Int, spec: String) -> [String] {
+    package static func curlLines(_ tokens: DemoTokens, host: String, port: Int, spec: String) -> [String] {
         let base = "http://\(host):\(port)"
         return [
             "curl -s -H 'Authorization: Bearer \(tokens.researcher)' \(base)/v1/datasets",

@@ -6,10 +6,10 @@ import ModelgateParsing
 import ModelgateStore
 
 /// Sets up the demo: a synthetic household survey, generated and ingested under its policy.
-public enum DemoDataset {
+package enum DemoDataset {
     /// Generates `rows` rows into the state folder, ingests them and records the version in
     /// the state's store; returns the manifest.
-    public static func prepare(
+    package static func prepare(
         rows: Int, policyText: String, state: URL, store: (any GatewayStore)? = nil,
         progress: DatasetIngest.Progress? = nil
     ) throws -> DatasetManifest {

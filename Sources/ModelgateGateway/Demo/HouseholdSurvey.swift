@@ -5,8 +5,8 @@ import ModelgateCore
 /// `bench/gen_household.py`: ids like `P000000123`, 38 districts of skewed size (two of
 /// them deliberately tiny, so that small cells appear), and income, insurance and hospital
 /// visits that depend on the other columns, so that regressions find real effects.
-public enum HouseholdSurvey {
-    public static let districts = [
+package enum HouseholdSurvey {
+    package static let districts = [
         "Yuzhong", "Dadukou", "Jiangbei", "Shapingba", "Jiulongpo", "Nanan", "Beibei", "Yubei", "Banan",
         "Wanzhou", "Fuling", "Qianjiang", "Changshou", "Jiangjin", "Hechuan", "Yongchuan", "Nanchuan", "Qijiang",
         "Dazu", "Bishan", "Tongliang", "Tongnan", "Rongchang", "Kaizhou", "Liangping", "Wulong", "Chengkou", "Fengdu",
@@ -17,11 +17,11 @@ public enum HouseholdSurvey {
         "agriculture", "manufacturing", "construction", "retail", "transport", "it", "finance", "education", "health",
         "public",
     ]
-    public static let header =
+    package static let header =
         "person_id,district,sex,age,education,sector,household_size,income,insured,hospital_visits"
 
     /// Writes `rows` rows to `url` as CSV.
-    public static func write(rows: Int, to url: URL, seed: UInt64 = 20_200_911) throws {
+    package static func write(rows: Int, to url: URL, seed: UInt64 = 20_200_911) throws {
         var random = SplitMix64(seed: seed)
         var weights = districts.indices.map { _ in random.gamma(1.2) }
         weights[26] *= 0.02

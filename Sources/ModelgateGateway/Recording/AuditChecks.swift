@@ -5,11 +5,11 @@ import ModelgateStore
 /// What an auditor or a researcher checks against the audit log: that a saved result is the one
 /// recorded, and that events noted earlier (receipts, heads) are still there with their hashes.
 /// The command line and, later, the API say what these find; neither holds the rules.
-public enum AuditChecks {
+package enum AuditChecks {
     /// What is wrong with `document`'s receipt against the log; empty when it holds: the event it
     /// names still has its hash and is valid, is this job's outcome (finished, or refused before
     /// it ran), and recorded the hash of exactly this document (all but the receipt).
-    public static func receiptProblems(_ document: JobResult, receipt: Receipt, in store: any GatewayStore) throws
+    package static func receiptProblems(_ document: JobResult, receipt: Receipt, in store: any GatewayStore) throws
         -> [String]
     {
         guard let event = try store.event(at: receipt.index) else {
@@ -34,7 +34,7 @@ public enum AuditChecks {
 
     /// The first anchor (an event index and the hash it had) the log no longer holds as it was,
     /// said in words; nil when every one is there with its hash.
-    public static func brokenAnchor(_ anchors: [(index: Int, hash: String)], in store: any GatewayStore, events: Int)
+    package static func brokenAnchor(_ anchors: [(index: Int, hash: String)], in store: any GatewayStore, events: Int)
         throws -> String?
     {
         for (index, hash) in anchors {

@@ -7,18 +7,18 @@ import ModelgateStore
 
 /// Ingests a dataset and records the new version, and its policy if new, in the store's catalog
 /// and audit log.
-public struct DatasetRegistration: Sendable {
-    public let state: URL
-    public let store: any GatewayStore
+package struct DatasetRegistration: Sendable {
+    package let state: URL
+    package let store: any GatewayStore
 
-    public init(state: URL, store: any GatewayStore) {
+    package init(state: URL, store: any GatewayStore) {
         self.state = state
         self.store = store
     }
 
     /// Ingest then record. A crash between the two leaves the version unrecorded only until its
     /// first job, which records it before it is admitted.
-    public func ingest(
+    package func ingest(
         policyText: String, csv: URL, by principal: String = "operator", progress: DatasetIngest.Progress? = nil
     ) throws -> (DatasetManifest, [AuditEvent]) {
         let manifest = try DatasetIngest(state: state).ingest(policyText: policyText, csv: csv, progress: progress)

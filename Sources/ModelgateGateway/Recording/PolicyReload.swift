@@ -8,23 +8,23 @@ import ModelgateStore
 /// replaces the current one (its columns must stay those the data was ingested with) and is an
 /// audit event; an unchanged one is left; a policy for a dataset not yet ingested, or one that
 /// does not parse, is reported and changes nothing.
-public struct PolicyReload: Sendable {
-    public let state: URL
-    public let store: any GatewayStore
+package struct PolicyReload: Sendable {
+    package let state: URL
+    package let store: any GatewayStore
 
-    public init(state: URL, store: any GatewayStore) {
+    package init(state: URL, store: any GatewayStore) {
         self.state = state
         self.store = store
     }
 
-    public struct Outcome: Sendable, Codable, Equatable {
-        public var loaded: [String] = []
-        public var unchanged: [String] = []
+    package struct Outcome: Sendable, Codable, Equatable {
+        package var loaded: [String] = []
+        package var unchanged: [String] = []
         /// `file: what is wrong`.
-        public var problems: [String] = []
+        package var problems: [String] = []
     }
 
-    public func load(from folder: URL, by actor: String) throws -> Outcome {
+    package func load(from folder: URL, by actor: String) throws -> Outcome {
         var outcome = Outcome()
         let datasets = DatasetStore(state: state)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)

@@ -5,12 +5,12 @@ import ModelgateCore
 extension JobResult {
     /// SHA-256 (hex) of the result document without its receipt (which points at the event that
     /// holds this hash): what `modelgate audit receipt` recomputes from a saved result.
-    public func contentHash() throws -> String {
+    package func contentHash() throws -> String {
         try content().hash
     }
 
     /// The document without its receipt, as JSON, and its SHA-256 (hex).
-    public func content() throws -> (text: String, hash: String) {
+    package func content() throws -> (text: String, hash: String) {
         var content = self
         content.receipt = nil
         let text = try content.jsonText()
@@ -18,7 +18,7 @@ extension JobResult {
     }
 
     /// The result as the JSON of the public contract.
-    public func jsonText() throws -> String {
+    package func jsonText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -27,7 +27,7 @@ extension JobResult {
     }
 
     /// Reads a result document back, as ``jsonText()`` wrote it.
-    public init(jsonText: String) throws {
+    package init(jsonText: String) throws {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: Self.infinity, negativeInfinity: "-" + Self.infinity, nan: Self.notANumber)

@@ -3,8 +3,8 @@ import ModelgateCore
 
 /// Renders a job result for a person reading a terminal (`--format table`): the tables and
 /// coefficients, what the output checks did, and the citation.
-public enum ResultText {
-    public static func render(_ result: JobResult) -> String {
+package enum ResultText {
+    package static func render(_ result: JobResult) -> String {
         var lines: [String] = []
         let model = result.model?.rawValue ?? "?"
         if let dataset = result.dataset {

@@ -10,14 +10,14 @@
 // Lengths and counts are 8-byte little-endian. Every read is bounds-checked: a truncated or
 // corrupt message is a decoding error, never a crash.
 
-public enum WireCodec {
-    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+package enum WireCodec {
+    package static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = WireWriter()
         try writer.value(value)
         return writer.bytes
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         var reader = WireReader(bytes: bytes)
         let value = try reader.value(depth: 0)
         guard reader.offset == bytes.count else { throw WireReader.corrupt("trailing bytes") }
