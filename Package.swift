@@ -128,13 +128,66 @@ let package = Package(
             dependencies: ["ModelgateSandbox", "ModelgateEstimators", "ModelgateColumnFiles", "ModelgateCore"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
-        .testTarget(
-            name: "ModelgateTests",
+        // Tests, one target per layer, each importing what its layer's tests need; what they share
+        // (temporary folders, fixtures, the store fixture) is a plain target of package symbols.
+        .target(
+            name: "ModelgateTestSupport",
             dependencies: [
-                "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway", "ModelgateServer",
-                "ModelgateCLI", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "ModelgateCore", "ModelgateParsing", "ModelgateEstimators", "ModelgateDisclosure", "ModelgateSandbox",
+                "ModelgateStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "ModelgateCoreTests", dependencies: ["ModelgateCore", "ModelgateParsing", "ModelgateTestSupport"]),
+        .testTarget(
+            name: "ModelgateEstimatorsTests",
+            dependencies: ["ModelgateCore", "ModelgateParsing", "ModelgateEstimators", "ModelgateTestSupport"]
+        ),
+        .testTarget(
+            name: "ModelgateDisclosureTests",
+            dependencies: [
+                "ModelgateCore", "ModelgateParsing", "ModelgateEstimators", "ModelgateDisclosure",
+                "ModelgateTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ModelgateColumnarTests",
+            dependencies: ["ModelgateCore", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateTestSupport"]
+        ),
+        .testTarget(
+            name: "ModelgateSandboxTests",
+            dependencies: [
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateSandbox",
+                "ModelgateTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ModelgateStoreTests",
+            dependencies: [
+                "ModelgateCore", "ModelgateStore", "ModelgateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "ModelgateGatewayTests",
+            dependencies: [
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateDisclosure", "ModelgateSandbox",
+                "ModelgateStore", "ModelgateGateway", "ModelgateTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ModelgateServerTests",
+            dependencies: [
+                "ModelgateCore", "ModelgateColumnar", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
+                "ModelgateServer", "ModelgateTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "ModelgateCLITests",
+            dependencies: [
+                "ModelgateCore", "ModelgateColumnar", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
+                "ModelgateServer", "ModelgateCLI", "ModelgateTestSupport",
             ]
         ),
     ]

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateCLI
+@testable import ModelgateCore
+
+@Suite struct ModelgateCommandTests {
+    @Test func runHelpTeachesTheSpecAndTheExitStatus() {
+        let help = ModelgateCommand.helpMessage(for: RunCommand.self)
+        #expect(help.contains("model: crosstab"))
+        #expect(help.contains("Exit status: 0 released, 3 refused"))
+        #expect(help.contains("--format <format>"))
+        #expect(help.contains("(values: json, table; default: json)"))
+    }
+
+    @Test func rootHelpListsEveryCommand() {
+        let help = ModelgateCommand.helpMessage()
+        for command in ["demo", "run", "ingest", "policy", "audit", "usage", "sandbox"] {
+            #expect(help.contains("  \(command)"))
+        }
+    }
+
+    @Test func lintFailsOnABadPolicyAndPassesAGoodOne() throws {
+        let folder = try TemporaryFolder()
+        let good = try folder.write("good.yaml", Fixtures.policyText)
+        let bad = try folder.write("bad.yaml", Fixtures.policyText + "\nthreshold: 5\n")
+        try PolicyCommand.Lint.parse([good.path]).run()
+        #expect(throws: ExitCode.failure) { try PolicyCommand.Lint.parse([good.path, bad.path]).run() }
+    }
+
+    @Test func runExitsThreeOnARefusalAndZeroOnARelease() throws {
+        let folder = try TemporaryFolder()
+        let policy = try folder.write("policy.yaml", Fixtures.policyText)
+        let rows = (0..<200).map { "P\($0),D\($0 % 3),\(20 + $0 % 50),s\($0 % 2),\(1000 + $0),\($0 % 2),x" }
+        let csv = try folder.write(
+            "data.csv", (["person_id,district,age,sector,income,insured,notes"] + rows).joined(separator: "\n"))
+        let state = ["--state", folder.url.path]
+        try IngestCommand.parse(["--policy", policy.path, "--csv", csv.path] + state).run()
+        let released = try folder.write("ok.yaml", "model: crosstab\ndataset: survey\nrows: [district]")
+        try RunCommand.parse([released.path, "--format", "table"] + state).run()
+        let refused = try folder.write("no.yaml", "model: crosstab\ndataset: survey\nrows: [person_id]")
+        #expect(throws: ExitCode(3)) { try RunCommand.parse([refused.path] + state).run() }
+    }
+
+    @Test func aMissingFileIsAnErrorNotAUsageMistake() {
+        // ArgumentParser exits 64 with the usage text for a ValidationError; a missing file is an
+        // ordinary error (exit 1) that names the file.
+        #expect {
+            try RunCommand.parse(["/nonexistent/spec.yaml"]).run()
+        } throws: { error in
+            (error as? ModelgateError)?.message.contains("'/nonexistent/spec.yaml'") == true
+        }
+    }
+
+    @Test func ingestOfABadFileFailsWithTheLine() throws {
+        let folder = try TemporaryFolder()
+        let policy = try folder.write("policy.yaml", Fixtures.policyText)
+        let csv = try folder.write(
+            "data.csv", "person_id,district,age,sector,income,insured,notes\nP1,D,20,s,10,1,x\nP2,D,200,s,10,1,x\n")
+        #expect {
+            try IngestCommand.parse(["--policy", policy.path, "--csv", csv.path, "--state", folder.url.path]).run()
+        } throws: { error in
+            (error as? ModelgateError)?.message.contains("line 3, column 'age'") == true
+        }
+    }
+}
+
+extension ModelgateCommandTests {
+    @Test func sandboxCheckRunsTheNamedProbesAndRejectsUnknownOnes() throws {
+        try SandboxCommand.Check.parse(["--only", "socket,hang"]).run()
+        #expect(throws: ValidationError.self) { try SandboxCommand.Check.parse(["--only", "socket,teleport"]).run() }
+    }
+}

@@ -1,0 +1,41 @@
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateGateway
+
+@Suite struct ResultTextTests {
+    @Test func twoDimensionalTableShowsSuppressedCellsAndReleasedTotals() {
+        let table = ReleasedTable(
+            dimensions: [
+                TableDimension(name: "district", levels: ["A", "B"]), TableDimension(name: "sex", levels: ["F", "M"]),
+            ],
+            measure: nil, statistic: .count,
+            cells: [
+                ReleasedCell(keys: ["district": "A", "sex": "F"], value: nil, suppressed: true),
+                ReleasedCell(
+                    keys: ["district": "A", "sex": "M"], value: nil, suppressed: true),
+                ReleasedCell(keys: ["district": "B", "sex": "F"], value: 40),
+                ReleasedCell(keys: ["district": "B", "sex": "M"], value: 35),
+            ],
+            totals: [
+                ReleasedCell(keys: ["district": "A"], value: nil), ReleasedCell(keys: ["district": "B"], value: 75),
+                ReleasedCell(keys: ["sex": "F"], value: 40), ReleasedCell(keys: ["sex": "M"], value: 35),
+                ReleasedCell(keys: [:], value: 75),
+            ])
+        let text = ResultText.render(
+            JobResult(status: .released, job: "j", model: .crosstab, dataset: nil, result: .table(table)))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("A          ·   ·      ·"))
+        #expect(lines.contains("B         40  35     75"))
+        #expect(lines.contains("total     40  35     75"))
+    }
+
+    @Test func refusalShowsItsCodeAndMessage() {
+        let text = ResultText.render(
+            JobResult(
+                status: .refused, job: "j", model: .summary, dataset: nil,
+                reason: Refusal(.belowThreshold, "too few rows")))
+        #expect(text.contains("REFUSED [below_threshold]: too few rows"))
+    }
+}

@@ -1,0 +1,508 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateSandbox
+import ModelgateStore
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateGateway
+@testable import ModelgateServer
+
+/// The HTTP API, through Hummingbird's router test client (no port): who may call what, the
+/// application → agreement → job → suspension path, every refusal code, and the error statuses.
+@Suite struct ServerTests {
+    /// A gateway on a small demo dataset, with one principal per role (and a second researcher
+    /// and an owner of another body), and the tokens to reach it.
+    final class Fixture: Sendable {
+        let folder: TemporaryFolder
+        let server: APIServer
+        let tokens: [String: String]
+
+        init(concurrency: Int = 2, queue: Int = 4, worker: Worker? = nil) throws {
+            folder = try TemporaryFolder()
+            let policies = Fixtures.repository.appendingPathComponent("policies")
+            let policy = try String(
+                contentsOf: policies.appendingPathComponent("household-survey.yaml"), encoding: .utf8)
+            _ = try DemoDataset.prepare(rows: 3000, policyText: policy, state: folder.url)
+            server = try APIServer(
+                state: folder.url, policies: policies, worker: worker, concurrency: concurrency, queue: queue)
+            _ = try server.start()
+            var tokens: [String: String] = [:]
+            for (name, role, body) in [
+                ("rita", Role.researcher, nil), ("rob", .researcher, nil), ("olga", .owner, "statistics-bureau"),
+                ("otto", .owner, "health-commission"), ("aude", .auditor, nil), ("adam", .admin, nil),
+            ] as [(String, Role, String?)] {
+                let (token, stored) = Tokens.make()
+                try server.store.addPrincipal(Principal(name: name, role: role, body: body), token: stored, by: "test")
+                tokens[name] = token
+            }
+            self.tokens = tokens
+        }
+
+        /// The procedure as the server runs it, for steps a test takes without HTTP.
+        var workflow: AccessWorkflow {
+            AccessWorkflow(catalog: Catalog(datasets: DatasetStore(state: folder.url), store: server.store))
+        }
+
+        func test<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
+            let app = Application(router: server.router())
+            return try await app.test(.router) { client in try await body(Client(client: client, tokens: tokens)) }
+        }
+    }
+
+    /// Requests as a named principal; answers as status and JSON.
+    struct Client: Sendable {
+        let client: any TestClientProtocol
+        let tokens: [String: String]
+
+        struct Answer: Sendable {
+            var status: HTTPResponse.Status
+            var text: String
+            var headers: HTTPFields
+            var json: [String: Any]? {
+                (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+            }
+            var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+            /// A result document's `reason.code`.
+            var reasonCode: String? { (json?["reason"] as? [String: Any])?["code"] as? String }
+        }
+
+        func call(
+            _ method: HTTPRequest.Method, _ uri: String, as who: String? = nil, body: String? = nil,
+            headers extra: HTTPFields = [:]
+        ) async throws -> Answer {
+            var headers = extra
+            if let who { headers[.authorization] = "Bearer \(tokens[who] ?? who)" }
+            return try await client.execute(
+                uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+            ) { response in
+                Answer(status: response.status, text: String(buffer: response.body), headers: response.headers)
+            }
+        }
+
+        func json(_ method: HTTPRequest.Method, _ uri: String, as who: String, _ object: [String: Any]) async throws
+            -> Answer
+        {
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            return try await call(method, uri, as: who, body: body, headers: [.contentType: "application/json"])
+        }
+
+        /// Rita applies for summaries of the survey in 2026, and nobody has decided yet.
+        func applyForSummaries() async throws -> Answer {
+            try await json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
+                    "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
+                ])
+        }
+
+        /// Rita applies for the survey; Olga approves; returns the agreement id.
+        func agreement(for who: String = "rita", models: [String] = ["crosstab", "summary"]) async throws -> String {
+            let applied = try await json(
+                .post, "/v1/applications", as: who,
+                [
+                    "datasets": ["household-survey"], "models": models, "purpose": "income study",
+                    "scenario": "paper", "safeguards": "results only", "starts": "2020-01-01", "ends": "2099-01-01",
+                ])
+            let id = try #require(applied.json?["id"] as? String, "\(applied.text)")
+            let approved = try await json(.post, "/v1/applications/\(id)/approve", as: "olga", [:])
+            let agreement = (approved.json?["agreement"] as? [String: Any])?["id"] as? String
+            return try #require(agreement, "\(approved.text)")
+        }
+    }
+
+    static let spec = "model: crosstab\ndataset: household-survey\nrows: [district]\ncolumns: [sex]"
+
+    @Test func theWholePathFromApplicationToSuspension() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            // No agreement yet: refused with the code that says so, and recorded.
+            let before = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(before.status == .ok && before.json?["status"] as? String == "refused")
+            #expect(before.reasonCode == "no_agreement")
+
+            let agreement = try await api.agreement()
+            let released = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(released.json?["status"] as? String == "released", "\(released.text)")
+            let receipt = try #require(released.json?["receipt"] as? [String: Any])
+            #expect(receipt["index"] is Int)
+
+            // Her own jobs, listed and fetched again; not someone else's.
+            let listed = try await api.call(.get, "/v1/jobs", as: "rita")
+            let jobs = try #require(listed.json?["jobs"] as? [[String: Any]])
+            #expect(jobs.count == 2)
+            let job = try #require(released.json?["job"] as? String)
+            let fetched = try await api.call(.get, "/v1/jobs/\(job)", as: "rita")
+            #expect(fetched.json?["status"] as? String == "released")
+            #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "rob").status == .notFound)
+            #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "aude").status == .ok)
+
+            // A model the agreement does not name.
+            let histogram = "model: histogram\ndataset: household-survey\nvariable: age\nbins: 5"
+            let outside = try await api.call(.post, "/v1/jobs", as: "rita", body: histogram)
+            #expect(outside.reasonCode == "model_not_in_agreement")
+
+            // The owner pulls the brakes: the agreement, then the whole dataset.
+            let suspend = try await api.json(
+                .post, "/v1/agreements/\(agreement)/suspend", as: "olga", ["reason": "misuse"])
+            #expect(suspend.status == .ok)
+            let suspended = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(suspended.reasonCode == "agreement_suspended")
+            _ = try await api.json(.post, "/v1/agreements/\(agreement)/resume", as: "olga", ["reason": "cleared"])
+            #expect(
+                try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
+                    == "released")
+
+            let objection = try await api.json(
+                .post, "/v1/datasets/household-survey/suspend", as: "olga", ["reason": "a resident objected"])
+            #expect(objection.status == .ok)
+            let blocked = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(blocked.reasonCode == "dataset_suspended")
+            let catalog = try await api.call(.get, "/v1/datasets/household-survey", as: "rita")
+            #expect(catalog.json?["state"] as? String == "suspended")
+
+            _ = try await api.json(.post, "/v1/datasets/household-survey/resume", as: "olga", ["reason": "resolved"])
+            _ = try await api.json(
+                .post, "/v1/agreements/\(agreement)/terminate", as: "olga", ["reason": "ended early"])
+            let ended = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(ended.reasonCode == "agreement_terminated")
+
+            // Every step is in the audit log, and the chain holds.
+            let verify = try await api.call(.get, "/v1/audit/verify", as: "aude")
+            #expect(verify.json?["intact"] as? Bool == true)
+            let events = try await api.call(.get, "/v1/audit/events?limit=1000", as: "aude")
+            let kinds = Set(((events.json?["events"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
+            for kind in [
+                "application_submitted", "application_decided", "agreement_created", "agreement_changed",
+                "dataset_state_changed", "job_admitted", "job_finished", "job_refused", "principal_added",
+            ] { #expect(kinds.contains(kind), "no \(kind) event") }
+        }
+    }
+
+    @Test func anExpiredOrNotYetStartedAgreementRefuses() async throws {
+        let fixture = try Fixture()
+        let workflow = fixture.workflow
+        let rob = Principal(name: "rob", role: .researcher)
+        let olga = Principal(name: "olga", role: .owner, body: "statistics-bureau")
+        func agree(_ starts: String, _ ends: String) throws {
+            let application = try workflow.apply(
+                .init(
+                    datasets: ["household-survey"], models: [.crosstab], purpose: "p", scenario: "s", safeguards: "g",
+                    starts: starts, ends: ends), by: rob)
+            _ = try workflow.decide(application.id, approve: true, dataset: nil, reason: nil, by: olga)
+        }
+        try agree("2020-01-01", "2021-01-01")
+        try await fixture.test { api in
+            let expired = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
+            #expect(expired.reasonCode == "agreement_expired")
+        }
+        try agree("2098-01-01", "2099-01-01")
+        try await fixture.test { api in
+            let early = try await api.call(.post, "/v1/jobs", as: "rob", body: Self.spec)
+            #expect(early.reasonCode == "agreement_not_started")
+        }
+    }
+
+    @Test func aRefusalWithoutAReasonIsRejectedAndOneWithARefusesTheApplication() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let applied = try await api.applyForSummaries()
+            #expect(applied.status == .created)
+            let id = try #require(applied.json?["id"] as? String)
+            let bare = try await api.json(.post, "/v1/applications/\(id)/refuse", as: "olga", [:])
+            #expect(bare.status == .badRequest && bare.errorCode == "reason_required")
+            // Another body's owner may not decide it.
+            #expect(try await api.json(.post, "/v1/applications/\(id)/approve", as: "otto", [:]).status == .forbidden)
+            let refused = try await api.json(
+                .post, "/v1/applications/\(id)/refuse", as: "olga", ["reason": "purpose too vague"])
+            #expect((refused.json?["application"] as? [String: Any])?["status"] as? String == "refused")
+            #expect(refused.json?["agreement"] == nil)
+            // Decided is decided.
+            #expect(try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", [:]).status == .conflict)
+        }
+    }
+
+    @Test func errorStatusesSayWhatIsWrong() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            #expect(try await api.call(.get, "/v1/datasets").status == .unauthorized)
+            let bad = try await api.call(
+                .get, "/v1/datasets", as: "mg_000000000000_" + String(repeating: "0", count: 64))
+            #expect(bad.status == .unauthorized && bad.errorCode == "unauthorized")
+            #expect(try await api.call(.get, "/v1/datasets", as: "not-a-token").status == .unauthorized)
+            #expect(try await api.call(.get, "/v1/datasets/nowhere", as: "rita").status == .notFound)
+            #expect(try await api.call(.get, "/v1/audit/verify", as: "rita").status == .forbidden)
+
+            // Malformed specs: 400 naming what is wrong.
+            let yaml = try await api.call(.post, "/v1/jobs", as: "rita", body: "model: [crosstab\n")
+            #expect(yaml.status == .badRequest && yaml.errorCode == "invalid_spec")
+            let key = try await api.call(
+                .post, "/v1/jobs", as: "rita",
+                body: #"{"model": "crosstab", "dataset": "household-survey", "rowz": ["x"]}"#,
+                headers: [.contentType: "application/json"])
+            #expect(key.status == .badRequest && key.text.contains("rowz"), "\(key.text)")
+            let unknown = try await api.call(
+                .post, "/v1/jobs", as: "rita", body: "model: summary\ndataset: nowhere\nvariables: [x]")
+            #expect(unknown.status == .notFound && unknown.errorCode == "unknown_dataset")
+            // A malformed application names the key.
+            let application = try await api.json(
+                .post, "/v1/applications", as: "rita", ["datasets": ["household-survey"]])
+            #expect(application.status == .badRequest && application.text.contains("models"), "\(application.text)")
+
+            // Too large: 413.
+            let huge =
+                "model: summary\ndataset: household-survey\nvariables: [income]\n#"
+                + String(repeating: "x", count: 70_000)
+            let large = try await api.call(.post, "/v1/jobs", as: "rita", body: huge)
+            #expect(large.status == .contentTooLarge && large.errorCode == "body_too_large")
+
+            // Every error has the same shape.
+            for answer in [bad, yaml, unknown, large] {
+                let error = answer.json?["error"] as? [String: Any]
+                #expect(error?["code"] is String && error?["message"] is String, "\(answer.text)")
+            }
+        }
+    }
+
+    /// Every route, called by every role: the roles it does not name get 403, the others get
+    /// through to the route (whatever it then answers).
+    @Test func everyRouteRefusesEveryRoleItShould() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let agreement = try await api.agreement()
+            let applied = try await api.applyForSummaries()
+            let application = try #require(applied.json?["id"] as? String)
+            let job = try #require(
+                try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["job"] as? String)
+            let reason = #"{"reason": "test"}"#
+            let routes: [(HTTPRequest.Method, String, String?, Set<String>)] = [
+                (.get, "/v1/me", nil, ["rita", "olga", "aude", "adam"]),
+                (.get, "/v1/datasets", nil, ["rita", "olga", "aude", "adam"]),
+                (.get, "/v1/datasets/household-survey", nil, ["rita", "olga", "aude", "adam"]),
+                (.post, "/v1/jobs", Self.spec, ["rita", "olga"]),
+                (.get, "/v1/jobs", nil, ["rita", "olga", "aude"]),
+                (.get, "/v1/jobs/\(job)", nil, ["rita", "olga", "aude"]),
+                (.post, "/v1/applications", #"{"datasets": []}"#, ["rita"]),
+                (.get, "/v1/applications", nil, ["rita", "olga", "aude"]),
+                (.get, "/v1/applications/\(application)", nil, ["rita", "olga", "aude"]),
+                (.post, "/v1/applications/\(application)/approve", "{}", ["olga"]),
+                (.post, "/v1/applications/\(application)/refuse", reason, ["olga"]),
+                (.get, "/v1/agreements", nil, ["rita", "olga", "aude"]),
+                (.get, "/v1/agreements/\(agreement)", nil, ["rita", "olga", "aude"]),
+                (.post, "/v1/agreements/\(agreement)/suspend", reason, ["olga"]),
+                (.post, "/v1/agreements/\(agreement)/resume", reason, ["olga"]),
+                (.post, "/v1/agreements/\(agreement)/terminate", reason, ["olga"]),
+                (.post, "/v1/datasets/household-survey/suspend", reason, ["olga"]),
+                (.post, "/v1/datasets/household-survey/resume", reason, ["olga"]),
+                (.get, "/v1/audit/events", nil, ["aude"]),
+                (.get, "/v1/audit/verify", nil, ["aude"]),
+                (.get, "/v1/usage/report?dataset=household-survey", nil, ["aude", "olga"]),
+                (.post, "/v1/policies/reload", nil, ["adam"]),
+                (.post, "/v1/datasets/household-survey/withdraw", reason, ["olga"]),
+            ]
+            #expect(Set(routes.map { "\($0.0.rawValue) \(Self.template($0.1))" }) == Self.documentedV1)
+            for (method, uri, body, allowed) in routes {
+                for who in ["rita", "olga", "aude", "adam"] {
+                    let answer = try await api.call(method, uri, as: who, body: body)
+                    if allowed.contains(who) {
+                        #expect(
+                            answer.status != .forbidden && answer.status != .unauthorized,
+                            "\(who) \(method) \(uri): \(answer.text)")
+                    } else {
+                        #expect(answer.status == .forbidden, "\(who) \(method) \(uri) answered \(answer.status)")
+                    }
+                }
+                // An owner of another body is refused whatever it owns elsewhere.
+                if allowed == ["olga"] {
+                    #expect(try await api.call(method, uri, as: "otto", body: body).status == .forbidden, "otto \(uri)")
+                }
+            }
+        }
+    }
+
+    /// A route's path with its ids replaced by the placeholders of `openapi.yaml`.
+    static func template(_ uri: String) -> String {
+        let path = uri.split(separator: "?")[0]
+        let parts = path.split(separator: "/").map(String.init)
+        return "/"
+            + parts.enumerated().map { index, part in
+                guard index == 2, parts.count > 2 else { return part }
+                switch parts[1] {
+                case "jobs", "applications", "agreements", "datasets": return "{id}"
+                default: return part
+                }
+            }.joined(separator: "/")
+    }
+
+    /// No answer to a researcher ever holds a value of an identifier column, whatever the
+    /// researcher asks for.
+    @Test func noResearcherResponseHoldsAnIdentifierValue() async throws {
+        let fixture = try Fixture()
+        let csv = try String(
+            contentsOf: fixture.folder.url.appendingPathComponent("demo/household-survey.csv"), encoding: .utf8)
+        let identifiers = csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        #expect(identifiers.count == 3000)
+        try await fixture.test { api in
+            _ = try await api.agreement(models: ["crosstab", "summary", "histogram", "linear_regression"])
+            var answers: [String] = []
+            for body in [
+                Self.spec, "model: crosstab\ndataset: household-survey\nrows: [person_id]",
+                "model: summary\ndataset: household-survey\nvariables: [person_id]",
+                "model: crosstab\ndataset: household-survey\nrows: [district]\nwhere: [{column: person_id, op: eq, value: \(identifiers[0])}]",
+                "model: histogram\ndataset: household-survey\nvariable: person_id\nbins: 3",
+                "model: summary\ndataset: household-survey\nvariables: [income]",
+            ] {
+                answers.append(try await api.call(.post, "/v1/jobs", as: "rita", body: body).text)
+            }
+            for uri in ["/v1/datasets", "/v1/datasets/household-survey", "/v1/jobs", "/v1/me", "/v1/agreements"] {
+                answers.append(try await api.call(.get, uri, as: "rita").text)
+            }
+            let everything = answers.joined(separator: "\n")
+            let leaked = identifiers.filter { everything.contains($0) }
+            #expect(leaked.isEmpty, "identifier values in researcher responses: \(leaked.prefix(3))")
+        }
+    }
+
+    /// More jobs than slots and queue: the rest get 429 with Retry-After, none piles up.
+    @Test func aFullQueueAnswers429WithRetryAfter() async throws {
+        let folder = try TemporaryFolder()
+        let slow = try folder.executable("slow-worker.sh", "#!/bin/sh\nexec sleep 2\n")
+        let fixture = try Fixture(concurrency: 1, queue: 1, worker: Worker(executable: slow.path))
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let statuses = try await withThrowingTaskGroup(of: Client.Answer.self) { group in
+                for _ in 0..<5 { group.addTask { try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec) } }
+                var answers: [Client.Answer] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            let rejected = statuses.filter { $0.status == .tooManyRequests }
+            #expect(rejected.count == 3, "\(statuses.map(\.status))")
+            #expect(rejected.allSatisfy { $0.headers[.retryAfter] == "1" && $0.errorCode == "too_many_jobs" })
+            // The two that got a slot ran (their stand-in worker fails, which is a result).
+            #expect(statuses.filter { $0.status == .ok }.count == 2)
+        }
+    }
+
+    @Test func healthMetricsAndTheAPIDocumentNeedNoToken() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            #expect(try await api.call(.get, "/health").json?["status"] as? String == "ok")
+            _ = try await api.agreement()
+            _ = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            let metrics = try await api.call(.get, "/metrics")
+            #expect(metrics.text.contains(#"modelgate_jobs_total{status="released"} 1"#), "\(metrics.text)")
+            #expect(metrics.text.contains("modelgate_job_duration_seconds_count 1"))
+            let document = try await api.call(.get, "/openapi.yaml")
+            #expect(document.status == .ok && document.text.hasPrefix("openapi: 3"))
+        }
+    }
+}
+
+extension ServerTests {
+    /// The documented operations under /v1.
+    static var documentedV1: Set<String> { OpenAPIDocument.operations.filter { $0.contains(" /v1/") } }
+
+    /// openapi.yaml and the router agree: every route is documented, every documented route exists.
+    @Test func theAPIDocumentListsExactlyTheRoutes() throws {
+        let fixture = try Fixture()
+        let routes = Set(
+            fixture.server.router().routes.map { route -> String in
+                let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{id}" : String($0) }
+                return "\(route.method.rawValue) /" + path.joined(separator: "/")
+            })
+        #expect(routes == OpenAPIDocument.operations)
+        #expect(OpenAPIDocument.operations.count > 20)
+        // The repository's top-level openapi.yaml is that document.
+        let top = Fixtures.repository.appendingPathComponent("openapi.yaml")
+        #expect(try String(contentsOf: top, encoding: .utf8) == OpenAPIDocument.text)
+    }
+}
+
+extension ServerTests {
+    @Test func aWithdrawnDatasetRefusesEveryJobAndCannotReopen() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let withdrawn = try await api.json(
+                .post, "/v1/datasets/household-survey/withdraw", as: "olga", ["reason": "retired"])
+            #expect(withdrawn.status == .ok)
+            let job = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(job.reasonCode == "dataset_withdrawn")
+            let reopen = try await api.json(
+                .post, "/v1/datasets/household-survey/resume", as: "olga", ["reason": "oops"])
+            #expect(reopen.status == .conflict && reopen.errorCode == "dataset_withdrawn")
+        }
+    }
+
+    /// A disabled principal's token stops working; a rotated token replaces the old one.
+    @Test func disabledAndRotatedTokensStopWorking() async throws {
+        let fixture = try Fixture()
+        let store = fixture.server.store
+        try store.setPrincipal("rob", disabled: true, by: "test")
+        let (fresh, stored) = Tokens.make()
+        try store.replaceToken(of: "rita", with: stored, by: "test")
+        try await fixture.test { api in
+            #expect(try await api.call(.get, "/v1/me", as: "rob").status == .unauthorized)
+            #expect(try await api.call(.get, "/v1/me", as: "rita").status == .unauthorized)
+            let me = try await api.call(.get, "/v1/me", as: fresh)
+            #expect(me.status == .ok && me.json?["name"] as? String == "rita")
+        }
+    }
+
+    /// The admin reloads the policies folder: a changed policy for an ingested dataset takes
+    /// effect at once and is an audit event; one whose columns changed is reported, not loaded.
+    @Test func aReloadedPolicyTakesEffectAndIsAnEvent() async throws {
+        let fixture = try Fixture()
+        let folder = try TemporaryFolder()
+        let original = try String(
+            contentsOf: Fixtures.repository.appendingPathComponent("policies/household-survey.yaml"),
+            encoding: .utf8)
+        try Data(original.replacingOccurrences(of: "jobsPerDay: 200", with: "jobsPerDay: 1").utf8).write(
+            to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let server = try APIServer(state: fixture.folder.url, policies: folder.url, concurrency: 2, queue: 4)
+        let app = Application(router: server.router())
+        try await app.test(.router) { client in
+            let api = Client(client: client, tokens: fixture.tokens)
+            let reload = try await api.call(.post, "/v1/policies/reload", as: "adam")
+            #expect(reload.json?["loaded"] as? [String] == ["household-survey"], "\(reload.text)")
+            _ = try await api.agreement()
+            #expect(
+                try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
+                    == "released")
+            let second = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(second.reasonCode == "quota_exceeded")
+            let events = try await api.call(.get, "/v1/audit/events?kind=policy_loaded", as: "aude")
+            #expect(((events.json?["events"] as? [[String: Any]]) ?? []).count == 2)
+            // Unchanged the second time.
+            let again = try await api.call(.post, "/v1/policies/reload", as: "adam")
+            #expect(again.json?["unchanged"] as? [String] == ["household-survey"])
+        }
+        try Data(original.replacingOccurrences(of: "  sector:", with: "  branch:").utf8).write(
+            to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let outcome = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
+            from: folder.url, by: "test")
+        #expect(outcome.loaded.isEmpty && outcome.problems.first?.contains("columns differ") == true)
+    }
+}
+
+extension ServerTests {
+    @Test func decisionBodiesRefuseUnknownKeysAndAllowNone() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let applied = try await api.applyForSummaries()
+            let id = try #require(applied.json?["id"] as? String)
+            let typo = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", ["datset": "x"])
+            #expect(typo.status == .badRequest && typo.text.contains("datset"), "\(typo.text)")
+            let empty = try await api.call(.post, "/v1/applications/\(id)/approve", as: "olga")
+            #expect(empty.status == .ok, "\(empty.text)")
+            // No such route, in the same error shape.
+            let missing = try await api.call(.get, "/v1/nothing-here", as: "rita")
+            #expect(missing.status == .notFound && missing.errorCode == "not_found", "\(missing.text)")
+        }
+    }
+}
