@@ -21,17 +21,17 @@ struct PrincipalCommand: ParsableCommand {
         @OptionGroup var state: StateOptions
 
         func validate() throws {
-            if role == .owner && (body ?? "").isEmpty { throw ValidationError("an owner needs --body") }
-            if role != .owner && body != nil { throw ValidationError("only an owner has a --body") }
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
-                throw ValidationError("--name may hold letters, digits and - _ . @")
+            do {
+                _ = try Principal(checking: name, role: role, body: body)
+            } catch let error as ModelgateError {
+                throw ValidationError(error.message)
             }
         }
 
         func run() throws {
             let (token, stored) = Tokens.make()
             try SQLiteStoreAccess.open(state).addPrincipal(
-                Principal(name: name, role: role, body: body), token: stored, by: "operator")
+                Principal(checking: name, role: role, body: body), token: stored, by: "operator")
             print(token)
         }
     }

@@ -183,7 +183,7 @@ extension AuditCommandTests {
         #expect(stored.range(of: Data(token.utf8)) == nil, "the token itself is stored")
         #expect(stored.range(of: Data(Tokens.hash(token).utf8)) != nil, "its hash is not stored")
         let ownerless = try Self.modelgate(["principal", "add", "--role", "owner", "--name", "o", "--state", state])
-        #expect(ownerless.status != 0 && ownerless.errors.contains("an owner needs --body"))
+        #expect(ownerless.status != 0 && ownerless.errors.contains("an owner needs the body it answers for"))
         let twice = try Self.modelgate(["principal", "add", "--role", "auditor", "--name", "ria", "--state", state])
         #expect(twice.status != 0 && twice.errors.contains("already exists"))
         let list = try Self.modelgate(["principal", "list", "--state", state])

@@ -48,6 +48,22 @@ import Testing
         #expect(refused?.code == .forbidden && refused?.message.contains("researcher") == true)
     }
 
+    @Test func whoCanBeAPrincipal() {
+        let table: [(String, Role, String?, String)] = [
+            ("olga", .owner, "statistics-bureau", "ok"), ("olga", .owner, nil, "invalid_principal"),
+            ("olga", .owner, "", "invalid_principal"), ("rita", .researcher, "statistics-bureau", "invalid_principal"),
+            ("rita.k@unit-2_b", .researcher, nil, "ok"), ("", .auditor, nil, "invalid_principal"),
+            ("a b", .admin, nil, "invalid_principal"), ("a/b", .admin, nil, "invalid_principal"),
+            ("研究员", .researcher, nil, "ok"),
+        ]
+        for (name, role, body, expected) in table {
+            #expect(
+                outcome {
+                    _ = try Principal(checking: name, role: role, body: body); return "ok"
+                } == expected, "\(name)")
+        }
+    }
+
     @Test func applying() {
         let (starts, ends) = ("2026-01-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
         func apply(_ who: String, _ datasets: [String], purpose: String = "p", ends: String = ends) -> String {

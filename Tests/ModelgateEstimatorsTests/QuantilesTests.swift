@@ -1,4 +1,5 @@
 import ModelgateCore
+import ModelgateTestSupport
 import Testing
 
 @testable import ModelgateEstimators

@@ -60,6 +60,21 @@ package struct Principal: Sendable, Equatable, Codable {
         self.disabled = disabled
     }
 
+    /// A new principal, checked: a name of letters, digits and `- _ . @`; an owner answers for a
+    /// body (a dataset's `owner`), no other role does.
+    package init(checking name: String, role: Role, body: String?) throws {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+            throw ModelgateError(.invalidPrincipal, "a name may hold letters, digits and - _ . @ only")
+        }
+        if role == .owner && (body ?? "").isEmpty {
+            throw ModelgateError(.invalidPrincipal, "an owner needs the body it answers for")
+        }
+        if role != .owner && body != nil {
+            throw ModelgateError(.invalidPrincipal, "only an owner answers for a body")
+        }
+        self.init(name: name, role: role, body: body)
+    }
+
     /// Throws `forbidden` unless this principal's role may take `action`.
     package func require(_ action: AccessAction) throws {
         guard role.may(action) else {

@@ -26,6 +26,8 @@ package struct ModelgateError: Error, Sendable, CustomStringConvertible {
         package static let agreementTerminated: Self = "agreement_terminated"
         package static let datasetWithdrawn: Self = "dataset_withdrawn"
         package static let principalExists: Self = "principal_exists"
+        /// A principal's name, role and body do not fit together.
+        package static let invalidPrincipal: Self = "invalid_principal"
         /// The change asked for is the state the thing is already in.
         package static let unchanged: Self = "unchanged"
         /// The principal's role, or its body, does not allow what it asked.
