@@ -23,8 +23,17 @@ package enum Timestamp {
         return calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: date))!
     }
 
-    /// Reads `YYYY-MM-DD` (the start of that UTC day) or a full ISO 8601 time; nil otherwise.
+    /// Reads `YYYY-MM-DD` (the start of that UTC day) or a full ISO 8601 time; nil otherwise,
+    /// and nil for a time outside the years 0001–9999 in UTC: only there is the written form of
+    /// fixed width, so that comparing the text compares the times.
     package static func parse(_ text: String) -> Date? {
+        guard let date = read(text) else { return nil }
+        let written = string(date)
+        guard written.utf8.count == 24, written.first != "-", !written.hasPrefix("0000") else { return nil }
+        return date
+    }
+
+    private static func read(_ text: String) -> Date? {
         if let date = try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash)),
             text.count == 10
         {

@@ -147,6 +147,8 @@ import Testing
                     ).application.status.rawValue
                 } == "reason_required")
         }
+        // White space is trimmed scalar by scalar: a combining mark after a space is kept.
+        #expect(Application.trimmed(" \n ok \u{301}\t") == "ok \u{301}" && Application.trimmed(" \u{3000} ").isEmpty)
         // Body A owns both datasets: one approval decides both and makes the agreement.
         let both = ["a": "A", "b": "A"]
         let approved = try application("pending").deciding(

@@ -252,6 +252,15 @@ import Testing
             let application = try await api.json(
                 .post, "/v1/applications", as: "rita", ["datasets": ["household-survey"]])
             #expect(application.status == .badRequest && application.text.contains("models"), "\(application.text)")
+            // A period that ends before it starts, dressed so that its text sorts the other way
+            // (the start is in the year 10000): refused, not an agreement that never starts.
+            let backwards = try await api.json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["summary"], "purpose": "p", "scenario": "s",
+                    "safeguards": "g", "starts": "9999-12-31T23:00:00-05:00", "ends": "2027-01-01",
+                ])
+            #expect(backwards.status == .badRequest && backwards.errorCode == "invalid_body", "\(backwards.text)")
 
             // Too large: 413.
             let huge =

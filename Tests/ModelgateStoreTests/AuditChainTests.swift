@@ -34,6 +34,18 @@ import Testing
         #expect(absent.hash != empty.hash)
     }
 
+    /// Times are read only where their written form has a fixed width, so that the store's and
+    /// the procedure's text comparisons order them as times: 9999-12-31T23:00-05:00 is in the year
+    /// 10000 and would sort before 2027 as text.
+    @Test func onlyTimesOfFourDigitYearsAreRead() throws {
+        #expect(Timestamp.parse("2026-01-01").map(Timestamp.string) == "2026-01-01T00:00:00.000Z")
+        #expect(Timestamp.parse("2026-06-30T23:30:00-01:00").map(Timestamp.string) == "2026-07-01T00:30:00.000Z")
+        #expect(Timestamp.parse("9999-12-31T23:59:59Z").map(Timestamp.string) == "9999-12-31T23:59:59.000Z")
+        #expect(Timestamp.parse("9999-12-31T23:00:00-05:00") == nil)
+        #expect(Timestamp.parse("0001-01-01T00:30:00+01:00") == nil)
+        #expect(Timestamp.parse("2026-13-01") == nil && Timestamp.parse("tomorrow") == nil)
+    }
+
     /// The procedure's one transaction keeps all or nothing: a step whose rule throws after it
     /// saved an application and recorded its event leaves neither, and the chain still verifies.
     @Test func anAccessStepThatFailsKeepsNothing() throws {

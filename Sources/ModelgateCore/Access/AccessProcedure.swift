@@ -21,7 +21,7 @@ extension Application {
             throw ModelgateError(.invalidBody, "keys 'datasets' and 'models' must each name at least one")
         }
         for (key, value) in [("purpose", purpose), ("scenario", scenario), ("safeguards", safeguards)]
-        where value.allSatisfy(\.isWhitespace) {
+        where trimmed(value).isEmpty {
             throw ModelgateError(.invalidBody, "key '\(key)' must be stated")
         }
         guard ends > starts else {
@@ -113,9 +113,14 @@ extension Application {
         return (next, agreement)
     }
 
-    /// The text without the white space around it.
+    /// The text without the white space around it (scalars with Unicode's White_Space property,
+    /// so that a combining mark after a space stays).
     static func trimmed(_ text: String) -> String {
-        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
     }
 
     /// A reason, trimmed, or `reason_required` when there is none.
