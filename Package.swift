@@ -5,6 +5,7 @@ import PackageDescription
 //   Core
 //   Parsing ← Core;  ColumnFiles ← Core
 //   Columnar ← Core, Parsing, ColumnFiles;  Estimators ← Core;  Disclosure ← Core (and CClp)
+//   Privacy ← Core
 //   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
 //   Gateway ← every target above;  Benchmarks ← Gateway and every target below it
 //   Server ← Gateway, Store, Sandbox, Core
@@ -46,6 +47,8 @@ let package = Package(
             ]
         ),
         .target(name: "ModelgateEstimators", dependencies: ["ModelgateCore"]),
+        // Differential privacy: exact integer noise from the OS's CSPRNG, mechanisms, budgets.
+        .target(name: "ModelgatePrivacy", dependencies: ["ModelgateCore"]),
         // COIN-OR Clp, from Debian's coinor-libclp-dev: the linear programs that bound withheld cells.
         .systemLibrary(name: "CClp", pkgConfig: "clp", providers: [.apt(["coinor-libclp-dev"])]),
         .target(
@@ -144,6 +147,7 @@ let package = Package(
             name: "ModelgateEstimatorsTests",
             dependencies: ["ModelgateCore", "ModelgateParsing", "ModelgateEstimators", "ModelgateTestSupport"]
         ),
+        .testTarget(name: "ModelgatePrivacyTests", dependencies: ["ModelgateCore", "ModelgatePrivacy"]),
         .testTarget(
             name: "ModelgateDisclosureTests",
             dependencies: [

@@ -1,18 +1,11 @@
-/// A small, fast, seedable generator (SplitMix64), so that the demo dataset is the same on
-/// every machine; Swift's system generator cannot be seeded.
-package struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
+import ModelgateCore
 
-    package init(seed: UInt64) { state = seed }
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The distributions the demo survey draws from its seeded generator.
+extension SplitMix64 {
     /// Uniform in 0..<bound (by remainder: the slight bias of a 64-bit draw does not matter here).
     package mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
@@ -50,7 +43,3 @@ package struct SplitMix64: RandomNumberGenerator {
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

@@ -1,0 +1,16 @@
+/// A small, fast, seedable generator (SplitMix64, Steele, Lea and Flood 2014), so that the demo
+/// dataset is the same on every machine and tests replay; Swift's system generator cannot be
+/// seeded. Never a source of privacy noise: that is the operating system's (`SystemRandomBits`).
+package struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    package init(seed: UInt64) { state = seed }
+
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
