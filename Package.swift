@@ -78,7 +78,7 @@ let package = Package(
             name: "ModelgateGateway",
             dependencies: [
                 "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore",
+                "ModelgateDisclosure", "ModelgatePrivacy", "ModelgateSandbox", "ModelgateStore",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -87,7 +87,7 @@ let package = Package(
             name: "ModelgateBenchmarks",
             dependencies: [
                 "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "ModelgateColumnar", "ModelgateEstimators",
-                "ModelgateDisclosure", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
+                "ModelgateDisclosure", "ModelgatePrivacy", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
             ]
         ),
         // The HTTP API (Hummingbird 2): routes, bearer tokens and roles, errors, metrics.

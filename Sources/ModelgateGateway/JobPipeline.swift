@@ -5,6 +5,7 @@ import ModelgateColumnar
 import ModelgateCore
 import ModelgateDisclosure
 import ModelgateParsing
+import ModelgatePrivacy
 import ModelgateSandbox
 import ModelgateStore
 
@@ -79,33 +80,50 @@ package struct JobPipeline: Sendable {
         }
         let reference = DatasetReference(
             id: dataset.manifest.id, version: dataset.manifest.version, citation: dataset.policy.dataset.citation)
+        //    On a dataset in privacy mode dp, the job's ε comes off the dataset's cap and its
+        //    agreement's allocation in the same transaction, or it is refused.
         let plan: Plan
+        let terms: PrivacyTerms?
+        let agreement: Agreement?
         do {
-            try admitAccess(to: reference.id, model: spec.model, principal: principal, needsAgreement: needsAgreement)
+            agreement = try admitAccess(
+                to: reference.id, model: spec.model, principal: principal, needsAgreement: needsAgreement)
             plan = try dataset.policy.admit(spec)
+            terms = try dataset.policy.privacyTerms(for: spec)
         } catch let error as Refusal {
             return try refusedBeforeRunning(
                 job, principal, error, model: spec.model, dataset: reference, named: reference.id)
         }
+        let privacy = dataset.policy.privacy
         let admission = JobAdmission(
             job: job, principal: principal, dataset: dataset.versionRecord, model: spec.model.rawValue,
             jobsPerDay: dataset.policy.quota.jobsPerDay, wallSeconds: dataset.policy.limits.wallSeconds,
-            runner: runner.description)
-        if case .overQuota(let refusal) = try store.admit(admission) {
+            runner: runner.description,
+            debit: terms.flatMap { terms in
+                agreement.map {
+                    BudgetDebit(
+                        epsilon: terms.epsilon, datasetCap: privacy.datasetEpsilon, agreement: $0.id,
+                        agreementCap: privacy.agreementEpsilon)
+                }
+            })
+        if case .refused(let refusal) = try store.admit(admission) {
             return try refusedBeforeRunning(
                 job, principal, refusal, model: spec.model, dataset: reference, named: reference.id)
         }
         do {
-            let (result, release) = try runAdmitted(job, spec, plan, dataset, reference)
+            let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
             if let release { return try recordReleased(result, release) }
             return try recordFinished(result)
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
+            // Its ε goes back if no worker ever read the data.
             let code = (error as? ModelgateError)?.code.rawValue ?? "internal_error"
             do {
-                _ = try store.finish(
-                    JobCompletion(job: job, status: .failed, reason: Refusal(Refusal.Code(rawValue: code), "\(error)")))
+                var completion = JobCompletion(
+                    job: job, status: .failed, reason: Refusal(Refusal.Code(rawValue: code), "\(error)"))
+                completion.refund = Worker.neverReadData(error)
+                _ = try store.finish(completion)
             } catch let recording {
                 logger.error(
                     "a failed job could not be recorded as failed; it stays admitted until its deadline",
@@ -118,12 +136,13 @@ package struct JobPipeline: Sendable {
     /// Steps 3 and 4 of an admitted job: the worker, then the output checks; for a result that
     /// passed them, what the release ledger must see before it leaves.
     private func runAdmitted(
-        _ job: String, _ spec: ModelSpec, _ plan: Plan, _ dataset: StoredDataset, _ reference: DatasetReference
+        _ job: String, _ spec: ModelSpec, _ plan: Plan, _ terms: PrivacyTerms?, _ dataset: StoredDataset,
+        _ reference: DatasetReference
     ) throws -> (JobResult, PendingRelease?) {
         // 3. Run the estimator in a locked-down worker, handed the plan's column files only, and
         //    room to label each row for the release ledger.
         let rowCount = dataset.manifest.rowCount
-        let labels = rowCount > 0 ? try RowLabelBuffer(rowCount: rowCount) : nil
+        let labels = rowCount > 0 && terms == nil ? try RowLabelBuffer(rowCount: rowCount) : nil
         let outcome = try worker.run(
             .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), labels: labels,
             limits: dataset.policy.limits)
@@ -162,6 +181,16 @@ package struct JobPipeline: Sendable {
         }
         // The dataset's size is public; the gateway says it, not the worker.
         let rowsScanned = dataset.manifest.rowCount
+
+        // 4 (privacy mode dp). Noise on the exact figures, here, over a shape the policy fixes;
+        //    nothing data-dependent leaves beside the noisy figures (not the rows dropped).
+        if let terms {
+            return (
+                noisy(
+                    raw, terms, job, spec, reference, outcome.coarseUsage(rowsScanned: rowsScanned, rowsDropped: nil)),
+                nil
+            )
+        }
 
         // 4. Check the output; only what passes leaves.
         let checker = OutputChecker(
@@ -210,6 +239,33 @@ package struct JobPipeline: Sendable {
                 result, pending(sets, outcome.usage(rowsScanned: rowsScanned, rowsDropped: rowsDropped), released: true)
             )
         }
+    }
+
+    /// A dp result: the worker's exact counts with discrete Laplace noise of scale 1/ε drawn from
+    /// the operating system's random bits, fresh for this job.
+    private func noisy(
+        _ raw: RawResult, _ terms: PrivacyTerms, _ job: String, _ spec: ModelSpec, _ reference: DatasetReference,
+        _ usage: Usage
+    ) -> JobResult {
+        let noise = NoisyCounts(epsilon: terms.epsilon, sensitivity: terms.sensitivity)
+        var bits = SystemRandomBits()
+        let output: ReleasedOutput
+        switch raw.output {
+        case .table(let table):
+            output = .table(NoisyRelease.table(table, over: terms.dimensions ?? [], noise: noise, using: &bits))
+        case .histogram(let histogram):
+            output = .histogram(NoisyRelease.histogram(histogram, noise: noise, using: &bits))
+        case .summary, .regression:
+            // Admission lets only counts through in dp mode.
+            return JobResult(
+                status: .failed, job: job, model: spec.model, dataset: reference,
+                reason: Refusal(.notAvailableInDP, "the worker answered a dp job with figures that have no mechanism"))
+        }
+        var result = JobResult(
+            status: .released, job: job, model: spec.model, dataset: reference, result: output, usage: usage)
+        result.privacy = PrivacyReport(
+            mechanism: PrivacyTerms.mechanism, epsilon: terms.epsilon, scale: noise.scale, ci95: Double(noise.ci95))
+        return result
     }
 
     /// A result that passed the output checks, or one refused for a group whose figures must stay
@@ -309,8 +365,10 @@ package struct JobPipeline: Sendable {
     }
 
     /// The dataset takes jobs (its owner has not suspended or withdrawn it), and the researcher
-    /// has an agreement for it.
-    private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws {
+    /// has an agreement for it: the one the job runs under (nil for an owner's dry run).
+    private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
+        -> Agreement?
+    {
         let (state, reason) = try store.datasetState(dataset)
         switch state {
         case .open: break
@@ -321,12 +379,11 @@ package struct JobPipeline: Sendable {
         case .withdrawn:
             throw Refusal(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn by its owner")
         }
-        guard needsAgreement else { return }
-        if let refusal = try store.agreements(researcher: principal).refusal(
-            dataset: dataset, model: model, now: Timestamp.string(Date()))
-        {
-            throw refusal
-        }
+        guard needsAgreement else { return nil }
+        let agreements = try store.agreements(researcher: principal)
+        let now = Timestamp.string(Date())
+        if let refusal = agreements.refusal(dataset: dataset, model: model, now: now) { throw refusal }
+        return agreements.covering(dataset: dataset, model: model, now: now)
     }
 
     /// Records a job refused before it ran, and answers with its receipt.

@@ -25,7 +25,7 @@ extension ModelSpec {
         self = spec
     }
 
-    private static let commonKeys = ["model", "dataset", "where"]
+    private static let commonKeys = ["model", "dataset", "where", "epsilon"]
     private static let taskKeys: [ModelKind: [String]] = [
         .summary: ["variables"],
         .crosstab: ["rows", "columns", "measure", "statistic"],
@@ -55,8 +55,17 @@ extension ModelSpec {
         let dataset = reader.required(map, "dataset", at: "", parent: root).flatMap { reader.string($0, at: "dataset") }
         let filters = map["where"].map { readFilters($0, reader) } ?? []
         let task = readTask(kind, map, root, reader)
+        var epsilon: MicroEpsilon?
+        if let node = map["epsilon"], let text = reader.scalarText(node, at: "epsilon") {
+            epsilon = MicroEpsilon(text: text)
+            if epsilon == nil || epsilon == .zero {
+                reader.report(
+                    "epsilon", node, "expected ε above 0 with at most six decimal places (such as 0.1); found '\(text)'"
+                )
+            }
+        }
         guard let dataset, let task else { return nil }
-        return ModelSpec(dataset: dataset, filters: filters, task: task)
+        return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon)
     }
 
     private static func readTask(

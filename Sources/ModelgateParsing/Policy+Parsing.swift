@@ -20,7 +20,7 @@ extension Policy {
         let reader = DocumentReader()
         guard let root = reader.compose(text),
             let top = reader.mapping(
-                root, at: "", known: ["dataset", "columns", "models", "disclosure", "limits", "quota"])
+                root, at: "", known: ["dataset", "columns", "models", "disclosure", "limits", "quota", "privacy"])
         else { return (nil, reader.problems) }
 
         let dataset = top["dataset"].flatMap { readDataset($0, reader) }
@@ -32,6 +32,10 @@ extension Policy {
         let disclosure = top["disclosure"].map { readDisclosure($0, reader) } ?? DisclosureRules()
         let limits = top["limits"].map { readLimits($0, reader) } ?? ResourceLimits()
         let quota = top["quota"].map { readQuota($0, reader) } ?? Quota()
+        let privacy = top["privacy"].map { readPrivacy($0, reader) } ?? PrivacyRules()
+        if privacy.mode == .dp, let columns {
+            requireClampingRanges(columns, privacy: top["privacy"], reader)
+        }
 
         guard let dataset, let columns, let models, reader.problems.isEmpty else {
             return (nil, reader.problems)
@@ -39,7 +43,7 @@ extension Policy {
         return (
             Policy(
                 dataset: dataset, columns: columns, models: models, disclosure: disclosure, limits: limits,
-                quota: quota),
+                quota: quota, privacy: privacy),
             []
         )
     }
@@ -79,7 +83,8 @@ extension Policy {
                 reader.report(path, entry, "column names use letters, digits and '_' only")
             }
             guard
-                let map = reader.mapping(entry, at: path, known: ["class", "type", "min", "max", "description"])
+                let map = reader.mapping(
+                    entry, at: path, known: ["class", "type", "min", "max", "description", "levels"])
             else { continue }
             let columnClass = reader.required(map, "class", at: path, parent: entry).flatMap {
                 reader.oneOf($0, at: "\(path).class", ColumnClass.self, allowed: ColumnClass.allCases)
@@ -104,11 +109,21 @@ extension Policy {
                 reader.report("\(path).min", map["min"], "min (\(min)) is greater than max (\(max))")
             }
             let description = map["description"].flatMap { reader.string($0, at: "\(path).description") }
+            let levels = map["levels"].flatMap { reader.strings($0, at: "\(path).levels") }
+            if let levels {
+                if type != .category {
+                    reader.report("\(path).levels", map["levels"], "levels are declared for category columns only")
+                } else if levels.isEmpty || Set(levels).count != levels.count {
+                    reader.report("\(path).levels", map["levels"], "declare at least one level, each once")
+                } else if levels.count > AdmissionLimits.cells {
+                    reader.report("\(path).levels", map["levels"], "at most \(AdmissionLimits.cells) levels")
+                }
+            }
             if let columnClass, let type {
                 columns.append(
                     ColumnPolicy(
                         name: name, columnClass: columnClass, type: type, min: min, max: max,
-                        description: description))
+                        description: description, levels: levels))
             }
         }
         return columns
@@ -182,6 +197,80 @@ extension Policy {
             limits.outputBytes = v
         }
         return limits
+    }
+
+    /// `privacy: {mode, datasetEpsilon, agreementEpsilon, maxEpsilonPerJob, epsilonPerJob}`; in
+    /// `dp` mode the three budgets are required and nested: a job within an agreement within the
+    /// dataset's cap.
+    private static func readPrivacy(_ node: Node, _ reader: DocumentReader) -> PrivacyRules {
+        var rules = PrivacyRules()
+        let path = "privacy"
+        let keys = ["mode", "datasetEpsilon", "agreementEpsilon", "maxEpsilonPerJob", "epsilonPerJob"]
+        guard let map = reader.mapping(node, at: path, known: keys) else { return rules }
+        if let mode = map["mode"].flatMap({
+            reader.oneOf($0, at: "\(path).mode", PrivacyRules.Mode.self, allowed: PrivacyRules.Mode.allCases)
+        }) {
+            rules.mode = mode
+        }
+        func epsilon(_ key: String) -> MicroEpsilon? {
+            guard let value = map[key] else { return nil }
+            guard let text = reader.scalarText(value, at: "\(path).\(key)") else { return nil }
+            guard let epsilon = MicroEpsilon(text: text), epsilon > .zero else {
+                reader.report(
+                    "\(path).\(key)", value,
+                    "expected ε above 0 and at most \(MicroEpsilon.largest), with at most six decimal places; found '\(text)'"
+                )
+                return nil
+            }
+            return epsilon
+        }
+        let dataset = epsilon("datasetEpsilon")
+        let agreement = epsilon("agreementEpsilon")
+        let job = epsilon("maxEpsilonPerJob")
+        let byDefault = epsilon("epsilonPerJob")
+        guard rules.mode == .dp else {
+            for key in keys.dropFirst() where map[key] != nil {
+                reader.report("\(path).\(key)", map[key], "budgets apply in mode dp only")
+            }
+            return rules
+        }
+        for (key, value) in [("datasetEpsilon", dataset), ("agreementEpsilon", agreement), ("maxEpsilonPerJob", job)]
+        where value == nil && map[key] == nil {
+            reader.report("\(path).\(key)", node, "required in mode dp")
+        }
+        if let dataset, let agreement, agreement > dataset {
+            reader.report(
+                "\(path).agreementEpsilon", map["agreementEpsilon"],
+                "an agreement's ε (\(agreement)) cannot exceed the dataset's (\(dataset))")
+        }
+        if let agreement, let job, job > agreement {
+            reader.report(
+                "\(path).maxEpsilonPerJob", map["maxEpsilonPerJob"],
+                "a job's ε (\(job)) cannot exceed an agreement's (\(agreement))")
+        }
+        if let job, let byDefault, byDefault > job {
+            reader.report(
+                "\(path).epsilonPerJob", map["epsilonPerJob"],
+                "the default ε per job (\(byDefault)) cannot exceed maxEpsilonPerJob (\(job))")
+        }
+        rules.datasetEpsilon = dataset ?? .zero
+        rules.agreementEpsilon = agreement ?? .zero
+        rules.maxEpsilonPerJob = job ?? .zero
+        rules.epsilonPerJob = byDefault ?? job ?? .zero
+        return rules
+    }
+
+    /// In `dp` mode every integer and number column that may be measured has a clamping range:
+    /// noise is scaled to it, so it must not come from the data.
+    private static func requireClampingRanges(_ columns: [ColumnPolicy], privacy: Node?, _ reader: DocumentReader) {
+        for column in columns where column.columnClass.mayBeMeasured {
+            guard column.type == .integer || column.type == .number, column.min == nil || column.max == nil
+            else { continue }
+            reader.report(
+                "columns.\(column.name)", privacy,
+                "in privacy mode dp a measured \(column.type.rawValue) column needs min and max: its values are clamped to them and the noise is scaled to their range"
+            )
+        }
     }
 
     private static func readQuota(_ node: Node, _ reader: DocumentReader) -> Quota {

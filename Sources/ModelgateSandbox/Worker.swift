@@ -47,7 +47,9 @@ package struct Worker: Sendable {
     }
 
     /// Runs a task in a locked-down worker. Throws only when the worker cannot be started or
-    /// cannot lock itself down on this host; everything the worker does is in the outcome.
+    /// cannot lock itself down on this host (``neverReadData(_:)`` is true of both errors: the
+    /// worker locks down before it reads its request), or when waiting for it fails (`worker_lost`);
+    /// everything the worker does is in the outcome.
     /// With `labels`, the worker also writes each row's label there (see ``RowLabels``).
     package func run(
         _ task: WorkerTask, columns: OpenedColumns?, labels: RowLabelBuffer? = nil, limits: ResourceLimits
@@ -68,6 +70,13 @@ package struct Worker: Sendable {
             caps: .init(
                 wallSeconds: Double(limits.wallSeconds), outputBytes: min(limits.outputBytes, Self.maximumOutputBytes)))
         return try WorkerOutcome(exit, limits: limits)
+    }
+
+    /// Whether `error`, thrown by ``run(_:columns:labels:limits:)``, means that no worker read any
+    /// data: it never started, or stopped before its lockdown was complete.
+    package static func neverReadData(_ error: any Error) -> Bool {
+        guard let error = error as? ModelgateError else { return false }
+        return error.code == "worker_unavailable" || error.code == "sandbox_unavailable"
     }
 
     /// The most a worker may write, whatever its policy allows: the reply is decoded in this

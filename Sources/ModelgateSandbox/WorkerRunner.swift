@@ -101,7 +101,12 @@ package struct WorkerRunner: Sendable {
             if reaped == pid { return (status, usage, timedOut) }
             if reaped < 0 && errno == EINTR { continue }
             // A failed wait must never pass for a clean exit (status 0 with no usage).
-            guard reaped == 0 else { throw failure("waiting for the worker") }
+            // The worker ran (and may have read its data): not `worker_unavailable`, which says
+            // that no worker ever started.
+            guard reaped == 0 else {
+                throw ModelgateError(
+                    "worker_lost", "waiting for the worker failed: \(String(cString: strerror(errno)))")
+            }
             if ContinuousClock.now >= deadline {
                 kill(-pid, SIGKILL)
                 timedOut = true

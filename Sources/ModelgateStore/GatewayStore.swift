@@ -26,6 +26,10 @@ package protocol GatewayStore: AccessStore {
     /// dataset version if it is new. Over quota, records the refusal instead.
     func admit(_ admission: JobAdmission) throws -> AdmissionDecision
 
+    /// The ε spent on a dataset in privacy mode dp, by agreement; the key `""` is the dataset's
+    /// lifetime total (all agreements together).
+    func privacySpent(dataset: String) throws -> [String: MicroEpsilon]
+
     /// Records how an admitted job ended (`job_finished`).
     func finish(_ completion: JobCompletion) throws -> Receipt
 

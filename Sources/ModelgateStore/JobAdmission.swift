@@ -14,10 +14,13 @@ package struct JobAdmission: Sendable {
     /// The process that will run the job (``UnfinishedJob/runner``), so that start-up recovery
     /// can tell a running job from one whose process is gone.
     package var runner: String
+    /// On a dataset in privacy mode `dp`, the ε a researcher's job spends: debited at admission,
+    /// before the worker runs, or the job is refused. Nil for exact datasets and owners' dry runs.
+    package var debit: BudgetDebit?
 
     package init(
         job: String, principal: String, dataset: DatasetVersionRecord, model: String, jobsPerDay: Int, wallSeconds: Int,
-        runner: String
+        runner: String, debit: BudgetDebit? = nil
     ) {
         self.job = job
         self.principal = principal
@@ -26,6 +29,23 @@ package struct JobAdmission: Sendable {
         self.jobsPerDay = jobsPerDay
         self.wallSeconds = wallSeconds
         self.runner = runner
+        self.debit = debit
+    }
+}
+
+/// ε a job spends, from the dataset's lifetime cap (all agreements together) and from the
+/// allocation of the agreement it runs under.
+package struct BudgetDebit: Sendable, Equatable {
+    package var epsilon: MicroEpsilon
+    package var datasetCap: MicroEpsilon
+    package var agreement: String
+    package var agreementCap: MicroEpsilon
+
+    package init(epsilon: MicroEpsilon, datasetCap: MicroEpsilon, agreement: String, agreementCap: MicroEpsilon) {
+        self.epsilon = epsilon
+        self.datasetCap = datasetCap
+        self.agreement = agreement
+        self.agreementCap = agreementCap
     }
 }
 
@@ -33,6 +53,7 @@ package struct JobAdmission: Sendable {
 package enum AdmissionDecision: Sendable, Equatable {
     /// Recorded as admitted: the worker may start.
     case admitted(Receipt)
-    /// The daily quota is used up: nothing was recorded; the caller records the refusal.
-    case overQuota(Refusal)
+    /// The daily quota or the privacy budget is used up: nothing was recorded; the caller
+    /// records the refusal.
+    case refused(Refusal)
 }

@@ -18,6 +18,9 @@ package struct JobCompletion: Sendable {
 
     /// The document itself (JSON, without its receipt), for the researcher to fetch again.
     package var document: String?
+    /// The job failed before its worker read any data: the ε debited at admission goes back to
+    /// the dataset's cap and the agreement's allocation.
+    package var refund = false
 
     package init(
         job: String, status: JobStatus, reason: Refusal? = nil, verdict: String? = nil, cellsReleased: Int? = nil,

@@ -39,11 +39,18 @@ extension SQLiteStore {
                         sql: "SELECT jobs FROM quota_usage WHERE principal = ? AND dataset = ? AND day = ?"),
                     arguments: [admission.principal, admission.dataset.id, day]) ?? 0
             if used >= admission.jobsPerDay {
-                return .overQuota(
+                return .refused(
                     Refusal(
                         .quotaExceeded,
                         "'\(admission.principal)' has run \(used) of \(admission.jobsPerDay) jobs allowed per day on '\(admission.dataset.id)'; the quota resets at \(Timestamp.string(Timestamp.nextMidnight(after: now)))"
                     ))
+            }
+            var spent: (dataset: MicroEpsilon, agreement: MicroEpsilon)?
+            if let debit = admission.debit {
+                switch try Self.debit(db, debit, dataset: admission.dataset.id) {
+                case .success(let after): spent = after
+                case .failure(let refusal): return .refused(refusal)
+                }
             }
             try db.cachedStatement(
                 sql: """
@@ -55,21 +62,76 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (id, principal, dataset, dataset_version, policy_hash, model, status,
-                        runner, deadline, submitted_at, admitted_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'admitted', ?, ?, ?, ?)
+                        runner, deadline, submitted_at, admitted_at, agreement, epsilon_micros)
+                    VALUES (?, ?, ?, ?, ?, ?, 'admitted', ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 admission.job, admission.principal, admission.dataset.id, admission.dataset.version,
                 admission.dataset.policyHash, admission.model, admission.runner,
-                Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time,
+                Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time, admission.debit?.agreement,
+                admission.debit?.epsilon.micros ?? 0,
             ])
             let event = try Self.append(
                 db, .jobAdmitted, at: now, principal: admission.principal, dataset: admission.dataset.id,
                 job: admission.job,
                 detail: JobAdmittedDetail(
                     model: admission.model, datasetVersion: admission.dataset.version,
-                    policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay))
+                    policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay,
+                    epsilon: admission.debit.map { "\($0.epsilon)" }, agreement: admission.debit?.agreement,
+                    agreementEpsilonSpent: spent.map { "\($0.agreement)" },
+                    datasetEpsilonSpent: spent.map { "\($0.dataset)" }))
             return .admitted(event.receipt)
+        }
+    }
+
+    /// Debits `debit` from the dataset's cap and the agreement's allocation, both or neither:
+    /// each a conditional update that adds only while the sum stays within its cap. Returns what
+    /// each has spent after, or the refusal that names the budget used up.
+    static func debit(_ db: Database, _ debit: BudgetDebit, dataset: String) throws -> Result<
+        (dataset: MicroEpsilon, agreement: MicroEpsilon), Refusal
+    > {
+        func spent(_ agreement: String) throws -> MicroEpsilon {
+            MicroEpsilon(
+                micros: try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT spent FROM privacy_spending WHERE dataset = ? AND agreement = ?"),
+                    arguments: [dataset, agreement]) ?? 0)
+        }
+        let e = debit.epsilon
+        for (scope, agreement, cap) in [
+            ("the dataset's lifetime ε (all agreements together)", "", debit.datasetCap),
+            ("agreement \(debit.agreement)'s ε on this dataset", debit.agreement, debit.agreementCap),
+        ] {
+            let before = try spent(agreement)
+            guard before + e <= cap else {
+                return .failure(
+                    Refusal(
+                        .privacyBudgetExhausted,
+                        "\(scope) is \(cap), of which \(before) is spent; this job asks for \(e). Ask with a smaller "
+                            + "epsilon, or ask the data owner about the budget"))
+            }
+        }
+        for (agreement, cap) in [("", debit.datasetCap), (debit.agreement, debit.agreementCap)] {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO privacy_spending (dataset, agreement, spent) VALUES (?, ?, ?)
+                    ON CONFLICT (dataset, agreement) DO UPDATE SET spent = spent + excluded.spent
+                    WHERE spent + excluded.spent <= ?
+                    """
+            ).execute(arguments: [dataset, agreement, e.micros, cap.micros])
+            // Checked above in the same transaction; a miss here would be a bug, and rolls all back.
+            guard db.changesCount == 1 else {
+                throw ModelgateError("budget_debit_failed", "the ε debit of \(dataset) did not apply")
+            }
+        }
+        return .success((try spent(""), try spent(debit.agreement)))
+    }
+
+    package func privacySpent(dataset: String) throws -> [String: MicroEpsilon] {
+        try read("the ε spent on '\(dataset)'") { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT agreement, spent FROM privacy_spending WHERE dataset = ?", arguments: [dataset]
+                ).map { ($0["agreement"], MicroEpsilon(micros: $0["spent"])) })
         }
     }
 
@@ -101,6 +163,10 @@ extension SQLiteStore {
         guard db.changesCount == 1 else {
             throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")
         }
+        var refunded: String?
+        if completion.refund, completion.status == .failed {
+            refunded = try Self.refund(db, job: completion.job)
+        }
         if let usage = completion.usage {
             try db.cachedStatement(
                 sql: """
@@ -120,8 +186,24 @@ extension SQLiteStore {
                 cellsSuppressed: completion.cellsSuppressed, rowsScanned: completion.usage?.rowsScanned,
                 cpuSeconds: completion.usage?.cpuSeconds, wallSeconds: completion.usage?.wallSeconds,
                 peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
-                previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous)
+                previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous, epsilonRefunded: refunded)
         ).receipt
+    }
+
+    /// Gives a job's ε back to its dataset and agreement; the ε refunded (decimal text), or nil
+    /// when it was debited nothing.
+    static func refund(_ db: Database, job: String) throws -> String? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT dataset, agreement, epsilon_micros FROM jobs WHERE id = ?"),
+                arguments: [job]),
+            let agreement = row["agreement"] as String?, let micros = row["epsilon_micros"] as Int64?, micros > 0
+        else { return nil }
+        try db.cachedStatement(
+            sql: "UPDATE privacy_spending SET spent = spent - ? WHERE dataset = ? AND agreement IN ('', ?)"
+        ).execute(arguments: [micros, row["dataset"] as String?, agreement])
+        try db.cachedStatement(sql: "UPDATE jobs SET epsilon_micros = 0 WHERE id = ?").execute(arguments: [job])
+        return "\(MicroEpsilon(micros: micros))"
     }
 
     package func unfinishedJobs() throws -> [UnfinishedJob] {
@@ -176,6 +258,12 @@ struct JobAdmittedDetail: Encodable {
     var policyHash: String
     var quotaUsed: Int
     var quota: Int
+    /// On a dp dataset: the ε debited, the agreement it came from, and what its allocation and
+    /// the dataset's cap have spent with it (decimal text, exact).
+    var epsilon: String?
+    var agreement: String?
+    var agreementEpsilonSpent: String?
+    var datasetEpsilonSpent: String?
 }
 
 struct JobFinishedDetail: Encodable {
@@ -191,4 +279,6 @@ struct JobFinishedDetail: Encodable {
     var resultHash: String?
     /// Set only when the job was not `admitted` when it finished (e.g. wrongly marked interrupted).
     var previousStatus: String?
+    /// ε given back: the job failed before its worker read any data.
+    var epsilonRefunded: String?
 }

@@ -173,6 +173,22 @@ extension SQLiteStore {
                     ALTER TABLE ledger_entries ADD COLUMN weighted BLOB NOT NULL DEFAULT x'';
                     """)
         }
+        migrator.registerMigration("v6 privacy budgets") { db in
+            // ε spent per dataset, in millionths: the row with agreement '' is the dataset's
+            // lifetime total, one row per agreement its allocation's. A job keeps what it was
+            // debited and the agreement it came from.
+            try db.execute(
+                sql: """
+                    CREATE TABLE privacy_spending (
+                        dataset TEXT NOT NULL,
+                        agreement TEXT NOT NULL,
+                        spent INTEGER NOT NULL CHECK (spent >= 0),
+                        PRIMARY KEY (dataset, agreement)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE jobs ADD COLUMN agreement TEXT;
+                    ALTER TABLE jobs ADD COLUMN epsilon_micros INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

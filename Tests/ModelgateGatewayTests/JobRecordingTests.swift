@@ -77,7 +77,7 @@ import Testing
                 }
             }
             guard
-                case .overQuota(let refusal) = try store.admit(StoreFixture.admission("a3", jobsPerDay: 3))
+                case .refused(let refusal) = try store.admit(StoreFixture.admission("a3", jobsPerDay: 3))
             else {
                 Issue.record("the fourth job of three was admitted")
                 return

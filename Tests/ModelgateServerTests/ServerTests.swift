@@ -21,14 +21,17 @@ import Testing
         let server: APIServer
         let tokens: [String: String]
 
-        init(concurrency: Int = 2, queue: Int = 4, worker: Worker? = nil) throws {
+        /// With `policyText`, the dataset is ingested under that policy and no policies folder is read.
+        init(concurrency: Int = 2, queue: Int = 4, worker: Worker? = nil, policyText: String? = nil) throws {
             folder = try TemporaryFolder()
             let policies = Fixtures.repository.appendingPathComponent("policies")
-            let policy = try String(
-                contentsOf: policies.appendingPathComponent("household-survey.yaml"), encoding: .utf8)
+            let policy =
+                try policyText
+                ?? String(contentsOf: policies.appendingPathComponent("household-survey.yaml"), encoding: .utf8)
             _ = try DemoDataset.prepare(rows: 3000, policyText: policy, state: folder.url)
             server = try APIServer(
-                state: folder.url, policies: policies, worker: worker, concurrency: concurrency, queue: queue)
+                state: folder.url, policies: policyText == nil ? policies : nil, worker: worker,
+                concurrency: concurrency, queue: queue)
             _ = try server.start()
             var tokens: [String: String] = [:]
             for (name, role, body) in [
@@ -47,9 +50,13 @@ import Testing
             AccessWorkflow(catalog: Catalog(datasets: DatasetStore(state: folder.url), store: server.store))
         }
 
-        func test<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
+        /// Requests through the router (`.router`), or over real HTTP connections on a port, many at
+        /// once (`.ahc(.http)`, AsyncHTTPClient).
+        func test<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (Client) async throws -> T)
+            async throws -> T
+        {
             let app = Application(router: server.router())
-            return try await app.test(.router) { client in try await body(Client(client: client, tokens: tokens)) }
+            return try await app.test(setup) { client in try await body(Client(client: client, tokens: tokens)) }
         }
     }
 

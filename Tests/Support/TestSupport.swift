@@ -64,6 +64,17 @@ package enum Fixtures {
     package static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// `policies/household-survey-dp.yaml` with its budgets replaced (decimal ε).
+    package static func dpPolicy(dataset: String = "10", agreement: String = "2", perJob: String = "0.5") throws
+        -> String
+    {
+        let text = try String(
+            contentsOf: repository.appendingPathComponent("policies/household-survey-dp.yaml"), encoding: .utf8)
+        return text.replacingOccurrences(
+            of: "datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5",
+            with: "datasetEpsilon: \(dataset), agreementEpsilon: \(agreement), maxEpsilonPerJob: \(perJob)")
+    }
+
     /// A program built next to the test bundle (`modelgate`, `modelgate-worker`).
     package static func builtProgram(_ name: String) throws -> String {
         let worker = try Worker.locate().runner.executable

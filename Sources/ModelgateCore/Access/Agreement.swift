@@ -60,6 +60,14 @@ extension Refusal.Code {
 }
 
 extension Array where Element == Agreement {
+    /// The agreement a job on `dataset` with `model` runs under at `now`: the first active one
+    /// (by id) whose period holds `now`; nil when ``refusal(dataset:model:now:)`` refuses.
+    package func covering(dataset: String, model: ModelKind, now: String) -> Agreement? {
+        filter { $0.datasets.contains(dataset) && $0.models.contains(model) }.filter {
+            $0.status == .active && $0.starts <= now && now < $0.expires
+        }.min { $0.id < $1.id }
+    }
+
     /// Whether these agreements (one researcher's) allow `model` on `dataset` at `now` (an ISO
     /// 8601 UTC time, compared as text). Nil when one does; otherwise the most telling refusal.
     package func refusal(dataset: String, model: ModelKind, now: String) -> Refusal? {

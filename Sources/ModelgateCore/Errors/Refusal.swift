@@ -52,6 +52,15 @@ extension Refusal.Code {
     package static let differencing: Self = "differencing"
     /// The dataset version's release ledger is split too finely to check a new release in time.
     package static let ledgerSaturated: Self = "ledger_saturated"
+    /// In privacy mode `dp`: what the spec asks for has no mechanism here (yet), or needs what
+    /// only exact mode gives.
+    package static let notAvailableInDP: Self = "not_available_in_dp"
+    /// In privacy mode `dp`: a group-by over a category column whose levels the policy does not declare.
+    package static let levelsUndeclared: Self = "levels_undeclared"
+    /// The spec's `epsilon` is above the policy's `maxEpsilonPerJob`, or given for an exact dataset.
+    package static let epsilonNotAllowed: Self = "epsilon_not_allowed"
+    /// The agreement's, or the dataset's, ε is spent: nothing more can be answered within it.
+    package static let privacyBudgetExhausted: Self = "privacy_budget_exhausted"
     /// The researcher has used the policy's `quota.jobsPerDay` on this dataset today (UTC).
     package static let quotaExceeded: Self = "quota_exceeded"
 

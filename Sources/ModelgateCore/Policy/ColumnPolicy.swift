@@ -8,10 +8,14 @@ package struct ColumnPolicy: Sendable, Equatable, Codable {
     package var min: Double?
     package var max: Double?
     package var description: String?
+    /// A category column's levels as the owner declares them: public, so a table over them shows
+    /// every level (a rare value does not show that it exists by appearing) and noise can be added
+    /// to every cell. Nil when undeclared.
+    package var levels: [String]?
 
     package init(
         name: String, columnClass: ColumnClass, type: ColumnType, min: Double? = nil, max: Double? = nil,
-        description: String? = nil
+        description: String? = nil, levels: [String]? = nil
     ) {
         self.name = name
         self.columnClass = columnClass
@@ -19,6 +23,7 @@ package struct ColumnPolicy: Sendable, Equatable, Codable {
         self.min = min
         self.max = max
         self.description = description
+        self.levels = levels
     }
 }
 

@@ -12,10 +12,12 @@ package struct Policy: Sendable, Equatable, Codable {
     package var disclosure: DisclosureRules
     package var limits: ResourceLimits
     package var quota: Quota
+    package var privacy: PrivacyRules
 
     package init(
         dataset: DatasetDescription, columns: [ColumnPolicy], models: [ModelKind],
-        disclosure: DisclosureRules = .init(), limits: ResourceLimits = .init(), quota: Quota = .init()
+        disclosure: DisclosureRules = .init(), limits: ResourceLimits = .init(), quota: Quota = .init(),
+        privacy: PrivacyRules = .init()
     ) {
         self.dataset = dataset
         self.columns = columns
@@ -23,6 +25,7 @@ package struct Policy: Sendable, Equatable, Codable {
         self.disclosure = disclosure
         self.limits = limits
         self.quota = quota
+        self.privacy = privacy
     }
 
     package func column(named name: String) -> ColumnPolicy? {

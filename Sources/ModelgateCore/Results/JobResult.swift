@@ -11,6 +11,8 @@ package struct JobResult: Sendable, Equatable, Codable {
     package var reason: Refusal?
     /// The job's event in the audit log; nil only when no store recorded the job.
     package var receipt: Receipt?
+    /// On a dataset in privacy mode `dp`: how the figures were protected and how far off they may be.
+    package var privacy: PrivacyReport?
 
     /// `released`: results passed the output checks; `refused`: admission or the output checks
     /// said no; `failed`: the worker did not finish (a limit, a sandbox violation, a crash).

@@ -6,11 +6,14 @@ package struct ModelSpec: Sendable, Equatable, Codable {
     package var dataset: String
     package var filters: [Filter]
     package var task: ModelTask
+    /// The ε the job may spend, on a dataset in privacy mode `dp` (default: the policy's).
+    package var epsilon: MicroEpsilon?
 
-    package init(dataset: String, filters: [Filter] = [], task: ModelTask) {
+    package init(dataset: String, filters: [Filter] = [], task: ModelTask, epsilon: MicroEpsilon? = nil) {
         self.dataset = dataset
         self.filters = filters
         self.task = task
+        self.epsilon = epsilon
     }
 
     package var model: ModelKind { task.kind }

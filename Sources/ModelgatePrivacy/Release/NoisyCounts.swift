@@ -1,0 +1,40 @@
+import ModelgateCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Counts with discrete Laplace noise of scale Δ/ε (Δ the counts' sensitivity): ε-differentially
+/// private for add/remove-one neighbours when one row changes the counts by at most Δ in total.
+/// The noise is an integer drawn exactly; only its description (scale, 95 % half-width) is
+/// computed in floating point, for people to read.
+package struct NoisyCounts: Sendable {
+    package let epsilon: MicroEpsilon
+    package let sensitivity: Int64
+    let law: DiscreteLaplace
+
+    /// Noise for counts of sensitivity `sensitivity` at `epsilon` (> 0): scale Δ·10⁶/micros.
+    package init(epsilon: MicroEpsilon, sensitivity: Int64) {
+        precondition(epsilon > .zero && sensitivity > 0)
+        self.epsilon = epsilon
+        self.sensitivity = sensitivity
+        law = DiscreteLaplace(scale: UInt64(sensitivity) * 1_000_000, over: UInt64(epsilon.micros))
+    }
+
+    /// `count` plus fresh noise: unbiased, and so possibly below zero for a small count.
+    package func noisy(_ count: Int, using bits: inout some RandomNumberGenerator) -> Int {
+        count + Int(law.sample(using: &bits))
+    }
+
+    /// The noise's scale b = Δ/ε: its standard deviation is about √2·b.
+    package var scale: Double { Double(law.t) / Double(law.s) }
+
+    /// The smallest h with P(|noise| ≤ h) ≥ 0.95: a released count is within h of the true
+    /// one 95 times in 100. From P(|Y| > k) = 2q^(k+1)/(1+q), q = exp(−1/b).
+    package var ci95: Int {
+        let q = exp(-1 / scale)
+        guard q > 0 else { return 0 }
+        let k = (log(0.025 * (1 + q)) / log(q)).rounded(.up) - 1
+        return max(0, Int(k))
+    }
+}

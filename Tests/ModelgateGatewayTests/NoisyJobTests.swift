@@ -1,0 +1,152 @@
+import Foundation
+import ModelgateColumnar
+import ModelgateSandbox
+import ModelgateStore
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateGateway
+
+/// Jobs on a dataset in privacy mode dp (`policies/household-survey-dp.yaml`), through the whole
+/// pipeline: noise of the declared scale over the declared shape, and ε debited at admission from
+/// the agreement's allocation and the dataset's cap, refused when spent, given back only when no
+/// worker read the data.
+@Suite struct NoisyJobTests {
+    static let rita = Principal(name: "rita", role: .researcher)
+    static let rob = Principal(name: "rob", role: .researcher)
+    static let olga = Principal(name: "olga", role: .owner, body: "statistics-bureau")
+    static let table = "model: crosstab\ndataset: household-survey-dp\nrows: [district]\ncolumns: [sex]"
+
+    /// A dp dataset of `rows` rows with the given budgets, and agreements for Rita and Rob.
+    func withDP(
+        rows: Int = 3000, dataset: String = "10", agreement: String = "2", perJob: String = "0.5",
+        _ body: (TemporaryFolder, JobPipeline) throws -> Void
+    ) throws {
+        let folder = try TemporaryFolder()
+        let policy = try Fixtures.dpPolicy(dataset: dataset, agreement: agreement, perJob: perJob)
+        _ = try DemoDataset.prepare(rows: rows, policyText: policy, state: folder.url)
+        let pipeline = try JobPipeline(state: folder.url)
+        let workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: pipeline.store))
+        for researcher in [Self.rita, Self.rob] {
+            let application = try workflow.apply(
+                .init(
+                    datasets: ["household-survey-dp"], models: [.crosstab, .histogram], purpose: "p", scenario: "s",
+                    safeguards: "g", starts: "2020-01-01", ends: "2099-01-01"), by: researcher)
+            _ = try workflow.decide(application.id, approve: true, dataset: nil, reason: nil, by: Self.olga)
+        }
+        try withExtendedLifetime(folder) { try body(folder, pipeline) }
+    }
+
+    /// The true counts of district × sex, read from the CSV the demo ingested, not by modelgate.
+    func trueCounts(_ folder: TemporaryFolder) throws -> [String: Int] {
+        let csv = try String(
+            contentsOf: folder.url.appendingPathComponent("demo/household-survey-dp.csv"), encoding: .utf8)
+        var counts: [String: Int] = [:]
+        for line in csv.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            counts["\(fields[1])|\(fields[2])", default: 0] += 1
+        }
+        return counts
+    }
+
+    func run(_ pipeline: JobPipeline, _ spec: String, as who: Principal = rita) throws -> JobResult {
+        try pipeline.run(specText: spec, principal: who.name, needsAgreement: true)
+    }
+
+    @Test func aTableShowsEveryDeclaredLevelWithNoiseOfTheDeclaredScale() throws {
+        try withDP { folder, pipeline in
+            let truth = try trueCounts(folder)
+            let result = try run(pipeline, Self.table + "\nepsilon: 0.1")
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .table(let table) = result.result else {
+                Issue.record("no table")
+                return
+            }
+            // Every declared level, the two smallest districts' included, whatever the data holds.
+            #expect(table.cells.count == 38 * 2 && table.dimensions[0].levels.count == 38)
+            let privacy = try #require(result.privacy)
+            #expect(privacy.epsilon == "0.1" && privacy.mechanism == "discrete_laplace" && privacy.unit == "row")
+            // Scale 1/ε = 10; P(|Y| > 30) = 2q³¹/(1+q) ≤ 0.05 < 2q³⁰/(1+q) with q = exp(−0.1).
+            #expect(abs(privacy.scale - 10) < 1e-12 && privacy.ci95 == 30)
+            // The noise: integers, centred, of mean size E|Y| = 2q/((1+q)(1−q)) ≈ 9.98 (a 76-cell
+            // mean has a standard error near 1.1), and not the true counts.
+            var errors: [Double] = []
+            for cell in table.cells {
+                let value = try #require(cell.value)
+                #expect(value == value.rounded())
+                errors.append(value - Double(truth["\(cell.keys["district"]!)|\(cell.keys["sex"]!)"] ?? 0))
+            }
+            let q = exp(-0.1)
+            let expected = 2 * q / ((1 + q) * (1 - q))
+            let mean = errors.map(abs).reduce(0, +) / Double(errors.count)
+            #expect(mean > 0.45 * expected && mean < 1.6 * expected, "mean |error| \(mean), expected \(expected)")
+            #expect(errors.filter { $0 != 0 }.count > 60)
+            // The grand total is the sum of the noisy cells; no rows-dropped figure leaves.
+            #expect(table.totals.last?.value == table.cells.compactMap(\.value).reduce(0, +))
+            #expect(result.usage?.rowsDropped == nil && result.disclosure == nil)
+        }
+    }
+
+    @Test func theBudgetIsDebitedAtAdmissionAndRefusedWhenSpent() throws {
+        try withDP(dataset: "0.4", agreement: "0.3", perJob: "0.1") { folder, pipeline in
+            for _ in 0..<3 { #expect(try run(pipeline, Self.table).status == .released) }
+            let spent = try run(pipeline, Self.table)
+            #expect(spent.status == .refused && spent.reason?.code == .privacyBudgetExhausted)
+            #expect(spent.reason?.message.contains("agreement") == true, "\(spent.reason?.message ?? "")")
+            // Rob's own allocation is untouched, but the dataset's cap has 0.1 left for everyone.
+            #expect(try run(pipeline, Self.table + "\nepsilon: 0.05", as: Self.rob).status == .released)
+            let capped = try run(pipeline, Self.table + "\nepsilon: 0.1", as: Self.rob)
+            #expect(capped.reason?.code == .privacyBudgetExhausted)
+            #expect(capped.reason?.message.contains("lifetime") == true, "\(capped.reason?.message ?? "")")
+            #expect(try run(pipeline, Self.table + "\nepsilon: 0.05", as: Self.rob).status == .released)
+            // Each debit is in its job's admission event, with what it has spent so far.
+            var admitted: [[String: String]] = []
+            try pipeline.store.forEachEvent(AuditFilter(kind: .jobAdmitted)) {
+                admitted.append(
+                    (try? JSONSerialization.jsonObject(with: Data($0.detail.utf8)) as? [String: Any])?
+                        .compactMapValues { $0 as? String } ?? [:])
+            }
+            #expect(admitted.map { $0["datasetEpsilonSpent"] } == ["0.1", "0.2", "0.3", "0.35", "0.4"])
+            #expect(admitted.map { $0["epsilon"] } == ["0.1", "0.1", "0.1", "0.05", "0.05"])
+            withExtendedLifetime(folder) {}
+        }
+    }
+
+    @Test func anEpsilonAboveTheJobMaximumIsRefusedBeforeAnythingIsSpent() throws {
+        try withDP(perJob: "0.5") { _, pipeline in
+            let greedy = try run(pipeline, Self.table + "\nepsilon: 0.6")
+            #expect(greedy.reason?.code == .epsilonNotAllowed)
+            let summary = try run(pipeline, "model: summary\ndataset: household-survey-dp\nvariables: [income]")
+            #expect(summary.status == .refused)
+            // Neither spent anything: the whole allocation (2) is still there for one job per 0.5.
+            for _ in 0..<4 { #expect(try run(pipeline, Self.table + "\nepsilon: 0.5").status == .released) }
+            #expect(try run(pipeline, Self.table + "\nepsilon: 0.5").reason?.code == .privacyBudgetExhausted)
+        }
+    }
+
+    @Test func aJobWhoseWorkerNeverStartedGetsItsEpsilonBack() throws {
+        try withDP(dataset: "0.2", agreement: "0.2", perJob: "0.1") { (folder, pipeline) throws in
+            let broken = JobPipeline(
+                state: folder.url, store: pipeline.store, worker: Worker(executable: "/nonexistent/modelgate-worker"))
+            #expect(throws: (any Error).self) { try run(broken, Self.table) }
+            #expect(throws: (any Error).self) { try run(broken, Self.table) }
+            // Both were given back: the whole allocation is still there.
+            let first = try run(pipeline, Self.table)
+            #expect(first.status == .released, "\(first.reason?.description ?? "")")
+            #expect(try run(pipeline, Self.table).status == .released)
+            #expect(try run(pipeline, Self.table).reason?.code == .privacyBudgetExhausted)
+        }
+    }
+
+    /// A worker that started and then failed may have read the data: its ε stays spent.
+    @Test func aJobWhoseWorkerRanAndFailedKeepsItsEpsilonSpent() throws {
+        try withDP(dataset: "0.2", agreement: "0.2", perJob: "0.1") { (folder, pipeline) throws in
+            let crashing = try folder.executable("crashing-worker", "#!/bin/sh\nexit 0\n")
+            let broken = JobPipeline(
+                state: folder.url, store: pipeline.store, worker: Worker(executable: crashing.path))
+            for _ in 0..<2 { #expect(try run(broken, Self.table).status == .failed) }
+            #expect(try run(pipeline, Self.table).reason?.code == .privacyBudgetExhausted)
+        }
+    }
+}

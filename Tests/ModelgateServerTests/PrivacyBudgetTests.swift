@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ModelgateCore
+import ModelgateStore
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateServer
+
+/// The privacy budget under load, over real HTTP: many jobs at once against an agreement whose
+/// ε fits exactly ten of them.
+@Suite struct PrivacyBudgetTests {
+    static let spec = "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nepsilon: 0.1"
+
+    @Test func aHundredJobsAtOnceAgainstABudgetOfTenReleaseExactlyTen() async throws {
+        // ε 1 for the agreement, 0.1 a job: ten fit. Slots and queue large enough that no job is
+        // turned away for load: each is admitted or refused for its budget alone.
+        let fixture = try ServerTests.Fixture(
+            concurrency: 4, queue: 200, policyText: try Fixtures.dpPolicy(dataset: "5", agreement: "1", perJob: "0.1"))
+        try await fixture.test(.ahc(.http)) { api in
+            let applied = try await api.json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey-dp"], "models": ["crosstab"], "purpose": "p", "scenario": "s",
+                    "safeguards": "g", "starts": "2020-01-01", "ends": "2099-01-01",
+                ])
+            let id = try #require(applied.json?["id"] as? String, "\(applied.text)")
+            let approved = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", [:])
+            let agreement = try #require((approved.json?["agreement"] as? [String: Any])?["id"] as? String)
+
+            let answers = try await withThrowingTaskGroup(of: ServerTests.Client.Answer.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let statuses = answers.map { $0.json?["status"] as? String ?? "HTTP \($0.status.code)" }
+            #expect(
+                statuses.filter { $0 == "released" }.count == 10,
+                "\(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
+            #expect(answers.filter { $0.reasonCode == "privacy_budget_exhausted" }.count == 90)
+            // What the store holds as spent is exactly ten jobs' ε, for the agreement and the dataset.
+            let spent = try fixture.server.store.privacySpent(dataset: "household-survey-dp")
+            #expect(spent[""] == MicroEpsilon(micros: 1_000_000) && spent[agreement] == MicroEpsilon(micros: 1_000_000))
+        }
+    }
+}
