@@ -149,4 +149,33 @@ import Testing
             #expect(try run(pipeline, Self.table).reason?.code == .privacyBudgetExhausted)
         }
     }
+
+    /// A category with no value in the data at all: in exact mode the worker refuses (no levels);
+    /// in dp mode that refusal would tell whether one person's value is there, so the table over
+    /// the declared levels comes back, all noise around zero.
+    @Test func aDimensionTheDataNeverFillsIsNoisedZerosNotARefusal() throws {
+        let folder = try TemporaryFolder()
+        let csv = folder.url.appendingPathComponent("survey.csv")
+        try HouseholdSurvey.write(rows: 200, to: csv)
+        // Blank every sector (the sixth field).
+        let blanked = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").enumerated().map {
+            index, line in
+            guard index > 0 else { return String(line) }
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[5] = ""
+            return fields.joined(separator: ",")
+        }.joined(separator: "\n")
+        try Data((blanked + "\n").utf8).write(to: csv)
+        let store = try SQLiteStore(state: folder.url)
+        _ = try DatasetRegistration(state: folder.url, store: store).ingest(
+            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
+        let pipeline = try JobPipeline(state: folder.url)
+        let result = try pipeline.run(
+            specText: "model: crosstab\ndataset: household-survey-dp\nrows: [sector]\nepsilon: 0.5")
+        #expect(result.status == .released, "\(result.reason?.description ?? "")")
+        guard case .table(let table) = result.result else { return }
+        #expect(table.cells.count == 10 && table.cells.allSatisfy { $0.value != nil })
+        // Around zero: at ε 0.5 the 95 % half-width is 6.
+        #expect(result.privacy?.ci95 == 6 && table.cells.filter { abs($0.value!) > 6 }.count <= 3)
+    }
 }
