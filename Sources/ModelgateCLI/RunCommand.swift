@@ -22,6 +22,10 @@ struct RunCommand: ParsableCommand {
             The estimator runs in a locked-down worker process (modelgate-worker, next to this \
             program) under the policy's limits. The job is recorded in the state's audit log \
             (refusals too); the result's `receipt` names its event.
+            With --preview nothing runs and no data is read: it prints what the job would cost on \
+            a dataset in privacy mode dp (ε, the noise's scale, each figure's 95 % half-width) or \
+            that the dataset answers exactly, or why the job would be refused. The command line's \
+            own jobs spend no agreement's budget.
             Exit status: 0 released, 3 refused, 4 failed in the worker (a limit, a sandbox \
             violation, a crash; the reason is in the result), 1 error.
             """
@@ -35,11 +39,19 @@ struct RunCommand: ParsableCommand {
         help: ArgumentHelp(
             "Whom the job is recorded for and whose daily quota it counts against.", valueName: "name"))
     var principal: String = "operator"
+    @Flag(help: "Say what the job would cost and how far off its figures may be, without running it.")
+    var preview = false
 
     func run() throws {
         let specText = try readText(spec, what: "spec")
-        let result = try JobPipeline(state: state.url, logger: global.logger("modelgate.job")).run(
-            specText: specText, principal: principal)
+        let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
+        if preview {
+            let answer = try pipeline.preview(specText: specText, principal: principal, needsAgreement: false)
+            print(format == .json ? try Self.json(answer) : Self.text(answer), terminator: "")
+            if answer.status != "ok" { throw ExitCode(3) }
+            return
+        }
+        let result = try pipeline.run(specText: specText, principal: principal)
         print(
             format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
         )
@@ -48,5 +60,31 @@ struct RunCommand: ParsableCommand {
         case .refused: throw ExitCode(3)
         case .failed: throw ExitCode(4)
         }
+    }
+
+    static func json(_ preview: JobPreview) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(preview), as: UTF8.self) + "\n"
+    }
+
+    static func text(_ preview: JobPreview) -> String {
+        var lines: [String] = []
+        if let reason = preview.reason { lines.append("refused: \(reason.code.rawValue): \(reason.message)") }
+        if preview.mode == "exact" {
+            lines.append("\(preview.dataset ?? "") answers exactly; results are checked for disclosure; no ε is spent")
+        }
+        if let epsilon = preview.epsilon, let scale = preview.scale, let ci95 = preview.ci95 {
+            lines.append(
+                "ε \(epsilon), \(preview.mechanism ?? "") noise of scale \(scale): each figure within ±\(Int(ci95)) "
+                    + "of the exact one 95 times in 100")
+        }
+        for budget in preview.budgets ?? [] {
+            lines.append(
+                "\(budget.scope) \(budget.agreement ?? ""): \(budget.spent) of \(budget.total) spent, \(budget.leftAfter) left after"
+            )
+        }
+        if let more = preview.moreLikeThis { lines.append("\(more) more such jobs would fit after this one") }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -374,7 +374,7 @@ package struct JobPipeline: Sendable {
 
     /// The dataset takes jobs (its owner has not suspended or withdrawn it), and the researcher
     /// has an agreement for it: the one the job runs under (nil for an owner's dry run).
-    private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
+    func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
         -> Agreement?
     {
         let (state, reason) = try store.datasetState(dataset)

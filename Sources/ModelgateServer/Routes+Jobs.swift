@@ -47,6 +47,18 @@ extension APIServer {
             }
             return try JSONBody.response(result)
         }
+        v1.post("jobs/preview") { request, context in
+            let principal = try context.require(.runJob)
+            let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes)
+            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            let pipeline = pipeline
+            return try JSONBody.response(
+                try await blocking {
+                    let needsAgreement = try workflow.jobNeedsAgreement(text, by: principal)
+                    return try pipeline.preview(
+                        specText: text, principal: principal.name, needsAgreement: needsAgreement)
+                })
+        }
         v1.get("jobs") { request, context in
             let principal = try context.require(.readJobs)
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)

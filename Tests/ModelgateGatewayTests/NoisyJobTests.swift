@@ -178,4 +178,30 @@ import Testing
         // Around zero: at ε 0.5 the 95 % half-width is 6.
         #expect(result.privacy?.ci95 == 6 && table.cells.filter { abs($0.value!) > 6 }.count <= 3)
     }
+
+    /// The preview says what a job costs before anything is spent, and starts no worker.
+    @Test func thePreviewShowsTheCostAndTheBudgetsAndSpendsNothing() throws {
+        try withDP(dataset: "0.4", agreement: "0.3", perJob: "0.1") { (folder, pipeline) throws in
+            // A pipeline with no worker at all: a preview never needs one.
+            let noWorker = JobPipeline(
+                state: folder.url, store: pipeline.store, worker: Worker(executable: "/nonexistent/modelgate-worker"))
+            for _ in 0..<5 {
+                let preview = try noWorker.preview(specText: Self.table, principal: "rita", needsAgreement: true)
+                #expect(preview.status == "ok" && preview.mode == "dp" && preview.epsilon == "0.1")
+                #expect(preview.scale == 10 && preview.ci95 == 30)
+                #expect(preview.budgets?.map(\.scope) == ["agreement", "dataset"])
+                #expect(preview.budgets?.map(\.leftAfter) == ["0.2", "0.3"] && preview.moreLikeThis == 2)
+            }
+            for _ in 0..<3 { #expect(try run(pipeline, Self.table).status == .released) }
+            let after = try noWorker.preview(specText: Self.table, principal: "rita", needsAgreement: true)
+            #expect(after.status == "refused" && after.reason?.code == .privacyBudgetExhausted)
+            #expect(after.budgets?.first?.spent == "0.3" && after.budgets?.first?.leftAfter == "not enough")
+            // Rob has his own allocation; the dataset's cap leaves him exactly one more.
+            let rob = try noWorker.preview(specText: Self.table, principal: "rob", needsAgreement: true)
+            #expect(rob.status == "ok" && rob.moreLikeThis == 0 && rob.budgets?.last?.leftAfter == "0")
+            // Without an agreement, the refusal the job would meet.
+            let stranger = try noWorker.preview(specText: Self.table, principal: "sam", needsAgreement: true)
+            #expect(stranger.status == "refused" && stranger.reason?.code == .noAgreement)
+        }
+    }
 }

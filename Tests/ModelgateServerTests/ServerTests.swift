@@ -300,6 +300,7 @@ import Testing
                 (.get, "/v1/datasets", nil, ["rita", "olga", "aude", "adam"]),
                 (.get, "/v1/datasets/household-survey", nil, ["rita", "olga", "aude", "adam"]),
                 (.post, "/v1/jobs", Self.spec, ["rita", "olga"]),
+                (.post, "/v1/jobs/preview", Self.spec, ["rita", "olga"]),
                 (.get, "/v1/jobs", nil, ["rita", "olga", "aude"]),
                 (.get, "/v1/jobs/\(job)", nil, ["rita", "olga", "aude"]),
                 (.post, "/v1/applications", #"{"datasets": []}"#, ["rita"]),
@@ -348,6 +349,7 @@ import Testing
             + parts.enumerated().map { index, part in
                 guard index == 2, parts.count > 2 else { return part }
                 switch parts[1] {
+                case "jobs" where part == "preview": return part
                 case "jobs", "applications", "agreements", "datasets": return "{id}"
                 default: return part
                 }

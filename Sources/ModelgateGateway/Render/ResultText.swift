@@ -16,6 +16,15 @@ package enum ResultText {
             lines.append("\(result.status.rawValue.uppercased()) [\(reason.code.rawValue)]: \(reason.message)")
         }
         switch result.result {
+        case .table(let table)? where result.privacy != nil:
+            // Noisy cells: nothing suppressed, totals are sums of the noisy cells.
+            lines += render(table).enumerated().map {
+                $0.offset == 0
+                    ? "\(table.measure ?? "count") by "
+                        + table.dimensions.map(\.name).joined(separator: " × ")
+                        + "  (with noise; totals are of the noisy cells)"
+                    : $0.element
+            }
         case .table(let table)?: lines += render(table)
         case .histogram(let histogram)?: lines += render(histogram)
         case .summary(let summary)?: lines += render(summary)
@@ -29,13 +38,21 @@ package enum ResultText {
             lines.append(verdict)
             for rule in failed { lines.append("  \(rule.rule): \(rule.detail)") }
         }
+        if let privacy = result.privacy {
+            lines.append(
+                "privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon) (scale \(number(privacy.scale))): each figure is "
+                    + "within ±\(number(privacy.ci95)) of the exact one 95 times in 100; the unit is a \(privacy.unit)")
+        }
         if let usage = result.usage {
             var rows = ""
             if let scanned = usage.rowsScanned {
+                let withheld =
+                    result.privacy == nil
+                    ? "rows dropped for missing values withheld (below the threshold, perhaps none), "
+                    : "rows dropped for missing values not shown (privacy mode dp), "
                 rows =
                     "\(scanned) rows scanned, "
-                    + (usage.rowsDropped.map { "\($0) dropped for missing values, " }
-                        ?? "rows dropped for missing values withheld (below the threshold, perhaps none), ")
+                    + (usage.rowsDropped.map { "\($0) dropped for missing values, " } ?? withheld)
             }
             lines.append(
                 "usage: " + rows
