@@ -43,6 +43,11 @@ import Testing
             // What the store holds as spent is exactly ten jobs' ε, for the agreement and the dataset.
             let spent = try fixture.server.store.privacySpent(dataset: "household-survey-dp")
             #expect(spent[""] == MicroEpsilon(micros: 1_000_000) && spent[agreement] == MicroEpsilon(micros: 1_000_000))
+            // And the researcher sees it: nothing left of the agreement's ε 1.
+            let me = try await api.call(.get, "/v1/me", as: "rita")
+            let budgets = me.json?["privacyBudgets"] as? [[String: Any]]
+            #expect(budgets?.count == 1 && budgets?.first?["spent"] as? String == "1", "\(me.text)")
+            #expect(budgets?.first?["left"] as? String == "0" && budgets?.first?["agreement"] as? String == agreement)
         }
     }
 }

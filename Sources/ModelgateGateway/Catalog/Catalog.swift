@@ -51,11 +51,25 @@ package struct Catalog: Sendable {
         guard principal.role == .researcher else { return profile }
         profile.agreements = try store.agreements(researcher: principal.name)
         let used = try store.quotaUsedToday(principal: principal.name)
+        var budgets: [Profile.Budget] = []
         profile.quotaToday = try datasets.list().compactMap { id in
             guard let dataset = try datasets.open(id) else { return nil }
             let limit = dataset.policy.quota.jobsPerDay
+            let privacy = dataset.policy.privacy
+            if privacy.mode == .dp {
+                let spent = try store.privacySpent(dataset: id)
+                for agreement in profile.agreements ?? [] where agreement.datasets.contains(id) {
+                    let used = spent[agreement.id] ?? .zero
+                    let left = min(privacy.agreementEpsilon - used, privacy.datasetEpsilon - (spent[""] ?? .zero))
+                    budgets.append(
+                        .init(
+                            dataset: id, agreement: agreement.id, epsilon: "\(privacy.agreementEpsilon)",
+                            spent: "\(used)", left: "\(max(left, .zero))"))
+                }
+            }
             return .init(dataset: id, used: used[id] ?? 0, left: max(0, limit - (used[id] ?? 0)))
         }
+        profile.privacyBudgets = budgets.isEmpty ? nil : budgets
         return profile
     }
 
@@ -110,6 +124,17 @@ package struct Catalog: Sendable {
         package var body: String?
         package var agreements: [Agreement]?
         package var quotaToday: [Quota]?
+        /// On datasets in privacy mode dp, each agreement's ε: its allocation, what is spent, and
+        /// what is left (no more than the dataset's cap leaves for everyone).
+        package var privacyBudgets: [Budget]?
+
+        package struct Budget: Encodable, Sendable {
+            package var dataset: String
+            package var agreement: String
+            package var epsilon: String
+            package var spent: String
+            package var left: String
+        }
 
         package struct Quota: Encodable, Sendable {
             package var dataset: String
