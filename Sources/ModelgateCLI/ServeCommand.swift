@@ -15,9 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
             Policies in --policies are loaded at start and on POST /v1/policies/reload. \
             SIGINT or SIGTERM stops it gracefully: running jobs finish, new ones get 503.
 
-            --demo on an empty state ingests the synthetic household survey, creates one \
-            principal per role (tokens in STATE/demo-tokens.json) and an approved agreement for \
-            the demo researcher, and prints curl lines to try.
+            --demo on an empty state ingests the synthetic household survey twice (household-survey, \
+            exact results checked for disclosure; household-survey-dp, noisy results within an ε \
+            budget), creates one principal per role (tokens in STATE/demo-tokens.json) and an \
+            approved agreement over both for the demo researcher, and prints curl lines to try.
             """
     )
 
@@ -43,11 +44,13 @@ struct ServeCommand: AsyncParsableCommand {
             state: state.url, policies: hasPolicies ? folder : nil, concurrency: jobs, queue: queue,
             logger: global.logger("modelgate.server"))
         if demo {
-            let policyFile = folder.appendingPathComponent("household-survey.yaml").path
-            say("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows) …")
+            // The survey as the owner opens it exactly, and the same rows in privacy mode dp.
+            let policyTexts = try ["household-survey.yaml", "household-survey-dp.yaml"].map {
+                try readText(folder.appendingPathComponent($0).path, what: "demo policy")
+            }
+            say("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows, twice) …")
             let tokens = try DemoDataset.seed(
-                state: server.state, store: server.store, policyText: try readText(policyFile, what: "demo policy"),
-                progress: TerminalProgress.make())
+                state: server.state, store: server.store, policyTexts: policyTexts, progress: TerminalProgress.make())
             TerminalProgress.finish()
             say("Demo principals (tokens also in \(state.state)/\(DemoDataset.tokensFile)):")
             for (role, token) in [

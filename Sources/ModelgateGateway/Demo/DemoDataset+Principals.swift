@@ -16,9 +16,11 @@ extension DemoDataset {
 
     package static let tokensFile = "demo-tokens.json"
 
-    /// Seeds the state if it holds no dataset yet; returns the demo tokens (new or kept).
+    /// Seeds the state if it holds no dataset yet: the survey under each of `policyTexts` (the
+    /// exact one, and the same rows in privacy mode dp), the principals, and one agreement over
+    /// every dataset; returns the demo tokens (new or kept).
     package static func seed(
-        state: URL, store: any GatewayStore, policyText: String, rows: Int = 100_000,
+        state: URL, store: any GatewayStore, policyTexts: [String], rows: Int = 100_000,
         progress: DatasetIngest.Progress? = nil
     ) throws -> DemoTokens {
         let file = state.appendingPathComponent(tokensFile)
@@ -27,9 +29,11 @@ extension DemoDataset {
         {
             return tokens
         }
-        let policy = try Policy(yaml: policyText)
-        if try DatasetStore(state: state).open(policy.dataset.id) == nil {
-            _ = try prepare(rows: rows, policyText: policyText, state: state, store: store, progress: progress)
+        let policies = try policyTexts.map { try Policy(yaml: $0) }
+        guard let policy = policies.first else { throw ModelgateError("demo_failed", "the demo needs a policy") }
+        for (text, each) in zip(policyTexts, policies) where try DatasetStore(state: state).open(each.dataset.id) == nil
+        {
+            _ = try prepare(rows: rows, policyText: text, state: state, store: store, progress: progress)
         }
         func add(_ principal: Principal) throws -> String {
             let (token, stored) = Tokens.make()
@@ -46,7 +50,8 @@ extension DemoDataset {
         let workflow = AccessWorkflow(catalog: Catalog(datasets: DatasetStore(state: state), store: store))
         let application = try workflow.apply(
             .init(
-                datasets: [policy.dataset.id], models: policy.models,
+                datasets: policies.map(\.dataset.id),
+                models: ModelKind.allCases.filter { kind in policies.contains { $0.models.contains(kind) } },
                 purpose: "Demonstration: income and insurance by district", scenario: "the modelgate demo",
                 safeguards: "results only, checked for disclosure", starts: Timestamp.string(now),
                 ends: Timestamp.string(now + 365 * 86400)), by: researcher)
@@ -70,6 +75,7 @@ extension DemoDataset {
         return [
             "curl -s -H 'Authorization: Bearer \(tokens.researcher)' \(base)/v1/datasets",
             "curl -s -H 'Authorization: Bearer \(tokens.researcher)' -H 'Content-Type: application/yaml' --data-binary @\(spec) \(base)/v1/jobs",
+            "curl -s -H 'Authorization: Bearer \(tokens.researcher)' -H 'Content-Type: application/yaml' --data-binary @models/dp/count-by-district-and-sex.yaml \(base)/v1/jobs/preview",
             "curl -s -H 'Authorization: Bearer \(tokens.auditor)' \(base)/v1/audit/verify",
         ]
     }
