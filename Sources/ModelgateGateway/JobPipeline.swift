@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ModelgateColumnFiles
@@ -54,10 +55,35 @@ package struct JobPipeline: Sendable {
     /// Runs one job for `principal` (`operator` for the command line's own dry runs). With
     /// `needsAgreement` (a researcher's job), one of the principal's active agreements must cover
     /// the dataset and model; an owner's dry run needs none.
+    ///
+    /// With an `idempotencyKey` (a client's `Idempotency-Key`), a request sent again with the same
+    /// key and spec returns the first one's answer and spends nothing more; with another spec it
+    /// is refused (`idempotency_key_reused`), and while the first still runs, `job_in_progress`.
     package func run(
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
-        job: String = UUID().uuidString.lowercased()
+        job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
     ) throws -> JobResult {
+        if let idempotencyKey {
+            let request = Hex.string(SHA256.hash(data: Data(specText.utf8)))
+            switch try store.claimIdempotencyKey(idempotencyKey, principal: principal, job: job, request: request) {
+            case .claimed: break
+            case .earlier(_, sameRequest: false):
+                throw ModelgateError(
+                    .idempotencyKeyReused, "Idempotency-Key '\(idempotencyKey)' was sent before with another spec")
+            case .earlier(let first, sameRequest: true):
+                if let document = try store.job(first)?.document {
+                    return try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
+                }
+                guard try store.job(first) == nil else {
+                    throw ModelgateError(
+                        .jobInProgress, "job \(first), the first request with this Idempotency-Key, is still running")
+                }
+                // The first attempt ended before it was recorded (its process died): run it now,
+                // as the same job; were it running after all, its id keeps this one from being
+                // admitted twice.
+                return try run(specText: specText, principal: principal, needsAgreement: needsAgreement, job: first)
+            }
+        }
         // 1. Decode and validate: size, shape, known model.
         let spec: ModelSpec
         do {
@@ -105,10 +131,20 @@ package struct JobPipeline: Sendable {
                         epsilon: terms.epsilon, datasetCap: privacy.datasetEpsilon, agreement: $0.id,
                         agreementCap: privacy.agreementEpsilon)
                 }
-            })
-        if case .refused(let refusal) = try store.admit(admission) {
+            }, answerKey: try terms.map { try Self.answerKey(spec, $0, reference) })
+        switch try store.admit(admission) {
+        case .refused(let refusal):
             return try refusedBeforeRunning(
                 job, principal, refusal, model: spec.model, dataset: reference, named: reference.id)
+        case .repeated(_, let earlier, let document):
+            // The same dp question on the same version: the same noisy answer, at no cost (a fresh
+            // draw would spend ε and, averaged with the first, tell more).
+            var result = try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
+            result.job = job
+            result.repeatOf = earlier
+            result.usage = nil
+            return try recordFinished(result)
+        case .admitted: break
         }
         do {
             let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
@@ -247,6 +283,18 @@ package struct JobPipeline: Sendable {
                 result, pending(sets, outcome.usage(rowsScanned: rowsScanned, rowsDropped: rowsDropped), released: true)
             )
         }
+    }
+
+    /// What makes two dp jobs the same question: the dataset version and the spec as parsed,
+    /// with the ε it spends (a spec without `epsilon` and one naming the default ask alike).
+    static func answerKey(_ spec: ModelSpec, _ terms: PrivacyTerms, _ reference: DatasetReference) throws -> String {
+        var normalised = spec
+        normalised.epsilon = terms.epsilon
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text =
+            "\(reference.id)@\(reference.version)\n" + String(decoding: try encoder.encode(normalised), as: UTF8.self)
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// A dp result: the worker's exact counts with discrete Laplace noise of scale 1/ε drawn from

@@ -34,6 +34,8 @@ package struct APIError: HTTPResponseError, Sendable {
         .agreementTerminated: .conflict, .datasetWithdrawn: .conflict, .principalExists: .conflict,
         .notInApplication: .conflict, .unknownJob: .notFound, .forbidden: .forbidden, .reasonRequired: .badRequest,
         .invalidBody: .badRequest, .datasetRequired: .badRequest, .unchanged: .conflict,
+        .idempotencyKeyReused: .unprocessableContent,
+        .jobInProgress: .conflict,
     ]
 
     static func from(_ error: ModelgateError) -> APIError {

@@ -21,11 +21,13 @@ extension APIServer {
             let needsAgreement = try await blocking { try workflow.jobNeedsAgreement(text, by: principal) }
             let pipeline = pipeline
             let start = ContinuousClock.now
+            let key = try Self.idempotencyKey(request)
             let result: JobResult
             do {
                 result = try await slots.run {
                     try pipeline.run(
-                        specText: text, principal: principal.name, needsAgreement: needsAgreement)
+                        specText: text, principal: principal.name, needsAgreement: needsAgreement,
+                        idempotencyKey: key)
                 }
             } catch let error as APIError {
                 metrics.rejected(reason: error.code)
@@ -80,6 +82,18 @@ extension APIServer {
             }
             return JSONBody.text(document)
         }
+    }
+
+    /// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters, or none.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
+            return nil
+        }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (33...126).contains($0) }) else {
+            throw APIError.badRequest(
+                "invalid_idempotency_key", "an Idempotency-Key is 1 to 255 visible ASCII characters")
+        }
+        return key
     }
 
     struct JobListing: Encodable {

@@ -26,6 +26,11 @@ package protocol GatewayStore: AccessStore {
     /// dataset version if it is new. Over quota, records the refusal instead.
     func admit(_ admission: JobAdmission) throws -> AdmissionDecision
 
+    /// Claims `key` (a client's `Idempotency-Key`) for `principal`'s request (its hash) as job
+    /// `job`; or says which job an earlier request with that key became, and whether it was the
+    /// same request.
+    func claimIdempotencyKey(_ key: String, principal: String, job: String, request: String) throws -> IdempotencyClaim
+
     /// The ε spent on a dataset in privacy mode dp, by agreement; the key `""` is the dataset's
     /// lifetime total (all agreements together).
     func privacySpent(dataset: String) throws -> [String: MicroEpsilon]
@@ -62,4 +67,12 @@ package protocol GatewayStore: AccessStore {
 
     /// The yearly evaluation view of recorded jobs.
     func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport
+}
+
+/// What claiming an idempotency key found.
+package enum IdempotencyClaim: Sendable, Equatable {
+    /// The key is new: this request is its first.
+    case claimed
+    /// An earlier request used the key and became `job`.
+    case earlier(job: String, sameRequest: Bool)
 }

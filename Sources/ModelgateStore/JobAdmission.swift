@@ -17,10 +17,13 @@ package struct JobAdmission: Sendable {
     /// On a dataset in privacy mode `dp`, the ε a researcher's job spends: debited at admission,
     /// before the worker runs, or the job is refused. Nil for exact datasets and owners' dry runs.
     package var debit: BudgetDebit?
+    /// A dp job's answer key (its dataset version and normalised spec): when a job with the same
+    /// key was released, this one is admitted at no cost to repeat that answer.
+    package var answerKey: String?
 
     package init(
         job: String, principal: String, dataset: DatasetVersionRecord, model: String, jobsPerDay: Int, wallSeconds: Int,
-        runner: String, debit: BudgetDebit? = nil
+        runner: String, debit: BudgetDebit? = nil, answerKey: String? = nil
     ) {
         self.job = job
         self.principal = principal
@@ -30,6 +33,7 @@ package struct JobAdmission: Sendable {
         self.wallSeconds = wallSeconds
         self.runner = runner
         self.debit = debit
+        self.answerKey = answerKey
     }
 }
 
@@ -53,6 +57,9 @@ package struct BudgetDebit: Sendable, Equatable {
 package enum AdmissionDecision: Sendable, Equatable {
     /// Recorded as admitted: the worker may start.
     case admitted(Receipt)
+    /// Recorded as admitted at no cost to repeat the released answer of job `of` (its
+    /// document, without receipt): no worker runs.
+    case repeated(Receipt, of: String, document: String)
     /// The daily quota or the privacy budget is used up: nothing was recorded; the caller
     /// records the refusal.
     case refused(Refusal)

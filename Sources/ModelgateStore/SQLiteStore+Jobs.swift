@@ -46,7 +46,15 @@ extension SQLiteStore {
                     ))
             }
             var spent: (dataset: MicroEpsilon, agreement: MicroEpsilon)?
-            if let debit = admission.debit {
+            let earlier = try admission.answerKey.flatMap { key in
+                try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id, document FROM jobs WHERE answer_key = ? AND status = 'released'
+                            AND document IS NOT NULL ORDER BY finished_at LIMIT 1
+                            """), arguments: [key])
+            }
+            if let debit = admission.debit, earlier == nil {
                 switch try Self.debit(db, debit, dataset: admission.dataset.id) {
                 case .success(let after): spent = after
                 case .failure(let refusal): return .refused(refusal)
@@ -68,18 +76,28 @@ extension SQLiteStore {
             ).execute(arguments: [
                 admission.job, admission.principal, admission.dataset.id, admission.dataset.version,
                 admission.dataset.policyHash, admission.model, admission.runner,
-                Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time, admission.debit?.agreement,
-                admission.debit?.epsilon.micros ?? 0,
+                Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time,
+                earlier == nil ? admission.debit?.agreement : nil,
+                earlier == nil ? admission.debit?.epsilon.micros ?? 0 : 0,
             ])
+            if earlier == nil, let key = admission.answerKey {
+                try db.cachedStatement(sql: "UPDATE jobs SET answer_key = ? WHERE id = ?").execute(arguments: [
+                    key, admission.job,
+                ])
+            }
             let event = try Self.append(
                 db, .jobAdmitted, at: now, principal: admission.principal, dataset: admission.dataset.id,
                 job: admission.job,
                 detail: JobAdmittedDetail(
                     model: admission.model, datasetVersion: admission.dataset.version,
                     policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay,
-                    epsilon: admission.debit.map { "\($0.epsilon)" }, agreement: admission.debit?.agreement,
+                    epsilon: earlier == nil ? admission.debit.map { "\($0.epsilon)" } : nil,
+                    agreement: earlier == nil ? admission.debit?.agreement : nil,
                     agreementEpsilonSpent: spent.map { "\($0.agreement)" },
-                    datasetEpsilonSpent: spent.map { "\($0.dataset)" }))
+                    datasetEpsilonSpent: spent.map { "\($0.dataset)" }, repeatOf: earlier?["id"]))
+            if let earlier {
+                return .repeated(event.receipt, of: earlier["id"], document: earlier["document"])
+            }
             return .admitted(event.receipt)
         }
     }
@@ -124,6 +142,23 @@ extension SQLiteStore {
             }
         }
         return .success((try spent(""), try spent(debit.agreement)))
+    }
+
+    package func claimIdempotencyKey(_ key: String, principal: String, job: String, request: String) throws
+        -> IdempotencyClaim
+    {
+        try write("idempotency key '\(key)'", synced: false) { db, now in
+            if let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT job, request FROM idempotency_keys WHERE principal = ? AND key = ?"),
+                arguments: [principal, key])
+            {
+                return .earlier(job: row["job"], sameRequest: row["request"] == request)
+            }
+            try db.cachedStatement(
+                sql: "INSERT INTO idempotency_keys (principal, key, job, request, created_at) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [principal, key, job, request, Timestamp.string(now)])
+            return .claimed
+        }
     }
 
     package func privacySpent(dataset: String) throws -> [String: MicroEpsilon] {
@@ -264,6 +299,8 @@ struct JobAdmittedDetail: Encodable {
     var agreement: String?
     var agreementEpsilonSpent: String?
     var datasetEpsilonSpent: String?
+    /// The released dp job whose answer this one repeats, at no cost.
+    var repeatOf: String?
 }
 
 struct JobFinishedDetail: Encodable {

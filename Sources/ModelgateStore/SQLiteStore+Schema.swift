@@ -189,6 +189,24 @@ extension SQLiteStore {
                     ALTER TABLE jobs ADD COLUMN epsilon_micros INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v7 repeated dp answers, idempotency keys") { db in
+            // A dp job's answer key (its dataset version and normalised spec): an identical job
+            // later gets the released noisy answer again at no cost. An idempotency key maps a
+            // client's retried request to the job of its first attempt.
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN answer_key TEXT;
+                    CREATE INDEX jobs_by_answer_key ON jobs (answer_key) WHERE answer_key IS NOT NULL;
+                    CREATE TABLE idempotency_keys (
+                        principal TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        job TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (principal, key)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,12 @@ import Testing
     static let olga = Principal(name: "olga", role: .owner, body: "statistics-bureau")
     static let table = "model: crosstab\ndataset: household-survey-dp\nrows: [district]\ncolumns: [sex]"
 
+    /// The table over people of at least `16 + n` years: a different question for each `n`, since
+    /// the same question is answered again at no cost.
+    static func table(_ n: Int, epsilon: String? = nil) -> String {
+        table + "\nwhere: [{ column: age, op: \">=\", value: \(16 + n) }]" + (epsilon.map { "\nepsilon: \($0)" } ?? "")
+    }
+
     /// A dp dataset of `rows` rows with the given budgets, and agreements for Rita and Rob.
     func withDP(
         rows: Int = 3000, dataset: String = "10", agreement: String = "2", perJob: String = "0.5",
@@ -90,16 +96,16 @@ import Testing
 
     @Test func theBudgetIsDebitedAtAdmissionAndRefusedWhenSpent() throws {
         try withDP(dataset: "0.4", agreement: "0.3", perJob: "0.1") { folder, pipeline in
-            for _ in 0..<3 { #expect(try run(pipeline, Self.table).status == .released) }
-            let spent = try run(pipeline, Self.table)
+            for n in 0..<3 { #expect(try run(pipeline, Self.table(n)).status == .released) }
+            let spent = try run(pipeline, Self.table(3))
             #expect(spent.status == .refused && spent.reason?.code == .privacyBudgetExhausted)
             #expect(spent.reason?.message.contains("agreement") == true, "\(spent.reason?.message ?? "")")
             // Rob's own allocation is untouched, but the dataset's cap has 0.1 left for everyone.
-            #expect(try run(pipeline, Self.table + "\nepsilon: 0.05", as: Self.rob).status == .released)
-            let capped = try run(pipeline, Self.table + "\nepsilon: 0.1", as: Self.rob)
+            #expect(try run(pipeline, Self.table(4, epsilon: "0.05"), as: Self.rob).status == .released)
+            let capped = try run(pipeline, Self.table(5, epsilon: "0.1"), as: Self.rob)
             #expect(capped.reason?.code == .privacyBudgetExhausted)
             #expect(capped.reason?.message.contains("lifetime") == true, "\(capped.reason?.message ?? "")")
-            #expect(try run(pipeline, Self.table + "\nepsilon: 0.05", as: Self.rob).status == .released)
+            #expect(try run(pipeline, Self.table(6, epsilon: "0.05"), as: Self.rob).status == .released)
             // Each debit is in its job's admission event, with what it has spent so far.
             var admitted: [[String: String]] = []
             try pipeline.store.forEachEvent(AuditFilter(kind: .jobAdmitted)) {
@@ -120,8 +126,8 @@ import Testing
             let summary = try run(pipeline, "model: summary\ndataset: household-survey-dp\nvariables: [income]")
             #expect(summary.status == .refused)
             // Neither spent anything: the whole allocation (2) is still there for one job per 0.5.
-            for _ in 0..<4 { #expect(try run(pipeline, Self.table + "\nepsilon: 0.5").status == .released) }
-            #expect(try run(pipeline, Self.table + "\nepsilon: 0.5").reason?.code == .privacyBudgetExhausted)
+            for n in 0..<4 { #expect(try run(pipeline, Self.table(n, epsilon: "0.5")).status == .released) }
+            #expect(try run(pipeline, Self.table(4, epsilon: "0.5")).reason?.code == .privacyBudgetExhausted)
         }
     }
 
@@ -132,10 +138,10 @@ import Testing
             #expect(throws: (any Error).self) { try run(broken, Self.table) }
             #expect(throws: (any Error).self) { try run(broken, Self.table) }
             // Both were given back: the whole allocation is still there.
-            let first = try run(pipeline, Self.table)
+            let first = try run(pipeline, Self.table(0))
             #expect(first.status == .released, "\(first.reason?.description ?? "")")
-            #expect(try run(pipeline, Self.table).status == .released)
-            #expect(try run(pipeline, Self.table).reason?.code == .privacyBudgetExhausted)
+            #expect(try run(pipeline, Self.table(1)).status == .released)
+            #expect(try run(pipeline, Self.table(2)).reason?.code == .privacyBudgetExhausted)
         }
     }
 
@@ -145,8 +151,8 @@ import Testing
             let crashing = try folder.executable("crashing-worker", "#!/bin/sh\nexit 0\n")
             let broken = JobPipeline(
                 state: folder.url, store: pipeline.store, worker: Worker(executable: crashing.path))
-            for _ in 0..<2 { #expect(try run(broken, Self.table).status == .failed) }
-            #expect(try run(pipeline, Self.table).reason?.code == .privacyBudgetExhausted)
+            for n in 0..<2 { #expect(try run(broken, Self.table(n)).status == .failed) }
+            #expect(try run(pipeline, Self.table(2)).reason?.code == .privacyBudgetExhausted)
         }
     }
 
@@ -192,8 +198,8 @@ import Testing
                 #expect(preview.budgets?.map(\.scope) == ["agreement", "dataset"])
                 #expect(preview.budgets?.map(\.leftAfter) == ["0.2", "0.3"] && preview.moreLikeThis == 2)
             }
-            for _ in 0..<3 { #expect(try run(pipeline, Self.table).status == .released) }
-            let after = try noWorker.preview(specText: Self.table, principal: "rita", needsAgreement: true)
+            for n in 0..<3 { #expect(try run(pipeline, Self.table(n)).status == .released) }
+            let after = try noWorker.preview(specText: Self.table(3), principal: "rita", needsAgreement: true)
             #expect(after.status == "refused" && after.reason?.code == .privacyBudgetExhausted)
             #expect(after.budgets?.first?.spent == "0.3" && after.budgets?.first?.leftAfter == "not enough")
             // Rob has his own allocation; the dataset's cap leaves him exactly one more.
@@ -202,6 +208,28 @@ import Testing
             // Without an agreement, the refusal the job would meet.
             let stranger = try noWorker.preview(specText: Self.table, principal: "sam", needsAgreement: true)
             #expect(stranger.status == "refused" && stranger.reason?.code == .noAgreement)
+        }
+    }
+
+    /// The same question on the same version gets the same noisy answer at no cost: a fresh draw
+    /// would spend ε again and, averaged with the first, tell more.
+    @Test func anIdenticalSpecRepeatsTheFirstNoisyAnswerAtNoCost() throws {
+        try withDP(dataset: "10", agreement: "2", perJob: "0.5") { folder, pipeline in
+            let first = try run(pipeline, Self.table + "\nepsilon: 0.5")
+            #expect(first.status == .released && first.repeatOf == nil)
+            let spent = try pipeline.store.privacySpent(dataset: "household-survey-dp")
+            // The same question written differently (keys reordered, the default epsilon named), by
+            // another researcher: the same answer, nothing spent.
+            let same = "epsilon: 0.5\ncolumns: [sex]\nrows: [district]\nmodel: crosstab\ndataset: household-survey-dp"
+            let again = try run(pipeline, same, as: Self.rob)
+            #expect(again.status == .released && again.repeatOf == first.job && again.job != first.job)
+            #expect(again.result == first.result && again.privacy == first.privacy)
+            #expect(try pipeline.store.privacySpent(dataset: "household-survey-dp") == spent)
+            // Another epsilon is another question: a fresh draw, paid for.
+            let other = try run(pipeline, Self.table + "\nepsilon: 0.25")
+            #expect(other.repeatOf == nil && other.status == .released)
+            #expect(try pipeline.store.privacySpent(dataset: "household-survey-dp")[""] == MicroEpsilon(text: "0.75"))
+            withExtendedLifetime(folder) {}
         }
     }
 }

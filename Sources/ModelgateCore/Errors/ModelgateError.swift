@@ -28,6 +28,10 @@ package struct ModelgateError: Error, Sendable, CustomStringConvertible {
         package static let principalExists: Self = "principal_exists"
         /// A principal's name, role and body do not fit together.
         package static let invalidPrincipal: Self = "invalid_principal"
+        /// An `Idempotency-Key` sent again with a different request.
+        package static let idempotencyKeyReused: Self = "idempotency_key_reused"
+        /// The first request with this `Idempotency-Key` has not finished yet.
+        package static let jobInProgress: Self = "job_in_progress"
         /// The change asked for is the state the thing is already in.
         package static let unchanged: Self = "unchanged"
         /// The principal's role, or its body, does not allow what it asked.

@@ -13,6 +13,9 @@ package struct JobResult: Sendable, Equatable, Codable {
     package var receipt: Receipt?
     /// On a dataset in privacy mode `dp`: how the figures were protected and how far off they may be.
     package var privacy: PrivacyReport?
+    /// On a dp dataset: the earlier job whose noisy answer this repeats, exactly, at no cost
+    /// (the same spec on the same dataset version).
+    package var repeatOf: String?
 
     /// `released`: results passed the output checks; `refused`: admission or the output checks
     /// said no; `failed`: the worker did not finish (a limit, a sandbox violation, a crash).
