@@ -176,7 +176,8 @@ let package = Package(
         .testTarget(
             name: "ModelgateGatewayTests",
             dependencies: [
-                "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateDisclosure", "ModelgateSandbox",
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnar", "ModelgateDisclosure", "ModelgatePrivacy",
+                "ModelgateSandbox",
                 "ModelgateStore", "ModelgateGateway", "ModelgateTestSupport",
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import ModelgateColumnar
+import ModelgatePrivacy
 import ModelgateSandbox
 import ModelgateStore
 import ModelgateTestSupport
@@ -230,6 +231,81 @@ import Testing
             #expect(other.repeatOf == nil && other.status == .released)
             #expect(try pipeline.store.privacySpent(dataset: "household-survey-dp")[""] == MicroEpsilon(text: "0.75"))
             withExtendedLifetime(folder) {}
+        }
+    }
+
+    /// The tracker of the ledger's tests, against a dp dataset: the count of a district by sex,
+    /// minus the same count without one person's age, gives that person's sex exactly on an exact
+    /// dataset. Here each count carries noise, so the attacker's estimate is off by the difference
+    /// of two discrete Laplace draws (variance 2·2q/(1−q)²), and no test on it tells the person's
+    /// presence with a likelihood ratio above e^ε (only the first count holds the person). Run
+    /// once for real through the pipeline, then 20,000 times on the same exact counts (read from
+    /// the CSV) with seeded noise through the same release code, to measure.
+    @Test func theTrackerOnADPDatasetLearnsNoMoreThanEpsilonAllows() throws {
+        try withDP(dataset: "10", agreement: "2", perJob: "0.5") { folder, pipeline in
+            // A person alone with their age in their district.
+            let csv = try String(
+                contentsOf: folder.url.appendingPathComponent("demo/household-survey-dp.csv"), encoding: .utf8)
+            let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+            let groups = Dictionary(grouping: rows) { "\($0[1])|\($0[3])" }
+            let target = try #require(groups.values.first { $0.count == 1 }?.first)
+            let (district, sex, age) = (target[1], target[2], target[3])
+            func truth(excludingAge: Bool) -> [Int] {
+                ["F", "M"].map { s in
+                    rows.filter { $0[1] == district && $0[2] == s && (!excludingAge || $0[3] != age) }.count
+                }
+            }
+            let (all, rest) = (truth(excludingAge: false), truth(excludingAge: true))
+            #expect(zip(all, rest).map(-) == (sex == "F" ? [1, 0] : [0, 1]))
+
+            // Once for real: both questions are answered, with noise.
+            let base =
+                "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nepsilon: 0.5\nwhere:\n"
+                + "  - { column: district, op: \"=\", value: \"\(district)\" }\n"
+            let first = try run(pipeline, base)
+            let second = try run(pipeline, base + "  - { column: age, op: \"!=\", value: \(age) }\n")
+            #expect(first.status == .released && second.status == .released)
+            #expect(first.privacy?.scale == 2 && second.privacy?.scale == 2)
+
+            // 20,000 times, measured.
+            let noise = NoisyCounts(epsilon: MicroEpsilon(text: "0.5")!, sensitivity: 1)
+            let dimension = [TableDimension(name: "sex", levels: ["F", "M"])]
+            func raw(_ counts: [Int]) -> RawTable {
+                RawTable(
+                    dimensions: dimension, measure: nil, statistic: .count,
+                    cells: counts.map { RawCell(count: $0, sum: 0, sumOfSquares: 0, value: nil, contributions: nil) })
+            }
+            let cell = sex == "F" ? 0 : 1
+            var absentWorld = all
+            absentWorld[cell] -= 1
+            var bits = SplitMix64(seed: 2026)
+            let runs = 20_000
+            var errors: [Double] = []
+            var saidPresent = (present: 0, absent: 0)
+            for _ in 0..<runs {
+                for (world, isPresent) in [(all, true), (absentWorld, false)] {
+                    let a = NoisyRelease.table(raw(world), over: dimension, noise: noise, using: &bits)
+                    let b = NoisyRelease.table(raw(rest), over: dimension, noise: noise, using: &bits)
+                    let estimate = a.cells[cell].value! - b.cells[cell].value!
+                    if isPresent {
+                        errors.append(estimate - 1)
+                        if estimate >= 1 { saidPresent.present += 1 }
+                    } else if estimate >= 1 {
+                        saidPresent.absent += 1
+                    }
+                }
+            }
+            let q = exp(-1 / noise.scale)
+            let variance = 2 * (2 * q / ((1 - q) * (1 - q)))
+            let mean = errors.reduce(0, +) / Double(runs)
+            let measured = errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs - 1)
+            #expect(abs(mean) < 5 * (variance / Double(runs)).squareRoot(), "mean error \(mean)")
+            #expect(abs(measured / variance - 1) < 0.06, "variance \(measured), declared \(variance)")
+            // The attacker's test "estimate ≥ 1": its hit rate over its false-alarm rate is at most
+            // e^ε = 1.65 (both rates near 0.5 here, each known to about ±0.007).
+            let ratio = Double(saidPresent.present) / Double(saidPresent.absent)
+            #expect(ratio <= exp(0.5) * 1.05, "likelihood ratio \(ratio)")
+            #expect(Double(saidPresent.present) / Double(runs) < 0.75)
         }
     }
 }
