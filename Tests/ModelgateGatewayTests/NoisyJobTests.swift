@@ -308,4 +308,15 @@ import Testing
             #expect(Double(saidPresent.present) / Double(runs) < 0.75)
         }
     }
+
+    /// The noise is the operating system's, fresh for each job: not a function of the data, the
+    /// spec or the state that a seed could be taken from. Two gateways with the same rows, the same
+    /// policy and the same question give different noise (76 cells alike by chance: below 10⁻⁵⁰).
+    @Test func theNoiseIsNotAFunctionOfTheDataTheSpecOrTheState() throws {
+        var answers: [ReleasedOutput?] = []
+        for _ in 0..<2 {
+            try withDP { _, pipeline in answers.append(try run(pipeline, Self.table).result) }
+        }
+        #expect(answers.count == 2 && answers[0] != nil && answers[0] != answers[1])
+    }
 }
