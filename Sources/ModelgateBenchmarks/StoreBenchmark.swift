@@ -73,4 +73,34 @@ package enum StoreBenchmark {
                     resultHash: String(repeating: "c", count: 64)))
         }
     }
+
+    /// What the ε debit adds to admission: `count` admissions of each kind into one fresh store,
+    /// interleaved one by one (exact, then dp with its conditional updates of the dataset's cap
+    /// and an agreement's allocation), each finished at once; the median admission of each, in
+    /// seconds.
+    package static func admissionCost(state: URL, count: Int) throws -> (exact: Double, debited: Double) {
+        let store = try SQLiteStore(state: state)
+        try store.recordDatasetVersion(dataset, by: "bench")
+        var exact: [Double] = []
+        var debited: [Double] = []
+        let debit = BudgetDebit(
+            epsilon: MicroEpsilon(micros: 1), datasetCap: .largest, agreement: "agr-bench", agreementCap: .largest)
+        for index in 0..<count {
+            for dp in [false, true] {
+                let job = "\(dp ? "dp" : "exact")-\(index)"
+                let admission = JobAdmission(
+                    job: job, principal: "bench", dataset: dataset, model: "crosstab", jobsPerDay: Int.max,
+                    wallSeconds: 60, runner: "bench/\(getpid())/0", debit: dp ? debit : nil)
+                let start = ContinuousClock.now
+                guard case .admitted = try store.admit(admission) else {
+                    throw ModelgateError("bench_failed", "job \(job) was not admitted")
+                }
+                let seconds = (ContinuousClock.now - start).seconds
+                if dp { debited.append(seconds) } else { exact.append(seconds) }
+                _ = try store.finish(JobCompletion(job: job, status: .released, verdict: "pass"))
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return (median(exact), median(debited))
+    }
 }

@@ -23,9 +23,13 @@ struct PrivacyCommand: ParsableCommand {
 
         @Option(help: "Draws per round and scale.") var draws: Int = 1_000_000
         @Option(help: "Rounds per scale.") var rounds: Int = 5
+        @Option(help: "Admissions of each kind (exact, and with an ε debit) to time in a fresh store; 0 skips.")
+        var admissions: Int = 2000
 
         func validate() throws {
-            guard draws > 0, rounds > 0 else { throw ValidationError("--draws and --rounds must be positive") }
+            guard draws > 0, rounds > 0, admissions >= 0 else {
+                throw ValidationError("--draws and --rounds must be positive, --admissions at least 0")
+            }
         }
 
         func run() throws {
@@ -41,6 +45,16 @@ struct PrivacyCommand: ParsableCommand {
                             format: "%17.0f %19.0f %18.2f", row.exactPerSecond, row.floatingPerSecond,
                             row.exactPerSecond / row.floatingPerSecond))
             }
+            guard admissions > 0 else { return }
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "modelgate-bench-\(UUID().uuidString)", isDirectory: true)
+            defer { try? FileManager.default.removeItem(at: state) }
+            let (exact, debited) = try StoreBenchmark.admissionCost(state: state, count: admissions)
+            print(
+                String(
+                    format:
+                        "admission (median of %d each, interleaved): exact %.1f µs, with the ε debit %.1f µs (+%.1f µs)",
+                    admissions, exact * 1e6, debited * 1e6, (debited - exact) * 1e6))
         }
     }
 }
