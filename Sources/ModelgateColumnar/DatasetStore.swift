@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import ModelgateColumnFiles
 import ModelgateCore
@@ -135,4 +136,14 @@ package struct StoredDataset: Sendable {
 
     /// Names the dataset version, for what is keyed by its secret.
     package var versionContext: String { "\(manifest.id)@\(manifest.version)" }
+
+    /// The version as researchers see it. In exact mode the content hash itself; in privacy mode
+    /// dp a keyed hash of it (HMAC-SHA-256 with the dataset's secret): someone who knows every row
+    /// but one could otherwise test each candidate for that row against the content hash.
+    package var publicVersion: String {
+        guard policy.privacy.mode == .dp else { return manifest.version }
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data("public version of \(versionContext)".utf8), using: SymmetricKey(data: secret))
+        return Hex.string(code)
+    }
 }

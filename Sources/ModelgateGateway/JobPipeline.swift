@@ -71,10 +71,20 @@ package struct JobPipeline: Sendable {
                 throw ModelgateError(
                     .idempotencyKeyReused, "Idempotency-Key '\(idempotencyKey)' was sent before with another spec")
             case .earlier(let first, sameRequest: true):
-                if let document = try store.job(first)?.document {
+                let recorded = try store.job(first)
+                if let document = recorded?.document {
                     return try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
                 }
-                guard try store.job(first) == nil else {
+                if let recorded, recorded.status != JobStatus.admitted.rawValue {
+                    // Interrupted (its process died while it ran): it may have read data and
+                    // spent ε, so it is not run again.
+                    return JobResult(
+                        status: .failed, job: first, model: nil, dataset: nil,
+                        reason: Refusal(
+                            Refusal.Code(rawValue: recorded.status),
+                            "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)"))
+                }
+                guard recorded == nil else {
                     throw ModelgateError(
                         .jobInProgress, "job \(first), the first request with this Idempotency-Key, is still running")
                 }
@@ -105,7 +115,7 @@ package struct JobPipeline: Sendable {
                 named: DatasetDescription.isValidID(spec.dataset) ? spec.dataset : nil)
         }
         let reference = DatasetReference(
-            id: dataset.manifest.id, version: dataset.manifest.version, citation: dataset.policy.dataset.citation)
+            id: dataset.manifest.id, version: dataset.publicVersion, citation: dataset.policy.dataset.citation)
         //    On a dataset in privacy mode dp, the job's ε comes off the dataset's cap and its
         //    agreement's allocation in the same transaction, or it is refused.
         let plan: Plan
@@ -125,12 +135,12 @@ package struct JobPipeline: Sendable {
             job: job, principal: principal, dataset: dataset.versionRecord, model: spec.model.rawValue,
             jobsPerDay: dataset.policy.quota.jobsPerDay, wallSeconds: dataset.policy.limits.wallSeconds,
             runner: runner.description,
-            debit: terms.flatMap { terms in
-                agreement.map {
-                    BudgetDebit(
-                        epsilon: terms.epsilon, datasetCap: privacy.datasetEpsilon, agreement: $0.id,
-                        agreementCap: privacy.agreementEpsilon)
-                }
+            // Every dp job pays the dataset's cap, an owner's dry run and the command line's too;
+            // a researcher's also its agreement's allocation.
+            debit: terms.map { terms in
+                BudgetDebit(
+                    epsilon: terms.epsilon, datasetCap: privacy.datasetEpsilon, agreement: agreement?.id,
+                    agreementCap: privacy.agreementEpsilon)
             }, answerKey: try terms.map { try Self.answerKey(spec, $0, reference) })
         switch try store.admit(admission) {
         case .refused(let refusal):
@@ -147,7 +157,17 @@ package struct JobPipeline: Sendable {
         case .admitted: break
         }
         do {
-            let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
+            var (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
+            if terms != nil, result.status != .released {
+                // In dp mode how a worker failed (a limit, a refusal of the data's shape) may
+                // depend on the data: one fixed failure, without figures.
+                result = JobResult(
+                    status: .failed, job: job, model: spec.model, dataset: reference,
+                    reason: Refusal(
+                        .crashed,
+                        "the job did not finish in its worker; in privacy mode dp the reason is not shown, as it may depend on the data"
+                    ))
+            }
             if let release { return try recordReleased(result, release) }
             return try recordFinished(result)
         } catch {
@@ -228,13 +248,7 @@ package struct JobPipeline: Sendable {
 
         // 4 (privacy mode dp). Noise on the exact figures, here, over a shape the policy fixes;
         //    nothing data-dependent leaves beside the noisy figures (not the rows dropped).
-        if let terms {
-            return (
-                noisy(
-                    raw, terms, job, spec, reference, outcome.coarseUsage(rowsScanned: rowsScanned, rowsDropped: nil)),
-                nil
-            )
-        }
+        if let terms { return (noisy(raw, terms, job, spec, reference), nil) }
 
         // 4. Check the output; only what passes leaves.
         let checker = OutputChecker(
@@ -299,9 +313,11 @@ package struct JobPipeline: Sendable {
 
     /// A dp result: the worker's exact counts with discrete Laplace noise of scale 1/ε drawn from
     /// the operating system's random bits, fresh for this job.
+    ///
+    /// It carries no usage figures: the worker's time and memory depend on the data (a dimension
+    /// with no value, a missing value, the width of a column's codes) and are not noised.
     private func noisy(
-        _ raw: RawResult, _ terms: PrivacyTerms, _ job: String, _ spec: ModelSpec, _ reference: DatasetReference,
-        _ usage: Usage
+        _ raw: RawResult, _ terms: PrivacyTerms, _ job: String, _ spec: ModelSpec, _ reference: DatasetReference
     ) -> JobResult {
         let noise = NoisyCounts(epsilon: terms.epsilon, sensitivity: terms.sensitivity)
         var bits = SystemRandomBits()
@@ -317,8 +333,7 @@ package struct JobPipeline: Sendable {
                 status: .failed, job: job, model: spec.model, dataset: reference,
                 reason: Refusal(.notAvailableInDP, "the worker answered a dp job with figures that have no mechanism"))
         }
-        var result = JobResult(
-            status: .released, job: job, model: spec.model, dataset: reference, result: output, usage: usage)
+        var result = JobResult(status: .released, job: job, model: spec.model, dataset: reference, result: output)
         result.privacy = PrivacyReport(
             mechanism: PrivacyTerms.mechanism, epsilon: terms.epsilon, scale: noise.scale, ci95: Double(noise.ci95))
         return result

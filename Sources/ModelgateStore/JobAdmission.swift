@@ -37,15 +37,16 @@ package struct JobAdmission: Sendable {
     }
 }
 
-/// ε a job spends, from the dataset's lifetime cap (all agreements together) and from the
-/// allocation of the agreement it runs under.
+/// ε a job spends, from the dataset's lifetime cap (every dp job, an owner's dry run and the
+/// command line's too) and from the allocation of the agreement a researcher's job runs under.
 package struct BudgetDebit: Sendable, Equatable {
     package var epsilon: MicroEpsilon
     package var datasetCap: MicroEpsilon
-    package var agreement: String
+    /// The researcher's agreement; nil for an owner's or the operator's job.
+    package var agreement: String?
     package var agreementCap: MicroEpsilon
 
-    package init(epsilon: MicroEpsilon, datasetCap: MicroEpsilon, agreement: String, agreementCap: MicroEpsilon) {
+    package init(epsilon: MicroEpsilon, datasetCap: MicroEpsilon, agreement: String?, agreementCap: MicroEpsilon) {
         self.epsilon = epsilon
         self.datasetCap = datasetCap
         self.agreement = agreement

@@ -51,7 +51,7 @@ extension SQLiteStore {
                     db.cachedStatement(
                         sql: """
                             SELECT id, document FROM jobs WHERE answer_key = ? AND status = 'released'
-                            AND document IS NOT NULL ORDER BY finished_at LIMIT 1
+                            AND epsilon_micros > 0 AND document IS NOT NULL ORDER BY finished_at LIMIT 1
                             """), arguments: [key])
             }
             if let debit = admission.debit, earlier == nil {
@@ -93,7 +93,7 @@ extension SQLiteStore {
                     policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay,
                     epsilon: earlier == nil ? admission.debit.map { "\($0.epsilon)" } : nil,
                     agreement: earlier == nil ? admission.debit?.agreement : nil,
-                    agreementEpsilonSpent: spent.map { "\($0.agreement)" },
+                    agreementEpsilonSpent: admission.debit?.agreement == nil ? nil : spent.map { "\($0.agreement)" },
                     datasetEpsilonSpent: spent.map { "\($0.dataset)" }, repeatOf: earlier?["id"]))
             if let earlier {
                 return .repeated(event.receipt, of: earlier["id"], document: earlier["document"])
@@ -115,10 +115,11 @@ extension SQLiteStore {
                     arguments: [dataset, agreement]) ?? 0)
         }
         let e = debit.epsilon
-        for (scope, agreement, cap) in [
-            ("the dataset's lifetime ε (all agreements together)", "", debit.datasetCap),
-            ("agreement \(debit.agreement)'s ε on this dataset", debit.agreement, debit.agreementCap),
-        ] {
+        var budgets = [("the dataset's lifetime ε (all agreements together)", "", debit.datasetCap)]
+        if let agreement = debit.agreement {
+            budgets.append(("agreement \(agreement)'s ε on this dataset", agreement, debit.agreementCap))
+        }
+        for (scope, agreement, cap) in budgets {
             let before = try spent(agreement)
             guard before + e <= cap else {
                 return .failure(
@@ -128,7 +129,7 @@ extension SQLiteStore {
                             + "epsilon, or ask the data owner about the budget"))
             }
         }
-        for (agreement, cap) in [("", debit.datasetCap), (debit.agreement, debit.agreementCap)] {
+        for (_, agreement, cap) in budgets {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO privacy_spending (dataset, agreement, spent) VALUES (?, ?, ?)
@@ -141,7 +142,7 @@ extension SQLiteStore {
                 throw ModelgateError("budget_debit_failed", "the ε debit of \(dataset) did not apply")
             }
         }
-        return .success((try spent(""), try spent(debit.agreement)))
+        return .success((try spent(""), try debit.agreement.map(spent) ?? .zero))
     }
 
     package func claimIdempotencyKey(_ key: String, principal: String, job: String, request: String) throws
@@ -232,11 +233,11 @@ extension SQLiteStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT dataset, agreement, epsilon_micros FROM jobs WHERE id = ?"),
                 arguments: [job]),
-            let agreement = row["agreement"] as String?, let micros = row["epsilon_micros"] as Int64?, micros > 0
+            let micros = row["epsilon_micros"] as Int64?, micros > 0
         else { return nil }
         try db.cachedStatement(
             sql: "UPDATE privacy_spending SET spent = spent - ? WHERE dataset = ? AND agreement IN ('', ?)"
-        ).execute(arguments: [micros, row["dataset"] as String?, agreement])
+        ).execute(arguments: [micros, row["dataset"] as String?, (row["agreement"] as String?) ?? ""])
         try db.cachedStatement(sql: "UPDATE jobs SET epsilon_micros = 0 WHERE id = ?").execute(arguments: [job])
         return "\(MicroEpsilon(micros: micros))"
     }

@@ -128,6 +128,26 @@ import Testing
         #expect(try terms("model: summary\nvariables: [income]") == "not_available_in_dp")
         #expect(
             try terms("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean") == "not_available_in_dp")
+        // The table over the declared levels is bounded before anything runs, not by the data's
+        // own levels: 2 districts × 121 ages × 1,000 declared sectors is too many cells.
+        let sectors = (0..<1000).map { "s\($0)" }.joined(separator: ", ")
+        let wide = try Policy(
+            yaml: Fixtures.policyText.replacingOccurrences(
+                of: "sector:    { class: ordinary,         type: category }",
+                with: "sector: { class: ordinary, type: category, levels: [\(sectors)] }"
+            )
+            .replacingOccurrences(
+                of: "district:  { class: quasi-identifier, type: category }",
+                with: "district:  { class: quasi-identifier, type: category, levels: [north, south] }")
+                + "\nprivacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5 }")
+        let spec = try ModelSpec(text: "dataset: survey\nmodel: crosstab\nrows: [district, age]\ncolumns: [sector]")
+        _ = try wide.admit(spec)
+        do {
+            _ = try wide.privacyTerms(for: spec)
+            Issue.record("a table of 242,000 declared cells was admitted")
+        } catch {
+            #expect(error.code == .tooManyCells && error.message.contains("242000"), "\(error)")
+        }
         // An exact dataset takes no epsilon: a researcher must not believe an answer is noisy when it is not.
         #expect(try terms("model: crosstab\nrows: [district]", policy: "") == "exact")
         #expect(try terms("model: crosstab\nrows: [district]\nepsilon: 0.1", policy: "") == "epsilon_not_allowed")

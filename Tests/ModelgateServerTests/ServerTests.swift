@@ -504,7 +504,7 @@ extension ServerTests {
             to: folder.url.appendingPathComponent("household-survey.yaml"))
         let outcome = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
             from: folder.url, by: "test")
-        #expect(outcome.loaded.isEmpty && outcome.problems.first?.contains("columns differ") == true)
+        #expect(outcome.loaded.isEmpty && outcome.problems.first?.contains("columns, bounds or levels differ") == true)
     }
 }
 

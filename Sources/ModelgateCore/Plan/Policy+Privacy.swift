@@ -2,7 +2,9 @@
 /// the shape of what is released, all from the policy and the spec, never from the data.
 package struct PrivacyTerms: Sendable, Equatable, Codable {
     package var epsilon: MicroEpsilon
-    /// Each released figure's sensitivity under add/remove-one: a count's is 1.
+    /// The L1 sensitivity of what is released, for replace-one neighbours (the dataset's size is
+    /// public, in the catalog): one row changed moves from one cell to another, so a table of
+    /// counts changes by 2 at most.
     package var sensitivity: Int64
     /// A table's dimensions with the levels the policy declares (a category's `levels`, an
     /// integer's bounds, a boolean's false and true); nil for other models.
@@ -22,8 +24,8 @@ extension Policy {
     /// that says what is not available; nil in exact mode (where a spec's `epsilon` is refused).
     ///
     /// Released in dp mode so far: counts (a crosstab's cells over declared levels, a histogram's
-    /// bins), each cell one disjoint group, so that one row changes one count by one and the whole
-    /// table costs ε once (parallel composition).
+    /// bins), each cell one disjoint group, so that one row changed moves one count down and
+    /// another up by one: sensitivity 2 for the whole table, which costs ε once.
     package func privacyTerms(for spec: ModelSpec) throws(Refusal) -> PrivacyTerms? {
         guard privacy.mode == .dp else {
             if spec.epsilon != nil {
@@ -59,13 +61,23 @@ extension Policy {
                 case .integer:
                     // Admission required the bounds and kept the table within its cell limit.
                     guard let low = column.min, let high = column.max else { continue }
-                    dimensions.append(TableDimension(name: name, levels: (Int(low)...Int(high)).map(String.init)))
+                    // The worker's levels: every whole number within the bounds.
+                    let (first, last) = (Int(low.rounded(.up)), Int(high.rounded(.down)))
+                    dimensions.append(
+                        TableDimension(name: name, levels: first <= last ? (first...last).map(String.init) : []))
                 default: continue
                 }
             }
-            return PrivacyTerms(epsilon: epsilon, sensitivity: 1, dimensions: dimensions)
+            let cells = dimensions.reduce(1) { $0 * max(1, $1.levels.count) }
+            guard cells <= AdmissionLimits.cells else {
+                throw Refusal(
+                    .tooManyCells,
+                    "the table over the declared levels would have \(cells) cells, more than the \(AdmissionLimits.cells) allowed; group more coarsely"
+                )
+            }
+            return PrivacyTerms(epsilon: epsilon, sensitivity: 2, dimensions: dimensions)
         case .histogram:
-            return PrivacyTerms(epsilon: epsilon, sensitivity: 1, dimensions: nil)
+            return PrivacyTerms(epsilon: epsilon, sensitivity: 2, dimensions: nil)
         case .logisticRegression:
             throw Refusal(
                 .notAvailableInDP,

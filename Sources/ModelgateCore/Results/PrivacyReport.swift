@@ -5,7 +5,8 @@ package struct PrivacyReport: Sendable, Equatable, Codable {
     package var mode: String
     /// `discrete_laplace`: integer noise, exact.
     package var mechanism: String
-    /// What one person can change: `row` (add/remove-one neighbours).
+    /// What one person can change: `row` (replace-one neighbours: one row's values, the
+    /// dataset's size being public).
     package var unit: String
     /// ε spent, as decimal text (exact).
     package var epsilon: String

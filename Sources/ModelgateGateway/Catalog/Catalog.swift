@@ -81,7 +81,7 @@ package struct Catalog: Sendable {
             id: id, title: policy.dataset.title, owner: policy.dataset.owner,
             openAttribute: policy.dataset.openAttribute.rawValue, securityLevel: policy.dataset.securityLevel,
             updateCycle: policy.dataset.updateCycle, citation: policy.dataset.citation,
-            version: dataset.manifest.version, rows: dataset.manifest.rowCount, state: state.rawValue,
+            version: dataset.publicVersion, rows: dataset.manifest.rowCount, state: state.rawValue,
             stateReason: reason,
             columns: policy.columns.map {
                 .init(name: $0.name, class: $0.columnClass.rawValue, type: $0.type.rawValue)

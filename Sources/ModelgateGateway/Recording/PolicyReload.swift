@@ -48,11 +48,24 @@ package struct PolicyReload: Sendable {
                 outcome.unchanged.append(policy.dataset.id)
                 continue
             }
-            let before = dataset.policy.columns.map { "\($0.name):\($0.type.rawValue)" }
-            let after = policy.columns.map { "\($0.name):\($0.type.rawValue)" }
-            guard before == after else {
+            // Ingest checked the values against the bounds and levels in force then, and the
+            // worker's cells rely on them; a dp dataset's protection and budget are fixed for
+            // its life. Either changes only with a new ingest.
+            func shape(_ policy: Policy) -> [String] {
+                policy.columns.map {
+                    "\($0.name):\($0.type.rawValue):\($0.min.map { "\($0)" } ?? "-"):\($0.max.map { "\($0)" } ?? "-"):"
+                        + ($0.levels?.joined(separator: ",") ?? "-")
+                }
+            }
+            guard shape(dataset.policy) == shape(policy) else {
                 outcome.problems.append(
-                    "\(file): its columns differ from those '\(policy.dataset.id)' was ingested with; ingest it again instead"
+                    "\(file): its columns, bounds or levels differ from those '\(policy.dataset.id)' was ingested with; ingest it again instead"
+                )
+                continue
+            }
+            guard dataset.policy.privacy == policy.privacy else {
+                outcome.problems.append(
+                    "\(file): its privacy block differs from the one '\(policy.dataset.id)' was ingested with; a dataset's protection and ε budget change only with a new ingest"
                 )
                 continue
             }
