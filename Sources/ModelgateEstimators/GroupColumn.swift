@@ -21,6 +21,20 @@ struct GroupColumn {
         self.column = column
         let n = selection.rowCount
         switch column.storage {
+        case .codes where planned?.levels != nil:
+            // Declared levels (privacy mode dp): each row's code becomes its declared level's
+            // index; a row whose value is not declared is left out by the plan's filter, so the
+            // index it gets here (0) is never counted.
+            let declared = planned?.levels ?? []
+            levels = declared
+            let position = Dictionary(declared.enumerated().map { ($0.element, Int32($0.offset)) }) { first, _ in first
+            }
+            let mapped = column.levels.map { position[$0] ?? 0 }
+            codes = .indices(
+                (0..<n).map { row in
+                    let code = column.code(at: row)
+                    return code >= 0 && code < mapped.count ? mapped[code] : 0
+                })
         case .codes(let base, let width):
             levels = column.levels
             if width == 1 {

@@ -118,7 +118,7 @@ package struct JobPipeline: Sendable {
             id: dataset.manifest.id, version: dataset.publicVersion, citation: dataset.policy.dataset.citation)
         //    On a dataset in privacy mode dp, the job's ε comes off the dataset's cap and its
         //    agreement's allocation in the same transaction, or it is refused.
-        let plan: Plan
+        var plan: Plan
         let terms: PrivacyTerms?
         let agreement: Agreement?
         do {
@@ -126,6 +126,7 @@ package struct JobPipeline: Sendable {
                 to: reference.id, model: spec.model, principal: principal, needsAgreement: needsAgreement)
             plan = try dataset.policy.admit(spec)
             terms = try dataset.policy.privacyTerms(for: spec)
+            if let dimensions = terms?.dimensions { plan = plan.declaring(dimensions) }
         } catch let error as Refusal {
             return try refusedBeforeRunning(
                 job, principal, error, model: spec.model, dataset: reference, named: reference.id)

@@ -379,4 +379,36 @@ import Testing
                     == MicroEpsilon(text: "10"))
         }
     }
+
+    /// The worker tabulates over the declared levels, not the data's: 2,000 people with a sector
+    /// the policy does not declare (each a different one) would make the data's table of sector ×
+    /// age 2,010 × 75 cells, past the limit, and its refusal would depend on the data. Over the
+    /// declared levels it is 10 × 75 cells, and those people are in none.
+    @Test func undeclaredValuesAreInNoCellAndCannotChangeTheTablesShape() throws {
+        let folder = try TemporaryFolder()
+        let csv = folder.url.appendingPathComponent("survey.csv")
+        try HouseholdSurvey.write(rows: 3000, to: csv)
+        var declared = 0
+        let changed = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").enumerated().map {
+            index, line in
+            guard index > 0 else { return String(line) }
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if index <= 2000 { fields[5] = "undeclared\(index)" } else { declared += 1 }
+            return fields.joined(separator: ",")
+        }.joined(separator: "\n")
+        try Data((changed + "\n").utf8).write(to: csv)
+        let store = try SQLiteStore(state: folder.url)
+        _ = try DatasetRegistration(state: folder.url, store: store).ingest(
+            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
+        let pipeline = try JobPipeline(state: folder.url)
+        let result = try pipeline.run(
+            specText: "model: crosstab\ndataset: household-survey-dp\nrows: [sector]\ncolumns: [age]\nepsilon: 0.5")
+        #expect(result.status == .released, "\(result.reason?.description ?? "")")
+        guard case .table(let table) = result.result else { return }
+        #expect(table.cells.count == 10 * 75)
+        // The noisy total is the 1,000 declared rows give or take the noise of 750 cells (scale
+        // 4, standard deviation of the sum about √750·4·1.41 ≈ 155): five of those either way.
+        let total = try #require(table.totals.last?.value)
+        #expect(abs(total - Double(declared)) < 5 * 155, "total \(total) for \(declared) declared rows")
+    }
 }

@@ -35,12 +35,34 @@ package struct PlannedColumn: Sendable, Equatable, Codable {
     /// The policy's declared bounds (integer and number columns).
     package var min: Double?
     package var max: Double?
+    /// In privacy mode dp, a category dimension's levels as the policy declares them: the worker
+    /// tabulates over these, never over the levels the data holds.
+    package var levels: [String]?
 
-    package init(name: String, type: ColumnType, min: Double? = nil, max: Double? = nil) {
+    package init(name: String, type: ColumnType, min: Double? = nil, max: Double? = nil, levels: [String]? = nil) {
         self.name = name
         self.type = type
         self.min = min
         self.max = max
+        self.levels = levels
+    }
+}
+
+extension Plan {
+    /// The plan with its category dimensions over `dimensions`' declared levels, and only the
+    /// rows whose value is declared: what the worker computes then depends on the data's values,
+    /// never on which levels the data holds (privacy mode dp).
+    package func declaring(_ dimensions: [TableDimension]) -> Plan {
+        var plan = self
+        for dimension in dimensions {
+            guard let index = plan.columns.firstIndex(where: { $0.name == dimension.name }),
+                plan.columns[index].type == .category
+            else { continue }
+            plan.columns[index].levels = dimension.levels
+            plan.filters.append(
+                PlannedFilter(column: dimension.name, op: .isIn, operand: .levels(dimension.levels)))
+        }
+        return plan
     }
 }
 
