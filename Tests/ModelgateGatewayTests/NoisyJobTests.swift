@@ -57,6 +57,26 @@ import Testing
         return counts
     }
 
+    /// The survey of `rows` rows with each row's fields (the sector is the sixth) changed by
+    /// `change` before ingest under the dp policy; no agreements.
+    func dpSurvey(rows: Int, _ change: (Int, inout [String]) -> Void) throws -> (TemporaryFolder, JobPipeline) {
+        let folder = try TemporaryFolder()
+        let csv = folder.url.appendingPathComponent("survey.csv")
+        try HouseholdSurvey.write(rows: rows, to: csv)
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        let changed =
+            [String(lines[0])]
+            + lines.dropFirst().enumerated().map { row, line in
+                var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                change(row, &fields)
+                return fields.joined(separator: ",")
+            }
+        try Data((changed.joined(separator: "\n") + "\n").utf8).write(to: csv)
+        _ = try DatasetRegistration(state: folder.url, store: try SQLiteStore(state: folder.url)).ingest(
+            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
+        return (folder, try JobPipeline(state: folder.url))
+    }
+
     func run(_ pipeline: JobPipeline, _ spec: String, as who: Principal = rita) throws -> JobResult {
         try pipeline.run(specText: spec, principal: who.name, needsAgreement: true)
     }
@@ -170,22 +190,9 @@ import Testing
     /// in dp mode that refusal would tell whether one person's value is there, so the table over
     /// the declared levels comes back, all noise around zero.
     @Test func aDimensionTheDataNeverFillsIsNoisedZerosNotARefusal() throws {
-        let folder = try TemporaryFolder()
-        let csv = folder.url.appendingPathComponent("survey.csv")
-        try HouseholdSurvey.write(rows: 200, to: csv)
-        // Blank every sector (the sixth field).
-        let blanked = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").enumerated().map {
-            index, line in
-            guard index > 0 else { return String(line) }
-            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            fields[5] = ""
-            return fields.joined(separator: ",")
-        }.joined(separator: "\n")
-        try Data((blanked + "\n").utf8).write(to: csv)
-        let store = try SQLiteStore(state: folder.url)
-        _ = try DatasetRegistration(state: folder.url, store: store).ingest(
-            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
-        let pipeline = try JobPipeline(state: folder.url)
+        // Every sector blank.
+        let (folder, pipeline) = try dpSurvey(rows: 200) { _, fields in fields[5] = "" }
+        defer { withExtendedLifetime(folder) {} }
         let result = try pipeline.run(
             specText: "model: crosstab\ndataset: household-survey-dp\nrows: [sector]\nepsilon: 0.5")
         #expect(result.status == .released, "\(result.reason?.description ?? "")")
@@ -385,22 +392,11 @@ import Testing
     /// age 2,010 × 75 cells, past the limit, and its refusal would depend on the data. Over the
     /// declared levels it is 10 × 75 cells, and those people are in none.
     @Test func undeclaredValuesAreInNoCellAndCannotChangeTheTablesShape() throws {
-        let folder = try TemporaryFolder()
-        let csv = folder.url.appendingPathComponent("survey.csv")
-        try HouseholdSurvey.write(rows: 3000, to: csv)
-        var declared = 0
-        let changed = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").enumerated().map {
-            index, line in
-            guard index > 0 else { return String(line) }
-            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            if index <= 2000 { fields[5] = "undeclared\(index)" } else { declared += 1 }
-            return fields.joined(separator: ",")
-        }.joined(separator: "\n")
-        try Data((changed + "\n").utf8).write(to: csv)
-        let store = try SQLiteStore(state: folder.url)
-        _ = try DatasetRegistration(state: folder.url, store: store).ingest(
-            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
-        let pipeline = try JobPipeline(state: folder.url)
+        let (folder, pipeline) = try dpSurvey(rows: 3000) { row, fields in
+            if row < 2000 { fields[5] = "undeclared\(row)" }
+        }
+        defer { withExtendedLifetime(folder) {} }
+        let declared = 1000
         let result = try pipeline.run(
             specText: "model: crosstab\ndataset: household-survey-dp\nrows: [sector]\ncolumns: [age]\nepsilon: 0.5")
         #expect(result.status == .released, "\(result.reason?.description ?? "")")
