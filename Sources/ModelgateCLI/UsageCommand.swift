@@ -72,6 +72,12 @@ enum UsageReportText {
                     seconds($0.cpuSeconds),
                 ]
             })
+        if let privacy = report.privacy {
+            out += "\nPrivacy budget spent (datasets in privacy mode dp)\n"
+            out += table(
+                ["dataset", "agreement", "jobs", "ε"],
+                privacy.map { [$0.dataset, $0.agreement ?? "(owner or operator)", "\($0.jobs)", $0.epsilon] })
+        }
         return out
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import ModelgateCore
 
 extension SQLiteStore {
     package func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport {
@@ -61,9 +62,23 @@ extension SQLiteStore {
             let totals = UsageReport.Totals(
                 jobs: row["jobs"], researchers: row["researchers"], cellsReleased: Int(row["released"] as Double),
                 cellsSuppressed: Int(row["suppressed"] as Double), cpuSeconds: row["cpu"], wallSeconds: row["wall"])
-            return UsageReport(
+            let spending = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.dataset, j.agreement, COUNT(*) AS jobs, SUM(j.epsilon_micros) AS micros \(scoped)
+                    \(clauses.isEmpty ? "WHERE" : "AND") j.epsilon_micros > 0
+                    GROUP BY j.dataset, j.agreement ORDER BY j.dataset, j.agreement
+                    """, arguments: arguments
+            ).map {
+                UsageReport.PrivacySpending(
+                    dataset: $0["dataset"], agreement: $0["agreement"], jobs: $0["jobs"],
+                    epsilon: "\(MicroEpsilon(micros: $0["micros"]))")
+            }
+            var report = UsageReport(
                 year: scope.year, dataset: scope.dataset, lines: lines, reasons: reasons, datasets: datasets,
                 totals: totals)
+            report.privacy = spending.isEmpty ? nil : spending
+            return report
         }
     }
 }

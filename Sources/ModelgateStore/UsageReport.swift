@@ -21,6 +21,17 @@ package struct UsageReport: Sendable, Equatable, Codable {
     package var reasons: [ReasonCount]
     package var datasets: [DatasetTotals]
     package var totals: Totals
+    /// On datasets in privacy mode dp: the ε the period's jobs spent, by dataset and agreement
+    /// (none for an owner's or the operator's jobs), refunds taken off; absent when none did.
+    package var privacy: [PrivacySpending]?
+
+    package struct PrivacySpending: Sendable, Equatable, Codable {
+        package var dataset: String
+        package var agreement: String?
+        package var jobs: Int
+        /// Decimal text, exact.
+        package var epsilon: String
+    }
 
     package struct Line: Sendable, Equatable, Codable {
         /// Nil for a job whose spec named no dataset.

@@ -140,6 +140,12 @@ import Testing
             }
             #expect(admitted.map { $0["datasetEpsilonSpent"] } == ["0.1", "0.2", "0.3", "0.35", "0.4"])
             #expect(admitted.map { $0["epsilon"] } == ["0.1", "0.1", "0.1", "0.05", "0.05"])
+            // The usage report says what was spent, by agreement.
+            let report = try pipeline.store.usageReport(.init(dataset: "household-survey-dp"))
+            #expect(
+                report.privacy?.map { "\($0.jobs) jobs, ε \($0.epsilon)" }.sorted() == [
+                    "2 jobs, ε 0.1", "3 jobs, ε 0.3",
+                ])
             withExtendedLifetime(folder) {}
         }
     }
