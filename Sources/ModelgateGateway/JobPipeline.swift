@@ -63,36 +63,11 @@ package struct JobPipeline: Sendable {
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
         job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
     ) throws -> JobResult {
-        if let idempotencyKey {
-            let request = Hex.string(SHA256.hash(data: Data(specText.utf8)))
-            switch try store.claimIdempotencyKey(idempotencyKey, principal: principal, job: job, request: request) {
-            case .claimed: break
-            case .earlier(_, sameRequest: false):
-                throw ModelgateError(
-                    .idempotencyKeyReused, "Idempotency-Key '\(idempotencyKey)' was sent before with another spec")
-            case .earlier(let first, sameRequest: true):
-                let recorded = try store.job(first)
-                if let document = recorded?.document {
-                    return try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
-                }
-                if let recorded, recorded.status != JobStatus.admitted.rawValue {
-                    // Interrupted (its process died while it ran): it may have read data and
-                    // spent ε, so it is not run again.
-                    return JobResult(
-                        status: .failed, job: first, model: nil, dataset: nil,
-                        reason: Refusal(
-                            Refusal.Code(rawValue: recorded.status),
-                            "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)"))
-                }
-                guard recorded == nil else {
-                    throw ModelgateError(
-                        .jobInProgress, "job \(first), the first request with this Idempotency-Key, is still running")
-                }
-                // The first attempt ended before it was recorded (its process died): run it now,
-                // as the same job; were it running after all, its id keeps this one from being
-                // admitted twice.
-                return try run(specText: specText, principal: principal, needsAgreement: needsAgreement, job: first)
-            }
+        if let idempotencyKey,
+            let answer = try answerToEarlierRequest(
+                idempotencyKey, specText: specText, principal: principal, needsAgreement: needsAgreement, job: job)
+        {
+            return answer
         }
         // 1. Decode and validate: size, shape, known model.
         let spec: ModelSpec
@@ -158,19 +133,11 @@ package struct JobPipeline: Sendable {
         case .admitted: break
         }
         do {
-            var (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
-            if terms != nil, result.status != .released {
-                // In dp mode how a worker failed (a limit, a refusal of the data's shape) may
-                // depend on the data: one fixed failure, without figures.
-                result = JobResult(
-                    status: .failed, job: job, model: spec.model, dataset: reference,
-                    reason: Refusal(
-                        .crashed,
-                        "the job did not finish in its worker; in privacy mode dp the reason is not shown, as it may depend on the data"
-                    ))
-            }
+            let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
             if let release { return try recordReleased(result, release) }
-            return try recordFinished(result)
+            // In dp mode how a worker failed (a limit, a refusal of the data's shape) may depend
+            // on the data: one fixed failure, without figures.
+            return try recordFinished(terms == nil || result.status == .released ? result : Self.dpFailure(result))
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
@@ -188,6 +155,54 @@ package struct JobPipeline: Sendable {
             }
             throw error
         }
+    }
+
+    /// The answer to a request whose `Idempotency-Key` was sent before: the first request's
+    /// answer, the refusal of a key reused for another spec, `job_in_progress`, or the first
+    /// attempt run now when it died before it was recorded; nil when the key is new (claimed for
+    /// `job`).
+    private func answerToEarlierRequest(
+        _ key: String, specText: String, principal: String, needsAgreement: Bool, job: String
+    ) throws -> JobResult? {
+        let request = Hex.string(SHA256.hash(data: Data(specText.utf8)))
+        switch try store.claimIdempotencyKey(key, principal: principal, job: job, request: request) {
+        case .claimed:
+            return nil
+        case .earlier(_, sameRequest: false):
+            throw ModelgateError(.idempotencyKeyReused, "Idempotency-Key '\(key)' was sent before with another spec")
+        case .earlier(let first, sameRequest: true):
+            let recorded = try store.job(first)
+            if let document = recorded?.document {
+                return try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
+            }
+            if let recorded, recorded.status != JobStatus.admitted.rawValue {
+                // Interrupted (its process died while it ran): it may have read data and spent ε,
+                // so it is not run again.
+                return JobResult(
+                    status: .failed, job: first, model: nil, dataset: nil,
+                    reason: Refusal(
+                        Refusal.Code(rawValue: recorded.status),
+                        "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)"))
+            }
+            guard recorded == nil else {
+                throw ModelgateError(
+                    .jobInProgress, "job \(first), the first request with this Idempotency-Key, is still running")
+            }
+            // The first attempt ended before it was recorded (its process died): run it now, as
+            // the same job; were it running after all, its id keeps this one from being admitted
+            // twice.
+            return try run(specText: specText, principal: principal, needsAgreement: needsAgreement, job: first)
+        }
+    }
+
+    /// A dp job that did not release: one fixed failure, without figures.
+    static func dpFailure(_ result: JobResult) -> JobResult {
+        JobResult(
+            status: .failed, job: result.job, model: result.model, dataset: result.dataset,
+            reason: Refusal(
+                .crashed,
+                "the job did not finish in its worker; in privacy mode dp the reason is not shown, as it may depend on the data"
+            ))
     }
 
     /// Steps 3 and 4 of an admitted job: the worker, then the output checks; for a result that
