@@ -8,6 +8,10 @@ import Testing
 
 @testable import ModelgateServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The privacy budget under load, over real HTTP: many jobs at once against an agreement whose
 /// ε fits exactly ten of them.
 @Suite struct PrivacyBudgetTests {
@@ -18,7 +22,7 @@ import Testing
         // turned away for load: each is admitted or refused for its budget alone.
         let fixture = try ServerTests.Fixture(
             concurrency: 4, queue: 200, policyText: try Fixtures.dpPolicy(dataset: "5", agreement: "1", perJob: "0.1"))
-        try await fixture.test(.ahc(.http)) { api in
+        try await fixture.test(.live) { api in
             let applied = try await api.json(
                 .post, "/v1/applications", as: "rita",
                 [
@@ -29,21 +33,21 @@ import Testing
             let approved = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", [:])
             let agreement = try #require((approved.json?["agreement"] as? [String: Any])?["id"] as? String)
 
-            let answers = try await withThrowingTaskGroup(of: ServerTests.Client.Answer.self) { group in
-                // A hundred different questions (the same one would be answered again at no cost).
-                for n in 0..<100 {
-                    let spec =
-                        Self.spec + "\nwhere: [{ column: age, op: \">=\", value: \(16 + n % 70) }, "
-                        + "{ column: household_size, op: \"<=\", value: \(8 - n / 70) }]"
-                    group.addTask { try await api.call(.post, "/v1/jobs", as: "rita", body: spec) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
+            // A hundred different questions (the same one would be answered again at no cost), each
+            // on its own connection from its own thread, all at once.
+            let port = try #require(api.client.port)
+            let token = try #require(fixture.tokens["rita"])
+            let specs = (0..<100).map { n in
+                Self.spec + "\nwhere: [{ column: age, op: \">=\", value: \(16 + n % 70) }, "
+                    + "{ column: household_size, op: \"<=\", value: \(8 - n / 70) }]"
             }
-            let statuses = answers.map { $0.json?["status"] as? String ?? "HTTP \($0.status.code)" }
+            let answers = try await RawHTTP.postAtOnce(specs, port: port, path: "/v1/jobs", token: token)
+            let statuses = answers.map { $0.json?["status"] as? String ?? "HTTP \($0.status)" }
             #expect(
                 statuses.filter { $0 == "released" }.count == 10,
                 "\(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
             #expect(answers.filter { $0.reasonCode == "privacy_budget_exhausted" }.count == 90)
+            #expect(answers.allSatisfy { $0.status == 200 })
             // What the store holds as spent is exactly ten jobs' ε, for the agreement and the dataset.
             let spent = try fixture.server.store.privacySpent(dataset: "household-survey-dp")
             #expect(spent[""] == MicroEpsilon(micros: 1_000_000) && spent[agreement] == MicroEpsilon(micros: 1_000_000))
@@ -87,5 +91,82 @@ import Testing
                 headers: [HTTPFields.Element.Name("Idempotency-Key")!: "a b"])
             #expect(bad.status == .badRequest && bad.errorCode == "invalid_idempotency_key")
         }
+    }
+}
+
+/// A plain HTTP/1.1 client over POSIX sockets, one connection and one thread per request, so that
+/// many requests reach the server at the same moment; no client library's connection pool queues
+/// them (AsyncHTTPClient's did, and timed out waiting under a loaded CI machine). Test code only.
+enum RawHTTP {
+    struct Answer: Sendable {
+        var status: Int
+        var text: String
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] }
+        var reasonCode: String? { (json?["reason"] as? [String: Any])?["code"] as? String }
+    }
+
+    /// POSTs each body to `path` at once, each from its own thread; the answers in order.
+    static func postAtOnce(_ bodies: [String], port: Int, path: String, token: String) async throws -> [Answer] {
+        try await withCheckedThrowingContinuation { continuation in
+            let results = Results(count: bodies.count)
+            let group = DispatchGroup()
+            for (index, body) in bodies.enumerated() {
+                group.enter()
+                Thread.detachNewThread {
+                    results.set(index, Result { try post(body, port: port, path: path, token: token) })
+                    group.leave()
+                }
+            }
+            group.notify(queue: .global()) {
+                continuation.resume(with: Result { try results.all.map { try $0!.get() } })
+            }
+        }
+    }
+
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Result<Answer, any Error>?]
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ value: Result<Answer, any Error>) { lock.withLock { values[index] = value } }
+        var all: [Result<Answer, any Error>?] { lock.withLock { values } }
+    }
+
+    static func post(_ body: String, port: Int, path: String, token: String) throws -> Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ModelgateError("test", "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw ModelgateError("test", "connect failed: \(errno)") }
+        let request = Array(
+            ("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                + "Content-Type: application/yaml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+                + body).utf8)
+        var sent = 0
+        while sent < request.count {
+            let written = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard written > 0 else { throw ModelgateError("test", "send failed: \(errno)") }
+            sent += written
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let got = recv(fd, &buffer, buffer.count, 0)
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            response += buffer[..<got]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard let head = text.range(of: "\r\n\r\n"),
+            let status = Int(text.split(separator: " ").dropFirst().first ?? "")
+        else { throw ModelgateError("test", "not an HTTP response: \(text.prefix(80))") }
+        return Answer(status: status, text: String(text[head.upperBound...]))
     }
 }
