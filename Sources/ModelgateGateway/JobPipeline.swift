@@ -222,14 +222,6 @@ package struct JobPipeline: Sendable {
         switch outcome.ending {
         case .reply(.result(let result)):
             raw = result
-        case .reply(.refused(let refusal))
-        where terms != nil && refusal.code == .invalidSpec && plan.model == .crosstab:
-            // A dimension without a single value in the data: in dp mode the table over the
-            // declared levels is all zeros, noised like any other, since a refusal here would
-            // tell whether one person's value is there.
-            raw = RawResult(
-                rowsScanned: rowCount, rowsUsed: 0, rowsDropped: 0,
-                output: .table(RawTable(dimensions: [], measure: nil, statistic: .count, cells: [])))
         case .reply(.refused(let refusal)):
             // Said in the gateway's own words: the worker's text could carry anything.
             let known = Refusal.fromWorker(refusal.code, plan: plan)

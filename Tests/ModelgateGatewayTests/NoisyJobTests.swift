@@ -193,8 +193,8 @@ import Testing
     }
 
     /// A category with no value in the data at all: in exact mode the worker refuses (no levels);
-    /// in dp mode that refusal would tell whether one person's value is there, so the table over
-    /// the declared levels comes back, all noise around zero.
+    /// in dp mode that refusal would tell whether one person's value is there, and the worker
+    /// tabulates over the declared levels instead, so the table comes back, all noise around zero.
     @Test func aDimensionTheDataNeverFillsIsNoisedZerosNotARefusal() throws {
         // Every sector blank.
         let (folder, pipeline) = try dpSurvey(rows: 200) { _, fields in fields[5] = "" }
