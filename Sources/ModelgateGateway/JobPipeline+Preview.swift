@@ -50,10 +50,8 @@ extension JobPipeline {
         let terms: PrivacyTerms?
         let agreement: Agreement?
         do {
-            agreement = try admitAccess(
-                to: spec.dataset, model: spec.model, principal: principal, needsAgreement: needsAgreement)
-            _ = try dataset.policy.admit(spec)
-            terms = try dataset.policy.privacyTerms(for: spec)
+            (agreement, _, terms) = try admitWithoutRecording(
+                spec, dataset, principal: principal, needsAgreement: needsAgreement)
         } catch let refusal as Refusal {
             return Self.refused(refusal, spec)
         }

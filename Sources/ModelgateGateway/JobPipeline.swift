@@ -93,15 +93,12 @@ package struct JobPipeline: Sendable {
             id: dataset.manifest.id, version: dataset.publicVersion, citation: dataset.policy.dataset.citation)
         //    On a dataset in privacy mode dp, the job's ε comes off the dataset's cap and its
         //    agreement's allocation in the same transaction, or it is refused.
-        var plan: Plan
+        let plan: Plan
         let terms: PrivacyTerms?
         let agreement: Agreement?
         do {
-            agreement = try admitAccess(
-                to: reference.id, model: spec.model, principal: principal, needsAgreement: needsAgreement)
-            plan = try dataset.policy.admit(spec)
-            terms = try dataset.policy.privacyTerms(for: spec)
-            if let dimensions = terms?.dimensions { plan = plan.declaring(dimensions) }
+            (agreement, plan, terms) = try admitWithoutRecording(
+                spec, dataset, principal: principal, needsAgreement: needsAgreement)
         } catch let error as Refusal {
             return try refusedBeforeRunning(
                 job, principal, error, model: spec.model, dataset: reference, named: reference.id)
@@ -443,9 +440,23 @@ package struct JobPipeline: Sendable {
             metadata: ["job": "\(job)", "what": "\(what)", "worker": "\(outcome.diagnostics)"])
     }
 
+    /// Step 2 up to the store, which a preview takes too: the access checks, the policy's plan,
+    /// and in dp mode the privacy terms with the plan over the declared levels. Throws the
+    /// `Refusal` a job would meet; records nothing.
+    func admitWithoutRecording(_ spec: ModelSpec, _ dataset: StoredDataset, principal: String, needsAgreement: Bool)
+        throws -> (Agreement?, Plan, PrivacyTerms?)
+    {
+        let agreement = try admitAccess(
+            to: spec.dataset, model: spec.model, principal: principal, needsAgreement: needsAgreement)
+        var plan = try dataset.policy.admit(spec)
+        let terms = try dataset.policy.privacyTerms(for: spec)
+        if let dimensions = terms?.dimensions { plan = plan.declaring(dimensions) }
+        return (agreement, plan, terms)
+    }
+
     /// The dataset takes jobs (its owner has not suspended or withdrawn it), and the researcher
     /// has an agreement for it: the one the job runs under (nil for an owner's dry run).
-    func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
+    private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
         -> Agreement?
     {
         let (state, reason) = try store.datasetState(dataset)
