@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(name: "ModelgateEstimators", dependencies: ["ModelgateCore"]),
         // Differential privacy: exact integer noise from the OS's CSPRNG, mechanisms, budgets.
-        .target(name: "ModelgatePrivacy", dependencies: ["ModelgateCore"]),
+        .target(name: "ModelgatePrivacy", dependencies: ["ModelgateCore", "ModelgateEstimators"]),
         // COIN-OR Clp, from Debian's coinor-libclp-dev: the linear programs that bound withheld cells.
         .systemLibrary(name: "CClp", pkgConfig: "clp", providers: [.apt(["coinor-libclp-dev"])]),
         .target(
@@ -147,7 +147,11 @@ let package = Package(
             name: "ModelgateEstimatorsTests",
             dependencies: ["ModelgateCore", "ModelgateParsing", "ModelgateEstimators", "ModelgateTestSupport"]
         ),
-        .testTarget(name: "ModelgatePrivacyTests", dependencies: ["ModelgateCore", "ModelgatePrivacy"]),
+        .testTarget(
+            name: "ModelgatePrivacyTests",
+            dependencies: [
+                "ModelgateCore", "ModelgatePrivacy", "ModelgateEstimators", "ModelgateParsing", "ModelgateTestSupport",
+            ]),
         .testTarget(
             name: "ModelgateDisclosureTests",
             dependencies: [

@@ -33,6 +33,10 @@ package struct OutputChecker: Sendable {
         case .histogram(let histogram): return check(histogram)
         case .summary(let variables): return check(variables)
         case .regression(let regression): return check(regression)
+        case .sums:
+            // Exact sums of clamped values are for privacy mode dp, where noise is added to them.
+            let refusal = Refusal(.crashed, "fixed-point sums are released only with noise, in privacy mode dp")
+            return .refused(refusal, DisclosureReport(verdict: .refused, rules: [], suppressedCells: 0))
         }
     }
 }

@@ -7,8 +7,8 @@ import ModelgateCore
 ///
 /// Rows are visited sparsely: a row has one active term per feature, so building XᵀX costs
 /// O(features²) per row whatever the number of dummy terms.
-struct DesignMatrix {
-    static let intercept = "(intercept)"
+package struct DesignMatrix {
+    package static let intercept = "(intercept)"
 
     let terms: [String]
     let target: MeasureValues

@@ -15,6 +15,12 @@ package enum Estimator {
             throw Refusal(.unknownColumn, "column '\(column.name)' is in the policy but not in the ingested dataset")
         }
         let selection = RowSelection(plan: plan, columns: columns)
+        if plan.readsFixedPoint {
+            // Privacy mode dp: sums for the gateway to noise; no row labels (no ledger in dp).
+            return RawResult(
+                rowsScanned: columns.rowCount, rowsUsed: selection.rowsUsed, rowsDropped: selection.rowsDropped,
+                output: .sums(try FixedPointSums.compute(plan, columns: columns, selection: selection)))
+        }
         let output: RawOutput
         var meaning: RowLabels?
         switch plan.task {

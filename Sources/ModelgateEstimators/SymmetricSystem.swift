@@ -2,7 +2,7 @@
 /// scaling A to unit diagonal (which keeps columns of very different magnitude, like income
 /// and an intercept, from wrecking the factorisation). Hand-written: the systems are small
 /// (p ≤ a few hundred) and no linear-algebra package is available to a Swift target here.
-struct SymmetricSystem {
+package struct SymmetricSystem {
     let size: Int
     /// Lower-triangular Cholesky factor of the scaled matrix, row-major.
     private var factor: [Double]
@@ -11,7 +11,7 @@ struct SymmetricSystem {
 
     /// Factorises `matrix` (row-major, `size`×`size`, symmetric); nil when it is not positive
     /// definite to working precision (a rank-deficient design).
-    init?(matrix: [Double], size: Int) {
+    package init?(matrix: [Double], size: Int) {
         self.size = size
         scale = (0..<size).map { matrix[$0 * size + $0] > 0 ? 1 / matrix[$0 * size + $0].squareRoot() : 0 }
         guard !scale.contains(0) else { return nil }
@@ -31,7 +31,7 @@ struct SymmetricSystem {
         }
     }
 
-    func solve(_ b: [Double]) -> [Double] {
+    package func solve(_ b: [Double]) -> [Double] {
         var y = (0..<size).map { b[$0] * scale[$0] }
         for i in 0..<size {
             for k in 0..<i { y[i] -= factor[i * size + k] * y[k] }

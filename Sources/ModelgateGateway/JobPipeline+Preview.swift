@@ -19,6 +19,8 @@ package struct JobPreview: Sendable, Encodable {
     /// The noise's scale and the 95 % half-width of each released figure.
     package var scale: Double?
     package var ci95: Double?
+    /// Each kind of figure released, with its share of ε, scale and half-width in the data's units.
+    package var figures: [PrivacyReport.Figure]?
     /// The agreement's allocation and the dataset's cap, before and after this job.
     package var budgets: [Budget]?
     /// How many more jobs like this one would fit after it.
@@ -57,12 +59,13 @@ extension JobPipeline {
         }
         var preview = JobPreview(status: "ok", dataset: spec.dataset, model: spec.model, mode: "exact")
         guard let terms else { return preview }
-        let noise = NoisyCounts(epsilon: terms.epsilon, sensitivity: terms.sensitivity)
+        let report = terms.report
         preview.mode = "dp"
         preview.mechanism = PrivacyTerms.mechanism
         preview.epsilon = "\(terms.epsilon)"
-        preview.scale = noise.scale
-        preview.ci95 = Double(noise.ci95)
+        preview.scale = report.scale
+        preview.ci95 = report.ci95
+        preview.figures = report.figures
         guard let agreement else { return preview }
         let privacy = dataset.policy.privacy
         let spent = try store.privacySpent(dataset: spec.dataset)

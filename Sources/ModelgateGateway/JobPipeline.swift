@@ -133,8 +133,9 @@ package struct JobPipeline: Sendable {
             let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
             if let release { return try recordReleased(result, release) }
             // In dp mode how a worker failed (a limit, a refusal of the data's shape) may depend
-            // on the data: one fixed failure, without figures.
-            return try recordFinished(terms == nil || result.status == .released ? result : Self.dpFailure(result))
+            // on the data: one fixed failure, without figures. What the mechanism said (with its
+            // privacy report) depends on the noisy figures alone.
+            return try recordFinished(terms == nil || result.privacy != nil ? result : Self.dpFailure(result))
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
@@ -316,31 +317,46 @@ package struct JobPipeline: Sendable {
         return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
-    /// A dp result: the worker's exact counts with discrete Laplace noise of scale 1/ε drawn from
-    /// the operating system's random bits, fresh for this job.
+    /// A dp result: the worker's exact figures with discrete Laplace noise drawn from the
+    /// operating system's random bits, fresh for this job, at the scale the terms give each.
     ///
     /// It carries no usage figures: the worker's time and memory depend on the data (a dimension
     /// with no value, a missing value, the width of a column's codes) and are not noised.
     private func noisy(
         _ raw: RawResult, _ terms: PrivacyTerms, _ job: String, _ spec: ModelSpec, _ reference: DatasetReference
     ) -> JobResult {
-        let noise = NoisyCounts(epsilon: terms.epsilon, sensitivity: terms.sensitivity)
         var bits = SystemRandomBits()
         let output: ReleasedOutput
-        switch raw.output {
-        case .table(let table):
-            output = .table(NoisyRelease.table(table, over: terms.dimensions ?? [], noise: noise, using: &bits))
-        case .histogram(let histogram):
-            output = .histogram(NoisyRelease.histogram(histogram, noise: noise, using: &bits))
-        case .summary, .regression:
-            // Admission lets only counts through in dp mode.
-            return JobResult(
-                status: .failed, job: job, model: spec.model, dataset: reference,
-                reason: Refusal(.notAvailableInDP, "the worker answered a dp job with figures that have no mechanism"))
+        switch (raw.output, spec.task) {
+        case (.table(let table), _):
+            output = .table(
+                NoisyRelease.table(
+                    table, over: terms.dimensions ?? [], noise: NoisyCounts(terms, figure: 0), using: &bits))
+        case (.histogram(let histogram), _):
+            output = .histogram(NoisyRelease.histogram(histogram, noise: NoisyCounts(terms, figure: 0), using: &bits))
+        case (.sums(let sums), .crosstab(let task)) where sums.figures.count == terms.figures.count:
+            output = .table(NoisyRelease.table(sums, task: task, terms: terms, using: &bits))
+        case (.sums(let sums), .summary(let variables)) where sums.figures.count == terms.figures.count:
+            output = .summary(NoisyRelease.summary(sums, variables: variables, terms: terms, using: &bits))
+        case (.sums(let sums), .linearRegression(let task)) where sums.figures.count == terms.figures.count:
+            guard let fit = NoisyRegression.fit(sums, task: task, terms: terms, using: &bits) else {
+                // Said from the noisy figures alone: the ε is spent, and nothing else is told.
+                var result = JobResult(
+                    status: .failed, job: job, model: spec.model, dataset: reference,
+                    reason: Refusal(
+                        .degenerateFit,
+                        "the noisy cross-products have no least-squares solution: too much noise for the features' ranges; spend more epsilon or use fewer features"
+                    ))
+                result.privacy = terms.report
+                return result
+            }
+            output = .regression(fit)
+        default:
+            // Admission lets nothing else through in dp mode.
+            return Self.dpFailure(JobResult(status: .failed, job: job, model: spec.model, dataset: reference))
         }
         var result = JobResult(status: .released, job: job, model: spec.model, dataset: reference, result: output)
-        result.privacy = PrivacyReport(
-            mechanism: PrivacyTerms.mechanism, epsilon: terms.epsilon, scale: noise.scale, ci95: Double(noise.ci95))
+        result.privacy = terms.report
         return result
     }
 
@@ -450,7 +466,7 @@ package struct JobPipeline: Sendable {
             to: spec.dataset, model: spec.model, principal: principal, needsAgreement: needsAgreement)
         var plan = try dataset.policy.admit(spec)
         let terms = try dataset.policy.privacyTerms(for: spec)
-        if let dimensions = terms?.dimensions { plan = plan.declaring(dimensions) }
+        if let terms { plan = plan.reading(terms) }
         return (agreement, plan, terms)
     }
 

@@ -25,7 +25,7 @@ extension ModelSpec {
         self = spec
     }
 
-    private static let commonKeys = ["model", "dataset", "where", "epsilon"]
+    private static let commonKeys = ["model", "dataset", "where", "epsilon", "clamp"]
     private static let taskKeys: [ModelKind: [String]] = [
         .summary: ["variables"],
         .crosstab: ["rows", "columns", "measure", "statistic"],
@@ -64,8 +64,26 @@ extension ModelSpec {
                 )
             }
         }
+        let clamp = map["clamp"].map { readClamp($0, reader) } ?? [:]
         guard let dataset, let task else { return nil }
-        return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon)
+        return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon, clamp: clamp)
+    }
+
+    /// `clamp: { column: [low, high], … }`, each low ≤ high.
+    private static func readClamp(_ node: Node, _ reader: DocumentReader) -> [String: ClampRange] {
+        guard let entries = reader.namedEntries(node, at: "clamp") else { return [:] }
+        var ranges: [String: ClampRange] = [:]
+        for (name, value) in entries {
+            let path = "clamp.\(name)"
+            guard let items = reader.sequence(value, at: path) else { continue }
+            let bounds = items.enumerated().compactMap { reader.double($0.element, at: "\(path)[\($0.offset)]") }
+            guard items.count == 2, bounds.count == 2, bounds[0] <= bounds[1] else {
+                reader.report(path, value, "expected [low, high] with low ≤ high, such as [0, 200000]")
+                continue
+            }
+            ranges[name] = ClampRange(low: bounds[0], high: bounds[1])
+        }
+        return ranges
     }
 
     private static func readTask(

@@ -125,9 +125,17 @@ import Testing
         #expect(try terms("model: crosstab\nrows: [district]\nepsilon: 0.6") == "epsilon_not_allowed")
         #expect(try terms("model: histogram\nvariable: income\nbins: 4") == "ε 0.5 over []")
         #expect(try terms("model: logistic_regression\ntarget: insured\nfeatures: [age]") == "not_available_in_dp")
-        #expect(try terms("model: summary\nvariables: [income]") == "not_available_in_dp")
+        #expect(try terms("model: summary\nvariables: [income]") == "ε 0.5 over []")
         #expect(
-            try terms("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean") == "not_available_in_dp")
+            try terms("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean")
+                == "ε 0.5 over [district=north,south]")
+        for statistic in ["median", "std"] {
+            #expect(
+                try terms("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: \(statistic)")
+                    == "not_available_in_dp")
+        }
+        #expect(
+            try terms("model: linear_regression\ntarget: income\nfeatures: [age, district]") == "not_available_in_dp")
         // The table over the declared levels is bounded before anything runs, not by the data's
         // own levels: 2 districts × 121 ages × 1,000 declared sectors is too many cells.
         let sectors = (0..<1000).map { "s\($0)" }.joined(separator: ", ")
@@ -151,5 +159,76 @@ import Testing
         // An exact dataset takes no epsilon: a researcher must not believe an answer is noisy when it is not.
         #expect(try terms("model: crosstab\nrows: [district]", policy: "") == "exact")
         #expect(try terms("model: crosstab\nrows: [district]\nepsilon: 0.1", policy: "") == "epsilon_not_allowed")
+    }
+
+    /// Each figure's sensitivity in the data's units, from the policy's bounds (age 0–120, income
+    /// 0–1,000,000): what one row, changed in any way, can move it by.
+    func sensitivities(_ spec: String) throws -> [String: Double] {
+        let policy = try Policy(
+            yaml: Fixtures.policyText.replacingOccurrences(
+                of: "district:  { class: quasi-identifier, type: category }",
+                with: "district:  { class: quasi-identifier, type: category, levels: [north, south] }")
+                + "\nprivacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5 }")
+        let terms = try #require(try policy.privacyTerms(for: try ModelSpec(text: "dataset: survey\n" + spec)))
+        return Dictionary(uniqueKeysWithValues: terms.figures.map { ($0.name, Double($0.sensitivity) * $0.unit) })
+    }
+
+    @Test func eachFigureIsAsSensitiveAsOneRowCanMakeIt() throws {
+        // A table: one row leaves a cell and joins another, taking its income with it.
+        #expect(
+            try sensitivities("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean")
+                == ["count": 2, "sum of income": 2_000_000])
+        #expect(
+            try sensitivities("model: crosstab\nrows: [district]\nmeasure: income\nstatistic: sum")
+                == ["sum of income": 2_000_000])
+        // Once: a row changes its values across their range, or drops out for a missing one.
+        let summary = try sensitivities("model: summary\nvariables: [age, income]")
+        #expect(
+            summary.mapValues { ($0 * 1000).rounded() / 1000 }
+                == [
+                    "count": 1, "sum of age": 120, "sum of income": 1_000_000, "sum of squares of age": 14_400,
+                    "sum of squares of income": 1e12,
+                ])
+        let regression = try sensitivities("model: linear_regression\ntarget: income\nfeatures: [age]")
+        #expect(regression.count == 6 && abs(regression["sum of age × income"]! - 120_000_000) < 1e-3)
+    }
+
+    @Test func valuesAreReadInWholeQuantaWithinTheBounds() throws {
+        // Income to 1,000,000 in units of 1; age to 120 in thousandths; a signed range.
+        let income = FixedPoint(min: 0, max: 1_000_000)
+        #expect(income.exponent == 0 && income.low == 0 && income.high == 1_000_000)
+        #expect(income.quanta(1234.5) == 1235 && income.quanta(-1234.5) == 0 && income.quanta(5e9) == 1_000_000)
+        let age = FixedPoint(min: 0, max: 120)
+        #expect(age.exponent == -3 && age.high == 120_000 && age.quanta(37.25) == 37_250)
+        #expect(age.quanta(.nan) == 0 && age.quanta(.infinity) == 120_000 && age.quanta(-.infinity) == 0)
+        let signed = FixedPoint(min: -50, max: 30)
+        #expect(signed.exponent == -4 && signed.low == -500_000 && signed.high == 300_000)
+        // Products in units of the quanta's product × 1000, rounded halves away from zero.
+        #expect(FixedPoint.product(1500, 1) == 2 && FixedPoint.product(-1500, 1) == -2)
+        #expect(FixedPoint.product(1499, 1) == 1 && FixedPoint.product(-1_000_000, 1_000_000) == -1_000_000_000)
+        // A signed range: in a table a row can take its −50 out of one cell and put it in another;
+        // once, it moves across 80; its square from 0 to 2,500.
+        let figure = { (kind: PrivacyFigure.Kind, table: Bool) in
+            let found = PrivacyFigure(kind, fixedPoints: ["t": signed], table: table)
+            return Double(found.sensitivity) * found.unit
+        }
+        #expect(abs(figure(.sum("t"), true) - 100) < 1e-9 && abs(figure(.sum("t"), false) - 80) < 1e-9)
+        #expect(abs(figure(.product("t", "t"), false) - 2500) < 1e-9)
+    }
+
+    @Test func aSpecMayClampMoreNarrowlyThanThePolicyNeverMoreWidely() throws {
+        let mean = "model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean"
+        #expect(
+            try sensitivities(mean + "\nclamp: { income: [0, 200000] }")
+                == ["count": 2, "sum of income": 400_000])
+        #expect(try terms(mean + "\nclamp: { income: [-1, 200000] }") == "invalid_spec")
+        #expect(try terms(mean + "\nclamp: { income: [0, 200000], age: [0, 50] }") == "invalid_spec")
+        #expect(try terms("model: summary\nvariables: [insured]\nclamp: { insured: [0, 1] }") == "invalid_spec")
+        #expect(try terms(mean + "\nclamp: { income: [0, 200000] }", policy: "") == "invalid_spec")
+        // Read as a pair, low first.
+        #expect(throws: Refusal.self) {
+            try ModelSpec(text: "dataset: survey\n" + mean + "\nclamp: { income: [5, 1] }")
+        }
+        #expect(throws: Refusal.self) { try ModelSpec(text: "dataset: survey\n" + mean + "\nclamp: { income: 5 }") }
     }
 }

@@ -38,7 +38,8 @@ import Testing
         for researcher in [Self.rita, Self.rob] {
             let application = try workflow.apply(
                 .init(
-                    datasets: ["household-survey-dp"], models: [.crosstab, .histogram], purpose: "p", scenario: "s",
+                    datasets: ["household-survey-dp"], models: [.crosstab, .histogram, .summary, .linearRegression],
+                    purpose: "p", scenario: "s",
                     safeguards: "g", starts: "2020-01-01", ends: "2099-01-01"), by: researcher)
             _ = try workflow.decide(application.id, approve: true, dataset: nil, reason: nil, by: Self.olga)
         }
@@ -154,8 +155,9 @@ import Testing
         try withDP(perJob: "0.5") { _, pipeline in
             let greedy = try run(pipeline, Self.table + "\nepsilon: 0.6")
             #expect(greedy.reason?.code == .epsilonNotAllowed)
-            let summary = try run(pipeline, "model: summary\ndataset: household-survey-dp\nvariables: [income]")
-            #expect(summary.status == .refused)
+            let spread = try run(
+                pipeline, "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nmeasure: age\nstatistic: std")
+            #expect(spread.status == .refused && spread.reason?.code == .notAvailableInDP)
             // Neither spent anything: the whole allocation (2) is still there for one job per 0.5.
             for n in 0..<4 { #expect(try run(pipeline, Self.table(n, epsilon: "0.5")).status == .released) }
             #expect(try run(pipeline, Self.table(4, epsilon: "0.5")).reason?.code == .privacyBudgetExhausted)
@@ -412,5 +414,187 @@ import Testing
         // 4, standard deviation of the sum about √750·4·1.41 ≈ 155): five of those either way.
         let total = try #require(table.totals.last?.value)
         #expect(abs(total - Double(declared)) < 5 * 155, "total \(total) for \(declared) declared rows")
+    }
+}
+
+/// Sums, means, summaries and regressions in privacy mode dp: the worker's exact sums of
+/// clamped values with noise of the scale the bounds give, checked against the CSV's own values.
+extension NoisyJobTests {
+    /// Each row's fields by column name, from the CSV the demo ingested.
+    func csvRows(_ folder: TemporaryFolder) throws -> [[String: String]] {
+        let csv = try String(
+            contentsOf: folder.url.appendingPathComponent("demo/household-survey-dp.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        let names = lines[0].split(separator: ",").map(String.init)
+        return lines.dropFirst().map { line in
+            Dictionary(
+                uniqueKeysWithValues: zip(
+                    names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        }
+    }
+
+    /// E|Y| of discrete Laplace noise of scale `b` quanta, in units of `unit`: 2q/((1+q)(1−q)),
+    /// q = exp(−1/b).
+    func meanAbsoluteNoise(scale b: Double, unit: Double) -> Double {
+        let q = exp(-1 / b)
+        return 2 * q / ((1 + q) * (1 - q)) * unit
+    }
+
+    @Test func aTableOfSumsHasNoiseScaledToTheMeasuresBounds() throws {
+        try withDP { folder, pipeline in
+            var truth: [String: Double] = [:]
+            for row in try csvRows(folder) {
+                truth[row["district"]! + "|" + row["sex"]!, default: 0] += Double(row["household_size"]!)!
+            }
+            let result = try run(
+                pipeline,
+                "model: crosstab\ndataset: household-survey-dp\nrows: [district]\ncolumns: [sex]\nmeasure: household_size\nstatistic: sum\nepsilon: 0.5"
+            )
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .table(let table) = result.result else { return }
+            // household_size is 1–8: one row moves at most 8 out of one district and into another,
+            // sensitivity 16 persons; scale 16/0.5 = 32, in quanta of 10⁻⁵.
+            let privacy = try #require(result.privacy)
+            #expect(privacy.figures.map(\.name) == ["sum of household_size"])
+            #expect(abs(privacy.scale - 32) < 1e-9 && abs(privacy.figures[0].sensitivity - 16) < 1e-9)
+            let errors = table.cells.map {
+                ($0.value ?? .nan) - truth[$0.keys["district"]! + "|" + $0.keys["sex"]!, default: 0]
+            }
+            // |noise| has mean about b and spread b, so the mean of 76 is within 0.45b–1.6b but
+            // with a chance near 10⁻⁶.
+            #expect(table.cells.count == 76 && errors.allSatisfy(\.isFinite))
+            let expected = meanAbsoluteNoise(scale: 3_200_000, unit: 1e-5)
+            let mean = errors.map(abs).reduce(0, +) / Double(errors.count)
+            #expect(mean > 0.45 * expected && mean < 1.6 * expected, "mean |error| \(mean), expected \(expected)")
+            #expect(
+                table.totals.last?.value.map { abs($0 - table.cells.compactMap(\.value).reduce(0, +)) < 1e-6 } == true)
+        }
+    }
+
+    @Test func aTableOfMeansIsTheNoisySumOverTheNoisyCount() throws {
+        try withDP { folder, pipeline in
+            var sums: [String: Double] = [:]
+            var counts: [String: Double] = [:]
+            for row in try csvRows(folder) {
+                sums[row["sex"]!, default: 0] += Double(row["household_size"]!)!
+                counts[row["sex"]!, default: 0] += 1
+            }
+            let result = try run(
+                pipeline,
+                "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nmeasure: household_size\nstatistic: mean\nepsilon: 0.5"
+            )
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .table(let table) = result.result, let privacy = result.privacy else { return }
+            // Two figures at ε 0.25 each: counts (sensitivity 2, scale 8) and sums (16, scale 64).
+            #expect(privacy.figures.map(\.name) == ["count", "sum of household_size"])
+            #expect(privacy.figures.map(\.epsilon) == ["0.5/2", "0.5/2"])
+            #expect(abs(privacy.figures[0].scale - 8) < 1e-9 && abs(privacy.figures[1].scale - 64) < 1e-9)
+            // Each noisy figure is within six 95 % half-widths of the truth (all but certain), so
+            // the mean lies between the extremes those allow; it is not the exact mean.
+            let (h, k) = (6 * privacy.figures[1].ci95, 6 * privacy.figures[0].ci95)
+            for cell in table.cells {
+                let sex = cell.keys["sex"]!
+                let value = try #require(cell.value)
+                let (sum, count) = (sums[sex]!, counts[sex]!)
+                #expect(value >= (sum - h) / (count + k) && value <= (sum + h) / (count - k), "\(sex): \(value)")
+                #expect(value != sum / count)
+            }
+        }
+    }
+
+    @Test func aClampNarrowerThanThePolicysTradesTheTailForLessNoise() throws {
+        try withDP { folder, pipeline in
+            // The mean income of each sex with incomes clamped to 0–200,000, computed from the CSV.
+            var sums: [String: Double] = [:]
+            var counts: [String: Double] = [:]
+            for row in try csvRows(folder) {
+                sums[row["sex"]!, default: 0] += min(Double(row["income"]!)!, 200_000).rounded()
+                counts[row["sex"]!, default: 0] += 1
+            }
+            let result = try run(
+                pipeline,
+                "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nmeasure: income\nstatistic: mean\nepsilon: 0.5\nclamp: { income: [0, 200000] }"
+            )
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .table(let table) = result.result, let privacy = result.privacy else { return }
+            // Sensitivity 400,000 instead of the policy's 20,000,000: scale 1.6 million, not 80.
+            #expect(abs(privacy.figures[1].scale - 1_600_000) < 1e-6)
+            let (h, k) = (6 * privacy.figures[1].ci95, 6 * privacy.figures[0].ci95)
+            for cell in table.cells {
+                let sex = cell.keys["sex"]!
+                let value = try #require(cell.value)
+                #expect(
+                    value >= max(0, (sums[sex]! - h) / (counts[sex]! + k))
+                        && value <= min(200_000, (sums[sex]! + h) / (counts[sex]! - k)), "\(sex): \(value)")
+            }
+        }
+    }
+
+    @Test func aSummaryGivesNMeanAndSpreadWithoutQuantiles() throws {
+        try withDP { folder, pipeline in
+            let ages = try csvRows(folder).map { Double($0["age"]!)! }
+            let n = Double(ages.count)
+            let mean = ages.reduce(0, +) / n
+            let sd = (ages.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
+            let result = try run(
+                pipeline, "model: summary\ndataset: household-survey-dp\nvariables: [age, household_size]\nepsilon: 0.5"
+            )
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .summary(let summary) = result.result, let privacy = result.privacy else { return }
+            // Five figures at ε 0.1 each; age is 16–90, so a row moves the sum of ages by up to 90
+            // (to a missing value) and the sum of squares by up to 8,100.
+            let scales = Dictionary(uniqueKeysWithValues: privacy.figures.map { ($0.name, $0.scale) })
+            let expected = [
+                "count": 10.0, "sum of age": 900, "sum of household_size": 80, "sum of squares of age": 81_000,
+                "sum of squares of household_size": 640,
+            ]
+            #expect(scales.count == 5 && expected.allSatisfy { abs(scales[$0.key]! - $0.value) < 1e-6 })
+            let age = try #require(summary.variables.first)
+            #expect(age.q1 == nil && age.median == nil && age.q3 == nil)
+            #expect(abs(Double(age.n) - n) <= 6 * privacy.figures[0].ci95)
+            let (h, k) = (6 * privacy.figures[1].ci95, 6 * privacy.figures[0].ci95)
+            #expect(age.mean >= (mean * n - h) / (n + k) && age.mean <= (mean * n + h) / (n - k), "\(age.mean)")
+            #expect(age.mean != mean && abs(age.std - sd) < 0.5 * sd, "std \(age.std), truth \(sd)")
+        }
+    }
+
+    @Test func aRegressionComesFromNoisySufficientStatisticsWithItsNoiseError() throws {
+        try withDP(dataset: "100", agreement: "50", perJob: "20") { folder, pipeline in
+            // The least-squares line of hospital visits on age, by its closed form.
+            let rows = try csvRows(folder)
+            let x = rows.map { Double($0["age"]!)! }
+            let y = rows.map { Double($0["hospital_visits"]!)! }
+            let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
+            let products: [Double] = zip(x, y).map { ($0 - mx) * ($1 - my) }
+            let squares: [Double] = x.map { ($0 - mx) * ($0 - mx) }
+            let slope = products.reduce(0, +) / squares.reduce(0, +)
+            let result = try run(
+                pipeline,
+                "model: linear_regression\ndataset: household-survey-dp\ntarget: hospital_visits\nfeatures: [age]\nepsilon: 20"
+            )
+            #expect(result.status == .released, "\(result.reason?.description ?? "")")
+            guard case .regression(let fit) = result.result, let privacy = result.privacy else { return }
+            // The count, two sums and three sums of products, ε 20/6 each.
+            #expect(privacy.figures.count == 6 && privacy.figures.allSatisfy { $0.epsilon == "20/6" })
+            let coefficient = try #require(fit.coefficients.last)
+            #expect(coefficient.term == "age" && coefficient.stdError == nil && coefficient.pValue == nil)
+            let noise = try #require(coefficient.noise95)
+            #expect(
+                noise > 0 && abs(coefficient.estimate - slope) < 4 * noise,
+                "\(coefficient.estimate) vs \(slope) ± \(noise)")
+            #expect(coefficient.estimate != slope)
+        }
+    }
+
+    @Test func aLogitAStandardDeviationAndACategoryFeatureAreRefusedWithAReason() throws {
+        try withDP { _, pipeline in
+            for spec in [
+                "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nmeasure: income\nstatistic: std",
+                "model: linear_regression\ndataset: household-survey-dp\ntarget: income\nfeatures: [sector]",
+            ] {
+                let result = try run(pipeline, spec)
+                #expect(result.status == .refused && result.reason?.code == .notAvailableInDP)
+            }
+        }
     }
 }

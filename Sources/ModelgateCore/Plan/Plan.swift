@@ -27,6 +27,9 @@ package struct Plan: Sendable, Equatable, Codable {
     package func column(named name: String) -> PlannedColumn? {
         columns.first { $0.name == name }
     }
+
+    /// Whether the worker answers with fixed-point sums (privacy mode dp, beyond counts).
+    package var readsFixedPoint: Bool { columns.contains { $0.fixedPoint != nil } }
 }
 
 package struct PlannedColumn: Sendable, Equatable, Codable {
@@ -38,23 +41,35 @@ package struct PlannedColumn: Sendable, Equatable, Codable {
     /// In privacy mode dp, a category dimension's levels as the policy declares them: the worker
     /// tabulates over these, never over the levels the data holds.
     package var levels: [String]?
+    /// In privacy mode dp, how a measured column's values are read: clamped to the policy's
+    /// bounds, in whole quanta; then the worker answers with ``RawSums``.
+    package var fixedPoint: FixedPoint?
 
-    package init(name: String, type: ColumnType, min: Double? = nil, max: Double? = nil, levels: [String]? = nil) {
+    package init(
+        name: String, type: ColumnType, min: Double? = nil, max: Double? = nil, levels: [String]? = nil,
+        fixedPoint: FixedPoint? = nil
+    ) {
         self.name = name
         self.type = type
         self.min = min
         self.max = max
         self.levels = levels
+        self.fixedPoint = fixedPoint
     }
 }
 
 extension Plan {
-    /// The plan with its category dimensions over `dimensions`' declared levels, and only the
-    /// rows whose value is declared: what the worker computes then depends on the data's values,
-    /// never on which levels the data holds (privacy mode dp).
-    package func declaring(_ dimensions: [TableDimension]) -> Plan {
+    /// The plan as privacy mode dp runs it: category dimensions over the declared levels, and
+    /// only the rows whose value is declared, so that what the worker computes depends on the
+    /// data's values, never on which levels the data holds; and the measured columns read in
+    /// fixed point (see ``PrivacyTerms/fixedPoints``).
+    package func reading(_ terms: PrivacyTerms) -> Plan {
         var plan = self
-        for dimension in dimensions {
+        for (name, fixedPoint) in terms.fixedPoints {
+            guard let index = plan.columns.firstIndex(where: { $0.name == name }) else { continue }
+            plan.columns[index].fixedPoint = fixedPoint
+        }
+        for dimension in terms.dimensions ?? [] {
             guard let index = plan.columns.firstIndex(where: { $0.name == dimension.name }),
                 plan.columns[index].type == .category
             else { continue }

@@ -26,6 +26,8 @@ package enum RawOutput: Sendable, Equatable, Codable {
     case table(RawTable)
     case histogram(RawHistogram)
     case regression(RawRegression)
+    /// Privacy mode dp: exact sums of clamped fixed-point values, for the gateway to noise.
+    case sums(RawSums)
 }
 
 /// Contributions an output checker needs about a group of rows: how many, their total, and the

@@ -132,9 +132,32 @@ package struct ReleasedRegression: Sendable, Equatable, Codable {
     package struct Coefficient: Sendable, Equatable, Codable {
         package var term: String
         package var estimate: Double
-        package var stdError: Double
-        package var statistic: Double
-        package var pValue: Double
+        /// The textbook standard error, t or z statistic and p-value; absent in privacy mode dp,
+        /// where they would treat the noisy figures as exact.
+        package var stdError: Double?
+        package var statistic: Double?
+        package var pValue: Double?
+        /// Privacy mode dp: the estimate is within this of what the exact figures give, 95 times
+        /// in 100 (the noise's error only, not the sampling error).
+        package var noise95: Double?
+
+        package init(
+            term: String, estimate: Double, stdError: Double? = nil, statistic: Double? = nil, pValue: Double? = nil,
+            noise95: Double? = nil
+        ) {
+            self.term = term
+            self.estimate = estimate
+            self.stdError = stdError
+            self.statistic = statistic
+            self.pValue = pValue
+            self.noise95 = noise95
+        }
+    }
+
+    package init(coefficients: [Coefficient], nObservations: Int, degreesOfFreedom: Int) {
+        self.coefficients = coefficients
+        self.nObservations = nObservations
+        self.degreesOfFreedom = degreesOfFreedom
     }
 
     package init(_ raw: RawRegression) {

@@ -8,15 +8,33 @@ package struct ModelSpec: Sendable, Equatable, Codable {
     package var task: ModelTask
     /// The ε the job may spend, on a dataset in privacy mode `dp` (default: the policy's).
     package var epsilon: MicroEpsilon?
+    /// In privacy mode `dp`, narrower bounds than the policy's to clamp measured columns to: the
+    /// noise scales with the range, so a researcher who knows where the values of interest lie
+    /// trades the clamped tails for less noise. Public, like the rest of the spec.
+    package var clamp: [String: ClampRange]
 
-    package init(dataset: String, filters: [Filter] = [], task: ModelTask, epsilon: MicroEpsilon? = nil) {
+    package init(
+        dataset: String, filters: [Filter] = [], task: ModelTask, epsilon: MicroEpsilon? = nil,
+        clamp: [String: ClampRange] = [:]
+    ) {
         self.dataset = dataset
         self.filters = filters
         self.task = task
         self.epsilon = epsilon
+        self.clamp = clamp
     }
 
     package var model: ModelKind { task.kind }
+}
+
+/// The range a measured column is clamped to (`clamp: { income: [0, 200000] }`).
+package struct ClampRange: Sendable, Equatable, Codable {
+    package var low: Double
+    package var high: Double
+    package init(low: Double, high: Double) {
+        self.low = low
+        self.high = high
+    }
 }
 
 /// The model-specific part of a spec.

@@ -59,7 +59,7 @@ package struct ReleasedRowSets: Sendable, Equatable {
         switch raw.output {
         case .summary, .regression:
             for coordinates in labels.revealed { protected += labels.labelGroups(on: coordinates) }
-        case .table, .histogram:
+        case .table, .histogram, .sums:
             break
         }
     }

@@ -39,9 +39,12 @@ package enum ResultText {
             for rule in failed { lines.append("  \(rule.rule): \(rule.detail)") }
         }
         if let privacy = result.privacy {
-            lines.append(
-                "privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon) (scale \(number(privacy.scale))): each figure is "
-                    + "within ±\(number(privacy.ci95)) of the exact one 95 times in 100; the unit is a \(privacy.unit)")
+            lines.append("privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon); the unit is a \(privacy.unit)")
+            for figure in privacy.figures {
+                lines.append(
+                    "  \(figure.name) (ε \(figure.epsilon), scale \(number(figure.scale))): within "
+                        + "±\(number(figure.ci95)) of the exact one 95 times in 100")
+            }
         }
         if let usage = result.usage {
             var rows = ""
@@ -129,12 +132,17 @@ package enum ResultText {
     }
 
     static func render(_ regression: ReleasedRegression) -> [String] {
-        var grid: [[String]] = [["term", "estimate", "std error", "statistic", "p"]]
+        let noisy = regression.coefficients.contains { $0.noise95 != nil }
+        var grid: [[String]] = [
+            ["term", "estimate"] + (noisy ? ["± noise (95 %)"] : ["std error", "statistic", "p"])
+        ]
+        func text(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
         for c in regression.coefficients {
-            grid.append([
-                c.term, String(format: "%.6g", c.estimate), String(format: "%.4g", c.stdError),
-                String(format: "%.3f", c.statistic), String(format: "%.3g", c.pValue),
-            ])
+            grid.append(
+                [c.term, String(format: "%.6g", c.estimate)]
+                    + (noisy
+                        ? [text(c.noise95, "%.4g")]
+                        : [text(c.stdError, "%.4g"), text(c.statistic, "%.3f"), text(c.pValue, "%.3g")]))
         }
         var fit = "n = \(regression.nObservations), residual df = \(regression.degreesOfFreedom)"
         if let r2 = regression.rSquared { fit += String(format: ", R² = %.4f", r2) }

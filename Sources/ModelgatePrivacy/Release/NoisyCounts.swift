@@ -4,8 +4,9 @@ import ModelgateCore
     import Glibc
 #endif
 
-/// Counts with discrete Laplace noise of scale Δ/ε (Δ the counts' sensitivity): ε-differentially
-/// private for add/remove-one neighbours when one row changes the counts by at most Δ in total.
+/// Integer figures (counts, and sums in whole quanta) with discrete Laplace noise of scale Δ/ε
+/// (Δ the figures' sensitivity): ε-differentially private when one row changes them by at most Δ
+/// in total.
 /// The noise is an integer drawn exactly; only its description (scale, 95 % half-width) is
 /// computed in floating point, for people to read.
 package struct NoisyCounts: Sendable {
@@ -21,9 +22,20 @@ package struct NoisyCounts: Sendable {
         law = DiscreteLaplace(scale: UInt64(sensitivity) * 1_000_000, over: UInt64(epsilon.micros))
     }
 
+    /// Noise for figure `index` of a dp job: its sensitivity at the job's ε shared equally among
+    /// its figures (scale Δ·k/ε for k figures), so that all of them together cost ε.
+    package init(_ terms: PrivacyTerms, figure index: Int) {
+        self.init(epsilon: terms.epsilon, sensitivity: terms.figures[index].sensitivity * terms.shares)
+    }
+
     /// `count` plus fresh noise: unbiased, and so possibly below zero for a small count.
     package func noisy(_ count: Int, using bits: inout some RandomNumberGenerator) -> Int {
         count + Int(law.sample(using: &bits))
+    }
+
+    /// A sum in whole quanta plus fresh noise.
+    package func noisy(_ sum: Int64, using bits: inout some RandomNumberGenerator) -> Int64 {
+        sum + law.sample(using: &bits)
     }
 
     /// The noise's scale b = Δ/ε: its standard deviation is about √2·b.

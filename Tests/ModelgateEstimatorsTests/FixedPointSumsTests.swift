@@ -1,0 +1,96 @@
+import ModelgateParsing
+import ModelgateTestSupport
+import Testing
+
+@testable import ModelgateCore
+@testable import ModelgateEstimators
+
+/// The sums a worker returns for a dp job move, when one row is replaced by any other (beyond
+/// the bounds, missing, in another cell), by no more than the sensitivity the gateway scales the
+/// noise to, and by exactly that much for the worst row: the attack on the bound, attempted.
+@Suite struct FixedPointSumsTests {
+    static let policy = try! Policy(
+        yaml: Fixtures.policyText.replacingOccurrences(
+            of: "district:  { class: quasi-identifier, type: category }",
+            with: "district:  { class: quasi-identifier, type: category, levels: [north, south] }")
+            + "\nprivacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5 }")
+
+    struct Row {
+        var district: String?
+        var age: Int?
+        var income: Double?
+        var insured: Bool?
+    }
+
+    /// Values a replaced row may take: the bounds, beyond them, missing, anything between.
+    static func anyRow(_ random: inout SplitMix64) -> Row {
+        func pick<T>(_ choices: [T?]) -> T? { choices[Int(random.next() % UInt64(choices.count))] }
+        return Row(
+            district: pick(["north", "south", "west", nil]),
+            age: pick([0, 120, 500, -3, Int(random.next() % 121), nil]),
+            income: pick([0, 1_000_000, 7e9, -20, Double(random.next() % 1_000_000) + 0.37, nil]),
+            insured: pick([true, false, nil]))
+    }
+
+    func sums(_ plan: Plan, _ rows: [Row]) throws -> [[Int64]] {
+        let columns = ColumnSet(
+            rowCount: rows.count,
+            columns: [
+                "district": ColumnVector(categories: rows.map(\.district)),
+                "age": ColumnVector(integers: rows.map(\.age)),
+                "income": ColumnVector(numbers: rows.map(\.income)),
+                "insured": ColumnVector(booleans: rows.map(\.insured)),
+            ])
+        guard case .sums(let sums) = try Estimator.run(plan, on: columns).output else {
+            Issue.record("the worker did not answer with sums")
+            return []
+        }
+        // Over the declared levels, whatever the data holds.
+        if !sums.dimensions.isEmpty { #expect(sums.dimensions[0].levels == ["north", "south"]) }
+        return sums.figures
+    }
+
+    @Test(arguments: [
+        "model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean",
+        "model: crosstab\nrows: [district]\nmeasure: age\nstatistic: sum\nwhere: [{ column: age, op: \">=\", value: 30 }]",
+        "model: summary\nvariables: [age, income, insured]",
+        "model: linear_regression\ntarget: income\nfeatures: [age, insured]",
+    ])
+    func noReplacedRowMovesAFigureBeyondItsSensitivity(_ text: String) throws {
+        let spec = try ModelSpec(text: "dataset: survey\n" + text)
+        let terms = try #require(try Self.policy.privacyTerms(for: spec))
+        let plan = try Self.policy.admit(spec).reading(terms)
+        var random = SplitMix64(seed: 2026)
+        var rows = (0..<60).map { _ in Self.anyRow(&random) }
+        var largest = [Int64](repeating: 0, count: terms.figures.count)
+        for _ in 0..<1500 {
+            let before = try sums(plan, rows)
+            let row = Int(random.next() % UInt64(rows.count))
+            rows[row] = Self.anyRow(&random)
+            let after = try sums(plan, rows)
+            for figure in terms.figures.indices {
+                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
+                largest[figure] = max(largest[figure], moved)
+            }
+        }
+        for (figure, found) in zip(terms.figures, largest) {
+            #expect(found <= figure.sensitivity, "\(figure.name): moved \(found), sensitivity \(figure.sensitivity)")
+        }
+        // The worst replacements (a bound to the other, or to a missing value, or to the other
+        // cell) were among those tried: each sum's bound is reached, so it is not loose.
+        for (figure, found) in zip(terms.figures, largest) {
+            if case .sum = figure.kind { #expect(found == figure.sensitivity, "\(figure.name)") }
+        }
+    }
+
+    @Test func valuesBeyondTheBoundsCountAsTheBounds() throws {
+        let spec = try ModelSpec(text: "dataset: survey\nmodel: summary\nvariables: [income]")
+        let terms = try #require(try Self.policy.privacyTerms(for: spec))
+        let plan = try Self.policy.admit(spec).reading(terms)
+        let figures = try sums(
+            plan, [Row(income: 7e9), Row(income: -20), Row(income: 250.5), Row(income: nil), Row(income: 1e6)])
+        // Four rows used; 1,000,000 + 0 + 251 (halves away from zero) + 1,000,000, in units of 1;
+        // squares in units of 1000: 10⁹ + 0 + 63 (251² = 63,001) + 10⁹.
+        #expect(figures == [[4], [2_000_251], [2_000_000_063]])
+    }
+}
