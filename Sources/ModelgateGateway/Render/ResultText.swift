@@ -70,7 +70,10 @@ package enum ResultText {
 
     static func number(_ value: Double?) -> String {
         guard let value else { return "·" }
-        if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+        // Whole numbers as such, also when computed in floating point (97,200.000000001).
+        if abs(value - value.rounded()) <= 1e-9 * max(1, abs(value)) && abs(value) < 1e15 {
+            return String(Int(value.rounded()))
+        }
         return String(format: abs(value) >= 1000 ? "%.1f" : "%.4g", value)
     }
 
