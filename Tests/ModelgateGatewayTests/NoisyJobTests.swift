@@ -589,7 +589,9 @@ extension NoisyJobTests {
     @Test func everyDPExampleSpecIsReleased() throws {
         try withDP(rows: 20000) { _, pipeline in
             let folder = Fixtures.repository.appendingPathComponent("models/dp")
-            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+                $0.hasSuffix(".yaml")
+            }
             #expect(names.count >= 4)
             for name in names {
                 let result = try run(
