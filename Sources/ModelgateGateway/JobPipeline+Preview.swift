@@ -68,13 +68,14 @@ extension JobPipeline {
         preview.figures = report.figures
         guard let agreement else { return preview }
         let privacy = dataset.policy.privacy
-        let spent = try store.privacySpent(dataset: spec.dataset)
+        let account = try store.privacyAccount(dataset: spec.dataset)
         var budgets: [JobPreview.Budget] = []
         var fit = Int.max
         for (scope, id, total) in [
-            ("agreement", agreement.id, privacy.agreementEpsilon), ("dataset", "", privacy.datasetEpsilon),
+            ("agreement", agreement.id, account.allocation(of: agreement.id, policy: privacy)),
+            ("dataset", "", privacy.datasetEpsilon),
         ] {
-            let used = spent[id] ?? .zero
+            let used = account.spent(by: id)
             let after = total - used - terms.epsilon
             budgets.append(
                 .init(

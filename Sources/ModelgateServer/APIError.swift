@@ -35,7 +35,7 @@ package struct APIError: HTTPResponseError, Sendable {
         .notInApplication: .conflict, .unknownJob: .notFound, .forbidden: .forbidden, .reasonRequired: .badRequest,
         .invalidBody: .badRequest, .datasetRequired: .badRequest, .unchanged: .conflict,
         .idempotencyKeyReused: .unprocessableContent,
-        .jobInProgress: .conflict,
+        .jobInProgress: .conflict, .invalidAllocation: .unprocessableContent,
     ]
 
     static func from(_ error: ModelgateError) -> APIError {

@@ -59,6 +59,26 @@ extension APIServer {
                     try await blocking { try workflow.change(agreement: id, to: status, reason: reason, by: owner) })
             }
         }
+        v1.post("agreements/:id/privacy") { request, context in
+            let owner = try context.require(.changeAgreement)
+            let id = try context.parameters.require("id")
+            let body = try await JSONBody.decode(
+                Allocation.self, from: request, limit: Self.maximumBodyBytes, keys: ["dataset", "epsilon", "reason"])
+            guard let epsilon = MicroEpsilon(text: body.epsilon) else {
+                throw ModelgateError(
+                    .invalidBody,
+                    "epsilon must be a decimal ε with at most six decimal places, such as \"4\" or \"0.5\"")
+            }
+            return try JSONBody.response(
+                try await blocking {
+                    try workflow.allocate(epsilon, to: id, on: body.dataset, reason: body.reason, by: owner)
+                })
+        }
+        v1.get("datasets/:id/privacy") { _, context in
+            let principal = try context.require(.readUsage)
+            let id = try context.parameters.require("id")
+            return try JSONBody.response(try await blocking { try workflow.privacyBudgets(of: id, for: principal) })
+        }
         for (verb, state) in [("suspend", DatasetState.suspended), ("resume", .open), ("withdraw", .withdrawn)] {
             v1.post("datasets/:id/\(verb)") { request, context in
                 let owner = try context.require(.changeDataset)
@@ -76,6 +96,26 @@ extension APIServer {
     }
 
     struct Reason: Decodable { var reason: String? }
+
+    /// `{dataset, epsilon, reason}`; ε as decimal text ("4") or a JSON number.
+    struct Allocation: Decodable {
+        var dataset: String
+        var epsilon: String
+        var reason: String?
+
+        enum CodingKeys: String, CodingKey { case dataset, epsilon, reason }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            dataset = try container.decode(String.self, forKey: .dataset)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            if let text = try? container.decode(String.self, forKey: .epsilon) {
+                epsilon = text
+            } else {
+                epsilon = "\(try container.decode(Double.self, forKey: .epsilon))"
+            }
+        }
+    }
 
     struct DecisionResponse: Encodable {
         var application: ModelgateCore.Application

@@ -45,6 +45,9 @@ package protocol AccessTransaction {
     func save(_ application: Application) throws
     func save(_ agreement: Agreement) throws
     func save(_ state: DatasetState, reason: String, of dataset: String) throws
+    /// A dp dataset's spending and allocations, as the transaction sees them.
+    func privacyAccount(dataset: String) throws -> PrivacyAccount
+    func save(_ allocation: PrivacyAllocation) throws
     /// Appends the records to the audit log, in order, as the transaction's actor.
     func record(_ records: [AccessRecord]) throws
 }

@@ -31,9 +31,9 @@ package protocol GatewayStore: AccessStore {
     /// same request.
     func claimIdempotencyKey(_ key: String, principal: String, job: String, request: String) throws -> IdempotencyClaim
 
-    /// The ε spent on a dataset in privacy mode dp, by agreement; the key `""` is the dataset's
-    /// lifetime total (all agreements together).
-    func privacySpent(dataset: String) throws -> [String: MicroEpsilon]
+    /// The ε spent on a dataset in privacy mode dp (in total and by agreement) and the
+    /// allocations its owners set.
+    func privacyAccount(dataset: String) throws -> PrivacyAccount
 
     /// Records how an admitted job ended (`job_finished`).
     func finish(_ completion: JobCompletion) throws -> Receipt

@@ -239,6 +239,18 @@ extension SQLiteStore {
                 arguments: [state.rawValue, reason, dataset])
         }
 
+        func privacyAccount(dataset: String) throws -> PrivacyAccount {
+            try SQLiteStore.privacyAccount(db, dataset: dataset)
+        }
+
+        func save(_ allocation: PrivacyAllocation) throws {
+            try db.execute(
+                sql: """
+                    INSERT INTO privacy_allocations (dataset, agreement, epsilon) VALUES (?, ?, ?)
+                    ON CONFLICT (dataset, agreement) DO UPDATE SET epsilon = excluded.epsilon
+                    """, arguments: [allocation.dataset, allocation.agreement, allocation.epsilon.micros])
+        }
+
         func record(_ records: [AccessRecord]) throws {
             for record in records {
                 _ = try SQLiteStore.append(

@@ -117,7 +117,12 @@ extension SQLiteStore {
         let e = debit.epsilon
         var budgets = [("the dataset's lifetime ε (all agreements together)", "", debit.datasetCap)]
         if let agreement = debit.agreement {
-            budgets.append(("agreement \(agreement)'s ε on this dataset", agreement, debit.agreementCap))
+            // An owner's allocation, read in the debiting transaction, takes the policy's place.
+            let allocation = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT epsilon FROM privacy_allocations WHERE dataset = ? AND agreement = ?"),
+                arguments: [dataset, agreement]
+            ).map(MicroEpsilon.init(micros:))
+            budgets.append(("agreement \(agreement)'s ε on this dataset", agreement, allocation ?? debit.agreementCap))
         }
         for (scope, agreement, cap) in budgets {
             let before = try spent(agreement)
@@ -162,13 +167,20 @@ extension SQLiteStore {
         }
     }
 
-    package func privacySpent(dataset: String) throws -> [String: MicroEpsilon] {
-        try read("the ε spent on '\(dataset)'") { db in
+    package func privacyAccount(dataset: String) throws -> PrivacyAccount {
+        try read("the ε spent on '\(dataset)'") { db in try Self.privacyAccount(db, dataset: dataset) }
+    }
+
+    static func privacyAccount(_ db: Database, dataset: String) throws -> PrivacyAccount {
+        func amounts(_ sql: String) throws -> [String: MicroEpsilon] {
             Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(
-                    db, sql: "SELECT agreement, spent FROM privacy_spending WHERE dataset = ?", arguments: [dataset]
-                ).map { ($0["agreement"], MicroEpsilon(micros: $0["spent"])) })
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: sql, arguments: [dataset]).map {
+                    ($0["agreement"], MicroEpsilon(micros: $0["amount"]))
+                })
         }
+        return PrivacyAccount(
+            spent: try amounts("SELECT agreement, spent AS amount FROM privacy_spending WHERE dataset = ?"),
+            allocations: try amounts("SELECT agreement, epsilon AS amount FROM privacy_allocations WHERE dataset = ?"))
     }
 
     package func finish(_ completion: JobCompletion) throws -> Receipt {

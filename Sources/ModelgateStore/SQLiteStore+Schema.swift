@@ -207,6 +207,19 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v8 privacy allocations") { db in
+            // An agreement's ε allocation on a dp dataset as an owner set it, in millionths; an
+            // agreement without a row has the policy's agreementEpsilon.
+            try db.execute(
+                sql: """
+                    CREATE TABLE privacy_allocations (
+                        dataset TEXT NOT NULL,
+                        agreement TEXT NOT NULL,
+                        epsilon INTEGER NOT NULL CHECK (epsilon >= 0),
+                        PRIMARY KEY (dataset, agreement)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

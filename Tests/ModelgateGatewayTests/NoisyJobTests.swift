@@ -242,18 +242,20 @@ import Testing
         try withDP(dataset: "10", agreement: "2", perJob: "0.5") { folder, pipeline in
             let first = try run(pipeline, Self.table + "\nepsilon: 0.5")
             #expect(first.status == .released && first.repeatOf == nil)
-            let spent = try pipeline.store.privacySpent(dataset: "household-survey-dp")
+            let spent = try pipeline.store.privacyAccount(dataset: "household-survey-dp").spent
             // The same question written differently (keys reordered, the default epsilon named), by
             // another researcher: the same answer, nothing spent.
             let same = "epsilon: 0.5\ncolumns: [sex]\nrows: [district]\nmodel: crosstab\ndataset: household-survey-dp"
             let again = try run(pipeline, same, as: Self.rob)
             #expect(again.status == .released && again.repeatOf == first.job && again.job != first.job)
             #expect(again.result == first.result && again.privacy == first.privacy)
-            #expect(try pipeline.store.privacySpent(dataset: "household-survey-dp") == spent)
+            #expect(try pipeline.store.privacyAccount(dataset: "household-survey-dp").spent == spent)
             // Another epsilon is another question: a fresh draw, paid for.
             let other = try run(pipeline, Self.table + "\nepsilon: 0.25")
             #expect(other.repeatOf == nil && other.status == .released)
-            #expect(try pipeline.store.privacySpent(dataset: "household-survey-dp")[""] == MicroEpsilon(text: "0.75"))
+            #expect(
+                try pipeline.store.privacyAccount(dataset: "household-survey-dp").spent[""]
+                    == MicroEpsilon(text: "0.75"))
             withExtendedLifetime(folder) {}
         }
     }
@@ -351,7 +353,7 @@ import Testing
         try withDP(dataset: "0.3", agreement: "0.3", perJob: "0.1") { folder, pipeline in
             #expect(try pipeline.run(specText: Self.table(0), principal: "olga").status == .released)
             #expect(try pipeline.run(specText: Self.table(1)).status == .released)
-            let spent = try pipeline.store.privacySpent(dataset: "household-survey-dp")
+            let spent = try pipeline.store.privacyAccount(dataset: "household-survey-dp").spent
             #expect(spent[""] == MicroEpsilon(text: "0.2") && spent.count == 1)
             // Rita's allocation is untouched, but only 0.1 of the dataset's cap is left.
             #expect(try run(pipeline, Self.table(2)).status == .released)

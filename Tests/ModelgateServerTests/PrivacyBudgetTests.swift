@@ -49,7 +49,7 @@ import Testing
             #expect(answers.filter { $0.reasonCode == "privacy_budget_exhausted" }.count == 90)
             #expect(answers.allSatisfy { $0.status == 200 })
             // What the store holds as spent is exactly ten jobs' ε, for the agreement and the dataset.
-            let spent = try fixture.server.store.privacySpent(dataset: "household-survey-dp")
+            let spent = try fixture.server.store.privacyAccount(dataset: "household-survey-dp").spent
             #expect(spent[""] == MicroEpsilon(micros: 1_000_000) && spent[agreement] == MicroEpsilon(micros: 1_000_000))
             // And the researcher sees it: nothing left of the agreement's ε 1.
             let me = try await api.call(.get, "/v1/me", as: "rita")
@@ -79,7 +79,7 @@ import Testing
             #expect(first.json?["status"] as? String == "released", "\(first.text)")
             #expect(retry.json?["job"] as? String == first.json?["job"] as? String)
             #expect(retry.json?["result"] as? NSDictionary == first.json?["result"] as? NSDictionary)
-            let spent = try fixture.server.store.privacySpent(dataset: "household-survey-dp")
+            let spent = try fixture.server.store.privacyAccount(dataset: "household-survey-dp").spent
             #expect(spent[""] == MicroEpsilon(text: "0.1"), "\(spent)")
             let other = try await api.call(
                 .post, "/v1/jobs", as: "rita",
@@ -168,5 +168,80 @@ enum RawHTTP {
             let status = Int(text.split(separator: " ").dropFirst().first ?? "")
         else { throw ModelgateError("test", "not an HTTP response: \(text.prefix(80))") }
         return Answer(status: status, text: String(text[head.upperBound...]))
+    }
+}
+
+/// An owner raises one agreement's ε allocation, saying why: audited, within the dataset's
+/// lifetime cap, and shown to the owner and the auditor with every agreement's spending.
+extension PrivacyBudgetTests {
+    @Test func anOwnerRaisesAnAllocationWithinTheCapAndEveryoneSeesIt() async throws {
+        let fixture = try ServerTests.Fixture(
+            policyText: try Fixtures.dpPolicy(dataset: "1", agreement: "0.2", perJob: "0.1"))
+        try await fixture.test { api in
+            var agreements: [String: String] = [:]
+            for researcher in ["rita", "rob"] {
+                let applied = try await api.json(
+                    .post, "/v1/applications", as: researcher,
+                    [
+                        "datasets": ["household-survey-dp"], "models": ["crosstab"], "purpose": "p", "scenario": "s",
+                        "safeguards": "g", "starts": "2020-01-01", "ends": "2099-01-01",
+                    ])
+                let id = try #require(applied.json?["id"] as? String, "\(applied.text)")
+                let approved = try await api.json(.post, "/v1/applications/\(id)/approve", as: "olga", [:])
+                agreements[researcher] = try #require((approved.json?["agreement"] as? [String: Any])?["id"] as? String)
+            }
+            func job(_ n: Int) async throws -> String? {
+                let spec = Self.spec + "\nwhere: [{ column: age, op: \">=\", value: \(16 + n) }]"
+                let answer = try await api.call(.post, "/v1/jobs", as: "rita", body: spec)
+                return answer.json?["status"] as? String ?? answer.json?["reason"].map { "\($0)" }
+            }
+            // Rita's 0.2 pays two jobs at 0.1; the third is refused.
+            #expect(try await job(0) == "released")
+            #expect(try await job(1) == "released")
+            #expect(try await job(2) == "refused")
+            let rita = try #require(agreements["rita"])
+            let raise = { (epsilon: Any, who: String, reason: String?) in
+                try await api.json(
+                    .post, "/v1/agreements/\(rita)/privacy", as: who,
+                    ["dataset": "household-survey-dp", "epsilon": epsilon, "reason": reason as Any])
+            }
+            // Only the dataset's owner, with a reason, never above the cap of 1.
+            #expect(try await raise("0.5", "otto", "more").errorCode == "forbidden")
+            #expect(try await raise("0.5", "rita", "more").errorCode == "forbidden")
+            #expect(try await raise("0.5", "olga", nil).errorCode == "reason_required")
+            let above = try await raise("1.1", "olga", "more")
+            #expect(above.status == .unprocessableContent && above.errorCode == "invalid_allocation")
+            let raised = try await raise(0.5, "olga", "the panel study needs three more tables")
+            #expect(raised.status == .ok && raised.json?["epsilon"] as? String == "0.5", "\(raised.text)")
+            #expect(raised.json?["left"] as? String == "0.3" && raised.json?["setByOwner"] as? Bool == true)
+            // Now three more jobs fit, and no fourth.
+            for n in 3..<6 { #expect(try await job(n) == "released") }
+            #expect(try await job(6) == "refused")
+            // The owner and the auditor see the cap, the total and each agreement; Rita does not.
+            for who in ["olga", "aude"] {
+                let view = try await api.call(.get, "/v1/datasets/household-survey-dp/privacy", as: who)
+                #expect(
+                    view.json?["spent"] as? String == "0.5" && view.json?["left"] as? String == "0.5", "\(view.text)")
+                let lines = try #require(view.json?["agreements"] as? [[String: Any]])
+                let byResearcher = Dictionary(uniqueKeysWithValues: lines.map { ($0["researcher"] as! String, $0) })
+                #expect(byResearcher["rita"]?["epsilon"] as? String == "0.5")
+                #expect(byResearcher["rob"]?["epsilon"] as? String == "0.2")
+                #expect(byResearcher["rob"]?["setByOwner"] as? Bool == false)
+            }
+            #expect(
+                try await api.call(.get, "/v1/datasets/household-survey-dp/privacy", as: "rita").status == .forbidden)
+            #expect(
+                try await api.call(.get, "/v1/datasets/household-survey-dp/privacy", as: "otto").status == .forbidden)
+            // The change is in the audit log, with who, from, to and why.
+            var events: [String] = []
+            try fixture.server.store.forEachEvent(
+                AuditFilter(kind: AuditEvent.Kind(rawValue: "privacy_allocation_changed"))
+            ) {
+                events.append("\($0.principal ?? "") \($0.detail)")
+            }
+            #expect(events.count == 1 && events[0].hasPrefix("olga "), "\(events)")
+            #expect(
+                events.first?.contains("\"from\":\"0.2\"") == true && events.first?.contains("\"to\":\"0.5\"") == true)
+        }
     }
 }

@@ -23,6 +23,7 @@ package struct AccessRecord: Sendable {
         package static let agreementCreated: Self = "agreement_created"
         package static let agreementChanged: Self = "agreement_changed"
         package static let datasetStateChanged: Self = "dataset_state_changed"
+        package static let privacyAllocationChanged: Self = "privacy_allocation_changed"
     }
 
     static func submitted(_ application: Application) -> Self {

@@ -42,6 +42,8 @@ package struct ModelgateError: Error, Sendable, CustomStringConvertible {
         package static let invalidBody: Self = "invalid_body"
         /// An owner reads the usage report of one dataset of its body, named.
         package static let datasetRequired: Self = "dataset_required"
+        /// An ε allocation outside what the dataset's cap and the agreement's spending allow.
+        package static let invalidAllocation: Self = "invalid_allocation"
     }
 
     package init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {

@@ -57,14 +57,14 @@ package struct Catalog: Sendable {
             let limit = dataset.policy.quota.jobsPerDay
             let privacy = dataset.policy.privacy
             if privacy.mode == .dp {
-                let spent = try store.privacySpent(dataset: id)
+                let account = try store.privacyAccount(dataset: id)
                 for agreement in profile.agreements ?? [] where agreement.datasets.contains(id) {
-                    let used = spent[agreement.id] ?? .zero
-                    let left = min(privacy.agreementEpsilon - used, privacy.datasetEpsilon - (spent[""] ?? .zero))
                     budgets.append(
                         .init(
-                            dataset: id, agreement: agreement.id, epsilon: "\(privacy.agreementEpsilon)",
-                            spent: "\(used)", left: "\(max(left, .zero))"))
+                            dataset: id, agreement: agreement.id,
+                            epsilon: "\(account.allocation(of: agreement.id, policy: privacy))",
+                            spent: "\(account.spent(by: agreement.id))",
+                            left: "\(account.left(for: agreement.id, policy: privacy))"))
                 }
             }
             return .init(dataset: id, used: used[id] ?? 0, left: max(0, limit - (used[id] ?? 0)))
