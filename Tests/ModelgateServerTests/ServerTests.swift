@@ -312,6 +312,11 @@ import Testing
                 (.get, "/v1/agreements/\(agreement)", nil, ["rita", "olga", "aude"]),
                 (.post, "/v1/agreements/\(agreement)/suspend", reason, ["olga"]),
                 (.post, "/v1/agreements/\(agreement)/resume", reason, ["olga"]),
+                (
+                    .post, "/v1/agreements/\(agreement)/privacy",
+                    #"{"dataset": "household-survey", "epsilon": "1", "reason": "test"}"#, ["olga"]
+                ),
+                (.get, "/v1/datasets/household-survey/privacy", nil, ["aude", "olga"]),
                 (.post, "/v1/agreements/\(agreement)/terminate", reason, ["olga"]),
                 (.post, "/v1/datasets/household-survey/suspend", reason, ["olga"]),
                 (.post, "/v1/datasets/household-survey/resume", reason, ["olga"]),

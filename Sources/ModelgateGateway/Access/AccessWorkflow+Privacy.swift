@@ -56,6 +56,8 @@ extension AccessWorkflow {
         guard let stored = try catalog.datasets.open(dataset), let owner = try catalog.owner(of: dataset) else {
             throw Catalog.unknown(dataset)
         }
+        // Another body learns nothing of the dataset's mode.
+        try catalog.requireOwner(principal, of: dataset)
         let privacy = stored.policy.privacy
         guard privacy.mode == .dp else {
             throw ModelgateError(
