@@ -23,9 +23,11 @@ struct ColumnBuilder {
     private let low: Double
     private let high: Double
 
-    init(policy: ColumnPolicy, expectedRows: Int) {
+    /// `asUnit`: the privacy unit's column (an identifier), kept as category codes whose
+    /// levels are never written (``ColumnFileWriter``).
+    init(policy: ColumnPolicy, expectedRows: Int, asUnit: Bool = false) {
         self.policy = policy
-        kind = policy.columnClass == .identifier ? .string : policy.type
+        kind = asUnit ? .category : policy.columnClass == .identifier ? .string : policy.type
         low = policy.min ?? -.infinity
         high = policy.max ?? .infinity
         switch kind {

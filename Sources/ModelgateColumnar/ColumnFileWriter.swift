@@ -14,19 +14,24 @@ enum ColumnFileWriter {
     }
 
     static func write(_ parsed: ParsedColumns, to folder: URL) throws -> [Written] {
-        let stored = parsed.policy.columns.filter(ColumnFileWriter.isStored)
+        let unit = parsed.policy.unitColumn
+        let stored = parsed.policy.columns.filter { isStored($0) || $0.name == unit }
         let results = ResultSlots<Result<Written, any Error>>(count: stored.count)
         DispatchQueue.concurrentPerform(iterations: stored.count) { index in
             let policy = stored[index]
             let field = parsed.order.firstIndex { $0.name == policy.name }!
             let builders = parsed.chunks.map { $0[field] }
-            results[index] = Result { try write(policy, builders, rowCount: parsed.rowCount, to: folder) }
+            results[index] = Result {
+                try write(policy, builders, rowCount: parsed.rowCount, to: folder, asUnit: policy.name == unit)
+            }
         }
         return try results.values.map { try $0!.get() }
     }
 
+    /// `asUnit`: the privacy unit's column, written as the codes of its values in byte order and
+    /// nothing else: the values themselves (identifiers) are in no file and not in the manifest.
     private static func write(
-        _ policy: ColumnPolicy, _ builders: [ColumnBuilder], rowCount: Int, to folder: URL
+        _ policy: ColumnPolicy, _ builders: [ColumnBuilder], rowCount: Int, to folder: URL, asUnit: Bool = false
     ) throws -> Written {
         let file = FileSink(url: folder.appendingPathComponent("\(policy.name).col"))
         defer { file.close() }
@@ -34,7 +39,18 @@ enum ColumnFileWriter {
         var levels: [String] = []
         let encoding: StoredColumn.Encoding
         let width: Int
-        switch policy.type {
+        switch asUnit ? .category : policy.type {
+        case .category where asUnit:
+            let levelBytes = Array(Set(builders.flatMap(\.dictionary.levelBytes))).sorted {
+                $0.lexicographicallyPrecedes($1)
+            }
+            let index = Dictionary(uniqueKeysWithValues: levelBytes.enumerated().map { ($1, UInt32($0)) })
+            encoding = .codes
+            width = 4
+            for builder in builders {
+                let remap = builder.dictionary.levelBytes.map { index[$0]! }
+                try file.append(builder.codes.map { remap.isEmpty ? 0 : remap[Int($0)] })
+            }
         case .category:
             // Levels sorted by their bytes, so codes order like their names and the version does not
             // depend on row order.
@@ -110,7 +126,8 @@ enum ColumnFileWriter {
             validityDigest = sink.digest()
         }
         let column = StoredColumn(
-            name: policy.name, type: policy.type, encoding: encoding, width: width, levels: levels, missing: missing,
+            name: policy.name, type: asUnit ? .category : policy.type, encoding: encoding, width: width, levels: levels,
+            missing: missing,
             file: "\(policy.name).col", validityFile: validityFile)
         let description = [
             policy.name, policy.type.rawValue, encoding.rawValue, String(width), levels.joined(separator: "\u{1F}"),

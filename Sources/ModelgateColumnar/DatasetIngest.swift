@@ -159,7 +159,10 @@ package struct DatasetIngest: Sendable {
         let jobs = chunks.map { chunk in
             ChunkJob(
                 start: chunk.0, end: chunk.1,
-                builders: order.map { ColumnBuilder(policy: $0, expectedRows: (chunk.1 - chunk.0) / 48 + 16) })
+                builders: order.map {
+                    ColumnBuilder(
+                        policy: $0, expectedRows: (chunk.1 - chunk.0) / 48 + 16, asUnit: $0.name == policy.unitColumn)
+                })
         }
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
             let job = jobs[index]

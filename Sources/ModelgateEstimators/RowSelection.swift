@@ -17,7 +17,7 @@ struct RowSelection {
     init(plan: Plan, columns: ColumnSet) {
         rowCount = columns.rowCount
         let withMissing = plan.task.columns.compactMap { columns[$0] }.filter { $0.validity != nil }
-        if plan.filters.isEmpty && withMissing.isEmpty {
+        if plan.filters.isEmpty && withMissing.isEmpty && plan.unit == nil {
             mask = nil
             rowsUsed = rowCount
             rowsDropped = 0
@@ -36,9 +36,34 @@ struct RowSelection {
                 dropped += 1
             }
         }
+        if let unit = plan.unit { Self.bound(unit, columns[unit.column], &mask) }
         self.mask = mask
         rowsDropped = dropped
         rowsUsed = mask.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
+    }
+
+    /// Privacy mode dp with a unit of several rows: each unit keeps its first `maxRows` used rows
+    /// in file order, which depends on that unit's rows alone; a row without a unit is not used.
+    /// Rows left out so are outside the selection (not counted as dropped).
+    private static func bound(_ unit: PrivacyUnit, _ column: ColumnVector?, _ mask: inout [UInt8]) {
+        guard let column else {
+            for row in mask.indices { mask[row] = 0 }
+            return
+        }
+        var kept: [UInt16] = []
+        for row in mask.indices where mask[row] == 1 {
+            guard column.isValid(row) else {
+                mask[row] = 0
+                continue
+            }
+            let code = column.code(at: row)
+            if code >= kept.count { kept += [UInt16](repeating: 0, count: code + 1 - kept.count) }
+            if Int(kept[code]) >= unit.maxRows {
+                mask[row] = 0
+            } else {
+                kept[code] += 1
+            }
+        }
     }
 
     static let droppedMark: UInt8 = 2

@@ -35,6 +35,7 @@ extension Policy {
         let privacy = top["privacy"].map { readPrivacy($0, reader) } ?? PrivacyRules()
         if privacy.mode == .dp, let columns {
             requireClampingRanges(columns, privacy: top["privacy"], reader)
+            requireUnitColumn(columns, privacy: privacy, node: top["privacy"], reader)
         }
 
         guard let dataset, let columns, let models, reader.problems.isEmpty else {
@@ -205,7 +206,7 @@ extension Policy {
     private static func readPrivacy(_ node: Node, _ reader: DocumentReader) -> PrivacyRules {
         var rules = PrivacyRules()
         let path = "privacy"
-        let keys = ["mode", "datasetEpsilon", "agreementEpsilon", "maxEpsilonPerJob", "epsilonPerJob"]
+        let keys = ["mode", "datasetEpsilon", "agreementEpsilon", "maxEpsilonPerJob", "epsilonPerJob", "unit"]
         guard let map = reader.mapping(node, at: path, known: keys) else { return rules }
         if let mode = map["mode"].flatMap({
             reader.oneOf($0, at: "\(path).mode", PrivacyRules.Mode.self, allowed: PrivacyRules.Mode.allCases)
@@ -230,7 +231,7 @@ extension Policy {
         let byDefault = epsilon("epsilonPerJob")
         guard rules.mode == .dp else {
             for key in keys.dropFirst() where map[key] != nil {
-                reader.report("\(path).\(key)", map[key], "budgets apply in mode dp only")
+                reader.report("\(path).\(key)", map[key], "\(key) applies in mode dp only")
             }
             return rules
         }
@@ -257,7 +258,37 @@ extension Policy {
         rules.agreementEpsilon = agreement ?? .zero
         rules.maxEpsilonPerJob = job ?? .zero
         rules.epsilonPerJob = byDefault ?? job ?? .zero
+        if let node = map["unit"],
+            let unit = reader.mapping(node, at: "\(path).unit", known: ["column", "maxRowsPerUnit"])
+        {
+            let column = reader.required(unit, "column", at: "\(path).unit", parent: node).flatMap {
+                reader.string($0, at: "\(path).unit.column")
+            }
+            let rows = reader.required(unit, "maxRowsPerUnit", at: "\(path).unit", parent: node).flatMap {
+                reader.int($0, at: "\(path).unit.maxRowsPerUnit", in: 1...PrivacyUnit.largestMaxRows)
+            }
+            if let column, let rows { rules.unit = PrivacyUnit(column: column, maxRows: rows) }
+        }
         return rules
+    }
+
+    /// A privacy unit's column is one the policy lists, of class identifier: it identifies whom
+    /// rows belong to, so no spec may use it, and ingest keeps only anonymous codes of it.
+    private static func requireUnitColumn(
+        _ columns: [ColumnPolicy], privacy: PrivacyRules, node: Node?, _ reader: DocumentReader
+    ) {
+        guard let unit = privacy.unit else { return }
+        guard let column = columns.first(where: { $0.name == unit.column }) else {
+            reader.report("privacy.unit.column", node, "'\(unit.column)' is not one of the policy's columns")
+            return
+        }
+        guard column.columnClass == .identifier else {
+            reader.report(
+                "privacy.unit.column", node,
+                "the unit column '\(unit.column)' must be of class identifier: it says whose rows are whose, so no spec may use it"
+            )
+            return
+        }
     }
 
     /// In `dp` mode every integer and number column that may be measured has a clamping range:

@@ -196,6 +196,33 @@ import Testing
         #expect(!files.contains { $0.hasPrefix("person_id") })
     }
 
+    @Test func aPrivacyUnitIsKeptAsAnonymousCodesOnly() throws {
+        let folder = try TemporaryFolder()
+        let policy =
+            Fixtures.policyText
+            + "\nprivacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, "
+            + "unit: { column: person_id, maxRowsPerUnit: 2 } }"
+        // Two households, HH-SECRET-7 and HH-SECRET-3, in chunks of a few bytes.
+        let csv = try folder.write(
+            "data.csv",
+            "\(header)\nHH-SECRET-7,North,34,it,10,1,\nHH-SECRET-3,South,40,it,20,0,\nHH-SECRET-7,South,41,it,30,0,\n")
+        var ingest = DatasetIngest(state: folder.url)
+        ingest.minimumChunkBytes = 40
+        let manifest = try ingest.ingest(policyText: policy, csv: csv)
+        let column = try #require(manifest.column(named: "person_id"))
+        #expect(column.encoding == .codes && column.levels.isEmpty)
+        // Codes by the values' order (HH-SECRET-3 is 0), the same household the same code.
+        let dataset = try #require(try DatasetStore(state: folder.url).open("survey"))
+        let units = try dataset.columns(["person_id"])["person_id"]!
+        #expect((0..<3).map { units.code(at: $0) } == [1, 0, 1])
+        // No file of the dataset holds any of the values.
+        let current = folder.url.appendingPathComponent("datasets/survey/current")
+        for name in try FileManager.default.contentsOfDirectory(atPath: current.path) {
+            let bytes = try Data(contentsOf: current.appendingPathComponent(name))
+            #expect(bytes.range(of: Data("HH-SECRET".utf8)) == nil, "\(name) holds a household id")
+        }
+    }
+
     @Test func textAfterAClosingQuoteIsNamed() throws {
         let text = try failure(["P1,\"North\"x,34,it,10,1,"])
         #expect(text.contains("line 2, column 'district': text after a closing quote"), "\(text)")

@@ -60,9 +60,30 @@ import Testing
                 "privacy: { mode: dp, datasetEpsilon: 0.0000001, agreementEpsilon: 2, maxEpsilonPerJob: 0.5 }",
                 "privacy.datasetEpsilon: expected ε above 0"
             ),
-            ("privacy: { datasetEpsilon: 1 }", "privacy.datasetEpsilon: budgets apply in mode dp only"),
+            ("privacy: { datasetEpsilon: 1 }", "privacy.datasetEpsilon: datasetEpsilon applies in mode dp only"),
             ("privacy: { mode: laplace }", "privacy.mode:"),
             ("privacy: { mode: dp, epsilon: 1 }", "privacy.epsilon:"),
+            // A unit: a listed identifier column, with a bound on its rows.
+            (
+                "privacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, unit: { column: household } }",
+                "privacy.unit.maxRowsPerUnit: required key is missing"
+            ),
+            (
+                "privacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, unit: { column: household, maxRowsPerUnit: 0 } }",
+                "privacy.unit.maxRowsPerUnit:"
+            ),
+            (
+                "privacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, unit: { column: household, maxRowsPerUnit: 4 } }",
+                "privacy.unit.column: 'household' is not one of the policy's columns"
+            ),
+            (
+                "privacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, unit: { column: age, maxRowsPerUnit: 4 } }",
+                "privacy.unit.column: the unit column 'age' must be of class identifier"
+            ),
+            (
+                "privacy: { unit: { column: person_id, maxRowsPerUnit: 4 } }",
+                "privacy.unit: unit applies in mode dp only"
+            ),
         ]
         for (privacy, expected) in cases {
             #expect(problems(privacy).contains { $0.hasPrefix(expected) }, "\(privacy) → \(problems(privacy))")

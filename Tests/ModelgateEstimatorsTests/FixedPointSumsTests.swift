@@ -93,4 +93,86 @@ import Testing
         // squares in units of 1000: 10⁹ + 0 + 63 (251² = 63,001) + 10⁹.
         #expect(figures == [[4], [2_000_251], [2_000_000_063]])
     }
+
+    // MARK: A unit of several rows
+
+    static let unitPolicy = try! Policy(
+        yaml: Fixtures.policyText.replacingOccurrences(
+            of: "district:  { class: quasi-identifier, type: category }",
+            with: "district:  { class: quasi-identifier, type: category, levels: [north, south] }")
+            + "\nprivacy: { mode: dp, datasetEpsilon: 10, agreementEpsilon: 2, maxEpsilonPerJob: 0.5, "
+            + "unit: { column: person_id, maxRowsPerUnit: 3 } }")
+
+    func sums(_ plan: Plan, _ rows: [Row], units: [String?]) throws -> [[Int64]] {
+        var columns: [String: ColumnVector] = [
+            "district": ColumnVector(categories: rows.map(\.district)),
+            "age": ColumnVector(integers: rows.map(\.age)),
+            "income": ColumnVector(numbers: rows.map(\.income)),
+            "insured": ColumnVector(booleans: rows.map(\.insured)),
+        ]
+        columns["person_id"] = ColumnVector(categories: units)
+        let raw = try Estimator.run(plan, on: ColumnSet(rowCount: rows.count, columns: columns))
+        switch raw.output {
+        case .sums(let sums): return sums.figures
+        case .table(let table): return [table.cells.map { Int64($0.count) }]
+        default: return []
+        }
+    }
+
+    @Test func eachUnitKeepsItsFirstRowsAndNoMore() throws {
+        let spec = try ModelSpec(text: "dataset: survey\nmodel: crosstab\nrows: [district]")
+        let terms = try #require(try Self.unitPolicy.privacyTerms(for: spec))
+        let plan = try Self.unitPolicy.admit(spec).reading(terms)
+        // Household a has five rows (three kept: north, north, south), b two (south, south), one row
+        // has no household (not used); a filter is applied before the bound.
+        let rows = ["north", "north", "south", "south", "north", "south", "south", "north"].map {
+            Row(district: $0, age: 30, income: 1, insured: true)
+        }
+        let units: [String?] = ["a", "a", "a", "a", "a", "b", "b", nil]
+        #expect(try sums(plan, rows, units: units) == [[2, 3]])
+        // Twice the row's sensitivity, three times over: a household moves three rows.
+        #expect(terms.figures.map(\.sensitivity) == [6])
+        var filtered = spec
+        filtered.filters = [Filter(column: "district", op: .equal, value: .one("south"))]
+        let plan2 = try Self.unitPolicy.admit(filtered).reading(terms)
+        #expect(try sums(plan2, rows, units: units) == [[0, 4]])
+    }
+
+    @Test(arguments: [
+        "model: crosstab\nrows: [district]",
+        "model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean",
+        "model: summary\nvariables: [age, income]",
+    ])
+    func noChangedUnitMovesAFigureBeyondItsSensitivity(_ text: String) throws {
+        let spec = try ModelSpec(text: "dataset: survey\n" + text)
+        let terms = try #require(try Self.unitPolicy.privacyTerms(for: spec))
+        let plan = try Self.unitPolicy.admit(spec).reading(terms)
+        var random = SplitMix64(seed: 77)
+        // Forty rows in ten households of one to seven rows.
+        var rows = (0..<40).map { _ in Self.anyRow(&random) }
+        var units: [String?] = (0..<40).map { _ in "h\(random.next() % 10)" }
+        var largest = [Int64](repeating: 0, count: terms.figures.count)
+        for _ in 0..<800 {
+            let before = try sums(plan, rows, units: units)
+            // Everything about one household's rows changes: values, and whether it names them.
+            let household = "h\(random.next() % 10)"
+            for row in rows.indices where units[row] == household {
+                rows[row] = Self.anyRow(&random)
+                if random.next() % 8 == 0 { units[row] = nil }
+            }
+            let after = try sums(plan, rows, units: units)
+            for figure in terms.figures.indices {
+                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
+                largest[figure] = max(largest[figure], moved)
+            }
+            // Rows that lost their household join one again, so the test goes on with ten.
+            for row in units.indices where units[row] == nil && random.next() % 4 == 0 {
+                units[row] = "h\(random.next() % 10)"
+            }
+        }
+        for (figure, found) in zip(terms.figures, largest) {
+            #expect(found <= figure.sensitivity, "\(figure.name): moved \(found), sensitivity \(figure.sensitivity)")
+            #expect(found > figure.sensitivity / 3, "\(figure.name): the bound is far from reached: \(found)")
+        }
+    }
 }

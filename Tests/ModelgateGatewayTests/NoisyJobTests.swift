@@ -60,7 +60,9 @@ import Testing
 
     /// The survey of `rows` rows with each row's fields (the sector is the sixth) changed by
     /// `change` before ingest under the dp policy; no agreements.
-    func dpSurvey(rows: Int, _ change: (Int, inout [String]) -> Void) throws -> (TemporaryFolder, JobPipeline) {
+    func dpSurvey(rows: Int, policy: String? = nil, _ change: (Int, inout [String]) -> Void) throws -> (
+        TemporaryFolder, JobPipeline
+    ) {
         let folder = try TemporaryFolder()
         let csv = folder.url.appendingPathComponent("survey.csv")
         try HouseholdSurvey.write(rows: rows, to: csv)
@@ -74,7 +76,7 @@ import Testing
             }
         try Data((changed.joined(separator: "\n") + "\n").utf8).write(to: csv)
         _ = try DatasetRegistration(state: folder.url, store: try SQLiteStore(state: folder.url)).ingest(
-            policyText: try Fixtures.dpPolicy(), csv: csv, progress: nil)
+            policyText: try policy ?? Fixtures.dpPolicy(), csv: csv, progress: nil)
         return (folder, try JobPipeline(state: folder.url))
     }
 
@@ -614,5 +616,25 @@ extension NoisyJobTests {
                 #expect(result.status == .refused && result.reason?.code == .notAvailableInDP)
             }
         }
+    }
+
+    @Test func aHouseholdOfManyRowsCountsForAtMostItsBound() throws {
+        // Households of four rows each, the policy's unit keeping two of each.
+        let policy = try Fixtures.dpPolicy(dataset: "10", agreement: "2", perJob: "0.5").replacingOccurrences(
+            of: "epsilonPerJob: 0.1 }", with: "epsilonPerJob: 0.1, unit: { column: person_id, maxRowsPerUnit: 2 } }")
+        let (folder, pipeline) = try dpSurvey(rows: 3000, policy: policy) { row, fields in
+            fields[0] = "H\(row / 4)"
+        }
+        defer { withExtendedLifetime(folder) {} }
+        let result = try pipeline.run(
+            specText: "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nepsilon: 0.5")
+        #expect(result.status == .released, "\(result.reason?.description ?? "")")
+        guard case .table(let table) = result.result, let privacy = result.privacy else { return }
+        // One household moves two rows from one cell to another: sensitivity 4, scale 8.
+        #expect(privacy.unit == "person_id (at most 2 rows)" && abs(privacy.scale - 8) < 1e-12)
+        // 1,500 rows kept, give or take the two cells' noise (each within 6 × 24 but with a chance
+        // below 10⁻⁸); all 3,000 would be far outside.
+        let total = try #require(table.totals.last?.value)
+        #expect(abs(total - 1500) <= 12 * privacy.ci95, "total \(total)")
     }
 }

@@ -11,6 +11,8 @@ package struct Plan: Sendable, Equatable, Codable {
     package var columns: [PlannedColumn]
     /// Largest number of output cells or regression terms the estimator may build.
     package var maximumCells: Int
+    /// Privacy mode dp with a unit of several rows: the rows each unit keeps at most.
+    package var unit: PrivacyUnit?
 
     package init(
         dataset: String, task: ModelTask, filters: [PlannedFilter], columns: [PlannedColumn], maximumCells: Int
@@ -65,6 +67,10 @@ extension Plan {
     /// fixed point (see ``PrivacyTerms/fixedPoints``).
     package func reading(_ terms: PrivacyTerms) -> Plan {
         var plan = self
+        if let unit = terms.unit {
+            plan.unit = unit
+            plan.columns.append(PlannedColumn(name: unit.column, type: .category))
+        }
         for (name, fixedPoint) in terms.fixedPoints {
             guard let index = plan.columns.firstIndex(where: { $0.name == name }) else { continue }
             plan.columns[index].fixedPoint = fixedPoint

@@ -11,17 +11,20 @@ package struct PrivacyTerms: Sendable, Equatable, Codable {
     /// How the worker reads each measured column: clamped to the policy's bounds, in whole
     /// quanta. Empty for counts.
     package var fixedPoints: [String: FixedPoint]
+    /// The privacy unit when it is several rows; nil when it is a row.
+    package var unit: PrivacyUnit?
 
     package static let mechanism = "discrete_laplace"
 
     package init(
         epsilon: MicroEpsilon, figures: [PrivacyFigure], dimensions: [TableDimension]?,
-        fixedPoints: [String: FixedPoint] = [:]
+        fixedPoints: [String: FixedPoint] = [:], unit: PrivacyUnit? = nil
     ) {
         self.epsilon = epsilon
         self.figures = figures
         self.dimensions = dimensions
         self.fixedPoints = fixedPoints
+        self.unit = unit
     }
 }
 
@@ -58,8 +61,9 @@ package struct PrivacyFigure: Sendable, Equatable, Codable {
     /// The figure's sensitivity from the bounds of its columns in `fixedPoints`: in a `table`, a
     /// row moves between cells, so it can take away its largest contribution from one and add it
     /// to another; once, it can change its contribution across the range, or to or from nothing
-    /// (a missing value drops a row).
-    package init(_ kind: Kind, fixedPoints: [String: FixedPoint], table: Bool) {
+    /// (a missing value drops a row). A unit of up to `rowsPerUnit` rows changes it by that many
+    /// rows' worth.
+    package init(_ kind: Kind, fixedPoints: [String: FixedPoint], table: Bool, rowsPerUnit: Int = 1) {
         self.kind = kind
         let range: (low: Int64, high: Int64)
         switch kind {
@@ -83,8 +87,8 @@ package struct PrivacyFigure: Sendable, Equatable, Codable {
             unit = x.quantum * y.quantum * Double(FixedPoint.productDivisor)
         }
         // At least 1: a figure no row can change (a column bounded to one value) still gets noise.
-        sensitivity = max(
-            1, table ? 2 * max(abs(range.low), abs(range.high)) : max(range.high, 0) - min(range.low, 0))
+        let row = table ? 2 * max(abs(range.low), abs(range.high)) : max(range.high, 0) - min(range.low, 0)
+        sensitivity = max(1, row) * Int64(rowsPerUnit)
     }
 }
 
@@ -184,10 +188,13 @@ extension Policy {
                 .invalidSpec, "'clamp' names '\(name)', which this job does not measure; clamp only what it sums")
         }
         let table = dimensions != nil || spec.model == .histogram
+        let unit = privacy.unit
         return PrivacyTerms(
             epsilon: epsilon,
-            figures: kinds.map { PrivacyFigure($0, fixedPoints: fixedPoints, table: table) },
-            dimensions: dimensions, fixedPoints: fixedPoints)
+            figures: kinds.map {
+                PrivacyFigure($0, fixedPoints: fixedPoints, table: table, rowsPerUnit: unit?.maxRows ?? 1)
+            },
+            dimensions: dimensions, fixedPoints: fixedPoints, unit: unit)
     }
 
     /// A table's dimensions over the levels the policy declares, within the cell limit.

@@ -18,8 +18,32 @@ package struct PrivacyRules: Sendable, Equatable, Codable {
     /// What a job spends when its spec names no `epsilon` (the policy's `epsilonPerJob`, or else
     /// `maxEpsilonPerJob`).
     package var epsilonPerJob: MicroEpsilon = .zero
+    /// The privacy unit when it is not a row: a column naming whose each row is (a person, a
+    /// household), and how many of a unit's rows a job keeps at most.
+    package var unit: PrivacyUnit?
 
     package init() {}
+}
+
+/// A privacy unit of several rows (`privacy.unit: { column: household_id, maxRowsPerUnit: 4 }`):
+/// before anything is computed, each unit keeps its first `maxRows` used rows (in file order) and
+/// no more, so that one unit changes any figure by at most `maxRows` rows' worth. The column is
+/// of class identifier; ingest keeps it only as anonymous codes, never its values.
+package struct PrivacyUnit: Sendable, Equatable, Codable {
+    package var column: String
+    package var maxRows: Int
+
+    package init(column: String, maxRows: Int) {
+        self.column = column
+        self.maxRows = maxRows
+    }
+
+    package static let largestMaxRows = 1000
+}
+
+extension Policy {
+    /// The column ingest stores as anonymous unit codes (privacy mode dp with a unit), if any.
+    package var unitColumn: String? { privacy.mode == .dp ? privacy.unit?.column : nil }
 }
 
 /// An amount of ε in millionths, so that budgets add and compare exactly (a store never sums

@@ -6,7 +6,8 @@ package struct PrivacyReport: Sendable, Equatable, Codable {
     /// `discrete_laplace`: integer noise, exact.
     package var mechanism: String
     /// What one person can change: `row` (replace-one neighbours: one row's values, the
-    /// dataset's size being public).
+    /// dataset's size being public), or the policy's unit, `household_id (at most 4 rows)`: all
+    /// of one unit's rows, of which a job keeps at most that many.
     package var unit: String
     /// ε spent, as decimal text (exact).
     package var epsilon: String
@@ -38,10 +39,10 @@ package struct PrivacyReport: Sendable, Equatable, Codable {
         }
     }
 
-    package init(mechanism: String, epsilon: MicroEpsilon, figures: [Figure]) {
+    package init(mechanism: String, epsilon: MicroEpsilon, figures: [Figure], unit: PrivacyUnit? = nil) {
         mode = "dp"
         self.mechanism = mechanism
-        unit = "row"
+        self.unit = unit.map { "\($0.column) (at most \($0.maxRows) rows)" } ?? "row"
         self.epsilon = "\(epsilon)"
         self.figures = figures
         scale = figures.first?.scale ?? 0

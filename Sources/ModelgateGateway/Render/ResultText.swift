@@ -39,7 +39,9 @@ package enum ResultText {
             for rule in failed { lines.append("  \(rule.rule): \(rule.detail)") }
         }
         if let privacy = result.privacy {
-            lines.append("privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon); the unit is a \(privacy.unit)")
+            lines.append(
+                "privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon); the unit is "
+                    + (privacy.unit == "row" ? "a row" : privacy.unit))
             for figure in privacy.figures {
                 lines.append(
                     "  \(figure.name) (ε \(figure.epsilon), scale \(number(figure.scale))): within "

@@ -13,6 +13,6 @@ extension PrivacyTerms {
                     name: figure.name, epsilon: shares == 1 ? "\(epsilon)" : "\(epsilon)/\(shares)",
                     scale: noise.scale * figure.unit, ci95: Double(noise.ci95) * figure.unit,
                     sensitivity: Double(figure.sensitivity) * figure.unit)
-            })
+            }, unit: unit)
     }
 }
