@@ -29,16 +29,12 @@ enum HistogramEstimator {
                 return value < first ? 0 : value > last ? counts.count + 1 : 1 + bin(of: value, edges)
             }
         }
-        // Ingest keeps values within the policy's bounds, so no row can lie below a first edge at
-        // or under the lower bound, nor above a last edge at or over the upper one: such a bin
-        // would be a structural zero, which the checker would withhold and, to protect it, drag a
-        // real bin into secondary suppression. Edges placed from the bounds (bins given) span them.
-        let spansBounds = task.bins != nil
-        let noneBelow = spansBounds || planned?.min.map { first <= $0 } == true
-        let noneAbove = spansBounds || planned?.max.map { last >= $0 } == true
+        // No bin where no row can be: a structural zero, which the checker would withhold and, to
+        // protect it, drag a real bin into secondary suppression.
+        let outer = task.outerBins(planned: planned)
         return RawHistogram(
-            variable: task.variable, edges: edges, counts: counts, below: noneBelow ? nil : below,
-            above: noneAbove ? nil : above)
+            variable: task.variable, edges: edges, counts: counts, below: outer.below ? below : nil,
+            above: outer.above ? above : nil)
     }
 
     /// Index of the bin holding `value`, which lies within the edges.

@@ -254,7 +254,15 @@ package struct JobPipeline: Sendable {
 
         // 4 (privacy mode dp). Noise on the exact figures, here, over a shape the policy fixes;
         //    nothing data-dependent leaves beside the noisy figures (not the rows dropped).
-        if let terms { return (noisy(raw, terms, job, spec, reference), nil) }
+        if let terms {
+            guard Self.hasPlannedShape(raw.output, plan, terms) else {
+                logFailure(job, outcome, "answered a dp job with figures of another shape")
+                return (
+                    Self.dpFailure(JobResult(status: .failed, job: job, model: spec.model, dataset: reference)), nil
+                )
+            }
+            return (noisy(raw, terms, job, spec, reference), nil)
+        }
 
         // 4. Check the output; only what passes leaves.
         let checker = OutputChecker(
@@ -317,6 +325,28 @@ package struct JobPipeline: Sendable {
         return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
+    /// Whether a worker's answer to a dp job has the shape the plan and the terms fix: the
+    /// declared dimensions, one value per cell of each figure, the plan's histogram edges. The
+    /// worker is not trusted with the shape of what gets noise (a repeated cell would be noised
+    /// twice at full ε).
+    static func hasPlannedShape(_ raw: RawOutput, _ plan: Plan, _ terms: PrivacyTerms) -> Bool {
+        let declared = terms.dimensions ?? []
+        let cells = declared.reduce(1) { $0 * $1.levels.count }
+        switch (raw, plan.task) {
+        case (.table(let table), .crosstab):
+            return !plan.readsFixedPoint && table.dimensions == declared && table.cells.count == cells
+        case (.histogram(let histogram), .histogram(let task)):
+            let outer = task.outerBins(planned: plan.column(named: task.variable))
+            return histogram.edges == (task.edges ?? []) && histogram.counts.count == max(0, histogram.edges.count - 1)
+                && (histogram.below != nil) == outer.below && (histogram.above != nil) == outer.above
+        case (.sums(let sums), .crosstab), (.sums(let sums), .summary), (.sums(let sums), .linearRegression):
+            return sums.dimensions == declared && sums.figures.count == terms.figures.count
+                && sums.figures.allSatisfy { $0.count == cells }
+        default:
+            return false
+        }
+    }
+
     /// A dp result: the worker's exact figures with discrete Laplace noise drawn from the
     /// operating system's random bits, fresh for this job, at the scale the terms give each.
     ///
@@ -328,17 +358,17 @@ package struct JobPipeline: Sendable {
         var bits = SystemRandomBits()
         let output: ReleasedOutput
         switch (raw.output, spec.task) {
-        case (.table(let table), _):
+        case (.table(let table), .crosstab):
             output = .table(
                 NoisyRelease.table(
                     table, over: terms.dimensions ?? [], noise: NoisyCounts(terms, figure: 0), using: &bits))
-        case (.histogram(let histogram), _):
+        case (.histogram(let histogram), .histogram):
             output = .histogram(NoisyRelease.histogram(histogram, noise: NoisyCounts(terms, figure: 0), using: &bits))
-        case (.sums(let sums), .crosstab(let task)) where sums.figures.count == terms.figures.count:
+        case (.sums(let sums), .crosstab(let task)):
             output = .table(NoisyRelease.table(sums, task: task, terms: terms, using: &bits))
-        case (.sums(let sums), .summary(let variables)) where sums.figures.count == terms.figures.count:
+        case (.sums(let sums), .summary(let variables)):
             output = .summary(NoisyRelease.summary(sums, variables: variables, terms: terms, using: &bits))
-        case (.sums(let sums), .linearRegression(let task)) where sums.figures.count == terms.figures.count:
+        case (.sums(let sums), .linearRegression(let task)):
             guard let fit = NoisyRegression.fit(sums, task: task, terms: terms, using: &bits) else {
                 // Said from the noisy figures alone: the ε is spent, and nothing else is told.
                 var result = JobResult(

@@ -252,4 +252,15 @@ import Testing
         }
         #expect(throws: Refusal.self) { try ModelSpec(text: "dataset: survey\n" + mean + "\nclamp: { income: 5 }") }
     }
+
+    @Test func noiseTooLargeToDrawSafelyIsRefusedBeforeAnythingRuns() throws {
+        // Squares of income to 10¹² at ε 10⁻⁶ over three figures: a scale of 3·10¹⁵ thousands, past
+        // the 2⁴⁰ any figure may have (a draw could then come near the end of 64-bit integers).
+        #expect(try terms("model: summary\nvariables: [income]\nepsilon: 0.000001") == "epsilon_not_allowed")
+        #expect(try terms("model: summary\nvariables: [income]\nepsilon: 0.5") == "ε 0.5 over []")
+        // A count is fine at any ε a policy can name.
+        #expect(
+            try terms("model: crosstab\nrows: [district]\nepsilon: 0.000001")
+                == "ε 0.000001 over [district=north,south]")
+    }
 }

@@ -637,4 +637,42 @@ extension NoisyJobTests {
         let total = try #require(table.totals.last?.value)
         #expect(abs(total - 1500) <= 12 * privacy.ci95, "total \(total)")
     }
+
+    /// The gateway noises only what has the shape the plan fixes: a worker that repeats a bin,
+    /// shifts the edges, answers another model or leaves out a cell gets one fixed failure.
+    @Test func aWorkerAnswerOfAnotherShapeIsNotReleased() throws {
+        let policy = try Policy(yaml: try Fixtures.dpPolicy())
+        func plan(_ text: String) throws -> (Plan, PrivacyTerms) {
+            let spec = try ModelSpec(text: "dataset: household-survey-dp\n" + text)
+            let terms = try #require(try policy.privacyTerms(for: spec))
+            return (try policy.admit(spec).reading(terms), terms)
+        }
+        let (histogram, histogramTerms) = try plan("model: histogram\nvariable: age\nbins: 3")
+        guard case .histogram(let task) = histogram.task, let edges = task.edges else { return }
+        let honest = RawHistogram(variable: "age", edges: edges, counts: [5, 6, 7], below: nil, above: nil)
+        #expect(JobPipeline.hasPlannedShape(.histogram(honest), histogram, histogramTerms))
+        var repeated = honest
+        repeated.counts.append(7)
+        repeated.edges.append(edges.last! + 1)
+        var shifted = honest
+        shifted.edges[1] += 1
+        var outer = honest
+        outer.below = 0
+        for answer in [repeated, shifted, outer] {
+            #expect(!JobPipeline.hasPlannedShape(.histogram(answer), histogram, histogramTerms))
+        }
+        let (mean, meanTerms) = try plan("model: crosstab\nrows: [sex]\nmeasure: age\nstatistic: mean")
+        let dimensions = try #require(meanTerms.dimensions)
+        let sums = RawSums(dimensions: dimensions, figures: [[10, 12], [400, 500]])
+        #expect(JobPipeline.hasPlannedShape(.sums(sums), mean, meanTerms))
+        for wrong in [
+            RawSums(dimensions: dimensions, figures: [[10], [400, 500]]),
+            RawSums(dimensions: dimensions, figures: [[10, 12], [400, 500], [1, 2]]),
+            RawSums(dimensions: [TableDimension(name: "sex", levels: ["M", "F"])], figures: [[10, 12], [400, 500]]),
+        ] {
+            #expect(!JobPipeline.hasPlannedShape(.sums(wrong), mean, meanTerms))
+        }
+        #expect(!JobPipeline.hasPlannedShape(.histogram(honest), mean, meanTerms))
+        #expect(!JobPipeline.hasPlannedShape(.sums(sums), histogram, histogramTerms))
+    }
 }

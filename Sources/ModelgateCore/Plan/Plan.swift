@@ -62,7 +62,7 @@ package struct PlannedColumn: Sendable, Equatable, Codable {
 
 extension Plan {
     /// The plan as privacy mode dp runs it: category dimensions over the declared levels, and
-    /// only the rows whose value is declared, so that what the worker computes depends on the
+    /// only the rows whose value is declared (an integer dimension's within its bounds), so that what the worker computes depends on the
     /// data's values, never on which levels the data holds; and the measured columns read in
     /// fixed point (see ``PrivacyTerms/fixedPoints``).
     package func reading(_ terms: PrivacyTerms) -> Plan {
@@ -76,12 +76,23 @@ extension Plan {
             plan.columns[index].fixedPoint = fixedPoint
         }
         for dimension in terms.dimensions ?? [] {
-            guard let index = plan.columns.firstIndex(where: { $0.name == dimension.name }),
-                plan.columns[index].type == .category
-            else { continue }
-            plan.columns[index].levels = dimension.levels
-            plan.filters.append(
-                PlannedFilter(column: dimension.name, op: .isIn, operand: .levels(dimension.levels)))
+            guard let index = plan.columns.firstIndex(where: { $0.name == dimension.name }) else { continue }
+            switch plan.columns[index].type {
+            case .category:
+                plan.columns[index].levels = dimension.levels
+                plan.filters.append(
+                    PlannedFilter(column: dimension.name, op: .isIn, operand: .levels(dimension.levels)))
+            case .integer:
+                // Ingest keeps values within the bounds; were one outside, it is in no cell.
+                guard let first = dimension.levels.first.flatMap(Double.init),
+                    let last = dimension.levels.last.flatMap(Double.init)
+                else { continue }
+                plan.filters += [
+                    PlannedFilter(column: dimension.name, op: .greaterOrEqual, operand: .numbers([first])),
+                    PlannedFilter(column: dimension.name, op: .lessOrEqual, operand: .numbers([last])),
+                ]
+            default: continue
+            }
         }
         return plan
     }

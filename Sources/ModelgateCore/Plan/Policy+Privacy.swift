@@ -117,6 +117,25 @@ extension PrivacyTerms {
     /// together cost the job's ε (sequential composition; a table's cells are disjoint, so each
     /// figure's cells cost its share once).
     package var shares: Int64 { Int64(figures.count) }
+
+    /// The largest noise scale a figure may have, in its own units (2⁴⁰): a draw can then not
+    /// come near the limits of a 64-bit integer, and Δ·k·10⁶ fits the sampler's 64 bits. Far
+    /// beyond any useful figure (a count with noise of scale 10¹²).
+    package static let largestScale: Int64 = 1 << 40
+
+    /// A refusal when some figure's noise would be larger than ``largestScale``: ε too small for
+    /// the bounds, the unit and the number of figures.
+    func requireReleasableScales() throws(Refusal) {
+        for figure in figures {
+            let (spread, overflow) = figure.sensitivity.multipliedReportingOverflow(by: shares * 1_000_000)
+            guard !overflow, spread / epsilon.micros <= Self.largestScale else {
+                throw Refusal(
+                    .epsilonNotAllowed,
+                    "at epsilon \(epsilon) the noise on '\(figure.name)' would be too large to release; spend more epsilon, clamp more narrowly, or ask for fewer figures (features, variables)"
+                )
+            }
+        }
+    }
 }
 
 extension Policy {
@@ -189,12 +208,14 @@ extension Policy {
         }
         let table = dimensions != nil || spec.model == .histogram
         let unit = privacy.unit
-        return PrivacyTerms(
+        let terms = PrivacyTerms(
             epsilon: epsilon,
             figures: kinds.map {
                 PrivacyFigure($0, fixedPoints: fixedPoints, table: table, rowsPerUnit: unit?.maxRows ?? 1)
             },
             dimensions: dimensions, fixedPoints: fixedPoints, unit: unit)
+        try terms.requireReleasableScales()
+        return terms
     }
 
     /// A table's dimensions over the levels the policy declares, within the cell limit.

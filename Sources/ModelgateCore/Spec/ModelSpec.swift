@@ -116,6 +116,15 @@ package struct HistogramTask: Sendable, Equatable, Codable {
         self.bins = bins
         self.edges = edges
     }
+
+    /// Whether the histogram has a bin below its first edge and one above its last: not where the
+    /// edges reach the variable's declared bounds (`planned`), since ingest keeps every value
+    /// within them and such a bin would be a structural zero. Edges placed from the bounds (bins
+    /// given) span them.
+    package func outerBins(planned: PlannedColumn?) -> (below: Bool, above: Bool) {
+        guard bins == nil, let first = edges?.first, let last = edges?.last else { return (false, false) }
+        return (!(planned?.min.map { first <= $0 } ?? false), !(planned?.max.map { last >= $0 } ?? false))
+    }
 }
 
 package struct RegressionTask: Sendable, Equatable, Codable {
