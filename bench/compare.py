@@ -8,6 +8,10 @@ Runs the same work, on the same machine, in one run, and prints each ratio
   crosstab  modelgate run crosstab.yaml        vs DuckDB GROUP BY on the loaded table
   ols       modelgate run ols.yaml             vs statsmodels OLS (formula API) and numpy lstsq
   logit     modelgate run logit.yaml           vs statsmodels Logit
+  dp        the same rows under policies/household-survey-dp.yaml (privacy mode dp): a mean
+            income by district x sex (clamped to 0-200,000) vs DuckDB GROUP BY, and OLS of
+            income on age and household size by noisy sufficient statistics vs statsmodels;
+            each repeat asks with another epsilon (the same question is answered again free)
 
 modelgate is timed as a whole process (start, admission, sandboxed worker,
 output checks, recording, exit); the anchors are timed in-process on data
@@ -86,7 +90,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--work", default=".bench")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", default="ingest,crosstab,ols,logit")
+    ap.add_argument("--only", default="ingest,crosstab,ols,logit,dp")
     a = ap.parse_args()
 
     import duckdb
@@ -113,6 +117,7 @@ def main():
     con.execute(f"create table t as select * from read_csv_auto('{csv}')")
     t_duck = time.perf_counter() - t
     rows.append(("ingest", t_mg, "duckdb load", t_duck, ""))
+    t_load = t_duck
 
     if "crosstab" in only:
         t_mg, res = run_modelgate(a.modelgate, os.path.join(HERE, "crosstab.yaml"), state, a.repeat)
@@ -142,10 +147,52 @@ def main():
         err, why = coefficient_error(res, ref)
         rows.append(("logit", t_mg, "statsmodels logit", t_sm, f"max rel coef err {err:.2e} {why}"))
 
+    if "dp" in only:
+        frame = df if ("ols" in only or "logit" in only) else con.execute("select * from t").df()
+        rows += dp_rows(a, csv, con, smf, frame, t_load)
+
     print(f"rows={a.rows}  repeat={a.repeat}  (ratio = modelgate / anchor; < 1 means modelgate is faster)")
     print(f"{'task':9} {'modelgate s':>12} {'anchor':32} {'anchor s':>9} {'ratio':>7}  notes")
     for task, tm, name, ta, note in rows:
         print(f"{task:9} {tm:12.3f} {name:32} {ta:9.3f} {tm / ta:7.2f}  {note}")
+
+
+def dp_rows(a, csv, con, smf, df, t_load):
+    """The dp tasks: the rows ingested again under the dp policy, then jobs whose every repeat
+    asks with another epsilon, so that none is the free repeat of an earlier answer."""
+    state = os.path.join(a.work, f"state-dp-{a.rows}")
+    policy = os.path.join(HERE, "..", "policies", "household-survey-dp.yaml")
+    subprocess.run(["rm", "-rf", state])
+    t_mg, p = timed([a.modelgate, "ingest", "--policy", policy, "--csv", csv, "--state", state])
+    if p.returncode != 0:
+        sys.exit(f"modelgate ingest (dp) failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    specs = {
+        "dp-mean": "model: crosstab\ndataset: household-survey-dp\nrows: [district]\ncolumns: [sex]\n"
+        "measure: income\nstatistic: mean\nclamp: { income: [0, 200000] }\n",
+        "dp-ols": "model: linear_regression\ndataset: household-survey-dp\ntarget: income\n"
+        "features: [age, household_size]\nclamp: { income: [0, 200000] }\n",
+    }
+    times = {}
+    for task, text in specs.items():
+        spent = []
+        for k in range(a.repeat):
+            path = os.path.join(a.work, f"{task}-{k}.yaml")
+            with open(path, "w") as f:
+                f.write(text + f"epsilon: 0.{k + 1}\n")
+            t, p = timed([a.modelgate, "run", path, "--state", state, "--format", "json"])
+            result = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+            if result.get("status") != "released":
+                sys.exit(f"modelgate run {task} did not release:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+            spent.append(t)
+        times[task] = statistics.median(spent)
+    t_duck, _ = median_time(lambda: con.execute(
+        "select district, sex, count(*), avg(least(income, 200000)) from t group by 1, 2").fetchall(), a.repeat)
+    t_sm, _ = median_time(lambda: smf.ols("income ~ age + household_size", data=df).fit(), 1)
+    return [
+        ("dp ingest", t_mg, "duckdb load", t_load, "levels and bounds checked"),
+        ("dp-mean", times["dp-mean"], "duckdb group-by (clamped mean)", t_duck, "noisy, epsilon 0.1-0.3"),
+        ("dp-ols", times["dp-ols"], "statsmodels ols", t_sm, "noisy sufficient statistics"),
+    ]
 
 
 if __name__ == "__main__":

@@ -18,37 +18,79 @@ enum FixedPointSums {
         guard cellCount > 0, cellCount <= plan.maximumCells else {
             throw Refusal(.tooManyCells, "the table would have \(cellCount) cells")
         }
+        // Each measured column's used values in quanta, once.
         var quanta: [String: [Int64]] = [:]
         for planned in plan.columns {
             guard let point = planned.fixedPoint, let column = columns[planned.name] else { continue }
             var values = [Int64](repeating: 0, count: selection.rowCount)
-            selection.forEachUsedRow { values[$0] = point.quanta(column.double(at: $0)) }
+            values.withUnsafeMutableBufferPointer { values in
+                if case .numbers(let numbers) = column.storage {
+                    selection.forEachUsedRow { values[$0] = point.quanta(numbers[$0]) }
+                } else {
+                    selection.forEachUsedRow { values[$0] = point.quanta(column.double(at: $0)) }
+                }
+            }
             quanta[planned.name] = values
         }
-        // Each figure as what one row adds to it.
-        let terms: [(Int) -> Int64] = kinds.map { kind in
+        let index: CellIndex? = groups.isEmpty ? nil : CrosstabEstimator.cellIndex(groups, selection)
+        let figures = kinds.map { kind -> [Int64] in
+            var sums = [Int64](repeating: 0, count: cellCount)
+            let term: Term
             switch kind {
-            case .count: return { _ in 1 }
-            case .sum(let name):
-                let values = quanta[name]!
-                return { values[$0] }
-            case .product(let a, let b):
-                let (x, y) = (quanta[a]!, quanta[b]!)
-                return { FixedPoint.product(x[$0], y[$0]) }
+            case .count: term = .count
+            case .sum(let name): term = .values(quanta[name]!)
+            case .product(let a, let b): term = .products(quanta[a]!, quanta[b]!)
             }
-        }
-        var figures = [[Int64]](repeating: [Int64](repeating: 0, count: cellCount), count: kinds.count)
-        func add(row: Int, cell: Int) {
-            for (figure, term) in terms.enumerated() { figures[figure][cell] += term(row) }
-        }
-        if groups.isEmpty {
-            selection.forEachUsedRow { add(row: $0, cell: 0) }
-        } else {
-            CrosstabEstimator.cellIndex(groups, selection).withLookup { lookup in
-                selection.forEachUsedRow { add(row: $0, cell: lookup.cell($0)) }
+            sums.withUnsafeMutableBufferPointer { sums in
+                switch index {
+                case nil: add(OneCell(), term, selection, into: sums.baseAddress!)
+                case .bytes(let codes): add(ByteCells(codes: codes), term, selection, into: sums.baseAddress!)
+                case .bytePair(let first, let second, let width):
+                    add(
+                        BytePairCells(first: first, second: second, width: width), term, selection,
+                        into: sums.baseAddress!)
+                case .computed(let cells):
+                    cells.withUnsafeBufferPointer {
+                        add(ComputedCells(index: $0.baseAddress!), term, selection, into: sums.baseAddress!)
+                    }
+                }
             }
+            return sums
         }
         return RawSums(
             dimensions: groups.map { TableDimension(name: $0.name, levels: $0.levels) }, figures: figures)
     }
+
+    /// What each row adds to a figure.
+    enum Term {
+        case count
+        case values([Int64])
+        case products([Int64], [Int64])
+    }
+
+    /// One pass over the used rows for one figure, specialised for the kind of cell index and
+    /// of term (no per-row dynamic call).
+    private static func add<L: CellLookup>(
+        _ lookup: L, _ term: Term, _ selection: RowSelection, into sums: UnsafeMutablePointer<Int64>
+    ) {
+        switch term {
+        case .count:
+            selection.forEachUsedRow { sums[lookup.cell($0)] += 1 }
+        case .values(let values):
+            values.withUnsafeBufferPointer { values in
+                selection.forEachUsedRow { sums[lookup.cell($0)] += values[$0] }
+            }
+        case .products(let first, let second):
+            first.withUnsafeBufferPointer { first in
+                second.withUnsafeBufferPointer { second in
+                    selection.forEachUsedRow { sums[lookup.cell($0)] += FixedPoint.product(first[$0], second[$0]) }
+                }
+            }
+        }
+    }
+}
+
+/// The one cell of a summary or a regression.
+struct OneCell: CellLookup {
+    @inline(__always) func cell(_ row: Int) -> Int { 0 }
 }

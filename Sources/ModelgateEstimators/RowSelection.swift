@@ -17,14 +17,17 @@ struct RowSelection {
     init(plan: Plan, columns: ColumnSet) {
         rowCount = columns.rowCount
         let withMissing = plan.task.columns.compactMap { columns[$0] }.filter { $0.validity != nil }
-        if plan.filters.isEmpty && withMissing.isEmpty && plan.unit == nil {
+        let filters = plan.filters.filter { filter in
+            columns[filter.column].map { !Self.keepsEveryRow(filter, $0) } ?? true
+        }
+        if filters.isEmpty && withMissing.isEmpty && plan.unit == nil {
             mask = nil
             rowsUsed = rowCount
             rowsDropped = 0
             return
         }
         var mask = [UInt8](repeating: 1, count: rowCount)
-        for filter in plan.filters {
+        for filter in filters {
             guard let column = columns[filter.column] else { continue }
             Self.apply(filter, column, &mask)
             for row in 0..<rowCount where mask[row] == 1 && !column.isValid(row) { mask[row] = 0 }
@@ -97,6 +100,17 @@ struct RowSelection {
         mask.withUnsafeBufferPointer { mask in
             for row in Swift.stride(from: 0, to: rowCount, by: step) where mask[row] == 1 { body(row) }
         }
+    }
+
+    /// Whether a filter on levels keeps every row of `column` whatever its code: every level it
+    /// holds is wanted and no value is missing (as privacy mode dp's filter to the declared levels
+    /// is, when the data holds no other), so it need not be applied.
+    static func keepsEveryRow(_ filter: PlannedFilter, _ column: ColumnVector) -> Bool {
+        guard case .levels(let wanted) = filter.operand, filter.op == .isIn || filter.op == .equal,
+            column.validity == nil, case .codes = column.storage
+        else { return false }
+        let set = Set(wanted)
+        return column.levels.allSatisfy(set.contains)
     }
 
     private static func apply(_ filter: PlannedFilter, _ column: ColumnVector, _ mask: inout [UInt8]) {
