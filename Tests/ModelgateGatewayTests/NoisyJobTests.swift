@@ -675,4 +675,68 @@ extension NoisyJobTests {
         #expect(!JobPipeline.hasPlannedShape(.histogram(honest), mean, meanTerms))
         #expect(!JobPipeline.hasPlannedShape(.sums(sums), histogram, histogramTerms))
     }
+
+    /// The differencing attack on a sum: a district's total income by sex, minus the same total
+    /// without one person's age, gives that person's income exactly on an exact dataset (where the
+    /// release ledger refuses the second). Here each sum carries noise of scale 2·200,000/ε (a row
+    /// moves at most its clamped income out of one cell and into another), and no test on the
+    /// attacker's estimate tells a rich person (200,000) from a poor one (0) with a likelihood ratio
+    /// above e^ε: only the first sum holds the person. Run once for real, then 20,000 times on the
+    /// exact sums of both worlds with seeded noise through the same release code, to measure.
+    @Test func theSumDifferencingAttackLearnsNoMoreThanEpsilonAllows() throws {
+        try withDP(dataset: "10", agreement: "2", perJob: "0.5") { folder, pipeline in
+            let rows = try csvRows(folder)
+            let groups = Dictionary(grouping: rows) { "\($0["district"]!)|\($0["age"]!)" }
+            let target = try #require(groups.values.first { $0.count == 1 }?.first)
+            let (district, age) = (target["district"]!, target["age"]!)
+            let base =
+                "model: crosstab\ndataset: household-survey-dp\nrows: [sex]\nmeasure: income\nstatistic: sum\n"
+                + "clamp: { income: [0, 200000] }\nepsilon: 0.5\nwhere:\n"
+                + "  - { column: district, op: \"=\", value: \"\(district)\" }\n"
+            let narrower = base + "  - { column: age, op: \"!=\", value: \(age) }\n"
+            // Once for real: both questions are answered, with noise.
+            let first = try run(pipeline, base)
+            let second = try run(pipeline, narrower)
+            #expect(first.status == .released && second.status == .released, "\(first.reason?.description ?? "")")
+            #expect(first.privacy?.scale == 800_000 && second.privacy?.scale == 800_000)
+
+            // The exact sums in whole yuan, by sex, of the district with and without the person;
+            // the person rich in one world and poor in the other, all else the same.
+            func sums(_ keep: ([String: String]) -> Bool, income: ([String: String]) -> Double) -> [Int64] {
+                ["F", "M"].map { sex in
+                    rows.filter { $0["district"] == district && $0["sex"] == sex && keep($0) }
+                        .reduce(Int64(0)) { $0 + Int64(min(income($1), 200_000).rounded()) }
+                }
+            }
+            let isTarget = { (row: [String: String]) in row["person_id"] == target["person_id"] }
+            let rich = sums({ _ in true }) { isTarget($0) ? 200_000 : Double($0["income"]!)! }
+            let poor = sums({ _ in true }) { isTarget($0) ? 0 : Double($0["income"]!)! }
+            let rest = sums({ $0["age"] != age }) { Double($0["income"]!)! }
+            let policy = try #require(try pipeline.datasets.open("household-survey-dp")).policy
+            let terms = try #require(try policy.privacyTerms(for: try ModelSpec(text: base)))
+            guard case .crosstab(let task) = try ModelSpec(text: base).task else { return }
+            let dimensions = try #require(terms.dimensions)
+            let cell = target["sex"] == "F" ? 0 : 1
+            var bits = SplitMix64(seed: 2027)
+            let runs = 20_000
+            var saidRich = (rich: 0, poor: 0)
+            for _ in 0..<runs {
+                for (world, isRich) in [(rich, true), (poor, false)] {
+                    let a = NoisyRelease.table(
+                        RawSums(dimensions: dimensions, figures: [world]), task: task, terms: terms, using: &bits)
+                    let b = NoisyRelease.table(
+                        RawSums(dimensions: dimensions, figures: [rest]), task: task, terms: terms, using: &bits)
+                    let estimate = a.cells[cell].value! - b.cells[cell].value!
+                    if estimate >= 100_000 {
+                        if isRich { saidRich.rich += 1 } else { saidRich.poor += 1 }
+                    }
+                }
+            }
+            // The attacker's best threshold, halfway: its hit rate over its false-alarm rate is at
+            // most e^0.5 = 1.65 (both rates near one half, each known to about ±0.007).
+            let ratio = Double(saidRich.rich) / Double(saidRich.poor)
+            #expect(ratio <= exp(0.5) * 1.05 && ratio > 1, "likelihood ratio \(ratio)")
+            #expect(Double(saidRich.rich) / Double(runs) < 0.75)
+        }
+    }
 }
