@@ -355,21 +355,20 @@ package struct JobPipeline: Sendable {
     private func noisy(
         _ raw: RawResult, _ terms: PrivacyTerms, _ job: String, _ spec: ModelSpec, _ reference: DatasetReference
     ) -> JobResult {
-        var bits = SystemRandomBits()
         let output: ReleasedOutput
         switch (raw.output, spec.task) {
         case (.table(let table), .crosstab):
             output = .table(
                 NoisyRelease.table(
-                    table, over: terms.dimensions ?? [], noise: NoisyCounts(terms, figure: 0), using: &bits))
+                    table, over: terms.dimensions ?? [], noise: NoisyCounts(terms, figure: 0)))
         case (.histogram(let histogram), .histogram):
-            output = .histogram(NoisyRelease.histogram(histogram, noise: NoisyCounts(terms, figure: 0), using: &bits))
+            output = .histogram(NoisyRelease.histogram(histogram, noise: NoisyCounts(terms, figure: 0)))
         case (.sums(let sums), .crosstab(let task)):
-            output = .table(NoisyRelease.table(sums, task: task, terms: terms, using: &bits))
+            output = .table(NoisyRelease.table(sums, task: task, terms: terms))
         case (.sums(let sums), .summary(let variables)):
-            output = .summary(NoisyRelease.summary(sums, variables: variables, terms: terms, using: &bits))
+            output = .summary(NoisyRelease.summary(sums, variables: variables, terms: terms))
         case (.sums(let sums), .linearRegression(let task)):
-            guard let fit = NoisyRegression.fit(sums, task: task, terms: terms, using: &bits) else {
+            guard let fit = NoisyRegression.fit(sums, task: task, terms: terms) else {
                 // Said from the noisy figures alone: the ε is spent, and nothing else is told.
                 var result = JobResult(
                     status: .failed, job: job, model: spec.model, dataset: reference,

@@ -1,6 +1,5 @@
 import Foundation
 import ModelgateColumnar
-import ModelgatePrivacy
 import ModelgateSandbox
 import ModelgateStore
 import ModelgateTestSupport
@@ -8,6 +7,9 @@ import Testing
 
 @testable import ModelgateCore
 @testable import ModelgateGateway
+// Seeded noise for the attack measurements: the release functions that take a generator are
+// internal to the privacy module.
+@testable import ModelgatePrivacy
 
 /// Jobs on a dataset in privacy mode dp (`policies/household-survey-dp.yaml`), through the whole
 /// pipeline: noise of the declared scale over the declared shape, and ε debited at admission from

@@ -46,7 +46,7 @@ import Testing
         let law = DiscreteLaplace(scale: numerator, over: denominator)
         var bits = SplitMix64(seed: numerator * 1000 + denominator)
         var counts: [Int64: Int] = [:]
-        for _ in 0..<Self.draws { counts[law.sample(using: &bits), default: 0] += 1 }
+        for _ in 0..<Self.draws { counts[law.draw(using: &bits), default: 0] += 1 }
         let scale = Double(numerator) / Double(denominator)
         let (statistic, df) = chiSquared(counts, scale: scale)
         #expect(statistic < critical(df), "χ² \(statistic) on \(df) df for scale \(numerator)/\(denominator)")

@@ -24,7 +24,12 @@ package struct DiscreteLaplace: Sendable, Equatable {
         s = denominator / divisor
     }
 
-    package func sample(using bits: inout some RandomNumberGenerator) -> Int64 {
+    /// A draw from the operating system's random bits: the only way code outside this module
+    /// draws noise, so that no seeded generator can reach a release (tests reach ``draw(using:)``
+    /// through `@testable import`).
+    package func sample(using bits: inout SystemRandomBits) -> Int64 { draw(using: &bits) }
+
+    func draw(using bits: inout some RandomNumberGenerator) -> Int64 {
         while true {
             let u = Self.uniform(below: t, using: &bits)
             guard Self.bernoulliExp(u, t, using: &bits) else { continue }
@@ -43,7 +48,7 @@ package struct DiscreteLaplace: Sendable, Equatable {
 
     /// A Bernoulli trial with probability exp(−n/d), n ≥ 0, d > 0 (Algorithm 1 of the paper,
     /// with γ > 1 split into whole steps of exp(−1)).
-    package static func bernoulliExp(_ n: UInt64, _ d: UInt64, using bits: inout some RandomNumberGenerator) -> Bool {
+    static func bernoulliExp(_ n: UInt64, _ d: UInt64, using bits: inout some RandomNumberGenerator) -> Bool {
         var n = n
         while n > d {
             guard bernoulliExpAtMostOne(1, 1, using: &bits) else { return false }
@@ -65,7 +70,7 @@ package struct DiscreteLaplace: Sendable, Equatable {
 
     /// Uniform on {0, …, bound−1}, by rejection from the smallest power of two that holds it:
     /// exact, no modulo bias.
-    package static func uniform(below bound: UInt64, using bits: inout some RandomNumberGenerator) -> UInt64 {
+    static func uniform(below bound: UInt64, using bits: inout some RandomNumberGenerator) -> UInt64 {
         precondition(bound > 0)
         if bound == 1 { return 0 }
         let mask = UInt64.max >> (bound - 1).leadingZeroBitCount

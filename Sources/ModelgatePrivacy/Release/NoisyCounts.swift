@@ -29,14 +29,14 @@ package struct NoisyCounts: Sendable {
     }
 
     /// `count` plus fresh noise: unbiased, and so possibly below zero for a small count.
-    package func noisy(_ count: Int, using bits: inout some RandomNumberGenerator) -> Int {
+    func noisy(_ count: Int, using bits: inout some RandomNumberGenerator) -> Int {
         Int(noisy(Int64(count), using: &bits))
     }
 
     /// A sum in whole quanta plus fresh noise; saturating, so that no draw can trap (admission
     /// keeps scales far below where that could happen, ``PrivacyTerms/largestScale``).
-    package func noisy(_ sum: Int64, using bits: inout some RandomNumberGenerator) -> Int64 {
-        let noise = law.sample(using: &bits)
+    func noisy(_ sum: Int64, using bits: inout some RandomNumberGenerator) -> Int64 {
+        let noise = law.draw(using: &bits)
         let (value, overflow) = sum.addingReportingOverflow(noise)
         return overflow ? (noise > 0 ? .max : .min) : value
     }

@@ -12,8 +12,14 @@ package enum NoisyRegression {
     static let replicas = 200
 
     /// The fit, or nil when the noisy cross-products are not positive definite (too much noise
-    /// for the features' ranges, or a feature that is a combination of others).
-    package static func fit(
+    /// for the features' ranges, or a feature that is a combination of others); its noise drawn
+    /// from the operating system's random bits.
+    package static func fit(_ raw: RawSums, task: RegressionTask, terms: PrivacyTerms) -> ReleasedRegression? {
+        var bits = SystemRandomBits()
+        return fit(raw, task: task, terms: terms, using: &bits)
+    }
+
+    static func fit(
         _ raw: RawSums, task: RegressionTask, terms: PrivacyTerms, using bits: inout some RandomNumberGenerator
     ) -> ReleasedRegression? {
         let laws = terms.figures.indices.map { NoisyCounts(terms, figure: $0) }

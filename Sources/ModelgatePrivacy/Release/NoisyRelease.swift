@@ -5,11 +5,35 @@ import ModelgateCore
 /// holds), so that neither the worker nor the data can choose anything about the noise. What is
 /// derived from the noisy figures (totals, means, standard deviations) is computed from them
 /// alone, and costs nothing more.
+///
+/// Each release draws its noise from the operating system's random bits (``SystemRandomBits``):
+/// the functions that take a generator are internal, reached by tests alone (`@testable`), so no
+/// code outside this module can hand a release a seeded or predictable one.
 package enum NoisyRelease {
+    package static func table(_ raw: RawTable, over dimensions: [TableDimension], noise: NoisyCounts) -> ReleasedTable {
+        var bits = SystemRandomBits()
+        return table(raw, over: dimensions, noise: noise, using: &bits)
+    }
+
+    package static func table(_ raw: RawSums, task: CrosstabTask, terms: PrivacyTerms) -> ReleasedTable {
+        var bits = SystemRandomBits()
+        return table(raw, task: task, terms: terms, using: &bits)
+    }
+
+    package static func summary(_ raw: RawSums, variables: [String], terms: PrivacyTerms) -> ReleasedSummary {
+        var bits = SystemRandomBits()
+        return summary(raw, variables: variables, terms: terms, using: &bits)
+    }
+
+    package static func histogram(_ raw: RawHistogram, noise: NoisyCounts) -> ReleasedHistogram {
+        var bits = SystemRandomBits()
+        return histogram(raw, noise: noise, using: &bits)
+    }
+
     /// A count table over the declared `dimensions`: every combination of declared levels is a
     /// cell, empty ones included; rows whose value the policy does not declare are in no cell.
     /// Totals (per level of each dimension, then the grand total) are sums of the noisy cells.
-    package static func table(
+    static func table(
         _ raw: RawTable, over dimensions: [TableDimension], noise: NoisyCounts,
         using bits: inout some RandomNumberGenerator
     ) -> ReleasedTable {
@@ -24,7 +48,7 @@ package enum NoisyRelease {
     /// sums in whole quanta of clamped values: a sum is the noisy sum; a mean is the noisy sum
     /// over the noisy count, clamped to the measure's bounds, and given only where the noisy count
     /// is at least the count's 95 % half-width (below that it is mostly noise).
-    package static func table(
+    static func table(
         _ raw: RawSums, task: CrosstabTask, terms: PrivacyTerms, using bits: inout some RandomNumberGenerator
     ) -> ReleasedTable {
         let dimensions = terms.dimensions ?? []
@@ -50,7 +74,7 @@ package enum NoisyRelease {
 
     /// A summary's n, mean and standard deviation of each variable, from the noisy count, sums
     /// and sums of squares; each clamped to what the bounds allow. No quantiles.
-    package static func summary(
+    static func summary(
         _ raw: RawSums, variables: [String], terms: PrivacyTerms, using bits: inout some RandomNumberGenerator
     ) -> ReleasedSummary {
         let noisy = terms.figures.indices.map { figure in
@@ -73,7 +97,7 @@ package enum NoisyRelease {
 
     /// A histogram's bins, and the rows below and above its edges when the spec's edges leave
     /// room there, each with fresh noise: disjoint, so ε once for all.
-    package static func histogram(
+    static func histogram(
         _ raw: RawHistogram, noise: NoisyCounts, using bits: inout some RandomNumberGenerator
     ) -> ReleasedHistogram {
         var bins: [ReleasedHistogram.Bin] = []
