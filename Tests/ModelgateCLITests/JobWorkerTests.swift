@@ -133,11 +133,8 @@ import Testing
         sampler.waitForSamples(1)
 
         // Every example spec, one after another, while this process's mappings are sampled.
-        let models = Fixtures.repository.appendingPathComponent("models")
         let before = sampler.samples
-        for name in try FileManager.default.contentsOfDirectory(atPath: models.path) where name.hasSuffix(".yaml") {
-            _ = try pipeline.run(specText: String(contentsOf: models.appendingPathComponent(name), encoding: .utf8))
-        }
+        for spec in try Fixtures.exampleSpecs() { _ = try pipeline.run(specText: spec.text) }
         let during = sampler.samples - before
         #expect(during >= 1)
         // The release ledger reads the numeric features of released regressions (their sums are

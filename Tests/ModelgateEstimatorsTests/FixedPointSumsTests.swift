@@ -50,6 +50,25 @@ import Testing
         return sums.figures
     }
 
+    /// The most each of `count` figures moved over `rounds` neighbours: `change` makes the next
+    /// neighbour of the state `sums` reads; `afterwards` changes it unmeasured before the next.
+    static func largestMoves(
+        _ count: Int, rounds: Int, sums: () throws -> [[Int64]], afterwards: () -> Void = {}, change: () -> Void
+    ) rethrows -> [Int64] {
+        var largest = [Int64](repeating: 0, count: count)
+        for _ in 0..<rounds {
+            let before = try sums()
+            change()
+            let after = try sums()
+            for figure in 0..<count {
+                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
+                largest[figure] = max(largest[figure], moved)
+            }
+            afterwards()
+        }
+        return largest
+    }
+
     @Test(arguments: [
         "model: crosstab\nrows: [district]\nmeasure: income\nstatistic: mean",
         "model: crosstab\nrows: [district]\nmeasure: age\nstatistic: sum\nwhere: [{ column: age, op: \">=\", value: 30 }]",
@@ -62,16 +81,8 @@ import Testing
         let plan = try Self.policy.admit(spec).reading(terms)
         var random = SplitMix64(seed: 2026)
         var rows = (0..<60).map { _ in Self.anyRow(&random) }
-        var largest = [Int64](repeating: 0, count: terms.figures.count)
-        for _ in 0..<1500 {
-            let before = try sums(plan, rows)
-            let row = Int(random.next() % UInt64(rows.count))
-            rows[row] = Self.anyRow(&random)
-            let after = try sums(plan, rows)
-            for figure in terms.figures.indices {
-                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
-                largest[figure] = max(largest[figure], moved)
-            }
+        let largest = try Self.largestMoves(terms.figures.count, rounds: 1500, sums: { try sums(plan, rows) }) {
+            rows[Int(random.next() % UInt64(rows.count))] = Self.anyRow(&random)
         }
         for (figure, found) in zip(terms.figures, largest) {
             #expect(found <= figure.sensitivity, "\(figure.name): moved \(found), sensitivity \(figure.sensitivity)")
@@ -151,23 +162,20 @@ import Testing
         // Forty rows in ten households of one to seven rows.
         var rows = (0..<40).map { _ in Self.anyRow(&random) }
         var units: [String?] = (0..<40).map { _ in "h\(random.next() % 10)" }
-        var largest = [Int64](repeating: 0, count: terms.figures.count)
-        for _ in 0..<800 {
-            let before = try sums(plan, rows, units: units)
+        let largest = try Self.largestMoves(
+            terms.figures.count, rounds: 800, sums: { try sums(plan, rows, units: units) },
+            afterwards: {
+                // Rows that lost their household join one again, so the test goes on with ten.
+                for row in units.indices where units[row] == nil && random.next() % 4 == 0 {
+                    units[row] = "h\(random.next() % 10)"
+                }
+            }
+        ) {
             // Everything about one household's rows changes: values, and whether it names them.
             let household = "h\(random.next() % 10)"
             for row in rows.indices where units[row] == household {
                 rows[row] = Self.anyRow(&random)
                 if random.next() % 8 == 0 { units[row] = nil }
-            }
-            let after = try sums(plan, rows, units: units)
-            for figure in terms.figures.indices {
-                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
-                largest[figure] = max(largest[figure], moved)
-            }
-            // Rows that lost their household join one again, so the test goes on with ten.
-            for row in units.indices where units[row] == nil && random.next() % 4 == 0 {
-                units[row] = "h\(random.next() % 10)"
             }
         }
         for (figure, found) in zip(terms.figures, largest) {
@@ -238,15 +246,8 @@ import Testing
         }
         var random = SplitMix64(seed: 99)
         var rows = (0..<40).map { _ in Self.anySignedRow(&random) }
-        var largest = [Int64](repeating: 0, count: terms.figures.count)
-        for _ in 0..<3000 {
-            let before = try sums(rows)
+        let largest = try Self.largestMoves(terms.figures.count, rounds: 3000, sums: { try sums(rows) }) {
             rows[Int(random.next() % UInt64(rows.count))] = Self.anySignedRow(&random)
-            let after = try sums(rows)
-            for figure in terms.figures.indices {
-                let moved = zip(before[figure], after[figure]).reduce(Int64(0)) { $0 + abs($1.0 - $1.1) }
-                largest[figure] = max(largest[figure], moved)
-            }
         }
         // Never beyond, and every bound reached (counts, sums and products alike): the formula is
         // neither too small nor loose.

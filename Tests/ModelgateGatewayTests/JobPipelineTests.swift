@@ -20,14 +20,10 @@ import Testing
 
     @Test func everyExampleSpecRunsToItsExpectedStatus() throws {
         try withDemo(rows: 20000) { _, pipeline in
-            let models = Fixtures.repository.appendingPathComponent("models")
-            let names = try FileManager.default.contentsOfDirectory(atPath: models.path).filter {
-                $0.hasSuffix(".yaml")
-            }
-            #expect(names.count >= 6)
-            for name in names {
-                let result = try pipeline.run(
-                    specText: String(contentsOf: models.appendingPathComponent(name), encoding: .utf8))
+            let specs = try Fixtures.exampleSpecs()
+            #expect(specs.count >= 6)
+            for (name, text) in specs {
+                let result = try pipeline.run(specText: text)
                 let expected: JobResult.Status = name.hasPrefix("refused") ? .refused : .released
                 #expect(result.status == expected, "\(name): \(result.reason?.description ?? "")")
                 #expect(result.dataset?.id == "household-survey")

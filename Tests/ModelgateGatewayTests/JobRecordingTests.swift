@@ -27,12 +27,7 @@ import Testing
     @Test func everyJobIsRecordedAndItsReceiptPointsAtItsEvent() throws {
         let folder = try demo(rows: 20000)
         let pipeline = try JobPipeline(state: folder.url)
-        let models = Fixtures.repository.appendingPathComponent("models")
-        let specs = try FileManager.default.contentsOfDirectory(atPath: models.path).filter { $0.hasSuffix(".yaml") }
-            .sorted()
-        var results = try specs.map {
-            try pipeline.run(specText: String(contentsOf: models.appendingPathComponent($0), encoding: .utf8))
-        }
+        var results = try Fixtures.exampleSpecs().map { try pipeline.run(specText: $0.text) }
         results.append(try pipeline.run(specText: "model: crosstab\ndataset: nowhere\nrows: [x]"))
         results.append(try pipeline.run(specText: "this is not a spec"))
         for result in results {

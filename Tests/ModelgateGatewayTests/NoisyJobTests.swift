@@ -594,14 +594,10 @@ extension NoisyJobTests {
 
     @Test func everyDPExampleSpecIsReleased() throws {
         try withDP(rows: 20000) { _, pipeline in
-            let folder = Fixtures.repository.appendingPathComponent("models/dp")
-            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
-                $0.hasSuffix(".yaml")
-            }
-            #expect(names.count >= 4)
-            for name in names {
-                let result = try run(
-                    pipeline, try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
+            let specs = try Fixtures.exampleSpecs(in: "models/dp")
+            #expect(specs.count >= 4)
+            for (name, text) in specs {
+                let result = try run(pipeline, text)
                 #expect(result.status == .released, "\(name): \(result.reason?.description ?? "")")
                 #expect(result.privacy != nil && result.dataset?.id == "household-survey-dp")
             }

@@ -75,6 +75,14 @@ package enum Fixtures {
             with: "datasetEpsilon: \(dataset), agreementEpsilon: \(agreement), maxEpsilonPerJob: \(perJob)")
     }
 
+    /// The example specs the repository ships in `folder` (`models`, `models/dp`), by file name
+    /// in name order, with their text.
+    package static func exampleSpecs(in folder: String = "models") throws -> [(name: String, text: String)] {
+        let url = repository.appendingPathComponent(folder)
+        return try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".yaml") }.sorted()
+            .map { ($0, try String(contentsOf: url.appendingPathComponent($0), encoding: .utf8)) }
+    }
+
     /// A program built next to the test bundle (`modelgate`, `modelgate-worker`).
     package static func builtProgram(_ name: String) throws -> String {
         let worker = try Worker.locate().runner.executable
