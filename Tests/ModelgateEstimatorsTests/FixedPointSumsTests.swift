@@ -50,6 +50,13 @@ import Testing
         return sums.figures
     }
 
+    /// The terms and the plan (as privacy mode dp runs it) of spec `text` on the dataset of `policy`.
+    static func planned(_ text: String, _ policy: Policy) throws -> (PrivacyTerms, Plan) {
+        let spec = try ModelSpec(text: "dataset: survey\n" + text)
+        let terms = try #require(try policy.privacyTerms(for: spec))
+        return (terms, try policy.admit(spec).reading(terms))
+    }
+
     /// The most each of `count` figures moved over `rounds` neighbours: `change` makes the next
     /// neighbour of the state `sums` reads; `afterwards` changes it unmeasured before the next.
     static func largestMoves(
@@ -76,9 +83,7 @@ import Testing
         "model: linear_regression\ntarget: income\nfeatures: [age, insured]",
     ])
     func noReplacedRowMovesAFigureBeyondItsSensitivity(_ text: String) throws {
-        let spec = try ModelSpec(text: "dataset: survey\n" + text)
-        let terms = try #require(try Self.policy.privacyTerms(for: spec))
-        let plan = try Self.policy.admit(spec).reading(terms)
+        let (terms, plan) = try Self.planned(text, Self.policy)
         var random = SplitMix64(seed: 2026)
         var rows = (0..<60).map { _ in Self.anyRow(&random) }
         let largest = try Self.largestMoves(terms.figures.count, rounds: 1500, sums: { try sums(plan, rows) }) {
@@ -155,9 +160,7 @@ import Testing
         "model: summary\nvariables: [age, income]",
     ])
     func noChangedUnitMovesAFigureBeyondItsSensitivity(_ text: String) throws {
-        let spec = try ModelSpec(text: "dataset: survey\n" + text)
-        let terms = try #require(try Self.unitPolicy.privacyTerms(for: spec))
-        let plan = try Self.unitPolicy.admit(spec).reading(terms)
+        let (terms, plan) = try Self.planned(text, Self.unitPolicy)
         var random = SplitMix64(seed: 77)
         // Forty rows in ten households of one to seven rows.
         var rows = (0..<40).map { _ in Self.anyRow(&random) }
@@ -229,9 +232,7 @@ import Testing
         "model: linear_regression\ntarget: x\nfeatures: [z]\nclamp: { z: [-0.123456, 0.5555555] }",
     ])
     func signedRangesAndEveryKindOfDimensionKeepTheBound(_ text: String) throws {
-        let spec = try ModelSpec(text: "dataset: survey\n" + text)
-        let terms = try #require(try Self.signedPolicy.privacyTerms(for: spec))
-        let plan = try Self.signedPolicy.admit(spec).reading(terms)
+        let (terms, plan) = try Self.planned(text, Self.signedPolicy)
         func sums(_ rows: [SignedRow]) throws -> [[Int64]] {
             let columns = ColumnSet(
                 rowCount: rows.count,
