@@ -18,10 +18,20 @@ enum FixedPointSums {
         guard cellCount > 0, cellCount <= plan.maximumCells else {
             throw Refusal(.tooManyCells, "the table would have \(cellCount) cells")
         }
-        // Each measured column's used values in quanta, once.
+        // Each measured column's used values in quanta, once, where a product needs them or the
+        // column is not stored as numbers; a sum of a number column reads them as it goes.
+        let multiplied = Set(kinds.flatMap { kind -> [String] in
+            if case .product(let a, let b) = kind { return [a, b] }
+            return []
+        })
         var quanta: [String: [Int64]] = [:]
+        var numbers: [String: (UnsafePointer<Double>, FixedPoint)] = [:]
         for planned in plan.columns {
             guard let point = planned.fixedPoint, let column = columns[planned.name] else { continue }
+            if case .numbers(let values) = column.storage, !multiplied.contains(planned.name) {
+                numbers[planned.name] = (values, point)
+                continue
+            }
             var values = [Int64](repeating: 0, count: selection.rowCount)
             values.withUnsafeMutableBufferPointer { values in
                 if case .numbers(let numbers) = column.storage {
@@ -38,7 +48,12 @@ enum FixedPointSums {
             let term: Term
             switch kind {
             case .count: term = .count
-            case .sum(let name): term = .values(quanta[name]!)
+            case .sum(let name):
+                if let (values, point) = numbers[name] {
+                    term = .numbers(values, point)
+                } else {
+                    term = .values(quanta[name]!)
+                }
             case .product(let a, let b): term = .products(quanta[a]!, quanta[b]!)
             }
             sums.withUnsafeMutableBufferPointer { sums in
@@ -64,6 +79,8 @@ enum FixedPointSums {
     /// What each row adds to a figure.
     enum Term {
         case count
+        /// A number column's values, read in quanta row by row.
+        case numbers(UnsafePointer<Double>, FixedPoint)
         case values([Int64])
         case products([Int64], [Int64])
     }
@@ -76,6 +93,8 @@ enum FixedPointSums {
         switch term {
         case .count:
             selection.forEachUsedRow { sums[lookup.cell($0)] += 1 }
+        case .numbers(let values, let point):
+            selection.forEachUsedRow { sums[lookup.cell($0)] += point.quanta(values[$0]) }
         case .values(let values):
             values.withUnsafeBufferPointer { values in
                 selection.forEachUsedRow { sums[lookup.cell($0)] += values[$0] }
