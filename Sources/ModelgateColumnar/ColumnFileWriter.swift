@@ -28,7 +28,7 @@ enum ColumnFileWriter {
         return try results.values.map { try $0!.get() }
     }
 
-    /// `asUnit`: the privacy unit's column, written as the codes of its values in byte order and
+    /// `asUnit`: the privacy unit's column, written as codes numbered by first appearance and
     /// nothing else: the values themselves (identifiers) are in no file and not in the manifest.
     private static func write(
         _ policy: ColumnPolicy, _ builders: [ColumnBuilder], rowCount: Int, to folder: URL, asUnit: Bool = false
@@ -41,10 +41,14 @@ enum ColumnFileWriter {
         let width: Int
         switch asUnit ? .category : policy.type {
         case .category where asUnit:
-            let levelBytes = Array(Set(builders.flatMap(\.dictionary.levelBytes))).sorted {
-                $0.lexicographicallyPrecedes($1)
+            // Codes in order of first appearance in the file: they say which rows share a unit
+            // and nothing of the values (not even their order).
+            var index: [[UInt8]: UInt32] = [:]
+            for builder in builders {
+                for level in builder.dictionary.levelBytes where index[level] == nil {
+                    index[level] = UInt32(index.count)
+                }
             }
-            let index = Dictionary(uniqueKeysWithValues: levelBytes.enumerated().map { ($1, UInt32($0)) })
             encoding = .codes
             width = 4
             for builder in builders {

@@ -20,10 +20,11 @@ enum FixedPointSums {
         }
         // Each measured column's used values in quanta, once, where a product needs them or the
         // column is not stored as numbers; a sum of a number column reads them as it goes.
-        let multiplied = Set(kinds.flatMap { kind -> [String] in
-            if case .product(let a, let b) = kind { return [a, b] }
-            return []
-        })
+        let multiplied = Set(
+            kinds.flatMap { kind -> [String] in
+                if case .product(let a, let b) = kind { return [a, b] }
+                return []
+            })
         var quanta: [String: [Int64]] = [:]
         var numbers: [String: (UnsafePointer<Double>, FixedPoint)] = [:]
         for planned in plan.columns {

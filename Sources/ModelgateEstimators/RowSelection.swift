@@ -53,14 +53,17 @@ struct RowSelection {
             for row in mask.indices { mask[row] = 0 }
             return
         }
-        var kept: [UInt16] = []
+        // Sized by every row's code, not the used rows': the memory a job takes does not depend
+        // on which units its filters keep.
+        var largest = 0
+        for row in mask.indices { largest = max(largest, column.code(at: row)) }
+        var kept = [UInt16](repeating: 0, count: largest + 1)
         for row in mask.indices where mask[row] == 1 {
             guard column.isValid(row) else {
                 mask[row] = 0
                 continue
             }
             let code = column.code(at: row)
-            if code >= kept.count { kept += [UInt16](repeating: 0, count: code + 1 - kept.count) }
             if Int(kept[code]) >= unit.maxRows {
                 mask[row] = 0
             } else {

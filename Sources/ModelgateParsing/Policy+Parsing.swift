@@ -282,10 +282,10 @@ extension Policy {
             reader.report("privacy.unit.column", node, "'\(unit.column)' is not one of the policy's columns")
             return
         }
-        guard column.columnClass == .identifier else {
+        guard column.columnClass == .identifier, column.type == .string else {
             reader.report(
                 "privacy.unit.column", node,
-                "the unit column '\(unit.column)' must be of class identifier: it says whose rows are whose, so no spec may use it"
+                "the unit column '\(unit.column)' must be of class identifier and type string: it says whose rows are whose, so no spec may use it, and its values are told apart byte for byte (write each unit's the same way)"
             )
             return
         }

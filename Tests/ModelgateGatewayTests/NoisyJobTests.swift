@@ -634,6 +634,23 @@ extension NoisyJobTests {
         // below 10⁻⁸); all 3,000 would be far outside.
         let total = try #require(table.totals.last?.value)
         #expect(abs(total - 1500) <= 12 * privacy.ci95, "total \(total)")
+        // The catalog does not say how many rows there are: one household's rows would change it.
+        let catalog = Catalog(datasets: pipeline.datasets, store: pipeline.store)
+        #expect(try catalog.entry("household-survey-dp").rows == nil)
+
+        // Having spent ε under this block, the dataset keeps it: a new ingest without the unit,
+        // or with a larger cap, is refused; the same block is not.
+        let csv = folder.url.appendingPathComponent("survey.csv")
+        let registration = DatasetRegistration(state: folder.url, store: pipeline.store)
+        for weaker in [
+            try Fixtures.dpPolicy(dataset: "10", agreement: "2", perJob: "0.5"),
+            policy.replacingOccurrences(of: "datasetEpsilon: 10", with: "datasetEpsilon: 20"),
+        ] {
+            #expect {
+                _ = try registration.ingest(policyText: weaker, csv: csv)
+            } throws: { ($0 as? ModelgateError)?.code == "privacy_block_changed" }
+        }
+        _ = try registration.ingest(policyText: policy, csv: csv)
     }
 
     /// The gateway noises only what has the shape the plan fixes: a worker that repeats a bin,
@@ -679,8 +696,9 @@ extension NoisyJobTests {
     /// release ledger refuses the second). Here each sum carries noise of scale 2·200,000/ε (a row
     /// moves at most its clamped income out of one cell and into another), and no test on the
     /// attacker's estimate tells a rich person (200,000) from a poor one (0) with a likelihood ratio
-    /// above e^ε: only the first sum holds the person. Run once for real, then 20,000 times on the
-    /// exact sums of both worlds with seeded noise through the same release code, to measure.
+    /// above e^ε: only the first sum holds the person; its error has the declared scale. Run once
+    /// for real, then 20,000 times on the exact sums of both worlds with seeded noise through the
+    /// same release code, to measure.
     @Test func theSumDifferencingAttackLearnsNoMoreThanEpsilonAllows() throws {
         try withDP(dataset: "10", agreement: "2", perJob: "0.5") { folder, pipeline in
             let rows = try csvRows(folder)
@@ -718,6 +736,7 @@ extension NoisyJobTests {
             var bits = SplitMix64(seed: 2027)
             let runs = 20_000
             var saidRich = (rich: 0, poor: 0)
+            var errors: [Double] = []
             for _ in 0..<runs {
                 for (world, isRich) in [(rich, true), (poor, false)] {
                     let a = NoisyRelease.table(
@@ -725,11 +744,20 @@ extension NoisyJobTests {
                     let b = NoisyRelease.table(
                         RawSums(dimensions: dimensions, figures: [rest]), task: task, terms: terms, using: &bits)
                     let estimate = a.cells[cell].value! - b.cells[cell].value!
+                    if isRich { errors.append(estimate - 200_000) }
                     if estimate >= 100_000 {
                         if isRich { saidRich.rich += 1 } else { saidRich.poor += 1 }
                     }
                 }
             }
+            // The estimate's error is the difference of two draws of the declared scale b = 800,000:
+            // centred, with variance 2·2q/(1−q)², q = exp(−1/b) (about 4b²).
+            let q = exp(-1 / 800_000.0)
+            let variance = 2 * (2 * q / ((1 - q) * (1 - q)))
+            let mean = errors.reduce(0, +) / Double(runs)
+            let measured = errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs - 1)
+            #expect(abs(mean) < 5 * (variance / Double(runs)).squareRoot(), "mean error \(mean)")
+            #expect(abs(measured / variance - 1) < 0.06, "variance \(measured), declared \(variance)")
             // The attacker's best threshold, halfway: its hit rate over its false-alarm rate is at
             // most e^0.5 = 1.65 (both rates near one half, each known to about ±0.007).
             let ratio = Double(saidRich.rich) / Double(saidRich.poor)

@@ -81,7 +81,9 @@ package struct Catalog: Sendable {
             id: id, title: policy.dataset.title, owner: policy.dataset.owner,
             openAttribute: policy.dataset.openAttribute.rawValue, securityLevel: policy.dataset.securityLevel,
             updateCycle: policy.dataset.updateCycle, citation: policy.dataset.citation,
-            version: dataset.publicVersion, rows: dataset.manifest.rowCount, state: state.rawValue,
+            // With a unit of several rows, the number of rows depends on what each unit holds.
+            version: dataset.publicVersion, rows: policy.unitColumn == nil ? dataset.manifest.rowCount : nil,
+            state: state.rawValue,
             stateReason: reason,
             columns: policy.columns.map {
                 .init(name: $0.name, class: $0.columnClass.rawValue, type: $0.type.rawValue)
@@ -103,7 +105,9 @@ package struct Catalog: Sendable {
         package var updateCycle: String?
         package var citation: String
         package var version: String
-        package var rows: Int
+        /// Absent for a dataset in privacy mode dp with a unit of several rows: one unit's rows
+        /// would change it.
+        package var rows: Int?
         package var state: String
         package var stateReason: String?
         package var columns: [Column]
