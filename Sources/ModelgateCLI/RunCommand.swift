@@ -74,10 +74,9 @@ struct RunCommand: ParsableCommand {
         if preview.mode == "exact" {
             lines.append("\(preview.dataset ?? "") answers exactly; results are checked for disclosure; no ε is spent")
         }
-        if let epsilon = preview.epsilon, let scale = preview.scale, let ci95 = preview.ci95 {
-            lines.append(
-                "ε \(epsilon), \(preview.mechanism ?? "") noise of scale \(scale): each figure within ±\(Int(ci95)) "
-                    + "of the exact one 95 times in 100")
+        if let epsilon = preview.epsilon {
+            lines.append("ε \(epsilon), \(preview.mechanism ?? "") noise:")
+            lines += ResultText.render(preview.figures ?? [])
         }
         for budget in preview.budgets ?? [] {
             lines.append(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelgateGateway
 import ModelgateTestSupport
 import Testing
 
@@ -71,5 +72,23 @@ extension ModelgateCommandTests {
     @Test func sandboxCheckRunsTheNamedProbesAndRejectsUnknownOnes() throws {
         try SandboxCommand.Check.parse(["--only", "socket,hang"]).run()
         #expect(throws: ValidationError.self) { try SandboxCommand.Check.parse(["--only", "socket,teleport"]).run() }
+    }
+}
+
+extension ModelgateCommandTests {
+    /// `modelgate run --preview --format table` lists each noisy figure with its share of ε and
+    /// its scale, worked out here by hand: a regression of visits (clamped to 0–10) on age (16–90)
+    /// has six figures at ε 0.5/6; the count moves by 1, age × visits by 90 · 10.
+    @Test func aPreviewListsEachFigureAndItsNoise() throws {
+        let folder = try TemporaryFolder()
+        _ = try DemoDataset.prepare(rows: 300, policyText: try Fixtures.dpPolicy(), state: folder.url)
+        let pipeline = try JobPipeline(state: folder.url)
+        let spec = try #require(try Fixtures.exampleSpecs(in: "models/dp").first { $0.name.hasPrefix("regression") })
+        let text = RunCommand.text(
+            try pipeline.preview(specText: spec.text, principal: "operator", needsAgreement: false))
+        #expect(text.hasPrefix("ε 0.5, discrete_laplace noise:\n"), "\(text)")
+        #expect(text.contains("  count (ε 0.5/6, scale 12): within ±36 of the exact one 95 times in 100"), "\(text)")
+        #expect(text.contains("  sum of age × hospital_visits (ε 0.5/6, scale 10800): within ±"), "\(text)")
+        #expect(try pipeline.store.privacyAccount(dataset: "household-survey-dp").total == .zero)
     }
 }

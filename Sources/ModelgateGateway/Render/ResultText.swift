@@ -42,11 +42,7 @@ package enum ResultText {
             lines.append(
                 "privacy: \(privacy.mechanism) noise, ε \(privacy.epsilon); the unit is "
                     + (privacy.unit == "row" ? "a row" : privacy.unit))
-            for figure in privacy.figures {
-                lines.append(
-                    "  \(figure.name) (ε \(figure.epsilon), scale \(number(figure.scale))): within "
-                        + "±\(number(figure.ci95)) of the exact one 95 times in 100")
-            }
+            lines += render(privacy.figures)
         }
         if let usage = result.usage {
             var rows = ""
@@ -68,6 +64,14 @@ package enum ResultText {
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
         if let receipt = result.receipt { lines.append("receipt: audit event \(receipt.index), \(receipt.hash)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per kind of noisy figure: its share of ε, scale and 95 % half-width.
+    package static func render(_ figures: [PrivacyReport.Figure]) -> [String] {
+        figures.map { figure in
+            "  \(figure.name) (ε \(figure.epsilon), scale \(number(figure.scale))): within "
+                + "±\(number(figure.ci95)) of the exact one 95 times in 100"
+        }
     }
 
     static func number(_ value: Double?) -> String {
