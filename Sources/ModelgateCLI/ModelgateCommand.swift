@@ -17,6 +17,7 @@ package struct ModelgateCommand: AsyncParsableCommand {
             Start with `modelgate demo`, which builds a synthetic household survey and runs every \
             example spec in models/.
             """,
+        version: ModelgateCommand.version,
         subcommands: [
             ServeCommand.self, DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self,
             PrincipalCommand.self, AuditCommand.self, UsageCommand.self, SandboxCommand.self, LedgerCommand.self,
@@ -25,6 +26,11 @@ package struct ModelgateCommand: AsyncParsableCommand {
     )
 
     package init() {}
+}
+
+extension ModelgateCommand {
+    /// This release of modelgate, as `modelgate --version` prints it.
+    package static let version = "0.9.0"
 }
 
 /// Options every command shares.

@@ -48,7 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
             let policyTexts = try ["household-survey.yaml", "household-survey-dp.yaml"].map {
                 try readText(folder.appendingPathComponent($0).path, what: "demo policy")
             }
-            say("Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows, twice) …")
+            let seeded = FileManager.default.fileExists(
+                atPath: server.state.appendingPathComponent(DemoDataset.tokensFile).path)
+            say(
+                seeded
+                    ? "The demo is already prepared in \(state.state); starting it …"
+                    : "Preparing the demo in \(state.state) (the first time, 100,000 synthetic rows, twice) …")
             let tokens = try DemoDataset.seed(
                 state: server.state, store: server.store, policyTexts: policyTexts, progress: TerminalProgress.make())
             TerminalProgress.finish()

@@ -45,8 +45,7 @@ extension ModelSpec {
             let modelName = reader.string(modelNode, at: "model")
         else { return nil }
         guard let kind = ModelKind(rawValue: modelName) else {
-            let names = ModelKind.allCases.map(\.rawValue).joined(separator: ", ")
-            reader.report("model", modelNode, "unknown model '\(modelName)'; the built-in models are \(names)")
+            reader.report("model", modelNode, ModelKind.unknown(modelName))
             return nil
         }
         guard let map = reader.mapping(root, at: "", known: commonKeys + taskKeys[kind, default: []]) else {
@@ -113,6 +112,12 @@ extension ModelSpec {
             }
             if statistic != .count, measure == nil {
                 reader.report("measure", root, "statistic '\(statistic.rawValue)' needs a measure column")
+            }
+            if measure != nil, map["statistic"] == nil {
+                reader.report(
+                    "statistic", root,
+                    "'measure' is given without a 'statistic': a table counts rows unless it names one; add statistic: sum, mean, median or std, or drop measure"
+                )
             }
             return .crosstab(CrosstabTask(rows: rows, columns: columns, measure: measure, statistic: statistic))
         case .histogram:

@@ -85,6 +85,10 @@ enum JSONBody {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
+            // An unknown model is refused with the jobs endpoint's code and words.
+            if case .dataCorrupted(let context) = error, context.debugDescription.hasPrefix("unknown model") {
+                throw APIError.badRequest("unknown_model", context.debugDescription)
+            }
             throw APIError.badRequest("invalid_body", describe(error))
         }
     }

@@ -92,3 +92,18 @@ extension ModelgateCommandTests {
         #expect(try pipeline.store.privacyAccount(dataset: "household-survey-dp").total == .zero)
     }
 }
+
+extension ModelgateCommandTests {
+    @Test func theProgramSaysItsVersion() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Fixtures.builtProgram("modelgate"))
+        process.arguments = ["--version"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0 && text == ModelgateCommand.version + "\n", "\(text)")
+        #expect(ModelgateCommand.version.split(separator: ".").count == 3)
+    }
+}

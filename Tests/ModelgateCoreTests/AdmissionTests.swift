@@ -56,6 +56,19 @@ import Testing
         #expect(refusal?.code == .groupNeedsBounds)
     }
 
+    @Test func aFilterOnALevelThePolicyDoesNotDeclareSaysThereIsNoSuchLevel() throws {
+        var policy = Fixtures.policy
+        policy.columns[policy.columns.firstIndex { $0.name == "district" }!].levels = ["north", "south"]
+        let spec =
+            "model: crosstab\ndataset: survey\nrows: [age]\nwhere: [{column: district, op: in, value: [north, nort]}]"
+        let refused = try #require(refusal(spec, policy: policy))
+        #expect(refused.code == .invalidFilter)
+        #expect(
+            refused.message.contains("'nort' is not a level of 'district' (no such level; its levels: north, south)"))
+        // Without declared levels nothing is said: whether a value occurs is the data's to hide.
+        #expect(refusal(spec) == nil)
+    }
+
     @Test func sensitiveRefusalTellsWhatIsAllowedInstead() throws {
         let message = try #require(refusal("model: crosstab\ndataset: survey\nrows: [income]")).message
         #expect(message.contains("sensitive"))

@@ -43,6 +43,8 @@ import Testing
         ("model: crosstab\ndataset: survey\n", "rows"),
         ("model: crosstab\ndataset: survey\nrows: [a]\ncode: 'import os'\n", "unknown key 'code'"),
         ("model: crosstab\ndataset: survey\nrows: [a]\nstatistic: mean\n", "needs a measure"),
+        // A measure alone used to count rows silently.
+        ("model: crosstab\ndataset: survey\nrows: [a]\nmeasure: income\n", "'measure' is given without a 'statistic'"),
         ("model: histogram\ndataset: survey\nvariable: age\nbins: 5\nedges: [1, 2]\n", "not both"),
         ("model: summary\ndataset: survey\nvariables: [a]\nwhere: [{column: a, op: like, value: x}]\n", "like"),
         ("model: summary\ndataset: survey\nvariables: [a]\nwhere: [{column: a, op: in, value: x}]\n", "takes a list"),

@@ -259,6 +259,17 @@ import Testing
             let application = try await api.json(
                 .post, "/v1/applications", as: "rita", ["datasets": ["household-survey"]])
             #expect(application.status == .badRequest && application.text.contains("models"), "\(application.text)")
+            // An unknown model is named as the jobs endpoint names it, not in the decoder's words.
+            let model = try await api.json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["crosstab", "regression"], "purpose": "p",
+                    "scenario": "s", "safeguards": "g", "starts": "2026-01-01", "ends": "2027-01-01",
+                ])
+            #expect(model.status == .badRequest && model.errorCode == "unknown_model", "\(model.text)")
+            #expect(
+                model.text.contains("unknown model 'regression'; the built-in models are summary, crosstab")
+                    && !model.text.contains("Cannot initialize"), "\(model.text)")
             // A period that ends before it starts, dressed so that its text sorts the other way
             // (the start is in the year 10000): refused, not an agreement that never starts.
             let backwards = try await api.json(

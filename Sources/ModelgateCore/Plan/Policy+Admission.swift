@@ -220,6 +220,14 @@ extension Policy {
                     .invalidFilter,
                     "\(key): '\(filter.column)' is a category; use =, != or in, not \(filter.op.rawValue)")
             }
+            // Only declared levels can be named as missing: whether an undeclared value occurs is
+            // the data's to hide.
+            if let levels = column.levels, let unknown = items.first(where: { !levels.contains($0) }) {
+                let shown = levels.count <= 20 ? levels.joined(separator: ", ") : "\(levels.count) declared levels"
+                throw Refusal(
+                    .invalidFilter,
+                    "\(key): '\(unknown)' is not a level of '\(filter.column)' (no such level; its levels: \(shown))")
+            }
             return PlannedFilter(column: filter.column, op: filter.op, operand: .levels(items))
         case .boolean:
             var numbers: [Double] = []
