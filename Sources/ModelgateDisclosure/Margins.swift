@@ -7,7 +7,8 @@ struct Margins {
     let keys: CellKeys
 
     /// One total per level of each dimension (when there are two or more dimensions), then the
-    /// grand total with empty keys. One bucketing pass per dimension over the released cells.
+    /// grand total with empty keys; withheld (`suppressed`) where no cell of it was released.
+    /// One bucketing pass per dimension over the released cells.
     func totals(over released: [Int]) -> [ReleasedCell] {
         var result: [ReleasedCell] = []
         if table.dimensions.count > 1 {
@@ -16,11 +17,15 @@ struct Margins {
                 var members = [[Int]](repeating: [], count: dimension.levels.count)
                 for (cell, coordinate) in zip(released, coordinates) { members[coordinate[d]].append(cell) }
                 for (level, name) in dimension.levels.enumerated() {
-                    result.append(ReleasedCell(keys: [dimension.name: name], value: value(of: members[level])))
+                    // A level none of whose cells was released has its total withheld too.
+                    result.append(
+                        ReleasedCell(
+                            keys: [dimension.name: name], value: value(of: members[level]),
+                            suppressed: members[level].isEmpty))
                 }
             }
         }
-        result.append(ReleasedCell(keys: [:], value: value(of: released)))
+        result.append(ReleasedCell(keys: [:], value: value(of: released), suppressed: released.isEmpty))
         return result
     }
 

@@ -170,8 +170,11 @@ package struct JobPipeline: Sendable {
             throw ModelgateError(.idempotencyKeyReused, "Idempotency-Key '\(key)' was sent before with another spec")
         case .earlier(let first, sameRequest: true):
             let recorded = try store.job(first)
-            if let document = recorded?.document {
-                return try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
+            if let recorded, let document = recorded.document {
+                // The first answer again, with its receipt.
+                var first = try JobResult(jsonText: document)
+                first.receipt = recorded.receipt
+                return first
             }
             if let recorded, recorded.status != JobStatus.admitted.rawValue {
                 // Interrupted (its process died while it ran): it may have read data and spent ε,

@@ -47,7 +47,8 @@ extension APIServer {
                 default: break
                 }
             }
-            return try JSONBody.response(result)
+            // The same text as the stored document a GET of the job answers.
+            return JSONBody.text(try result.jsonText())
         }
         v1.post("jobs/preview") { request, context in
             let principal = try context.require(.runJob)
@@ -80,7 +81,10 @@ extension APIServer {
             guard let document = job.document else {
                 return try JSONBody.response(["job": job.id, "status": job.status])
             }
-            return JSONBody.text(document)
+            // With its receipt, as the first answer had it.
+            var result = try JobResult(jsonText: document)
+            result.receipt = job.receipt
+            return JSONBody.text(try result.jsonText())
         }
     }
 

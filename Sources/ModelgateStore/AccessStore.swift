@@ -69,6 +69,9 @@ package struct StoredJob: Sendable, Equatable {
     package var dataset: String?
     package var status: String
     package var submittedAt: String
-    /// The result document as returned (JSON); nil for a job still running.
+    /// The result document as returned (JSON) but its receipt; nil for a job still running.
     package var document: String?
+    /// The event that recorded the job's end; nil for a job still running (or recorded before
+    /// receipts were kept with jobs).
+    package var receipt: Receipt?
 }

@@ -144,7 +144,7 @@ extension SQLiteStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, status, submitted_at, document FROM jobs \(filter)
+                    SELECT id, principal, dataset, status, submitted_at, document, receipt_index, receipt_hash FROM jobs \(filter)
                     ORDER BY submitted_at DESC LIMIT ?
                     """, arguments: StatementArguments((principal.map { [$0] } ?? []) + [max(0, limit)])
             ).map(Self.storedJob)
@@ -154,7 +154,11 @@ extension SQLiteStore {
     package func job(_ id: String) throws -> StoredJob? {
         try read("job \(id)") { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, principal, dataset, status, submitted_at, document FROM jobs WHERE id = ?",
+                db,
+                sql: """
+                    SELECT id, principal, dataset, status, submitted_at, document, receipt_index, receipt_hash
+                    FROM jobs WHERE id = ?
+                    """,
                 arguments: [id]
             ).map(Self.storedJob)
         }
@@ -163,7 +167,8 @@ extension SQLiteStore {
     static func storedJob(_ row: Row) -> StoredJob {
         StoredJob(
             id: row["id"], principal: row["principal"], dataset: row["dataset"], status: row["status"],
-            submittedAt: row["submitted_at"], document: row["document"])
+            submittedAt: row["submitted_at"], document: row["document"],
+            receipt: (row["receipt_index"] as Int?).map { Receipt(index: $0, hash: row["receipt_hash"]) })
     }
 
     // MARK: Documents

@@ -21,12 +21,20 @@ extension SQLiteStore {
             refusal.reason.code.rawValue, refusal.reason.message, Timestamp.string(now), Timestamp.string(now),
             refusal.resultHash, refusal.document,
         ])
-        return try append(
+        let receipt = try append(
             db, .jobRefused, at: now, principal: refusal.principal, dataset: refusal.dataset, job: refusal.job,
             detail: JobRefusedDetail(
                 model: refusal.model, datasetVersion: refusal.datasetVersion, reason: refusal.reason.code.rawValue,
                 message: refusal.reason.message, resultHash: refusal.resultHash)
         ).receipt
+        try keep(receipt, of: refusal.job, db)
+        return receipt
+    }
+
+    /// Keeps a job's receipt with it, in the transaction that appended its event.
+    static func keep(_ receipt: Receipt, of job: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE jobs SET receipt_index = ?, receipt_hash = ? WHERE id = ?")
+            .execute(arguments: [receipt.index, receipt.hash, job])
     }
 
     package func admit(_ admission: JobAdmission) throws -> AdmissionDecision {
@@ -226,7 +234,7 @@ extension SQLiteStore {
                 usage.peakMemoryBytes,
             ])
         }
-        return try Self.append(
+        let receipt = try Self.append(
             db, .jobFinished, at: now, principal: row["principal"], dataset: row["dataset"], job: completion.job,
             detail: JobFinishedDetail(
                 status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
@@ -236,6 +244,8 @@ extension SQLiteStore {
                 peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
                 previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous, epsilonRefunded: refunded)
         ).receipt
+        try keep(receipt, of: completion.job, db)
+        return receipt
     }
 
     /// Gives a job's ε back to its dataset and agreement; the ε refunded (decimal text), or nil

@@ -220,6 +220,15 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v9 job receipts") { db in
+            // The event that recorded a job's end (its receipt), so that a result fetched again
+            // carries it as the first answer did.
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN receipt_index INTEGER;
+                    ALTER TABLE jobs ADD COLUMN receipt_hash TEXT;
+                    """)
+        }
         return migrator
     }
 }

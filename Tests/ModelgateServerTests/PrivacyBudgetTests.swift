@@ -78,6 +78,8 @@ import Testing
             let retry = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: key)
             #expect(first.json?["status"] as? String == "released", "\(first.text)")
             #expect(retry.json?["job"] as? String == first.json?["job"] as? String)
+            // The very same answer, receipt included.
+            #expect(retry.text == first.text && first.json?["receipt"] != nil, "\(retry.text.prefix(200))")
             #expect(retry.json?["result"] as? NSDictionary == first.json?["result"] as? NSDictionary)
             let spent = try fixture.server.store.privacyAccount(dataset: "household-survey-dp").spent
             #expect(spent[""] == MicroEpsilon(text: "0.1"), "\(spent)")

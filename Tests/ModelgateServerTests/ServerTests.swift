@@ -145,6 +145,10 @@ import Testing
             let job = try #require(released.json?["job"] as? String)
             let fetched = try await api.call(.get, "/v1/jobs/\(job)", as: "rita")
             #expect(fetched.json?["status"] as? String == "released")
+            // Fetched again, the same document in the same style as the answer to the POST; every
+            // answer is pretty-printed with its keys sorted.
+            #expect(fetched.text == released.text && released.text.hasPrefix("{\n  \""), "\(released.text.prefix(40))")
+            #expect(listed.text.hasPrefix("{\n  \"jobs\" : ["), "\(listed.text.prefix(40))")
             #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "rob").status == .notFound)
             #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "aude").status == .ok)
 
