@@ -69,6 +69,23 @@ import Testing
         #expect(refusal(spec) == nil)
     }
 
+    @Test func anIntegerVariablesBinsHaveWholeNumberEdges() throws {
+        func edges(_ spec: String) throws -> [Double] {
+            guard case .histogram(let task) = try Fixtures.policy.admit(try ModelSpec(text: spec)).task else {
+                return []
+            }
+            return task.edges ?? []
+        }
+        // Age 0–120 in 7 bins: 0, 17.1, 34.3, … rounded to whole years.
+        #expect(
+            try edges("model: histogram\ndataset: survey\nvariable: age\nbins: 7")
+                == [0, 17, 34, 51, 69, 86, 103, 120])
+        // No more bins than whole numbers.
+        #expect(try edges("model: histogram\ndataset: survey\nvariable: age\nbins: 500").count == 121)
+        // A number variable keeps exact fractions.
+        #expect(try edges("model: histogram\ndataset: survey\nvariable: income\nbins: 3")[1] == 1_000_000.0 / 3)
+    }
+
     @Test func sensitiveRefusalTellsWhatIsAllowedInstead() throws {
         let message = try #require(refusal("model: crosstab\ndataset: survey\nrows: [income]")).message
         #expect(message.contains("sensitive"))

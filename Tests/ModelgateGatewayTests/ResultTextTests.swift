@@ -38,4 +38,19 @@ import Testing
                 reason: Refusal(.belowThreshold, "too few rows")))
         #expect(text.contains("REFUSED [below_threshold]: too few rows"))
     }
+
+    /// Labels that never overlap: half-open bins, the last inside the edges closed, the bin above
+    /// the edges open at the last edge (it holds what is greater), the one below open at -∞.
+    @Test func histogramBinLabelsDoNotOverlap() {
+        let histogram = ReleasedHistogram(
+            variable: "income",
+            bins: [
+                .init(lower: nil, upper: 0, count: 12), .init(lower: 0, upper: 100_000, count: 50),
+                .init(lower: 100_000, upper: 200_000, count: 30), .init(lower: 200_000, upper: nil, count: 11),
+            ])
+        let text = ResultText.render(
+            JobResult(status: .released, job: "j", model: .histogram, dataset: nil, result: .histogram(histogram)))
+        #expect(text.contains("[-∞, 0)") && text.contains("[0, 100000)"), "\(text)")
+        #expect(text.contains("[100000, 200000]") && text.contains("(200000, ∞)"), "\(text)")
+    }
 }

@@ -200,8 +200,15 @@ extension Policy {
                 "'\(histogram.variable)' has no min and max in the policy, so bins cannot be placed; give explicit edges"
             )
         }
-        let count = histogram.bins ?? 10
-        return (0...count).map { $0 == count ? high : low + (high - low) * Double($0) / Double(count) }
+        var count = histogram.bins ?? 10
+        guard column?.type == .integer else {
+            return (0...count).map { $0 == count ? high : low + (high - low) * Double($0) / Double(count) }
+        }
+        // An integer variable gets whole-number edges (no bin holds "16.0 to 23.4"), at most one
+        // bin per whole number.
+        let (first, last) = (low.rounded(.up), high.rounded(.down))
+        count = max(1, min(count, Int(last - first)))
+        return (0...count).map { ($0 == count ? last : first + (last - first) * Double($0) / Double(count)).rounded() }
     }
 
     private func plan(_ filter: Filter, index: Int) throws(Refusal) -> PlannedFilter {

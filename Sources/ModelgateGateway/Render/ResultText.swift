@@ -120,10 +120,12 @@ package enum ResultText {
         let largest = histogram.bins.compactMap(\.count).max() ?? 1
         var grid: [[String]] = [[histogram.variable, "count", ""]]
         for (index, bin) in histogram.bins.enumerated() {
-            // Bins are half-open except the last one inside the edges, which holds its upper edge.
+            // Bins are half-open except the last one inside the edges, which holds its upper edge;
+            // the bin above the edges holds what is greater than it, so no two labels overlap.
             let isLastInside = bin.upper != nil && !histogram.bins.dropFirst(index + 1).contains { $0.upper != nil }
             let range =
-                "[\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞")\(isLastInside ? "]" : ")")"
+                (bin.upper == nil && bin.lower != nil ? "(" : "[")
+                + "\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞")\(isLastInside ? "]" : ")")"
             let bar = bin.count.map {
                 String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded()))
             }
