@@ -57,7 +57,9 @@ enum LinearRegression {
         let finite = (beta + standardErrors + [rSquared]).allSatisfy(\.isFinite)
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics, pValues: pValues,
-            nObservations: n, degreesOfFreedom: df, rSquared: rSquared, adjustedRSquared: adjusted,
+            nObservations: n, degreesOfFreedom: df,
+            critical95: Distributions.studentCritical(twoSided: 0.05, degreesOfFreedom: Double(df)),
+            rSquared: rSquared, adjustedRSquared: adjusted,
             smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
             groupContributions: design.groups.contributions, maximumLeverage: leverage,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")

@@ -43,7 +43,8 @@ enum LogisticRegression {
         return RawRegression(
             terms: terms, estimates: beta, standardErrors: standardErrors, statistics: statistics,
             pValues: statistics.map(Distributions.normalTwoSided), nObservations: n, degreesOfFreedom: n - p,
-            logLikelihood: logLikelihood, smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
+            critical95: Distributions.normalCritical95, logLikelihood: logLikelihood,
+            smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
             groupContributions: design.groups.contributions,
             maximumLeverage: leverage,
             isWellDefined: finite,

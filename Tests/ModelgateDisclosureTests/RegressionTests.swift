@@ -26,6 +26,13 @@ import Testing
         #expect(approximately(fit.maximumLeverage, 0.6))
         // scipy: 2 * t.sf(0.6 / √0.08, 3).
         #expect(approximately(fit.pValues[1], 0.1240270626575546, relative: 1e-8))
+        // The 95 % interval: 0.6 ∓ t(0.975, 3) · √0.08, with scipy's t.ppf(0.975, 3) = 3.182446305284263;
+        // it holds 0 as the p-value above 0.05 says.
+        let released = ReleasedRegression(fit)
+        let half = 3.182446305284263 * (0.08).squareRoot()
+        #expect(approximately(released.coefficients[1].ci95Low, 0.6 - half, relative: 1e-9))
+        #expect(approximately(released.coefficients[1].ci95High, 0.6 + half, relative: 1e-9))
+        #expect(released.coefficients[1].ci95Low! < 0)
     }
 
     @Test func categoryFeatureIsDummyCodedAgainstTheAlphabeticalFirstLevel() throws {

@@ -16,6 +16,12 @@ import Testing
         #expect(abs(Distributions.studentTwoSided(-t, degreesOfFreedom: df) - p) / p < 1e-9)
     }
 
+    /// scipy: t.ppf(0.975, df).
+    @Test(arguments: [(1.0, 12.706204736174698), (3.0, 3.182446305284263), (10.0, 2.2281388519649385)])
+    func studentCriticalValuesMatchScipy(df: Double, t: Double) {
+        #expect(abs(Distributions.studentCritical(twoSided: 0.05, degreesOfFreedom: df) - t) / t < 1e-9)
+    }
+
     @Test func normalTwoSidedAtTheFamousQuantile() {
         #expect(abs(Distributions.normalTwoSided(1.959963984540054) - 0.05) < 1e-12)
     }

@@ -53,4 +53,18 @@ import Testing
         #expect(text.contains("[-∞, 0)") && text.contains("[0, 100000)"), "\(text)")
         #expect(text.contains("[100000, 200000]") && text.contains("(200000, ∞)"), "\(text)")
     }
+
+    /// A p-value too small to tell from 0 is shown as such, not as 0; each coefficient has its
+    /// 95 % interval.
+    @Test func regressionTablesShowTinyPValuesAndIntervals() {
+        var coefficient = ReleasedRegression.Coefficient(
+            term: "age", estimate: 0.6, stdError: 0.01, statistic: 60, pValue: 0)
+        coefficient.ci95Low = 0.58
+        coefficient.ci95High = 0.62
+        let regression = ReleasedRegression(coefficients: [coefficient], nObservations: 1000, degreesOfFreedom: 998)
+        let text = ResultText.render(
+            JobResult(
+                status: .released, job: "j", model: .linearRegression, dataset: nil, result: .regression(regression)))
+        #expect(text.contains("<1e-16") && text.contains("[0.58, 0.62]") && text.contains("95 % CI"), "\(text)")
+    }
 }

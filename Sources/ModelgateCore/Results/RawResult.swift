@@ -137,6 +137,9 @@ package struct RawRegression: Sendable, Equatable, Codable {
     package var nObservations: Int
     /// Residual degrees of freedom: observations minus parameters.
     package var degreesOfFreedom: Int
+    /// The 95 % confidence interval's half-width in standard errors: Student's t with the
+    /// residual degrees of freedom (linear) or the normal's 1.96 (logistic); nil when undefined.
+    package var critical95: Double?
     package var rSquared: Double?
     package var adjustedRSquared: Double?
     package var logLikelihood: Double?
@@ -161,11 +164,12 @@ package struct RawRegression: Sendable, Equatable, Codable {
 
     package init(
         terms: [String], estimates: [Double], standardErrors: [Double], statistics: [Double], pValues: [Double],
-        nObservations: Int, degreesOfFreedom: Int, rSquared: Double? = nil, adjustedRSquared: Double? = nil,
-        logLikelihood: Double? = nil, smallestGroup: Int? = nil, hasEmptyGroup: Bool = false,
-        groupContributions: [Contributions] = [], maximumLeverage: Double? = nil,
+        nObservations: Int, degreesOfFreedom: Int, critical95: Double? = nil, rSquared: Double? = nil,
+        adjustedRSquared: Double? = nil, logLikelihood: Double? = nil, smallestGroup: Int? = nil,
+        hasEmptyGroup: Bool = false, groupContributions: [Contributions] = [], maximumLeverage: Double? = nil,
         isWellDefined: Bool = true, problem: String? = nil
     ) {
+        self.critical95 = critical95
         self.terms = terms
         self.estimates = estimates
         self.standardErrors = standardErrors

@@ -140,6 +140,10 @@ package struct ReleasedRegression: Sendable, Equatable, Codable {
         /// Privacy mode dp: the estimate is within this of what the exact figures give, 95 times
         /// in 100 (the noise's error only, not the sampling error).
         package var noise95: Double?
+        /// The 95 % confidence interval: estimate ∓ t (linear, residual degrees of freedom) or z
+        /// (logistic) standard errors; absent in privacy mode dp.
+        package var ci95Low: Double?
+        package var ci95High: Double?
 
         package init(
             term: String, estimate: Double, stdError: Double? = nil, statistic: Double? = nil, pValue: Double? = nil,
@@ -162,9 +166,14 @@ package struct ReleasedRegression: Sendable, Equatable, Codable {
 
     package init(_ raw: RawRegression) {
         coefficients = raw.terms.indices.map {
-            Coefficient(
+            var coefficient = Coefficient(
                 term: raw.terms[$0], estimate: raw.estimates[$0], stdError: raw.standardErrors[$0],
                 statistic: raw.statistics[$0], pValue: raw.pValues[$0])
+            if let critical = raw.critical95, critical.isFinite {
+                coefficient.ci95Low = raw.estimates[$0] - critical * raw.standardErrors[$0]
+                coefficient.ci95High = raw.estimates[$0] + critical * raw.standardErrors[$0]
+            }
+            return coefficient
         }
         nObservations = raw.nObservations
         degreesOfFreedom = raw.degreesOfFreedom

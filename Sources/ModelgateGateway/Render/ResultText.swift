@@ -145,15 +145,25 @@ package enum ResultText {
     static func render(_ regression: ReleasedRegression) -> [String] {
         let noisy = regression.coefficients.contains { $0.noise95 != nil }
         var grid: [[String]] = [
-            ["term", "estimate"] + (noisy ? ["± noise (95 %)"] : ["std error", "statistic", "p"])
+            ["term", "estimate"] + (noisy ? ["± noise (95 %)"] : ["std error", "statistic", "p", "95 % CI"])
         ]
         func text(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
+        // A p-value below what a Double tells from 0 next to 1 is not shown as 0.
+        func p(_ value: Double?) -> String {
+            guard let value else { return "-" }
+            return value < 1e-16 ? "<1e-16" : String(format: "%.3g", value)
+        }
         for c in regression.coefficients {
+            let interval =
+                c.ci95Low.flatMap { low in
+                    c.ci95High.map { "[\(String(format: "%.4g", low)), \(String(format: "%.4g", $0))]" }
+                }
+                ?? "-"
             grid.append(
                 [c.term, String(format: "%.6g", c.estimate)]
                     + (noisy
                         ? [text(c.noise95, "%.4g")]
-                        : [text(c.stdError, "%.4g"), text(c.statistic, "%.3f"), text(c.pValue, "%.3g")]))
+                        : [text(c.stdError, "%.4g"), text(c.statistic, "%.3f"), p(c.pValue), interval]))
         }
         var fit = "n = \(regression.nObservations), residual df = \(regression.degreesOfFreedom)"
         if let r2 = regression.rSquared { fit += String(format: ", R² = %.4f", r2) }
