@@ -85,7 +85,7 @@ extension Policy {
             }
             guard
                 let map = reader.mapping(
-                    entry, at: path, known: ["class", "type", "min", "max", "description", "levels"])
+                    entry, at: path, known: ["class", "type", "min", "max", "description", "unit", "levels"])
             else { continue }
             let columnClass = reader.required(map, "class", at: path, parent: entry).flatMap {
                 reader.oneOf($0, at: "\(path).class", ColumnClass.self, allowed: ColumnClass.allCases)
@@ -110,6 +110,7 @@ extension Policy {
                 reader.report("\(path).min", map["min"], "min (\(min)) is greater than max (\(max))")
             }
             let description = map["description"].flatMap { reader.string($0, at: "\(path).description") }
+            let unit = map["unit"].flatMap { reader.string($0, at: "\(path).unit") }
             let levels = map["levels"].flatMap { reader.strings($0, at: "\(path).levels") }
             if let levels {
                 if type != .category {
@@ -124,7 +125,7 @@ extension Policy {
                 columns.append(
                     ColumnPolicy(
                         name: name, columnClass: columnClass, type: type, min: min, max: max,
-                        description: description, levels: levels))
+                        description: description, unit: unit, levels: levels))
             }
         }
         return columns

@@ -766,3 +766,30 @@ extension NoisyJobTests {
         }
     }
 }
+
+/// The catalog as a codebook: each column with its description, unit, declared levels or bounds,
+/// and what a spec may use it for, as admission decides it.
+extension NoisyJobTests {
+    @Test func theCatalogIsACodebook() throws {
+        try withDP { _, pipeline in
+            let entry = try Catalog(datasets: pipeline.datasets, store: pipeline.store).entry("household-survey-dp")
+            let columns = Dictionary(uniqueKeysWithValues: entry.columns.map { ($0.name, $0) })
+            let income = try #require(columns["income"])
+            #expect(income.unit == "yuan per year" && income.description == "household income before tax")
+            #expect(income.min == 0 && income.max == 10_000_000 && income.uses == ["measure", "feature"])
+            #expect(
+                columns["district"]?.levels?.count == 38 && columns["district"]?.uses == ["group", "filter", "feature"])
+            #expect(columns["age"]?.uses == ["group", "filter", "measure", "feature"])
+            #expect(columns["insured"]?.uses == ["measure", "feature", "logit target"])
+            #expect(columns["person_id"]?.uses == [])
+            #expect(entry.models == ["crosstab", "histogram", "summary", "linear_regression"])
+            // Each use the codebook names, admission grants; each it does not, admission refuses.
+            let policy = try #require(try pipeline.datasets.open("household-survey-dp")).policy
+            for column in entry.columns {
+                let asDimension = "model: crosstab\ndataset: household-survey-dp\nrows: [\(column.name)]"
+                let admitted = (try? policy.admit(try ModelSpec(text: asDimension))) != nil
+                #expect(admitted == column.uses.contains("group"), "\(column.name)")
+            }
+        }
+    }
+}

@@ -1,6 +1,17 @@
 /// The ways a spec may use a column; each class of column allows some of them.
-enum ColumnRole {
+enum ColumnRole: CaseIterable {
     case group, filter, measure, feature, binaryTarget
+
+    /// The role as the codebook names it.
+    var name: String {
+        switch self {
+        case .group: return "group"
+        case .filter: return "filter"
+        case .measure: return "measure"
+        case .feature: return "feature"
+        case .binaryTarget: return "logit target"
+        }
+    }
 
     var phrase: String {
         switch self {
@@ -103,6 +114,12 @@ extension Policy {
         }
         return Plan(
             dataset: dataset.id, task: task, filters: filters, columns: used, maximumCells: AdmissionLimits.cells)
+    }
+
+    /// What a spec may use column `name` for, as the codebook says it: the roles admission
+    /// would let it take (`group`, `filter`, `measure`, `feature`, `logit target`).
+    package func uses(of name: String) -> [String] {
+        ColumnRole.allCases.filter { role in (try? column(name, as: role, key: "")) != nil }.map(\.name)
     }
 
     private func column(_ name: String, as role: ColumnRole, key: String) throws(Refusal) -> ColumnPolicy {

@@ -8,6 +8,8 @@ package struct ColumnPolicy: Sendable, Equatable, Codable {
     package var min: Double?
     package var max: Double?
     package var description: String?
+    /// The unit its values are in (`yuan per year`, `years`), for the codebook.
+    package var unit: String?
     /// A category column's levels as the owner declares them: public, so a table over them shows
     /// every level (a rare value does not show that it exists by appearing) and noise can be added
     /// to every cell. Nil when undeclared.
@@ -15,8 +17,9 @@ package struct ColumnPolicy: Sendable, Equatable, Codable {
 
     package init(
         name: String, columnClass: ColumnClass, type: ColumnType, min: Double? = nil, max: Double? = nil,
-        description: String? = nil, levels: [String]? = nil
+        description: String? = nil, unit: String? = nil, levels: [String]? = nil
     ) {
+        self.unit = unit
         self.name = name
         self.columnClass = columnClass
         self.type = type

@@ -85,8 +85,12 @@ package struct Catalog: Sendable {
             version: dataset.publicVersion, rows: policy.unitColumn == nil ? dataset.manifest.rowCount : nil,
             state: state.rawValue,
             stateReason: reason,
-            columns: policy.columns.map {
-                .init(name: $0.name, class: $0.columnClass.rawValue, type: $0.type.rawValue)
+            columns: policy.columns.map { column in
+                .init(
+                    name: column.name, class: column.columnClass.rawValue, type: column.type.rawValue,
+                    description: column.description, unit: column.unit,
+                    // Declared levels only: levels taken from the data would show that a rare value exists.
+                    levels: column.levels, min: column.min, max: column.max, uses: policy.uses(of: column.name))
             },
             models: policy.models.map(\.rawValue), jobsPerDay: policy.quota.jobsPerDay)
     }
@@ -114,10 +118,18 @@ package struct Catalog: Sendable {
         package var models: [String]
         package var jobsPerDay: Int
 
+        /// A column as the codebook gives it: what it is, in what unit, its declared levels or
+        /// bounds, and what a spec may use it for.
         package struct Column: Encodable, Sendable {
             package var name: String
             package var `class`: String
             package var type: String
+            package var description: String?
+            package var unit: String?
+            package var levels: [String]?
+            package var min: Double?
+            package var max: Double?
+            package var uses: [String]
         }
     }
 
