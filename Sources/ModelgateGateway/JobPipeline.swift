@@ -87,7 +87,7 @@ package struct JobPipeline: Sendable {
                 job, principal, Refusal(.unknownDataset, "dataset '\(spec.dataset)' does not exist; \(hint)"),
                 model: spec.model, dataset: nil,
                 // Recorded only when it is a well-formed id: it is the researcher's own text.
-                named: DatasetDescription.isValidID(spec.dataset) ? spec.dataset : nil)
+                named: DatasetDescription.isValidID(spec.dataset) ? spec.dataset : nil, spec: SpecRecord(spec))
         }
         let reference = DatasetReference(
             id: dataset.manifest.id, version: dataset.publicVersion, citation: dataset.policy.dataset.citation)
@@ -101,8 +101,11 @@ package struct JobPipeline: Sendable {
                 spec, dataset, principal: principal, needsAgreement: needsAgreement)
         } catch let error as Refusal {
             return try refusedBeforeRunning(
-                job, principal, error, model: spec.model, dataset: reference, named: reference.id)
+                job, principal, error, model: spec.model, dataset: reference, named: reference.id,
+                spec: SpecRecord(spec))
         }
+        // What the result says was asked: the spec with the plan's defaults and the ε it spends.
+        let record = SpecRecord(spec, plan: plan, epsilon: terms?.epsilon)
         let privacy = dataset.policy.privacy
         let admission = JobAdmission(
             job: job, principal: principal, dataset: dataset.versionRecord, model: spec.model.rawValue,
@@ -118,7 +121,7 @@ package struct JobPipeline: Sendable {
         switch try store.admit(admission) {
         case .refused(let refusal):
             return try refusedBeforeRunning(
-                job, principal, refusal, model: spec.model, dataset: reference, named: reference.id)
+                job, principal, refusal, model: spec.model, dataset: reference, named: reference.id, spec: record)
         case .repeated(_, let earlier, let document):
             // The same dp question on the same version: the same noisy answer, at no cost (a fresh
             // draw would spend ε and, averaged with the first, tell more).
@@ -126,16 +129,20 @@ package struct JobPipeline: Sendable {
             result.job = job
             result.repeatOf = earlier
             result.usage = nil
+            result.spec = record
             return try recordFinished(result)
         case .admitted: break
         }
         do {
-            let (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
+            var (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
+            result.spec = record
             if let release { return try recordReleased(result, release) }
             // In dp mode how a worker failed (a limit, a refusal of the data's shape) may depend
             // on the data: one fixed failure, without figures. What the mechanism said (with its
             // privacy report) depends on the noisy figures alone.
-            return try recordFinished(terms == nil || result.privacy != nil ? result : Self.dpFailure(result))
+            var finished = terms == nil || result.privacy != nil ? result : Self.dpFailure(result)
+            finished.spec = record
+            return try recordFinished(finished)
         } catch {
             // The service could not run it (no worker, no sandbox on this host): the job ends here
             // as failed, with the operator's error, rather than waiting to be found interrupted.
@@ -321,6 +328,8 @@ package struct JobPipeline: Sendable {
     static func answerKey(_ spec: ModelSpec, _ terms: PrivacyTerms, _ reference: DatasetReference) throws -> String {
         var normalised = spec
         normalised.epsilon = terms.epsilon
+        // A label names the job; it does not change the question.
+        normalised.label = nil
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text =
@@ -527,10 +536,11 @@ package struct JobPipeline: Sendable {
     /// Records a job refused before it ran, and answers with its receipt.
     private func refusedBeforeRunning(
         _ job: String, _ principal: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?,
-        named: String?
+        named: String?, spec: SpecRecord? = nil
     ) throws -> JobResult {
         logger.info("job refused", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
         var result = JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
+        result.spec = spec
         let content = try result.content()
         result.receipt = try store.recordRefusal(
             JobRefusal(

@@ -25,7 +25,7 @@ extension ModelSpec {
         self = spec
     }
 
-    private static let commonKeys = ["model", "dataset", "where", "epsilon", "clamp"]
+    private static let commonKeys = ["model", "dataset", "where", "epsilon", "clamp", "label"]
     private static let taskKeys: [ModelKind: [String]] = [
         .summary: ["variables"],
         .crosstab: ["rows", "columns", "measure", "statistic"],
@@ -64,8 +64,10 @@ extension ModelSpec {
             }
         }
         let clamp = map["clamp"].map { readClamp($0, reader) } ?? [:]
+        let label = map["label"].flatMap { reader.string($0, at: "label") }
+        if let label, label.count > 200 { reader.report("label", map["label"], "a label is at most 200 characters") }
         guard let dataset, let task else { return nil }
-        return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon, clamp: clamp)
+        return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon, clamp: clamp, label: label)
     }
 
     /// `clamp: { column: [low, high], … }`, each low ≤ high.

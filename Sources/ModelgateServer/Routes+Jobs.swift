@@ -62,6 +62,25 @@ extension APIServer {
                         specText: text, principal: principal.name, needsAgreement: needsAgreement)
                 })
         }
+        v1.post("receipts/verify") { request, context in
+            // Anyone signed in may check a result they hold against the log; the answer says only
+            // whether that document is the one recorded, and why not.
+            _ = try context.require(.readCatalog)
+            let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes * 16)
+            let document: JobResult
+            do {
+                document = try JobResult(jsonText: String(decoding: body.readableBytesView, as: UTF8.self))
+            } catch {
+                throw APIError.badRequest("invalid_result", "the body is not a modelgate result document (JSON)")
+            }
+            guard let receipt = document.receipt else {
+                throw APIError.badRequest("no_receipt", "the result carries no receipt to check")
+            }
+            let store = store
+            let problems = try await blocking { try AuditChecks.receiptProblems(document, receipt: receipt, in: store) }
+            return try JSONBody.response(
+                ReceiptCheck(valid: problems.isEmpty, job: document.job, receipt: receipt, problems: problems))
+        }
         v1.get("jobs") { request, context in
             let principal = try context.require(.readJobs)
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
@@ -69,8 +88,9 @@ extension APIServer {
             return try JSONBody.response([
                 "jobs": jobs.map {
                     JobListing(
-                        job: $0.id, principal: $0.principal, dataset: $0.dataset, status: $0.status,
-                        submittedAt: $0.submittedAt)
+                        job: $0.id, principal: $0.principal, dataset: $0.dataset, model: $0.model, status: $0.status,
+                        submittedAt: $0.submittedAt,
+                        label: try? $0.document.map { try JobResult(jsonText: $0) }?.spec?.label)
                 }
             ])
         }
@@ -100,11 +120,23 @@ extension APIServer {
         return key
     }
 
+    /// What `POST /v1/receipts/verify` answers.
+    struct ReceiptCheck: Encodable {
+        var valid: Bool
+        var job: String
+        var receipt: Receipt
+        var problems: [String]
+    }
+
+    /// A job as the list shows it: whose, on what, which model, how it ended, when, and the
+    /// spec's `label` if it gave one.
     struct JobListing: Encodable {
         var job: String
         var principal: String
         var dataset: String?
+        var model: String?
         var status: String
         var submittedAt: String
+        var label: String?
     }
 }

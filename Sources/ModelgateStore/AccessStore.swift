@@ -67,6 +67,7 @@ package struct StoredJob: Sendable, Equatable {
     package var id: String
     package var principal: String
     package var dataset: String?
+    package var model: String?
     package var status: String
     package var submittedAt: String
     /// The result document as returned (JSON) but its receipt; nil for a job still running.

@@ -144,7 +144,8 @@ extension SQLiteStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, status, submitted_at, document, receipt_index, receipt_hash FROM jobs \(filter)
+                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index, receipt_hash
+                    FROM jobs \(filter)
                     ORDER BY submitted_at DESC LIMIT ?
                     """, arguments: StatementArguments((principal.map { [$0] } ?? []) + [max(0, limit)])
             ).map(Self.storedJob)
@@ -156,7 +157,8 @@ extension SQLiteStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, status, submitted_at, document, receipt_index, receipt_hash
+                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index,
+                        receipt_hash
                     FROM jobs WHERE id = ?
                     """,
                 arguments: [id]
@@ -166,7 +168,8 @@ extension SQLiteStore {
 
     static func storedJob(_ row: Row) -> StoredJob {
         StoredJob(
-            id: row["id"], principal: row["principal"], dataset: row["dataset"], status: row["status"],
+            id: row["id"], principal: row["principal"], dataset: row["dataset"], model: row["model"],
+            status: row["status"],
             submittedAt: row["submitted_at"], document: row["document"],
             receipt: (row["receipt_index"] as Int?).map { Receipt(index: $0, hash: row["receipt_hash"]) })
     }

@@ -335,6 +335,7 @@ import Testing
                 (.post, "/v1/agreements/\(agreement)/terminate", reason, ["olga"]),
                 (.post, "/v1/datasets/household-survey/suspend", reason, ["olga"]),
                 (.post, "/v1/datasets/household-survey/resume", reason, ["olga"]),
+                (.post, "/v1/receipts/verify", "{}", ["rita", "olga", "aude", "adam"]),
                 (.get, "/v1/audit/events", nil, ["aude"]),
                 (.get, "/v1/audit/verify", nil, ["aude"]),
                 (.get, "/v1/usage/report?dataset=household-survey", nil, ["aude", "olga"]),
@@ -541,6 +542,46 @@ extension ServerTests {
             // No such route, in the same error shape.
             let missing = try await api.call(.get, "/v1/nothing-here", as: "rita")
             #expect(missing.status == .notFound && missing.errorCode == "not_found", "\(missing.text)")
+        }
+    }
+}
+
+extension ServerTests {
+    /// A result stands alone: it says what was asked (defaults written out, the label), the job
+    /// list shows model and label, and anyone holding the result can check it against the log —
+    /// and a changed figure fails the check.
+    @Test func aResultSaysWhatWasAskedAndCanBeCheckedAgainstTheLog() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let spec =
+                "model: crosstab\ndataset: household-survey\nrows: [sex]\nlabel: table 2 of the paper\n"
+                + "where: [{ column: age, op: \">=\", value: 30 }]"
+            let answer = try await api.call(.post, "/v1/jobs", as: "rita", body: spec)
+            #expect(answer.json?["status"] as? String == "released", "\(answer.text)")
+            let asked = try #require(answer.json?["spec"] as? [String: Any])
+            #expect(asked["statistic"] as? String == "count" && asked["label"] as? String == "table 2 of the paper")
+            let condition = try #require((asked["where"] as? [[String: Any]])?.first)
+            #expect(condition["column"] as? String == "age" && condition["value"] as? [String] == ["30"])
+
+            let listed = try await api.call(.get, "/v1/jobs", as: "rita")
+            let first = try #require((listed.json?["jobs"] as? [[String: Any]])?.first)
+            #expect(first["model"] as? String == "crosstab" && first["label"] as? String == "table 2 of the paper")
+
+            // Checked by someone else entirely (an auditor here; any role may).
+            let valid = try await api.call(.post, "/v1/receipts/verify", as: "aude", body: answer.text)
+            #expect(valid.json?["valid"] as? Bool == true, "\(valid.text)")
+            // One released count changed by one: no longer the recorded result.
+            let value = try #require(
+                ((answer.json?["result"] as? [String: Any])?["cells"] as? [[String: Any]])?.first?["value"] as? Int)
+            let forged = answer.text.replacingOccurrences(
+                of: "\"value\" : \(value)\n", with: "\"value\" : \(value + 1)\n")
+            #expect(forged != answer.text)
+            let invalid = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: forged)
+            #expect(invalid.json?["valid"] as? Bool == false, "\(invalid.text)")
+            #expect((invalid.json?["problems"] as? [String])?.isEmpty == false)
+            let bare = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: "{}")
+            #expect(bare.status == .badRequest)
         }
     }
 }

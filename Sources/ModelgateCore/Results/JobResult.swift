@@ -16,6 +16,9 @@ package struct JobResult: Sendable, Equatable, Codable {
     /// On a dp dataset: the earlier job whose noisy answer this repeats, exactly, at no cost
     /// (the same spec on the same dataset version).
     package var repeatOf: String?
+    /// The spec that produced this result, with the defaults applied written out; nil when the
+    /// spec could not be read.
+    package var spec: SpecRecord?
 
     /// `released`: results passed the output checks; `refused`: admission or the output checks
     /// said no; `failed`: the worker did not finish (a limit, a sandbox violation, a crash).

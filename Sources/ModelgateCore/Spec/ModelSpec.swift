@@ -12,16 +12,19 @@ package struct ModelSpec: Sendable, Equatable, Codable {
     /// noise scales with the range, so a researcher who knows where the values of interest lie
     /// trades the clamped tails for less noise. Public, like the rest of the spec.
     package var clamp: [String: ClampRange]
+    /// The researcher's own name for the job, shown in the job list (not part of the question).
+    package var label: String?
 
     package init(
         dataset: String, filters: [Filter] = [], task: ModelTask, epsilon: MicroEpsilon? = nil,
-        clamp: [String: ClampRange] = [:]
+        clamp: [String: ClampRange] = [:], label: String? = nil
     ) {
         self.dataset = dataset
         self.filters = filters
         self.task = task
         self.epsilon = epsilon
         self.clamp = clamp
+        self.label = label
     }
 
     package var model: ModelKind { task.kind }
