@@ -18,6 +18,7 @@ package struct APIServer: Sendable {
     let pipeline: JobPipeline
     let workflow: AccessWorkflow
     let slots: JobSlots
+    let asyncJobs: AsyncJobs
     let metrics = ServerMetrics()
     let logger: Logger
 
@@ -35,6 +36,7 @@ package struct APIServer: Sendable {
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
+        asyncJobs = AsyncJobs(capacity: 1000)
         self.logger = logger
     }
 

@@ -18,9 +18,11 @@ actor JobSlots {
         self.queued = max(0, queued)
     }
 
-    /// Runs blocking work (a job's pipeline) on a thread of its own once a slot is free.
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await acquire()
+    /// Runs blocking work (a job's pipeline) on a thread of its own once a slot is free. An
+    /// accepted asynchronous job (`beyondQueue`) waits however long the queue is: it was bounded
+    /// when it was accepted (``AsyncJobs``).
+    func run<T: Sendable>(beyondQueue: Bool = false, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await acquire(beyondQueue: beyondQueue)
         defer { release() }
         try Task.checkCancellation()
         return try await APIServer.offEventLoop(work)
@@ -28,13 +30,13 @@ actor JobSlots {
 
     func close() { closed = true }
 
-    private func acquire() async throws {
+    private func acquire(beyondQueue: Bool) async throws {
         guard !closed else { throw Self.shuttingDown }
         if busy < running {
             busy += 1
             return
         }
-        guard waiting.count < queued else {
+        guard beyondQueue || waiting.count < queued else {
             var error = APIError(
                 .tooManyRequests, "too_many_jobs",
                 "\(running) jobs are running and \(queued) are waiting; try again shortly")

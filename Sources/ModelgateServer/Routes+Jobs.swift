@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ModelgateCore
 import ModelgateGateway
@@ -22,6 +23,25 @@ extension APIServer {
             let pipeline = pipeline
             let start = ContinuousClock.now
             let key = try Self.idempotencyKey(request)
+            if Self.prefersAsync(request) {
+                // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it.
+                let job = UUID().uuidString.lowercased()
+                let (asyncJobs, slots, metrics) = (asyncJobs, slots, metrics)
+                try await asyncJobs.accept(job, principal: principal.name)
+                Task {
+                    let result = try? await slots.run(beyondQueue: true) {
+                        try pipeline.run(
+                            specText: text, principal: principal.name, needsAgreement: needsAgreement, job: job,
+                            idempotencyKey: key)
+                    }
+                    if let result { metrics.job(status: result.status.rawValue) }
+                    await asyncJobs.finish(job, answer: result?.job)
+                }
+                var response = try JSONBody.response(
+                    ["job": job, "status": "queued", "location": "/v1/jobs/\(job)"], status: .accepted)
+                response.headers[.location] = "/v1/jobs/\(job)"
+                return response
+            }
             let result: JobResult
             do {
                 result = try await slots.run {
@@ -96,15 +116,32 @@ extension APIServer {
         }
         v1.get("jobs/:id") { _, context in
             let principal = try context.require(.readJobs)
-            let id = try context.parameters.require("id")
-            let job = try await blocking { try workflow.job(id, for: principal) }
+            var id = try context.parameters.require("id")
+            // An asynchronous job not yet admitted, or answered by an earlier one.
+            if await asyncJobs.isQueued(id, principal: principal.name) {
+                return try JSONBody.response(["job": id, "status": "queued"])
+            }
+            if let answer = await asyncJobs.answer(of: id) { id = answer }
+            let lookup = id
+            let job = try await blocking { try workflow.job(lookup, for: principal) }
             guard let document = job.document else {
-                return try JSONBody.response(["job": job.id, "status": job.status])
+                // Admitted and not yet ended: running (or interrupted, for one whose process died).
+                return try JSONBody.response(
+                    ["job": job.id, "status": job.status == "admitted" ? "running" : job.status])
             }
             // With its receipt, as the first answer had it.
             var result = try JobResult(jsonText: document)
             result.receipt = job.receipt
             return JSONBody.text(try result.jsonText())
+        }
+    }
+
+    /// Whether the client asked for `Prefer: respond-async` (RFC 7240).
+    static func prefersAsync(_ request: Request) -> Bool {
+        request.headers.filter { $0.name.canonicalName == "prefer" }.contains { field in
+            field.value.split(separator: ",").contains {
+                $0.trimmingCharacters(in: .whitespaces).lowercased() == "respond-async"
+            }
         }
     }
 

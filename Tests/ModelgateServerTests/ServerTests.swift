@@ -585,3 +585,44 @@ extension ServerTests {
         }
     }
 }
+
+extension ServerTests {
+    /// `Prefer: respond-async`: 202 at once with the job's URL; GET follows the job from queued or
+    /// running to its result, which is the document a synchronous request would have answered.
+    @Test func anAsynchronousJobIsAcceptedAtOnceAndFollowedToItsResult() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let prefer: HTTPFields = [HTTPFields.Element.Name("Prefer")!: "respond-async"]
+            let accepted = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: prefer)
+            #expect(accepted.status == .accepted, "\(accepted.text)")
+            let job = try #require(accepted.json?["job"] as? String)
+            #expect(accepted.json?["location"] as? String == "/v1/jobs/\(job)")
+            #expect(["queued"].contains(accepted.json?["status"] as? String))
+            var seen: Set<String> = []
+            var last = accepted
+            for _ in 0..<200 {
+                last = try await api.call(.get, "/v1/jobs/\(job)", as: "rita")
+                let status = last.json?["status"] as? String ?? "HTTP \(last.status)"
+                seen.insert(status)
+                if !["queued", "running"].contains(status) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(last.json?["status"] as? String == "released", "\(seen) \(last.text.prefix(200))")
+            #expect(last.json?["job"] as? String == job && last.json?["receipt"] != nil)
+            #expect(seen.isSubset(of: ["queued", "running", "released"]), "\(seen)")
+            // Another researcher cannot follow it.
+            #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "rob").status == .notFound)
+            // A spec that does not parse is accepted too, and ends refused with its reason.
+            let bad = try await api.call(.post, "/v1/jobs", as: "rita", body: "model: nothing", headers: prefer)
+            let badJob = try #require(bad.json?["job"] as? String)
+            var refused = bad
+            for _ in 0..<200 {
+                refused = try await api.call(.get, "/v1/jobs/\(badJob)", as: "rita")
+                if refused.json?["status"] as? String == "refused" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(refused.json?["status"] as? String == "refused", "\(refused.text.prefix(200))")
+        }
+    }
+}
