@@ -472,6 +472,7 @@ package struct JobPipeline: Sendable {
                     metadata: ["job": "\(result.job)", "code": "\(refusal.code.rawValue)"])
                 answer = JobResult(
                     status: .refused, job: result.job, model: result.model, dataset: result.dataset, reason: refusal)
+                answer.spec = result.spec
             }
             var completion = try completion(for: answer)
             if let usage = release.workerUsage { completion.usage = usage }

@@ -36,7 +36,7 @@ package struct APIServer: Sendable {
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
-        asyncJobs = AsyncJobs(capacity: 1000)
+        asyncJobs = AsyncJobs(capacity: 1000, perPrincipal: 100)
         self.logger = logger
     }
 
@@ -65,7 +65,7 @@ package struct APIServer: Sendable {
         var app = Application(
             router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         let slots = slots
-        app.addServices(ShutdownGate(slots: slots))
+        app.addServices(ShutdownGate(slots: slots, asyncJobs: asyncJobs))
         return app
     }
 

@@ -1,40 +1,78 @@
 import Foundation
 import ModelgateCore
 
-/// Jobs submitted with `Prefer: respond-async` that the store does not know yet: accepted and
-/// waiting for a slot (`queued`), or answered by another job (a retried Idempotency-Key). The
-/// store takes over from admission on (`running`, then the result document). Kept in memory: a
-/// queued job lost in a restart was never admitted, so it neither ran nor spent anything, and
-/// its GET answers `unknown_job`.
+/// Jobs submitted with `Prefer: respond-async` while the store does not know them: accepted and
+/// waiting for a slot (`queued`), ended before admission with an error (`failed`), or answered
+/// by another job (a retried Idempotency-Key). The store takes over from admission on
+/// (`running`, then the result document). Kept in memory, with the tasks that run them, so that
+/// a graceful shutdown waits for every accepted job (``drain()``).
 actor AsyncJobs {
-    /// Accepted but not yet finished here, by job id: whose it is.
-    private var queued: [String: String] = [:]
+    enum State: Sendable {
+        case queued(principal: String)
+        /// Ended without a job in the store: the error's code and message.
+        case failed(principal: String, code: String, message: String)
+    }
+
+    private var states: [String: State] = [:]
+    private var tasks: [String: Task<Void, Never>] = [:]
     /// Jobs whose request was answered by an earlier job (same Idempotency-Key).
     private var answeredBy: [String: String] = [:]
+    /// Most jobs waiting at once: on this server, and for one principal.
     let capacity: Int
+    let perPrincipal: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int, perPrincipal: Int) {
+        self.capacity = capacity
+        self.perPrincipal = perPrincipal
+    }
 
-    /// Takes job `id` of `principal`, or says the server holds too many already.
+    /// Takes job `id` of `principal`, or says too many are waiting already.
     func accept(_ id: String, principal: String) throws {
-        guard queued.count < capacity else {
+        let waiting = states.values.filter { if case .queued = $0 { true } else { false } }
+        let own = waiting.filter { if case .queued(principal) = $0 { true } else { false } }.count
+        guard waiting.count < capacity, own < perPrincipal else {
             var error = APIError(
-                .tooManyRequests, "too_many_jobs", "\(capacity) asynchronous jobs are waiting; try again shortly")
+                .tooManyRequests, "too_many_jobs",
+                own >= perPrincipal
+                    ? "you have \(perPrincipal) asynchronous jobs waiting; wait for some to end"
+                    : "\(capacity) asynchronous jobs are waiting; try again shortly")
             error.headers[.retryAfter] = "1"
             throw error
         }
-        queued[id] = principal
+        states[id] = .queued(principal: principal)
     }
 
-    /// Job `id` ended here: answered by job `answer` (itself, or an earlier one).
-    func finish(_ id: String, answer: String?) {
-        queued[id] = nil
+    /// The task running job `id`, so that ``drain()`` can wait for it.
+    func track(_ id: String, _ task: Task<Void, Never>) {
+        if case .queued = states[id] { tasks[id] = task }
+    }
+
+    /// Job `id` ended here: answered by job `answer` (itself, or an earlier one), or failed
+    /// before the store recorded it.
+    func finish(_ id: String, answer: String?, failure: (code: String, message: String)? = nil) {
+        guard case .queued(let principal) = states[id] else { return }
+        states[id] = failure.map { .failed(principal: principal, code: $0.code, message: $0.message) }
+        tasks[id] = nil
         if let answer, answer != id { answeredBy[id] = answer }
     }
 
-    /// Whether `principal`'s job `id` is still waiting for admission.
-    func isQueued(_ id: String, principal: String) -> Bool { queued[id] == principal }
+    /// What this server knows of `principal`'s job `id` beyond the store; nil for another's.
+    func state(of id: String, principal: String) -> State? {
+        switch states[id] {
+        case .queued(principal)?, .failed(principal, _, _)?: return states[id]
+        default: return nil
+        }
+    }
 
     /// The job that answered job `id`, when another did.
     func answer(of id: String) -> String? { answeredBy[id] }
+
+    /// Waits for every accepted job to end (at shutdown, after the slots close: the waiting ones
+    /// still run, as synchronous ones do).
+    func drain() async {
+        while let (_, task) = tasks.first {
+            await task.value
+            tasks = tasks.filter { $0.value != task }
+        }
+    }
 }

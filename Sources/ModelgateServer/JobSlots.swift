@@ -10,6 +10,9 @@ actor JobSlots {
     let queued: Int
     private var busy = 0
     private var waiting: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// The waiting jobs that were accepted asynchronously: bounded by ``AsyncJobs``, not by
+    /// `queued`, so that one researcher's backlog does not turn others' requests away.
+    private var acceptedWaiting: Set<Int> = []
     private var nextID = 0
     private var closed = false
 
@@ -36,7 +39,7 @@ actor JobSlots {
             busy += 1
             return
         }
-        guard beyondQueue || waiting.count < queued else {
+        guard beyondQueue || waiting.count - acceptedWaiting.count < queued else {
             var error = APIError(
                 .tooManyRequests, "too_many_jobs",
                 "\(running) jobs are running and \(queued) are waiting; try again shortly")
@@ -51,6 +54,7 @@ actor JobSlots {
                     continuation.resume(throwing: CancellationError())
                 } else {
                     waiting.append((id, continuation))
+                    if beyondQueue { acceptedWaiting.insert(id) }
                 }
             }
         } onCancel: {
@@ -61,6 +65,7 @@ actor JobSlots {
     /// A waiter whose request was cancelled leaves the queue without taking a slot.
     private func cancel(_ id: Int) {
         guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        acceptedWaiting.remove(id)
         waiting.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
@@ -69,7 +74,9 @@ actor JobSlots {
             busy -= 1
         } else {
             // The slot passes straight to the next waiter.
-            waiting.removeFirst().continuation.resume()
+            let next = waiting.removeFirst()
+            acceptedWaiting.remove(next.id)
+            next.continuation.resume()
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ModelgateCore
 import ModelgateGateway
+import ModelgateStore
 import ServiceLifecycle
 
 extension APIServer {
@@ -26,17 +27,28 @@ extension APIServer {
             if Self.prefersAsync(request) {
                 // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it.
                 let job = UUID().uuidString.lowercased()
-                let (asyncJobs, slots, metrics) = (asyncJobs, slots, metrics)
+                let (asyncJobs, slots, metrics, logger) = (asyncJobs, slots, metrics, logger)
                 try await asyncJobs.accept(job, principal: principal.name)
-                Task {
-                    let result = try? await slots.run(beyondQueue: true) {
-                        try pipeline.run(
-                            specText: text, principal: principal.name, needsAgreement: needsAgreement, job: job,
-                            idempotencyKey: key)
+                let task = Task {
+                    do {
+                        let result = try await slots.run(beyondQueue: true) {
+                            try pipeline.run(
+                                specText: text, principal: principal.name, needsAgreement: needsAgreement, job: job,
+                                idempotencyKey: key)
+                        }
+                        metrics.job(status: result.status.rawValue)
+                        await asyncJobs.finish(job, answer: result.job)
+                    } catch {
+                        // Said on GET, as the synchronous request would have answered it.
+                        let (code, message) =
+                            (error as? APIError).map { ($0.code, $0.message) }
+                            ?? (error as? ModelgateError).map { ($0.code.rawValue, $0.message) }
+                            ?? ("internal_error", "the job could not be run")
+                        logger.warning("asynchronous job failed", metadata: ["job": "\(job)", "code": "\(code)"])
+                        await asyncJobs.finish(job, answer: nil, failure: (code, message))
                     }
-                    if let result { metrics.job(status: result.status.rawValue) }
-                    await asyncJobs.finish(job, answer: result?.job)
                 }
+                await asyncJobs.track(job, task)
                 var response = try JSONBody.response(
                     ["job": job, "status": "queued", "location": "/v1/jobs/\(job)"], status: .accepted)
                 response.headers[.location] = "/v1/jobs/\(job)"
@@ -83,13 +95,15 @@ extension APIServer {
                 })
         }
         v1.post("receipts/verify") { request, context in
-            // Anyone signed in may check a result they hold against the log; the answer says only
-            // whether that document is the one recorded, and why not.
-            _ = try context.require(.readCatalog)
+            // Anyone signed in may check a result they hold against the log. Why a document is
+            // not the one recorded is said to whoever may read the job (its researcher, an
+            // auditor); to anyone else only that it is not, so that the log cannot be probed.
+            let principal = try context.require(.readCatalog)
             let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes * 16)
+            let text = String(decoding: body.readableBytesView, as: UTF8.self)
             let document: JobResult
             do {
-                document = try JobResult(jsonText: String(decoding: body.readableBytesView, as: UTF8.self))
+                document = try JobResult(jsonText: text)
             } catch {
                 throw APIError.badRequest("invalid_result", "the body is not a modelgate result document (JSON)")
             }
@@ -97,7 +111,14 @@ extension APIServer {
                 throw APIError.badRequest("no_receipt", "the result carries no receipt to check")
             }
             let store = store
-            let problems = try await blocking { try AuditChecks.receiptProblems(document, receipt: receipt, in: store) }
+            var problems = try await blocking { try AuditChecks.receiptProblems(document, receipt: receipt, in: store) }
+            // Keys the recorded document did not have are not dropped silently: the document sent
+            // must be the recorded one as it stands, receipt aside.
+            if !(try Self.sameDocument(text, as: document)) {
+                problems.append("the document holds keys or values that the recorded result does not")
+            }
+            let readable = (try? await blocking { try workflow.job(document.job, for: principal) }) != nil
+            if !readable && !problems.isEmpty { problems = ["this is not the result the audit log recorded"] }
             return try JSONBody.response(
                 ReceiptCheck(valid: problems.isEmpty, job: document.job, receipt: receipt, problems: problems))
         }
@@ -116,14 +137,25 @@ extension APIServer {
         }
         v1.get("jobs/:id") { _, context in
             let principal = try context.require(.readJobs)
-            var id = try context.parameters.require("id")
-            // An asynchronous job not yet admitted, or answered by an earlier one.
-            if await asyncJobs.isQueued(id, principal: principal.name) {
-                return try JSONBody.response(["job": id, "status": "queued"])
+            let asked = try context.parameters.require("id")
+            // An asynchronous job answered by an earlier one shows that one's answer.
+            let id = await asyncJobs.answer(of: asked) ?? asked
+            let job: ModelgateStore.StoredJob
+            do {
+                job = try await blocking { try workflow.job(id, for: principal) }
+            } catch let error as ModelgateError where error.code == .unknownJob {
+                // Not in the store (yet): an asynchronous job waiting for a slot, or one that
+                // ended before it was recorded.
+                switch await asyncJobs.state(of: asked, principal: principal.name) {
+                case .queued?:
+                    return try JSONBody.response(["job": asked, "status": "queued"])
+                case .failed(_, let code, let message)?:
+                    return try JSONBody.response(
+                        AsyncFailure(job: asked, status: "failed", reason: .init(code: code, message: message)))
+                case nil:
+                    throw error
+                }
             }
-            if let answer = await asyncJobs.answer(of: id) { id = answer }
-            let lookup = id
-            let job = try await blocking { try workflow.job(lookup, for: principal) }
             guard let document = job.document else {
                 // Admitted and not yet ended: running (or interrupted, for one whose process died).
                 return try JSONBody.response(
@@ -134,6 +166,20 @@ extension APIServer {
             result.receipt = job.receipt
             return JSONBody.text(try result.jsonText())
         }
+    }
+
+    /// Whether `text` (a result document as sent) holds exactly what `document` (as read back)
+    /// holds, its receipt aside: compared as JSON values, so spacing and key order do not count.
+    static func sameDocument(_ text: String, as document: JobResult) throws -> Bool {
+        func object(_ text: String) -> NSDictionary? {
+            guard var value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                return nil
+            }
+            value["receipt"] = nil
+            return value as NSDictionary
+        }
+        guard let sent = object(text), let read = object(try document.jsonText()) else { return false }
+        return sent.isEqual(read)
     }
 
     /// Whether the client asked for `Prefer: respond-async` (RFC 7240).
@@ -155,6 +201,17 @@ extension APIServer {
                 "invalid_idempotency_key", "an Idempotency-Key is 1 to 255 visible ASCII characters")
         }
         return key
+    }
+
+    /// An asynchronous job that ended before the store recorded it.
+    struct AsyncFailure: Encodable {
+        struct Reason: Encodable {
+            var code: String
+            var message: String
+        }
+        var job: String
+        var status: String
+        var reason: Reason
     }
 
     /// What `POST /v1/receipts/verify` answers.

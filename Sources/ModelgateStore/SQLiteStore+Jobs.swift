@@ -290,10 +290,12 @@ extension SQLiteStore {
                     """
             ).execute(arguments: [note, Timestamp.string(now), job.job])
             guard db.changesCount == 1 else { return nil }
-            return try Self.append(
+            let receipt = try Self.append(
                 db, .jobInterrupted, at: now, principal: job.principal, dataset: job.dataset, job: job.job,
                 detail: ["runner": job.runner, "admittedAt": job.admittedAt, "deadline": job.deadline, "note": note]
             ).receipt
+            try Self.keep(receipt, of: job.job, db)
+            return receipt
         }
     }
 }

@@ -580,6 +580,13 @@ extension ServerTests {
             let invalid = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: forged)
             #expect(invalid.json?["valid"] as? Bool == false, "\(invalid.text)")
             #expect((invalid.json?["problems"] as? [String])?.isEmpty == false)
+            // Another researcher learns only that it is not the recorded result, not why.
+            let probed = try await api.call(.post, "/v1/receipts/verify", as: "rob", body: forged)
+            #expect(probed.json?["problems"] as? [String] == ["this is not the result the audit log recorded"])
+            // A key the recorded document did not have is not dropped silently.
+            let padded = "{\n  \"note\" : \"certified\"," + answer.text.dropFirst()
+            let extra = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: padded)
+            #expect(extra.json?["valid"] as? Bool == false, "\(extra.text)")
             let bare = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: "{}")
             #expect(bare.status == .badRequest)
         }
@@ -623,6 +630,26 @@ extension ServerTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(refused.json?["status"] as? String == "refused", "\(refused.text.prefix(200))")
+            // An error the synchronous request would have answered (a key reused for another
+            // spec: 422) is what GET says of the asynchronous one.
+            let key: HTTPFields = [HTTPFields.Element.Name("Idempotency-Key")!: "key-1"]
+            _ = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: key)
+            var both = prefer
+            both[HTTPFields.Element.Name("Idempotency-Key")!] = "key-1"
+            let reused = try await api.call(
+                .post, "/v1/jobs", as: "rita", body: "model: summary\ndataset: household-survey\nvariables: [age]",
+                headers: both)
+            let reusedJob = try #require(reused.json?["job"] as? String)
+            var failed = reused
+            for _ in 0..<200 {
+                failed = try await api.call(.get, "/v1/jobs/\(reusedJob)", as: "rita")
+                if failed.json?["status"] as? String == "failed" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(
+                (failed.json?["reason"] as? [String: Any])?["code"] as? String == "idempotency_key_reused",
+                "\(failed.text)")
+            #expect(try await api.call(.get, "/v1/jobs/\(reusedJob)", as: "rob").status == .notFound)
         }
     }
 }

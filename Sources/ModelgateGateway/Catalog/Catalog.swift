@@ -3,9 +3,10 @@ import ModelgateColumnar
 import ModelgateCore
 import ModelgateStore
 
-/// What the catalog shows: each dataset, its columns and their classes, the models allowed and
+/// What the catalog shows: each dataset, its codebook (columns, classes, descriptions, units, the
+/// policy's declared levels and bounds, what each may be used for), the models allowed and
 /// whether it takes jobs; and who owns each dataset, for the procedure's rules. Never data: no
-/// values, not even category levels.
+/// values, and no level the policy does not declare.
 package struct Catalog: Sendable {
     package let datasets: DatasetStore
     package let store: any GatewayStore
