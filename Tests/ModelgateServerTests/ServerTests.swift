@@ -90,6 +90,21 @@ import Testing
             }
         }
 
+        /// GET of `who`'s job `job` until its status is no longer queued or running (10 s at
+        /// most); every status seen on the way, and the last answer.
+        func follow(_ job: String, as who: String) async throws -> (seen: Set<String>, last: Answer) {
+            var seen: Set<String> = []
+            var last = try await call(.get, "/v1/jobs/\(job)", as: who)
+            for _ in 0..<200 {
+                let status = last.json?["status"] as? String ?? "HTTP \(last.status)"
+                seen.insert(status)
+                guard ["queued", "running"].contains(status) else { break }
+                try await Task.sleep(for: .milliseconds(50))
+                last = try await call(.get, "/v1/jobs/\(job)", as: who)
+            }
+            return (seen, last)
+        }
+
         func json(_ method: HTTPRequest.Method, _ uri: String, as who: String, _ object: [String: Any]) async throws
             -> Answer
         {
@@ -606,15 +621,7 @@ extension ServerTests {
             let job = try #require(accepted.json?["job"] as? String)
             #expect(accepted.json?["location"] as? String == "/v1/jobs/\(job)")
             #expect(["queued"].contains(accepted.json?["status"] as? String))
-            var seen: Set<String> = []
-            var last = accepted
-            for _ in 0..<200 {
-                last = try await api.call(.get, "/v1/jobs/\(job)", as: "rita")
-                let status = last.json?["status"] as? String ?? "HTTP \(last.status)"
-                seen.insert(status)
-                if !["queued", "running"].contains(status) { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let (seen, last) = try await api.follow(job, as: "rita")
             #expect(last.json?["status"] as? String == "released", "\(seen) \(last.text.prefix(200))")
             #expect(last.json?["job"] as? String == job && last.json?["receipt"] != nil)
             #expect(seen.isSubset(of: ["queued", "running", "released"]), "\(seen)")
@@ -623,12 +630,7 @@ extension ServerTests {
             // A spec that does not parse is accepted too, and ends refused with its reason.
             let bad = try await api.call(.post, "/v1/jobs", as: "rita", body: "model: nothing", headers: prefer)
             let badJob = try #require(bad.json?["job"] as? String)
-            var refused = bad
-            for _ in 0..<200 {
-                refused = try await api.call(.get, "/v1/jobs/\(badJob)", as: "rita")
-                if refused.json?["status"] as? String == "refused" { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let refused = try await api.follow(badJob, as: "rita").last
             #expect(refused.json?["status"] as? String == "refused", "\(refused.text.prefix(200))")
             // An error the synchronous request would have answered (a key reused for another
             // spec: 422) is what GET says of the asynchronous one.
@@ -640,12 +642,7 @@ extension ServerTests {
                 .post, "/v1/jobs", as: "rita", body: "model: summary\ndataset: household-survey\nvariables: [age]",
                 headers: both)
             let reusedJob = try #require(reused.json?["job"] as? String)
-            var failed = reused
-            for _ in 0..<200 {
-                failed = try await api.call(.get, "/v1/jobs/\(reusedJob)", as: "rita")
-                if failed.json?["status"] as? String == "failed" { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let failed = try await api.follow(reusedJob, as: "rita").last
             #expect(
                 (failed.json?["reason"] as? [String: Any])?["code"] as? String == "idempotency_key_reused",
                 "\(failed.text)")
