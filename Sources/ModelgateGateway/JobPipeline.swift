@@ -125,7 +125,7 @@ package struct JobPipeline: Sendable {
         case .repeated(_, let earlier, let document):
             // The same dp question on the same version: the same noisy answer, at no cost (a fresh
             // draw would spend ε and, averaged with the first, tell more).
-            var result = try JSONDecoder().decode(JobResult.self, from: Data(document.utf8))
+            var result = try JobResult(jsonText: document)
             result.job = job
             result.repeatOf = earlier
             result.usage = nil

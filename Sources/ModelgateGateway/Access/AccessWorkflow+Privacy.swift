@@ -24,6 +24,17 @@ extension AccessWorkflow {
             package var setByOwner: Bool
             package var spent: String
             package var left: String
+
+            /// `agreement`'s line as `account` stands under `policy`.
+            init(_ agreement: Agreement, _ account: PrivacyAccount, _ policy: PrivacyRules) {
+                self.agreement = agreement.id
+                researcher = agreement.researcher
+                status = agreement.status
+                epsilon = "\(account.allocation(of: agreement.id, policy: policy))"
+                setByOwner = account.allocations[agreement.id] != nil
+                spent = "\(account.spent(by: agreement.id))"
+                left = "\(account.left(for: agreement.id, policy: policy))"
+            }
         }
     }
 
@@ -35,12 +46,8 @@ extension AccessWorkflow {
         let privacy = stored.policy.privacy
         guard privacy.mode == .dp else { return PrivacyBudgets(dataset: dataset, mode: "exact", agreements: []) }
         let account = try store.privacyAccount(dataset: dataset)
-        let lines = try store.agreements(researcher: nil).filter { $0.datasets.contains(dataset) }.map { agreement in
-            PrivacyBudgets.Line(
-                agreement: agreement.id, researcher: agreement.researcher, status: agreement.status,
-                epsilon: "\(account.allocation(of: agreement.id, policy: privacy))",
-                setByOwner: account.allocations[agreement.id] != nil, spent: "\(account.spent(by: agreement.id))",
-                left: "\(account.left(for: agreement.id, policy: privacy))")
+        let lines = try store.agreements(researcher: nil).filter { $0.datasets.contains(dataset) }.map {
+            PrivacyBudgets.Line($0, account, privacy)
         }
         return PrivacyBudgets(
             dataset: dataset, mode: "dp", datasetEpsilon: "\(privacy.datasetEpsilon)", spent: "\(account.total)",
@@ -53,9 +60,8 @@ extension AccessWorkflow {
         _ epsilon: MicroEpsilon, to id: String, on dataset: String, reason: String?, by principal: Principal
     ) throws -> PrivacyBudgets.Line {
         try principal.require(.changeAgreement)
-        guard let stored = try catalog.datasets.open(dataset), let owner = try catalog.owner(of: dataset) else {
-            throw Catalog.unknown(dataset)
-        }
+        guard let stored = try catalog.datasets.open(dataset) else { throw Catalog.unknown(dataset) }
+        let owner = stored.policy.dataset.owner
         // Another body learns nothing of the dataset's mode.
         try catalog.requireOwner(principal, of: dataset)
         let privacy = stored.policy.privacy
@@ -75,10 +81,7 @@ extension AccessWorkflow {
             try transaction.record([record])
             var after = account
             after.allocations[id] = allocation.epsilon
-            return PrivacyBudgets.Line(
-                agreement: id, researcher: agreement.researcher, status: agreement.status,
-                epsilon: "\(allocation.epsilon)", setByOwner: true, spent: "\(after.spent(by: id))",
-                left: "\(after.left(for: id, policy: privacy))")
+            return PrivacyBudgets.Line(agreement, after, privacy)
         }
     }
 }
