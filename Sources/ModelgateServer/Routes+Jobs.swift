@@ -169,17 +169,19 @@ extension APIServer {
     }
 
     /// Whether `text` (a result document as sent) holds exactly what `document` (as read back)
-    /// holds, its receipt aside: compared as JSON values, so spacing and key order do not count.
+    /// holds, its receipt aside: compared as JSON values written out again with sorted keys, so
+    /// spacing and key order do not count. (Not with `NSDictionary.isEqual`: in the statically
+    /// linked Foundation of the shipped binary it tells nested arrays and objects apart.)
     static func sameDocument(_ text: String, as document: JobResult) throws -> Bool {
-        func object(_ text: String) -> NSDictionary? {
+        func canonical(_ text: String) -> Data? {
             guard var value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                 return nil
             }
             value["receipt"] = nil
-            return value as NSDictionary
+            return try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
         }
-        guard let sent = object(text), let read = object(try document.jsonText()) else { return false }
-        return sent.isEqual(read)
+        guard let sent = canonical(text), let read = canonical(try document.jsonText()) else { return false }
+        return sent == read
     }
 
     /// Whether the client asked for `Prefer: respond-async` (RFC 7240).
