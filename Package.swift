@@ -114,6 +114,8 @@ let package = Package(
         ),
         // The Swift runtime and Foundation linked in: the command starts in about half the time
         // (no shared libraries to load and relocate), which every `modelgate run` pays.
+        // FoundationNetworking (URLSession, for `submit` and `jobs`) needs its libcurl glue and
+        // libcurl itself (Debian's libcurl4-openssl-dev), which stays a shared library.
         .executableTarget(
             name: "modelgate",
             dependencies: ["ModelgateCLI"],
@@ -121,6 +123,7 @@ let package = Package(
                 .unsafeFlags([
                     "-static-stdlib", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
                     "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                    "-l_CFURLSessionInterface", "-lcurl",
                 ])
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelgateGateway
 import ModelgateStore
 
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
@@ -61,21 +62,12 @@ struct AuditExportCommand: ParsableCommand {
                     String(event.index), event.at, event.kind.rawValue, event.principal ?? "", event.dataset ?? "",
                     event.job ?? "", event.detail, event.previousHash, event.hash,
                 ]
-                output.write(fields.map(Self.csvField).joined(separator: ",") + "\n")
+                output.write(CSVText.line(fields))
                 count += 1
             }
         }
         output.flush()
         FileHandle.standardError.write(Data("exported \(count) events\n".utf8))
-    }
-
-    /// RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled.
-    static func csvField(_ text: String) -> String {
-        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
-        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-            return text
-        }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

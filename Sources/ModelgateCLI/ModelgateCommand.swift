@@ -21,7 +21,7 @@ package struct ModelgateCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, DemoCommand.self, RunCommand.self, IngestCommand.self, PolicyCommand.self,
             PrincipalCommand.self, AuditCommand.self, UsageCommand.self, SandboxCommand.self, LedgerCommand.self,
-            PrivacyCommand.self,
+            PrivacyCommand.self, SubmitCommand.self, JobsCommand.self,
         ]
     )
 

@@ -34,7 +34,8 @@ struct RunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The model spec file.", valueName: "spec")) var spec: String
     @OptionGroup var state: StateOptions
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Output format.") var format: OutputFormat = .json
+    @Option(help: "Output format: the result document (json), for reading (table), or its values (csv).")
+    var format: ResultFormat = .json
     @Option(
         help: ArgumentHelp(
             "Whom the job is recorded for and whose daily quota it counts against.", valueName: "name"))
@@ -47,19 +48,13 @@ struct RunCommand: ParsableCommand {
         let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
         if preview {
             let answer = try pipeline.preview(specText: specText, principal: principal, needsAgreement: false)
+            // A preview has no values: csv prints it as text.
             print(format == .json ? try Self.json(answer) : Self.text(answer), terminator: "")
             if answer.status != "ok" { throw ExitCode(3) }
             return
         }
         let result = try pipeline.run(specText: specText, principal: principal)
-        print(
-            format == .json ? try result.jsonText() : ResultText.render(result), terminator: format == .json ? "\n" : ""
-        )
-        switch result.status {
-        case .released: break
-        case .refused: throw ExitCode(3)
-        case .failed: throw ExitCode(4)
-        }
+        try format.print(result, jsonText: try result.jsonText())
     }
 
     static func json(_ preview: JobPreview) throws -> String {

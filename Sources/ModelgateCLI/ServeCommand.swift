@@ -68,6 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
             {
                 say("  " + line)
             }
+            say("\nOr as the researcher, from this folder:")
+            say("  export MODELGATE_URL=http://\(host):\(port) MODELGATE_TOKEN=\(tokens.researcher)")
+            say("  \(CommandLine.arguments[0]) submit models/count-by-district-and-sex.yaml --wait")
+            say("  python3 -m venv .venv && .venv/bin/pip install ./clients/python")
+            say("  .venv/bin/python clients/python/examples/first_session.py")
             say("")
         }
         if let outcome = try server.start() {

@@ -52,6 +52,14 @@ package struct JobPipeline: Sendable {
         try JobRecovery(store: store, logger: logger).markLostJobs()
     }
 
+    /// Whether a spec reads and names a dataset that exists: what a job must be before it is
+    /// accepted to run later. One that is not is answered at once, as a bad request or an
+    /// unknown dataset, even when the client asked for an asynchronous answer.
+    package func canBeQueued(_ specText: String) -> Bool {
+        guard let spec = try? ModelSpec(text: specText) else { return false }
+        return (try? datasets.open(spec.dataset)) != nil
+    }
+
     /// Runs one job for `principal` (`operator` for the command line's own dry runs). With
     /// `needsAgreement` (a researcher's job), one of the principal's active agreements must cover
     /// the dataset and model; an owner's dry run needs none.

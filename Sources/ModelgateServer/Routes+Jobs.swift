@@ -24,8 +24,9 @@ extension APIServer {
             let pipeline = pipeline
             let start = ContinuousClock.now
             let key = try Self.idempotencyKey(request)
-            if Self.prefersAsync(request) {
-                // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it.
+            if Self.prefersAsync(request), try await blocking({ pipeline.canBeQueued(text) }) {
+                // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it. A spec
+                // that does not read, or names no dataset, is answered at once below.
                 let job = UUID().uuidString.lowercased()
                 let (asyncJobs, slots, metrics, logger) = (asyncJobs, slots, metrics, logger)
                 try await asyncJobs.accept(job, principal: principal.name)

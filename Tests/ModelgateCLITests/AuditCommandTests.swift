@@ -16,10 +16,19 @@ import Testing
         var errors: String
     }
 
-    static func modelgate(_ arguments: [String]) throws -> Run {
+    static func modelgate(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+        -> Run
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Fixtures.builtProgram("modelgate"))
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -154,10 +163,10 @@ import Testing
 
     /// A line break inside a field is quoted, so it cannot add rows to an auditor's sheet.
     @Test func csvQuotesLineBreaksOfEveryKind() {
-        #expect(AuditExportCommand.csvField("a\r\nb") == "\"a\r\nb\"")
-        #expect(AuditExportCommand.csvField("a\nb") == "\"a\nb\"")
-        #expect(AuditExportCommand.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
-        #expect(AuditExportCommand.csvField("plain") == "plain")
+        #expect(CSVText.field("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVText.field("a\nb") == "\"a\nb\"")
+        #expect(CSVText.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVText.field("plain") == "plain")
     }
 
     @Test func readingCommandsRefuseAStateWithoutALog() throws {

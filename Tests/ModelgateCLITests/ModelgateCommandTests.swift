@@ -13,12 +13,20 @@ import Testing
         #expect(help.contains("model: crosstab"))
         #expect(help.contains("Exit status: 0 released, 3 refused"))
         #expect(help.contains("--format <format>"))
-        #expect(help.contains("(values: json, table; default: json)"))
+        let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("(values: table, json, csv; default: json)"))
+    }
+
+    @Test func submitHelpTeachesWhereTheGatewayAndTokenComeFrom() {
+        let help = ModelgateCommand.helpMessage(for: SubmitCommand.self)
+        for text in ["MODELGATE_URL", "MODELGATE_TOKEN", "--wait", "Exit status: 0 released", "modelgate jobs wait"] {
+            #expect(help.contains(text), "\(text)")
+        }
     }
 
     @Test func rootHelpListsEveryCommand() {
         let help = ModelgateCommand.helpMessage()
-        for command in ["demo", "run", "ingest", "policy", "audit", "usage", "sandbox"] {
+        for command in ["demo", "run", "ingest", "policy", "audit", "usage", "sandbox", "submit", "jobs"] {
             #expect(help.contains("  \(command)"))
         }
     }

@@ -627,10 +627,19 @@ extension ServerTests {
             #expect(seen.isSubset(of: ["queued", "running", "released"]), "\(seen)")
             // Another researcher cannot follow it.
             #expect(try await api.call(.get, "/v1/jobs/\(job)", as: "rob").status == .notFound)
-            // A spec that does not parse is accepted too, and ends refused with its reason.
+            // A spec that does not read, or names no dataset, is answered at once, as without
+            // the header: nothing is queued that can only be refused.
             let bad = try await api.call(.post, "/v1/jobs", as: "rita", body: "model: nothing", headers: prefer)
-            let badJob = try #require(bad.json?["job"] as? String)
-            let refused = try await api.follow(badJob, as: "rita").last
+            #expect(bad.status == .badRequest && bad.errorCode == "unknown_model", "\(bad.text)")
+            let nowhere = try await api.call(
+                .post, "/v1/jobs", as: "rita", body: "model: summary\ndataset: nowhere\nvariables: [age]",
+                headers: prefer)
+            #expect(nowhere.status == .notFound && nowhere.errorCode == "unknown_dataset", "\(nowhere.text)")
+            // A spec that reads but is refused by the policy is queued, and ends refused.
+            let refusedSpec = "model: crosstab\ndataset: household-survey\nrows: [person_id]"
+            let queued = try await api.call(.post, "/v1/jobs", as: "rita", body: refusedSpec, headers: prefer)
+            let queuedJob = try #require(queued.json?["job"] as? String, "\(queued.text)")
+            let refused = try await api.follow(queuedJob, as: "rita").last
             #expect(refused.json?["status"] as? String == "refused", "\(refused.text.prefix(200))")
             // An error the synchronous request would have answered (a key reused for another
             // spec: 422) is what GET says of the asynchronous one.

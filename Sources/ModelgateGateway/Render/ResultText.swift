@@ -173,7 +173,7 @@ package enum ResultText {
 
     /// Columns padded to their widest entry: the `leftAligned` ones (text) on the right, the
     /// others (numbers) on the left.
-    static func aligned(_ grid: [[String]], leftAligned: Set<Int> = [0]) -> [String] {
+    package static func aligned(_ grid: [[String]], leftAligned: Set<Int> = [0]) -> [String] {
         let widths = (0..<(grid.map(\.count).max() ?? 0)).map { column in
             grid.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
         }
