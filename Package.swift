@@ -200,6 +200,7 @@ let package = Package(
             dependencies: [
                 "ModelgateCore", "ModelgateColumnar", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
                 "ModelgateServer", "ModelgateCLI", "ModelgateTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
     ]

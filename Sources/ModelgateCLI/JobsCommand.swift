@@ -45,19 +45,18 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "One job: its result once it has ended, else whether it is queued or running.",
             discussion: "Exit status as `submit --wait` once the job has ended; 5 while it has not.")
 
-        @Argument(help: "The job's id.") var job: String
-        @OptionGroup var remote: RemoteOptions
-        @Option(help: "Output format: table, json (the result document) or csv (its values).")
-        var format: ResultFormat = .table
+        @OptionGroup var one: OneJob
 
         func run() async throws {
-            let (text, ended) = try await remote.gateway().job(job)
-            guard ended else {
-                let status = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["status"]
-                print(format == .json ? text : "job \(job) is \(status as? String ?? "not ended")")
+            switch try await one.remote.gateway().job(one.job) {
+            case .ended(let text):
+                try one.format.print(try JobResult(jsonText: text), jsonText: text)
+            case .pending(let status):
+                print(
+                    one.format == .json
+                        ? "{\"job\": \"\(one.job)\", \"status\": \"\(status)\"}" : "job \(one.job) is \(status)")
                 throw ExitCode(5)
             }
-            try format.print(try JobResult(jsonText: text), jsonText: text)
         }
     }
 
@@ -66,16 +65,21 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Wait for a job to end and print its result.",
             discussion: "Exit status: 0 released, 3 refused, 4 failed in the worker, 1 error or timeout.")
 
-        @Argument(help: "The job's id.") var job: String
-        @OptionGroup var remote: RemoteOptions
-        @Option(help: "Output format: table, json (the result document) or csv (its values).")
-        var format: ResultFormat = .table
+        @OptionGroup var one: OneJob
         @Option(help: ArgumentHelp("Give up waiting after this many seconds.", valueName: "seconds"))
         var timeout: Double?
 
         func run() async throws {
-            let text = try await JobFollower(gateway: try remote.gateway()).wait(for: job, timeout: timeout)
-            try format.print(try JobResult(jsonText: text), jsonText: text)
+            let text = try await JobFollower(gateway: try one.remote.gateway()).wait(for: one.job, timeout: timeout)
+            try one.format.print(try JobResult(jsonText: text), jsonText: text)
         }
+    }
+
+    /// What `show` and `wait` are told: which job, where, and how to print it.
+    struct OneJob: ParsableArguments {
+        @Argument(help: "The job's id.") var job: String
+        @OptionGroup var remote: RemoteOptions
+        @Option(help: "Output format: table, json (the result document) or csv (its values).")
+        var format: ResultFormat = .table
     }
 }

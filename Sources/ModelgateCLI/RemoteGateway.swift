@@ -58,14 +58,35 @@ struct RemoteGateway: Sendable {
         try await send("POST", path, body: Data(body.utf8), headers: headers)
     }
 
-    /// A job's document (its result once it has ended) and whether it has ended.
-    func job(_ id: String) async throws -> (text: String, ended: Bool) {
-        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+    /// How a job stands on the gateway.
+    enum JobState {
+        /// Queued or running: the status.
+        case pending(String)
+        /// Ended with a result document (released, refused or failed): its text as recorded.
+        case ended(String)
+    }
+
+    /// How job `id` stands. A job that ended without a result document (its request failed
+    /// before it ran, or the gateway stopped while it ran) is an error with the gateway's reason.
+    func job(_ id: String) async throws -> JobState {
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw ModelgateError(.unknownJob, "'\(id)' is not a job id")
         }
         let answer = try await get("/v1/jobs/\(id)")
         let document = answer.json ?? [:]
-        return (answer.text, document["result"] != nil || document["reason"] != nil)
+        if document["result"] != nil || document["reason"] != nil { return .ended(answer.text) }
+        let status = document["status"] as? String ?? "unknown"
+        if let error = document["error"] as? [String: Any] {
+            throw ModelgateError(
+                ModelgateError.Code(rawValue: error["code"] as? String ?? status),
+                "job \(id) did not run: \(error["message"] as? String ?? status)")
+        }
+        guard status == "queued" || status == "running" else {
+            throw ModelgateError(
+                ModelgateError.Code(rawValue: "job_\(status)"),
+                "job \(id) ended \(status) without a result (the gateway stopped while it ran, or it could not start)")
+        }
+        return .pending(status)
     }
 
     private func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:])
@@ -85,7 +106,7 @@ struct RemoteGateway: Sendable {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await Self.session.data(for: request)
         } catch {
             throw ModelgateError(
                 "connection_failed",
@@ -93,9 +114,21 @@ struct RemoteGateway: Sendable {
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let text = String(decoding: data, as: UTF8.self)
+        if (300..<400).contains(status) {
+            let target = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location") ?? "elsewhere"
+            throw ModelgateError(
+                "redirected",
+                "the gateway at \(base.absoluteString) redirects to \(target); give that address with --server "
+                    + "(redirects are not followed, so that your token goes only where you sent it)")
+        }
         guard (200..<300).contains(status) else { throw Self.error(status: status, text: text) }
         return Answer(status: status, text: text)
     }
+
+    /// One session for every request, which never follows a redirect: the token would go with
+    /// it to wherever the redirect points.
+    static let session = URLSession(
+        configuration: .ephemeral, delegate: RedirectRefusal(), delegateQueue: nil)
 
     /// The server's `{"error": {"code", "message"}}` as an error, with what to do about a token.
     static func error(status: Int, text: String) -> ModelgateError {
@@ -106,5 +139,16 @@ struct RemoteGateway: Sendable {
         if status == 401 { message += "; check --token or MODELGATE_TOKEN" }
         if status == 429 || status == 503 { message += "; try again shortly" }
         return ModelgateError(ModelgateError.Code(rawValue: code), message)
+    }
+}
+
+/// Declines every redirect, so that a request (and its bearer token) reaches only the address
+/// it was sent to; the 3xx answer itself comes back to the caller.
+final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }

@@ -101,17 +101,15 @@ struct JobFollower {
         let progress = isatty(STDERR_FILENO) != 0
         defer { TerminalProgress.finish() }
         while true {
-            let (text, ended) = try await gateway.job(job)
-            if ended { return text }
+            let status: String
+            switch try await gateway.job(job) {
+            case .ended(let text): return text
+            case .pending(let pending): status = pending
+            }
             let waited = ContinuousClock.now - start
             let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
-            let status = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["status"]
-            if let status = status as? String, status == "interrupted" {
-                throw ModelgateError("job_interrupted", "job \(job) was interrupted (the gateway stopped while it ran)")
-            }
             if progress {
-                let line =
-                    "\rjob \(job.prefix(8)) \(status as? String ?? "?") for \(String(format: "%.1f", seconds)) s "
+                let line = "\rjob \(job.prefix(8)) \(status) for \(String(format: "%.1f", seconds)) s "
                 FileHandle.standardError.write(Data(line.utf8))
             }
             if let timeout, seconds >= timeout {

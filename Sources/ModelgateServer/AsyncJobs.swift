@@ -17,13 +17,18 @@ actor AsyncJobs {
     private var tasks: [String: Task<Void, Never>] = [:]
     /// Jobs whose request was answered by an earlier job (same Idempotency-Key).
     private var answeredBy: [String: String] = [:]
+    /// Jobs that ended here (failed, or answered by another), oldest first: the ones beyond
+    /// `remembered` are forgotten (GET then answers 404 for them), so memory stays bounded.
+    private var ended: [String] = []
     /// Most jobs waiting at once: on this server, and for one principal.
     let capacity: Int
     let perPrincipal: Int
+    let remembered: Int
 
-    init(capacity: Int, perPrincipal: Int) {
+    init(capacity: Int, perPrincipal: Int, remembered: Int = 10_000) {
         self.capacity = capacity
         self.perPrincipal = perPrincipal
+        self.remembered = remembered
     }
 
     /// Takes job `id` of `principal`, or says too many are waiting already.
@@ -54,6 +59,13 @@ actor AsyncJobs {
         states[id] = failure.map { .failed(principal: principal, code: $0.code, message: $0.message) }
         tasks[id] = nil
         if let answer, answer != id { answeredBy[id] = answer }
+        guard failure != nil || answeredBy[id] != nil else { return }
+        ended.append(id)
+        if ended.count > remembered {
+            let forgotten = ended.removeFirst()
+            states[forgotten] = nil
+            answeredBy[forgotten] = nil
+        }
     }
 
     /// What this server knows of `principal`'s job `id` beyond the store; nil for another's.

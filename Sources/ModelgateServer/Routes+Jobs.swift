@@ -28,26 +28,11 @@ extension APIServer {
                 // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it. A spec
                 // that does not read, or names no dataset, is answered at once below.
                 let job = UUID().uuidString.lowercased()
-                let (asyncJobs, slots, metrics, logger) = (asyncJobs, slots, metrics, logger)
                 try await asyncJobs.accept(job, principal: principal.name)
+                let server = self
                 let task = Task {
-                    do {
-                        let result = try await slots.run(beyondQueue: true) {
-                            try pipeline.run(
-                                specText: text, principal: principal.name, needsAgreement: needsAgreement, job: job,
-                                idempotencyKey: key)
-                        }
-                        metrics.job(status: result.status.rawValue)
-                        await asyncJobs.finish(job, answer: result.job)
-                    } catch {
-                        // Said on GET, as the synchronous request would have answered it.
-                        let (code, message) =
-                            (error as? APIError).map { ($0.code, $0.message) }
-                            ?? (error as? ModelgateError).map { ($0.code.rawValue, $0.message) }
-                            ?? ("internal_error", "the job could not be run")
-                        logger.warning("asynchronous job failed", metadata: ["job": "\(job)", "code": "\(code)"])
-                        await asyncJobs.finish(job, answer: nil, failure: (code, message))
-                    }
+                    await server.runAccepted(
+                        job, specText: text, principal: principal.name, needsAgreement: needsAgreement, key: key)
                 }
                 await asyncJobs.track(job, task)
                 var response = try JSONBody.response(
@@ -112,13 +97,17 @@ extension APIServer {
                 throw APIError.badRequest("no_receipt", "the result carries no receipt to check")
             }
             let store = store
-            var problems = try await blocking { try AuditChecks.receiptProblems(document, receipt: receipt, in: store) }
-            // Keys the recorded document did not have are not dropped silently: the document sent
-            // must be the recorded one as it stands, receipt aside.
-            if !(try Self.sameDocument(text, as: document)) {
-                problems.append("the document holds keys or values that the recorded result does not")
+            var problems = try await blocking {
+                try AuditChecks.receiptProblems(document, receipt: receipt, in: store, asSent: text)
             }
-            let readable = (try? await blocking { try workflow.job(document.job, for: principal) }) != nil
+            // Why is said only to whoever may read the job the document names, and only when the
+            // event the receipt names is that job's: otherwise the answer would describe another
+            // job's event.
+            let readable =
+                (try? await blocking {
+                    _ = try workflow.job(document.job, for: principal)
+                    return try store.event(at: receipt.index)?.job == document.job
+                }) == true
             if !readable && !problems.isEmpty { problems = ["this is not the result the audit log recorded"] }
             return try JSONBody.response(
                 ReceiptCheck(valid: problems.isEmpty, job: document.job, receipt: receipt, problems: problems))
@@ -152,7 +141,7 @@ extension APIServer {
                     return try JSONBody.response(["job": asked, "status": "queued"])
                 case .failed(_, let code, let message)?:
                     return try JSONBody.response(
-                        AsyncFailure(job: asked, status: "failed", reason: .init(code: code, message: message)))
+                        AsyncFailure(job: asked, status: "failed", error: .init(code: code, message: message)))
                 case nil:
                     throw error
                 }
@@ -169,20 +158,42 @@ extension APIServer {
         }
     }
 
-    /// Whether `text` (a result document as sent) holds exactly what `document` (as read back)
-    /// holds, its receipt aside: compared as JSON values written out again with sorted keys, so
-    /// spacing and key order do not count. (Not with `NSDictionary.isEqual`: in the statically
-    /// linked Foundation of the shipped binary it tells nested arrays and objects apart.)
-    static func sameDocument(_ text: String, as document: JobResult) throws -> Bool {
-        func canonical(_ text: String) -> Data? {
-            guard var value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                return nil
+    /// Runs an accepted asynchronous job when a slot is free and tells `asyncJobs` how it ended.
+    /// Its principal must still be enabled then. A retry of a request that is still running
+    /// (the same Idempotency-Key and spec) waits for it and is answered by it, as its client
+    /// means; any other error is what GET says of the job, as the synchronous request would have
+    /// answered it.
+    func runAccepted(_ job: String, specText: String, principal: String, needsAgreement: Bool, key: String?) async {
+        let (pipeline, store) = (pipeline, store)
+        let patience = ContinuousClock.now + .seconds(600)
+        do {
+            while true {
+                do {
+                    let result = try await slots.run(beyondQueue: true) {
+                        guard try store.principals().contains(where: { $0.name == principal && !$0.disabled }) else {
+                            throw APIError.unauthorized(
+                                "principal '\(principal)' was disabled while the job waited; it did not run")
+                        }
+                        return try pipeline.run(
+                            specText: specText, principal: principal, needsAgreement: needsAgreement, job: job,
+                            idempotencyKey: key)
+                    }
+                    metrics.job(status: result.status.rawValue)
+                    await asyncJobs.finish(job, answer: result.job)
+                    return
+                } catch let error as ModelgateError where error.code == .jobInProgress && ContinuousClock.now < patience
+                {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
             }
-            value["receipt"] = nil
-            return try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+        } catch {
+            let (code, message) =
+                (error as? APIError).map { ($0.code, $0.message) }
+                ?? (error as? ModelgateError).map { ($0.code.rawValue, $0.message) }
+                ?? ("internal_error", "the job could not be run")
+            logger.warning("asynchronous job failed", metadata: ["job": "\(job)", "code": "\(code)"])
+            await asyncJobs.finish(job, answer: nil, failure: (code, message))
         }
-        guard let sent = canonical(text), let read = canonical(try document.jsonText()) else { return false }
-        return sent == read
     }
 
     /// Whether the client asked for `Prefer: respond-async` (RFC 7240).
@@ -206,15 +217,16 @@ extension APIServer {
         return key
     }
 
-    /// An asynchronous job that ended before the store recorded it.
+    /// An asynchronous job that ended before the store recorded it: the error the synchronous
+    /// request would have answered, in the same `error` envelope, with the job's status.
     struct AsyncFailure: Encodable {
-        struct Reason: Encodable {
+        struct Failure: Encodable {
             var code: String
             var message: String
         }
         var job: String
         var status: String
-        var reason: Reason
+        var error: Failure
     }
 
     /// What `POST /v1/receipts/verify` answers.

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import ModelgateCore
 import ModelgateTestSupport
 import Testing
@@ -115,19 +117,30 @@ import Testing
         ])
         #expect(receipt.status == 0, "\(receipt.output) \(receipt.errors)")
 
-        // CSV: a row per cell with the document's values; withheld ones empty.
+        // CSV: a row per cell, each released count the one counted here from the demo's raw rows
+        // (its CSV, kept in the state folder), cells under the threshold of 10 withheld (empty).
         let csv = try gateway.modelgate(["jobs", "show", job, "--format", "csv"])
         let lines = csv.output.split(separator: "\n").map(String.init)
         #expect(lines.first == "district,sex,value,suppressed")
-        guard case .table(let table)? = document.result else { Issue.record("not a table"); return }
-        #expect(lines.count == 1 + table.cells.count)
-        for (line, cell) in zip(lines.dropFirst(), table.cells) {
-            let expected = [
-                cell.keys["district"]!, cell.keys["sex"]!, cell.value.map { String(Int($0)) } ?? "",
-                String(cell.suppressed),
-            ]
-            #expect(line == expected.joined(separator: ","))
+        let raw = try String(
+            contentsOf: gateway.folder.url.appendingPathComponent("demo/household-survey.csv"), encoding: .utf8)
+        let rows = raw.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let (district, sex) = (rows[0].firstIndex(of: "district")!, rows[0].firstIndex(of: "sex")!)
+        var counts: [String: Int] = [:]
+        for row in rows.dropFirst() { counts["\(row[district]),\(row[sex])", default: 0] += 1 }
+        #expect(lines.count == 1 + counts.count)
+        var withheld = 0
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let count = counts["\(fields[0]),\(fields[1])"] ?? 0
+            if fields[3] == "true" {
+                #expect(fields[2].isEmpty)
+                withheld += 1
+            } else {
+                #expect(fields[2] == String(count) && count >= 10, "\(line)")
+            }
         }
+        #expect(withheld >= counts.values.filter { $0 < 10 }.count && withheld > 0)
 
         let listed = try gateway.modelgate(["jobs", "list", "--format", "csv"])
         #expect(listed.output.contains("\(job),"))
@@ -163,5 +176,37 @@ import Testing
 
         let unnamed = try AuditCommandTests.modelgate(["jobs", "list"], environment: ["MODELGATE_URL": ""])
         #expect(unnamed.status == 1 && unnamed.errors.contains("--server URL, or set MODELGATE_URL"))
+    }
+
+    /// A gateway address that redirects elsewhere: the command stops and names the new
+    /// address; the token never reaches the server redirected to.
+    @Test func aRedirectIsNotFollowedWithTheToken() async throws {
+        let seen = Seen()
+        let elsewhere = Router()
+        elsewhere.get("**") { request, _ -> Response in
+            await seen.add(request.headers[.authorization] ?? "")
+            return Response(status: .ok)
+        }
+        try await Application(router: elsewhere).test(.live) { target in
+            let port = try #require(target.port)
+            let redirecting = Router()
+            redirecting.get("**") { request, _ -> Response in
+                Response(status: .found, headers: [.location: "http://localhost:\(port)\(request.uri.path)"])
+            }
+            try await Application(router: redirecting).test(.live) { gateway in
+                let run = try AuditCommandTests.modelgate([
+                    "jobs", "list", "--server", "http://127.0.0.1:\(try #require(gateway.port))", "--token",
+                    "mg_secret",
+                ])
+                #expect(
+                    run.status == 1 && run.errors.contains("redirects to http://localhost:\(port)"), "\(run.errors)")
+            }
+        }
+        #expect(await seen.values.isEmpty)
+    }
+
+    actor Seen {
+        var values: [String] = []
+        func add(_ value: String) { values.append(value) }
     }
 }

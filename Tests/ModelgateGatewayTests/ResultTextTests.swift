@@ -31,6 +31,13 @@ import Testing
         #expect(lines.contains("total     40  35     75"))
     }
 
+    /// Text from data or from another person (a level name, a label) cannot drive the terminal.
+    @Test func controlCharactersInCellsPrintAsReplacementCharacters() {
+        let lines = ResultText.aligned([["label"], ["a\u{1B}[2Jb\nfake"]])
+        #expect(lines[1] == "a\u{FFFD}[2Jb\u{FFFD}fake")
+        #expect(!lines.joined().unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+
     @Test func refusalShowsItsCodeAndMessage() {
         let text = ResultText.render(
             JobResult(
@@ -50,7 +57,7 @@ import Testing
             ])
         let text = ResultText.render(
             JobResult(status: .released, job: "j", model: .histogram, dataset: nil, result: .histogram(histogram)))
-        #expect(text.contains("[-∞, 0)") && text.contains("[0, 100000)"), "\(text)")
+        #expect(text.contains("(-∞, 0)") && text.contains("[0, 100000)"), "\(text)")
         #expect(text.contains("[100000, 200000]") && text.contains("(200000, ∞)"), "\(text)")
     }
 

@@ -604,6 +604,32 @@ extension ServerTests {
             #expect(extra.json?["valid"] as? Bool == false, "\(extra.text)")
             let bare = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: "{}")
             #expect(bare.status == .badRequest)
+            // The same JSON values written another way are not the document: reformatted, or a
+            // second receipt after the first (readers differ on which of two keys counts).
+            let object = try JSONSerialization.jsonObject(with: Data(answer.text.utf8))
+            let compact = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            let reformatted = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: compact)
+            #expect(reformatted.json?["valid"] as? Bool == false, "\(reformatted.text)")
+            let twice =
+                String(answer.text.dropLast())
+                + ",\n  \"receipt\" : {\"index\" : 1, \"hash\" : \"\(String(repeating: "f", count: 64))\"}\n}"
+            let doubled = try await api.call(.post, "/v1/receipts/verify", as: "aude", body: twice)
+            #expect(doubled.json?["valid"] as? Bool == false, "\(doubled.text)")
+            // Fetched again, the document is the same text and verifies.
+            let job = try #require(answer.json?["job"] as? String)
+            let fetched = try await api.call(.get, "/v1/jobs/\(job)", as: "rita")
+            #expect(fetched.text == answer.text)
+            // An owner pointing its own dry run's receipt at rita's event learns nothing of it.
+            let dry = try await api.call(.post, "/v1/jobs", as: "olga", body: spec)
+            let receipt = try #require(answer.json?["receipt"] as? [String: Any])
+            let hash = try #require(receipt["hash"] as? String)
+            let index = try #require(receipt["index"] as? Int)
+            let dryReceipt = try #require(dry.json?["receipt"] as? [String: Any])
+            let pointed = dry.text.replacingOccurrences(
+                of: "\"index\" : \(try #require(dryReceipt["index"] as? Int))", with: "\"index\" : \(index)")
+            let probe = try await api.call(.post, "/v1/receipts/verify", as: "olga", body: pointed)
+            #expect(probe.json?["problems"] as? [String] == ["this is not the result the audit log recorded"])
+            #expect(!probe.text.contains(hash.prefix(16)), "\(probe.text)")
         }
     }
 }
@@ -653,9 +679,96 @@ extension ServerTests {
             let reusedJob = try #require(reused.json?["job"] as? String)
             let failed = try await api.follow(reusedJob, as: "rita").last
             #expect(
-                (failed.json?["reason"] as? [String: Any])?["code"] as? String == "idempotency_key_reused",
+                (failed.json?["error"] as? [String: Any])?["code"] as? String == "idempotency_key_reused",
                 "\(failed.text)")
+            #expect(failed.json?["status"] as? String == "failed" && failed.json?["reason"] == nil)
             #expect(try await api.call(.get, "/v1/jobs/\(reusedJob)", as: "rob").status == .notFound)
         }
+    }
+}
+
+extension ServerTests {
+    /// An asynchronous job waiting for a slot when its principal is disabled never runs: nothing
+    /// is admitted or recorded for it, and it ends `unauthorized`.
+    @Test func aDisabledPrincipalsWaitingJobDoesNotRun() async throws {
+        let (worker, go) = try Self.heldWorker()
+        let fixture = try Fixture(concurrency: 1, queue: 1, worker: worker)
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let prefer: HTTPFields = [HTTPFields.Element.Name("Prefer")!: "respond-async"]
+            let first = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: prefer)
+            let second = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: prefer)
+            let jobs = [try #require(first.json?["job"] as? String), try #require(second.json?["job"] as? String)]
+            // One of them holds the only slot (admitted, its worker sleeping) before rita is disabled.
+            while try jobs.allSatisfy({ try fixture.server.store.job($0) == nil }) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try fixture.server.store.setPrincipal("rita", disabled: true, by: "adam")
+            try go()
+            await fixture.server.asyncJobs.drain()
+            let recorded = try jobs.filter { try fixture.server.store.job($0) != nil }
+            #expect(recorded.count == 1)
+            let waiting = try #require(jobs.first { !recorded.contains($0) })
+            guard case .failed(_, let code, _)? = await fixture.server.asyncJobs.state(of: waiting, principal: "rita")
+            else {
+                Issue.record("the waiting job did not end failed")
+                return
+            }
+            #expect(code == "unauthorized")
+        }
+    }
+
+    /// Ended asynchronous jobs the store does not hold are remembered up to a bound, oldest
+    /// forgotten first, so that a stream of failing submissions cannot grow memory without end.
+    @Test func endedAsynchronousJobsAreRememberedUpToABound() async throws {
+        let jobs = AsyncJobs(capacity: 10, perPrincipal: 10, remembered: 2)
+        for id in ["a", "b", "c"] {
+            try await jobs.accept(id, principal: "rita")
+            await jobs.finish(id, answer: nil, failure: ("internal_error", "x"))
+        }
+        #expect(await jobs.state(of: "a", principal: "rita") == nil)
+        #expect(await jobs.state(of: "c", principal: "rita") != nil)
+        try await jobs.accept("d", principal: "rita")
+        await jobs.finish("d", answer: "c")
+        #expect(await jobs.answer(of: "d") == "c")
+        #expect(await jobs.state(of: "b", principal: "rita") == nil)
+    }
+}
+
+extension ServerTests {
+    /// A retried asynchronous request (the same Idempotency-Key and spec) sent while the first
+    /// still runs waits for it and shows its answer, instead of failing `job_in_progress`.
+    @Test func aRetryWhileTheFirstRunsIsAnsweredByTheFirst() async throws {
+        let (worker, go) = try Self.heldWorker()
+        let fixture = try Fixture(concurrency: 2, queue: 2, worker: worker)
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            var headers: HTTPFields = [HTTPFields.Element.Name("Prefer")!: "respond-async"]
+            headers[HTTPFields.Element.Name("Idempotency-Key")!] = "retry-1"
+            let first = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: headers)
+            let firstJob = try #require(first.json?["job"] as? String)
+            // Until the first is admitted, a retry would run it again by its id; wait for that.
+            while try fixture.server.store.job(firstJob) == nil { try await Task.sleep(for: .milliseconds(20)) }
+            let retry = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: headers)
+            let retryJob = try #require(retry.json?["job"] as? String)
+            // The retry meets the first still running (its worker held), then the first ends.
+            try await Task.sleep(for: .milliseconds(500))
+            try go()
+            let answer = try await api.follow(retryJob, as: "rita").last
+            #expect(answer.json?["job"] as? String == firstJob, "\(answer.text.prefix(300))")
+            #expect(answer.json?["error"] == nil)
+        }
+    }
+}
+
+extension ServerTests {
+    /// A stand-in worker that holds its slot (and then fails) until the test calls `release`.
+    /// The release keeps the worker's folder alive until it is called.
+    static func heldWorker() throws -> (worker: Worker, release: @Sendable () throws -> Void) {
+        let folder = try TemporaryFolder()
+        let go = folder.url.appendingPathComponent("go")
+        let script = try folder.executable(
+            "held-worker.sh", "#!/bin/sh\nwhile [ ! -e '\(go.path)' ]; do sleep 0.05; done\nexit 1\n")
+        return (Worker(executable: script.path), { try Data().write(to: folder.url.appendingPathComponent("go")) })
     }
 }

@@ -9,13 +9,21 @@ package enum AuditChecks {
     /// What is wrong with `document`'s receipt against the log; empty when it holds: the event it
     /// names still has its hash and is valid, is this job's outcome (finished, or refused before
     /// it ran), and recorded the hash of exactly this document (all but the receipt).
-    package static func receiptProblems(_ document: JobResult, receipt: Receipt, in store: any GatewayStore) throws
-        -> [String]
-    {
+    package static func receiptProblems(
+        _ document: JobResult, receipt: Receipt, in store: any GatewayStore, asSent text: String
+    ) throws -> [String] {
         guard let event = try store.event(at: receipt.index) else {
             return ["the audit log has no event \(receipt.index)"]
         }
         var problems: [String] = []
+        // The text must be the one the gateway wrote, byte for byte (surrounding white space
+        // aside), receipt included: no key added, repeated or reordered, no number written
+        // another way, so that every reader of it reads what was checked.
+        if text.trimmingCharacters(in: .whitespacesAndNewlines) != (try? document.jsonText()) {
+            problems.append(
+                "the document is not byte for byte the one the gateway wrote (a key or value added, "
+                    + "repeated or changed, or the text reformatted); check it exactly as received")
+        }
         if event.hash != receipt.hash { problems.append("event \(receipt.index) no longer has the receipt's hash") }
         if !event.hashIsValid { problems.append("event \(receipt.index) does not match its own hash") }
         if event.job != document.job { problems.append("event \(receipt.index) is not about job \(document.job)") }

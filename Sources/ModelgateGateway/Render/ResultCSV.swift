@@ -24,11 +24,12 @@ package enum ResultCSV {
     }
 
     static func render(_ histogram: ReleasedHistogram) -> String {
-        CSVText.line(["lower", "upper", "count", "suppressed"])
-            + histogram.bins.map {
-                CSVText.line([
-                    $0.lower.map(number) ?? "-inf", $0.upper.map(number) ?? "inf", $0.count.map(String.init) ?? "",
-                    String($0.suppressed),
+        CSVText.line(["bin", "lower", "upper", "count", "suppressed"])
+            + histogram.bins.indices.map { index in
+                let bin = histogram.bins[index]
+                return CSVText.line([
+                    ResultText.binLabel(index, of: histogram), bin.lower.map(number) ?? "-inf",
+                    bin.upper.map(number) ?? "inf", bin.count.map(String.init) ?? "", String(bin.suppressed),
                 ])
             }.joined()
     }

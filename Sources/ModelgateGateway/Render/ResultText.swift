@@ -120,18 +120,22 @@ package enum ResultText {
         let largest = histogram.bins.compactMap(\.count).max() ?? 1
         var grid: [[String]] = [[histogram.variable, "count", ""]]
         for (index, bin) in histogram.bins.enumerated() {
-            // Bins are half-open except the last one inside the edges, which holds its upper edge;
-            // the bin above the edges holds what is greater than it, so no two labels overlap.
-            let isLastInside = bin.upper != nil && !histogram.bins.dropFirst(index + 1).contains { $0.upper != nil }
-            let range =
-                (bin.upper == nil && bin.lower != nil ? "(" : "[")
-                + "\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞")\(isLastInside ? "]" : ")")"
             let bar = bin.count.map {
                 String(repeating: "#", count: Int((Double($0) / Double(max(largest, 1)) * 40).rounded()))
             }
-            grid.append([range, number(bin.count.map(Double.init)), bar ?? "(suppressed)"])
+            grid.append([binLabel(index, of: histogram), number(bin.count.map(Double.init)), bar ?? "(suppressed)"])
         }
         return ["histogram of \(histogram.variable)"] + aligned(grid, leftAligned: [0, 2])
+    }
+
+    /// A bin's range as a label. Bins are half-open except the last one inside the edges, which
+    /// holds its upper edge; the bins outside the edges are open, the one above holding what is
+    /// greater than the last edge, so no two labels overlap.
+    package static func binLabel(_ index: Int, of histogram: ReleasedHistogram) -> String {
+        let bin = histogram.bins[index]
+        let isLastInside = bin.upper != nil && !histogram.bins.dropFirst(index + 1).contains { $0.upper != nil }
+        return (bin.upper == nil || bin.lower == nil ? "(" : "[")
+            + "\(bin.lower.map { number($0) } ?? "-∞"), \(bin.upper.map { number($0) } ?? "∞")\(isLastInside ? "]" : ")")"
     }
 
     static func render(_ summary: ReleasedSummary) -> [String] {
@@ -173,7 +177,11 @@ package enum ResultText {
 
     /// Columns padded to their widest entry: the `leftAligned` ones (text) on the right, the
     /// others (numbers) on the left.
+    /// Rows of cells padded into columns. A control character in a cell (a level name, a label:
+    /// text from data or from another person) prints as U+FFFD, so that it cannot move the
+    /// cursor, rewrite a terminal or start a row of its own.
     package static func aligned(_ grid: [[String]], leftAligned: Set<Int> = [0]) -> [String] {
+        let grid = grid.map { $0.map(printable) }
         let widths = (0..<(grid.map(\.count).max() ?? 0)).map { column in
             grid.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
         }
@@ -183,5 +191,13 @@ package enum ResultText {
                 return leftAligned.contains(column) ? text + pad : pad + text
             }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
         }
+    }
+
+    /// `text` with each control character replaced by U+FFFD.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }))
     }
 }

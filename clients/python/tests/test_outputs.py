@@ -24,11 +24,33 @@ def table(gateway: Gateway):
 
 
 def test_csv_round_trips_with_withheld_cells_empty(table) -> None:
-    read = pd.read_csv(io.StringIO(table.to_csv()), index_col=0)
+    text = table.to_csv()
+    read = pd.read_csv(io.StringIO(text))
     cells = table.to_pandas().reset_index()
-    assert list(read.columns) == ["district", "sex", "value", "suppressed"]
+    assert text.splitlines()[0] == "district,sex,value,suppressed"
+    assert "239," in text and "239.0" not in text  # counts are whole numbers
     assert read["value"].isna().sum() == len(table.disclosure.withheld) > 0
-    pd.testing.assert_series_equal(read["value"], cells["value"], check_names=False)
+    pd.testing.assert_series_equal(read["value"], cells["value"], check_names=False, check_dtype=False)
+
+
+def test_the_clients_csv_is_the_command_lines(gateway: Gateway, server, table) -> None:
+    run = subprocess.run(
+        [os.environ.get("MODELGATE_BIN", str(server.repository / ".build/debug/modelgate")), "jobs", "show", table.job,
+         "--format", "csv"],
+        env={**os.environ, "MODELGATE_URL": server.url, "MODELGATE_TOKEN": server.tokens["researcher"]},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == table.to_csv().replace("True", "true").replace("False", "false")
+
+
+def test_latex_escapes_what_latex_would_read_as_commands(gateway: Gateway, server) -> None:
+    result = gateway.run(
+        server.repository / "models" / "income-summary-over-65.yaml", label="income & visits: 100% #1", progress=False
+    )
+    latex = result.to_latex()
+    assert r"\caption{income \& visits: 100\% \#1. Source:" in latex
+    assert r"hospital\_visits" in latex and "hospital_visits" not in latex
 
 
 def test_latex_is_captioned_with_label_and_citation(table) -> None:

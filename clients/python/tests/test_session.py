@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 
+import httpx
 import pytest
 import yaml
 
-from modelgate import AuthError, ConnectionFailed, Gateway, InvalidSpec, NotFound, Result
+from modelgate import AuthError, ConnectionFailed, Gateway, GatewayError, InvalidSpec, NotFound, Result
 
 
 def test_the_catalog_and_codebook_say_what_the_policy_says(gateway: Gateway, server) -> None:
@@ -85,6 +86,31 @@ def test_a_retried_submission_with_the_same_key_is_the_same_job(gateway: Gateway
     second = gateway.submit(spec, idempotency_key="python-test-retry-1").wait(progress=False)
     assert second.job == first.job
     assert second.to_pandas().equals(first.to_pandas())
+
+
+def test_a_key_reused_for_another_spec_is_an_error_on_wait(gateway: Gateway) -> None:
+    gateway.submit({"model": "summary", "dataset": "household-survey", "variables": ["age"]},
+                   idempotency_key="python-test-reuse").wait(progress=False)
+    reused = gateway.submit({"model": "summary", "dataset": "household-survey", "variables": ["income"]},
+                            idempotency_key="python-test-reuse")
+    with pytest.raises(GatewayError) as error:
+        reused.wait(timeout=60, progress=False)
+    assert error.value.code == "idempotency_key_reused"
+
+
+def test_a_redirect_is_not_followed_with_the_token() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://elsewhere.example/v1/datasets"})
+
+    with pytest.raises(GatewayError) as error, Gateway(
+        "http://gateway.example", "mg_secret", transport=httpx.MockTransport(answer)
+    ) as gw:
+        gw.catalog()
+    assert error.value.code == "redirected" and "elsewhere.example" in error.value.message
+    assert seen == ["http://gateway.example/v1/datasets"]
 
 
 def test_what_is_not_a_decision_is_an_exception_with_the_servers_message(gateway: Gateway, server) -> None:

@@ -90,7 +90,7 @@ def test_a_histogram_with_edges_inside_the_range_has_open_outer_bins(gateway: Ga
     result = gateway.run({"model": "histogram", "dataset": "household-survey", "variable": "age", "edges": [30, 60]})
     bins = result.to_pandas()
     age = server.data()["age"]
-    assert list(bins.index) == ["[-∞, 30)", "[30, 60]", "(60, ∞)"]
+    assert list(bins.index) == ["(-∞, 30)", "[30, 60]", "(60, ∞)"]
     assert list(bins["count"]) == [(age < 30).sum(), ((age >= 30) & (age <= 60)).sum(), (age > 60).sum()]
 
 

@@ -15,9 +15,13 @@ import pandas as pd
 
 def table(result: Mapping[str, Any]) -> pd.DataFrame:
     """A crosstab's cells: indexed by its dimensions' levels in the order the gateway declares
-    them; columns ``value`` and ``suppressed``. ``.unstack()`` gives the wide table."""
+    them; columns ``value`` (whole numbers for counts; withheld ones <NA>) and ``suppressed``.
+    ``.unstack()`` gives the wide table."""
     names = [d["name"] for d in result["dimensions"]]
-    return _cells(result["cells"], names, [d["levels"] for d in result["dimensions"]])
+    frame = _cells(result["cells"], names, [d["levels"] for d in result["dimensions"]])
+    if result.get("statistic") == "count":
+        frame["value"] = frame["value"].astype("Int64")
+    return frame
 
 
 def totals(result: Mapping[str, Any]) -> pd.DataFrame:
@@ -28,7 +32,10 @@ def totals(result: Mapping[str, Any]) -> pd.DataFrame:
         {**{n: t["keys"].get(n) for n in names}, "value": _number(t.get("value")), "suppressed": t["suppressed"]}
         for t in result["totals"]
     ]
-    return pd.DataFrame(rows, columns=[*names, "value", "suppressed"])
+    frame = pd.DataFrame(rows, columns=[*names, "value", "suppressed"])
+    if result.get("statistic") == "count":
+        frame["value"] = frame["value"].astype("Int64")
+    return frame
 
 
 def _cells(cells: Sequence[Mapping[str, Any]], names: list[str], levels: list[list[str]]) -> pd.DataFrame:
@@ -57,7 +64,7 @@ def histogram(result: Mapping[str, Any]) -> pd.DataFrame:
         lower = -math.inf if b.get("lower") is None else float(b["lower"])
         upper = math.inf if b.get("upper") is None else float(b["upper"])
         last_inside = b.get("upper") is not None and all(later.get("upper") is None for later in bins[position + 1 :])
-        opening = "(" if b.get("upper") is None and b.get("lower") is not None else "["
+        opening = "(" if b.get("upper") is None or b.get("lower") is None else "["
         label = f"{opening}{_edge(lower)}, {_edge(upper)}{']' if last_inside else ')'}"
         rows.append(
             {
@@ -69,6 +76,7 @@ def histogram(result: Mapping[str, Any]) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows, columns=["bin", "lower", "upper", "count", "suppressed"])
+    frame["count"] = frame["count"].astype("Int64")  # whole numbers; withheld ones <NA>
     return frame.set_index("bin")
 
 

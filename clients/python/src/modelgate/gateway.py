@@ -94,7 +94,7 @@ class Gateway:
         idempotency_key: str | None = None,
     ) -> Job:
         """Send a spec; the gateway queues it and answers at once. ``job.wait()`` gives the
-        result. ``label`` names the job in your job list (it overrides the spec's ``label``).
+        result. ``label`` names the job in your job list (for a spec that has none).
 
         A spec the gateway cannot read raises :class:`~modelgate.errors.InvalidSpec`; a spec it
         reads but refuses (policy, agreement, budget) gives a refused result on ``wait()``.
@@ -176,6 +176,14 @@ class Gateway:
                     raise ConnectionFailed(f"could not reach the gateway at {self.url}: {error}") from error
         if answer.status_code >= 400:
             raise _error(answer)
+        if answer.status_code >= 300:
+            # Not followed: the token would go with it to wherever it points.
+            raise GatewayError(
+                f"the gateway at {self.url} redirects to {answer.headers.get('Location', 'elsewhere')}; "
+                "use that address (redirects are not followed, so that your token goes only where you sent it)",
+                status=answer.status_code,
+                code="redirected",
+            )
         return answer
 
 
@@ -210,11 +218,14 @@ def _spec_body(spec: Spec, label: str | None) -> tuple[bytes, str]:
     if isinstance(spec, str):
         if label is None:
             return spec.encode(), "application/yaml"
-        # A label over text: read it as JSON if it is, else add it as a YAML key.
+        # A label over text: read it as JSON if it is, else add it as the last key of a block
+        # YAML mapping (a spec with a label already is an error the gateway names). A JSON
+        # string is a YAML double-quoted scalar, so the label cannot leave its line.
         try:
             spec = json.loads(spec)
         except ValueError:
-            return (spec.rstrip("\n") + "\nlabel: " + json.dumps(label) + "\n").encode(), "application/yaml"
+            quoted = json.dumps(label, ensure_ascii=False)
+            return (spec.rstrip("\n") + "\nlabel: " + quoted + "\n").encode(), "application/yaml"
     document = dict(spec)
     if label is not None:
         document["label"] = label

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from .errors import JobTimeout
+from .errors import GatewayError, JobTimeout
 from .result import Result
 
 if TYPE_CHECKING:
@@ -37,6 +37,11 @@ class Job:
         if self._result is None:
             document, text = self.gateway._job_document(self.id)
             self._status = str(document["status"])
+            if isinstance(document.get("error"), dict):
+                # The request failed before the job ran (e.g. an Idempotency-Key reused for
+                # another spec): an error, as the synchronous request would have raised.
+                error = document["error"]
+                raise GatewayError(f"job {self.id} did not run: {error['message']}", code=str(error["code"]))
             if "result" in document or "reason" in document:
                 self._result = Result(document, text)
             elif self._status in ("failed", "interrupted"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
@@ -203,9 +204,10 @@ class Result:
         return frames.totals(output)
 
     def to_csv(self, path: str | None = None) -> str | None:
-        """The values as CSV (withheld ones empty, ``suppressed`` true): written to ``path``, or
-        returned as text when no path is given."""
-        return self._flat().to_csv(path)
+        """The values as CSV, one row per cell, bin, variable or term (withheld ones empty,
+        ``suppressed`` true), the columns ``modelgate jobs show --format csv`` prints: written
+        to ``path``, or returned as text when no path is given."""
+        return self._flat().to_csv(path, index=False)
 
     def to_latex(self, caption: str | None = None) -> str:
         """A LaTeX table of the values, captioned with the spec's label (or ``caption``) and
@@ -214,7 +216,9 @@ class Result:
         title = caption or self.label or f"{self.model} of {self.dataset.id if self.dataset else 'the dataset'}"
         source = f"Source: {self.citation}" if self.citation else ""
         return frame.to_latex(
-            caption=f"{title}. {source}".strip(),
+            index=False,
+            escape=True,  # names like hospital_visits, levels and labels with % or &
+            caption=_latex_escape(f"{title}. {source}".strip()),
             label=f"tab:{self.job[:8]}",
             na_rep="--",
             float_format="%.6g",
@@ -271,9 +275,8 @@ class Result:
 
     def _flat(self) -> pd.DataFrame:
         """The values with the index as plain columns (for CSV and LaTeX)."""
-        frame = self.to_pandas()
+        frame = self.to_pandas().reset_index()
         if "cells" in self._output():
-            frame = frame.reset_index()
             frame[frame.columns[:-2]] = frame[frame.columns[:-2]].astype(str)
         return frame
 
@@ -299,10 +302,17 @@ class Result:
 
     def _repr_html_(self) -> str:  # shown by notebooks
         if not self.released:
-            return f"<p><b>{self.status}</b>: {_escape(str(self.reason))}</p>"
-        source = f"<p><small>Source: {_escape(self.citation)}</small></p>" if self.citation else ""
+            return f"<p><b>{self.status}</b>: {html.escape(str(self.reason))}</p>"
+        source = f"<p><small>Source: {html.escape(self.citation)}</small></p>" if self.citation else ""
         return self.to_pandas().to_html(na_rep="(withheld)") + source
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _latex_escape(text: str) -> str:
+    """Text for a LaTeX caption: its special characters written as themselves."""
+    special = {
+        "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    }
+    return "".join(special.get(character, character) for character in text)
+
+
