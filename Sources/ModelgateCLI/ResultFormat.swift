@@ -19,8 +19,8 @@ enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
             if let csv = ResultCSV.render(result) {
                 Swift.print(csv, terminator: "")
             } else if let reason = result.reason {
-                FileHandle.standardError.write(
-                    Data("\(result.status.rawValue) [\(reason.code.rawValue)]: \(reason.message)\n".utf8))
+                let line = "\(result.status.rawValue) [\(reason.code.rawValue)]: \(reason.message)"
+                FileHandle.standardError.write(Data((ResultText.printable(line) + "\n").utf8))
             }
         }
         switch result.status {

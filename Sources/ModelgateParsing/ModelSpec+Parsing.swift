@@ -68,8 +68,10 @@ extension ModelSpec {
         if let label, label.count > 200 { reader.report("label", map["label"], "a label is at most 200 characters") }
         // Shown in job lists, to the researcher and to auditors: a control character (a line
         // break, an escape sequence) could forge rows or rewrite their terminal.
-        if let label, label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            reader.report("label", map["label"], "a label may not hold control characters (line breaks, escapes)")
+        if let label, label.unicodeScalars.contains(where: \.isHidden) {
+            reader.report(
+                "label", map["label"],
+                "a label may not hold control or format characters (line breaks, escapes, direction overrides)")
         }
         guard let dataset, let task else { return nil }
         return ModelSpec(dataset: dataset, filters: filters, task: task, epsilon: epsilon, clamp: clamp, label: label)

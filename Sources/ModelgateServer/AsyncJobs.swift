@@ -17,15 +17,16 @@ actor AsyncJobs {
     private var tasks: [String: Task<Void, Never>] = [:]
     /// Jobs whose request was answered by an earlier job (same Idempotency-Key).
     private var answeredBy: [String: String] = [:]
-    /// Jobs that ended here (failed, or answered by another), oldest first: the ones beyond
-    /// `remembered` are forgotten (GET then answers 404 for them), so memory stays bounded.
-    private var ended: [String] = []
+    /// Each principal's jobs that ended here (failed, or answered by another), oldest first:
+    /// beyond `remembered` of one principal's, its oldest are forgotten (GET then answers 404 for
+    /// them), so memory stays bounded and no one's requests push out another's.
+    private var ended: [String: [String]] = [:]
     /// Most jobs waiting at once: on this server, and for one principal.
     let capacity: Int
     let perPrincipal: Int
     let remembered: Int
 
-    init(capacity: Int, perPrincipal: Int, remembered: Int = 10_000) {
+    init(capacity: Int, perPrincipal: Int, remembered: Int = 1000) {
         self.capacity = capacity
         self.perPrincipal = perPrincipal
         self.remembered = remembered
@@ -60,9 +61,9 @@ actor AsyncJobs {
         tasks[id] = nil
         if let answer, answer != id { answeredBy[id] = answer }
         guard failure != nil || answeredBy[id] != nil else { return }
-        ended.append(id)
-        if ended.count > remembered {
-            let forgotten = ended.removeFirst()
+        ended[principal, default: []].append(id)
+        if let own = ended[principal], own.count > remembered, let forgotten = own.first {
+            ended[principal]?.removeFirst()
             states[forgotten] = nil
             answeredBy[forgotten] = nil
         }

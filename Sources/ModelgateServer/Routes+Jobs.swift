@@ -86,7 +86,10 @@ extension APIServer {
             // auditor); to anyone else only that it is not, so that the log cannot be probed.
             let principal = try context.require(.readCatalog)
             let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes * 16)
-            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            // Read strictly: a byte that is not UTF-8 would otherwise become U+FFFD and match.
+            guard let text = String(bytes: body.readableBytesView, encoding: .utf8) else {
+                throw APIError.badRequest("invalid_result", "the body is not UTF-8 text")
+            }
             let document: JobResult
             do {
                 document = try JobResult(jsonText: text)
@@ -129,10 +132,13 @@ extension APIServer {
             let principal = try context.require(.readJobs)
             let asked = try context.parameters.require("id")
             // An asynchronous job answered by an earlier one shows that one's answer.
-            let id = await asyncJobs.answer(of: asked) ?? asked
+            let stored = { @Sendable () async throws -> ModelgateStore.StoredJob in
+                let id = await asyncJobs.answer(of: asked) ?? asked
+                return try await blocking { try workflow.job(id, for: principal) }
+            }
             let job: ModelgateStore.StoredJob
             do {
-                job = try await blocking { try workflow.job(id, for: principal) }
+                job = try await stored()
             } catch let error as ModelgateError where error.code == .unknownJob {
                 // Not in the store (yet): an asynchronous job waiting for a slot, or one that
                 // ended before it was recorded.
@@ -143,7 +149,9 @@ extension APIServer {
                     return try JSONBody.response(
                         AsyncFailure(job: asked, status: "failed", error: .init(code: code, message: message)))
                 case nil:
-                    throw error
+                    // It may have been admitted and ended (or been answered by another job)
+                    // between the two looks: the store has it now, or it is not this caller's.
+                    job = try await stored()
                 }
             }
             guard let document = job.document else {

@@ -50,8 +50,9 @@ import Testing
         ("model: summary\ndataset: survey\nvariables: [a]\nwhere: [{column: a, op: in, value: x}]\n", "takes a list"),
         ("- just\n- a list\n", "mapping"),
         // A label is shown in job lists: an escape sequence or a line break could rewrite them.
-        ("model: summary\ndataset: survey\nvariables: [a]\nlabel: \"x\\e[2Jy\"\n", "control characters"),
-        ("model: summary\ndataset: survey\nvariables: [a]\nlabel: \"x\\nfake,released\"\n", "control characters"),
+        ("model: summary\ndataset: survey\nvariables: [a]\nlabel: \"x\\e[2Jy\"\n", "control or format"),
+        ("model: summary\ndataset: survey\nvariables: [a]\nlabel: \"x\\nfake,released\"\n", "control or format"),
+        ("model: summary\ndataset: survey\nvariables: [a]\nlabel: \"table \\u202E1\"\n", "direction overrides"),
     ])
     func malformedSpecsAreRefusedWithTheProblem(text: String, mentions: String) {
         #expect {

@@ -46,6 +46,17 @@ import Testing
         #expect(text.contains("REFUSED [below_threshold]: too few rows"))
     }
 
+    /// A refusal quoting the spec as sent (a column named with an escape sequence, a direction
+    /// override) prints it without its hidden characters.
+    @Test func aRefusalQuotingTheSpecCannotDriveTheTerminal() {
+        let text = ResultText.render(
+            JobResult(
+                status: .refused, job: "j", model: .crosstab, dataset: nil,
+                reason: Refusal(.unknownColumn, "rows: 'x\u{1B}]0;pwned\u{07}\u{202E}y' is not a column")))
+        #expect(text.contains("'x\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}y'"), "\(text)")
+        #expect(!text.dropLast().unicodeScalars.contains { $0.isHidden && $0 != "\n" })
+    }
+
     /// Labels that never overlap: half-open bins, the last inside the edges closed, the bin above
     /// the edges open at the last edge (it holds what is greater), the one below open at -∞.
     @Test func histogramBinLabelsDoNotOverlap() {

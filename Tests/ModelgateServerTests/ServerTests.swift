@@ -79,13 +79,12 @@ import Testing
 
         func call(
             _ method: HTTPRequest.Method, _ uri: String, as who: String? = nil, body: String? = nil,
-            headers extra: HTTPFields = [:]
+            bytes: [UInt8]? = nil, headers extra: HTTPFields = [:]
         ) async throws -> Answer {
             var headers = extra
             if let who { headers[.authorization] = "Bearer \(tokens[who] ?? who)" }
-            return try await client.execute(
-                uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
-            ) { response in
+            let buffer = bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
+            return try await client.execute(uri: uri, method: method, headers: headers, body: buffer) { response in
                 Answer(status: response.status, text: String(buffer: response.body), headers: response.headers)
             }
         }
@@ -604,6 +603,11 @@ extension ServerTests {
             #expect(extra.json?["valid"] as? Bool == false, "\(extra.text)")
             let bare = try await api.call(.post, "/v1/receipts/verify", as: "rita", body: "{}")
             #expect(bare.status == .badRequest)
+            // A byte that is not UTF-8 is refused, not read as U+FFFD (which might then match).
+            var broken = Array(answer.text.utf8)
+            broken.insert(0xFF, at: broken.count / 2)
+            let notText = try await api.call(.post, "/v1/receipts/verify", as: "rita", bytes: broken)
+            #expect(notText.status == .badRequest, "\(notText.text)")
             // The same JSON values written another way are not the document: reformatted, or a
             // second receipt after the first (readers differ on which of two keys counts).
             let object = try JSONSerialization.jsonObject(with: Data(answer.text.utf8))
@@ -718,8 +722,9 @@ extension ServerTests {
         }
     }
 
-    /// Ended asynchronous jobs the store does not hold are remembered up to a bound, oldest
-    /// forgotten first, so that a stream of failing submissions cannot grow memory without end.
+    /// Ended asynchronous jobs the store does not hold are remembered up to a bound per
+    /// principal, oldest forgotten first, so that a stream of failing submissions cannot grow
+    /// memory without end nor push out another principal's.
     @Test func endedAsynchronousJobsAreRememberedUpToABound() async throws {
         let jobs = AsyncJobs(capacity: 10, perPrincipal: 10, remembered: 2)
         for id in ["a", "b", "c"] {
@@ -732,6 +737,12 @@ extension ServerTests {
         await jobs.finish("d", answer: "c")
         #expect(await jobs.answer(of: "d") == "c")
         #expect(await jobs.state(of: "b", principal: "rita") == nil)
+        // Another principal's failures do not push out rita's.
+        for id in ["e", "f", "g"] {
+            try await jobs.accept(id, principal: "rob")
+            await jobs.finish(id, answer: nil, failure: ("internal_error", "x"))
+        }
+        #expect(await jobs.answer(of: "d") == "c")
     }
 }
 

@@ -63,7 +63,8 @@ package enum ResultText {
         }
         if let dataset = result.dataset, result.status == .released { lines.append("cite: \(dataset.citation)") }
         if let receipt = result.receipt { lines.append("receipt: audit event \(receipt.index), \(receipt.hash)") }
-        return lines.joined(separator: "\n") + "\n"
+        // Every line, not only table cells: a refusal's message may quote the spec as sent.
+        return lines.map(printable).joined(separator: "\n") + "\n"
     }
 
     /// One line per kind of noisy figure: its share of ε, scale and 95 % half-width.
@@ -178,8 +179,8 @@ package enum ResultText {
     /// Columns padded to their widest entry: the `leftAligned` ones (text) on the right, the
     /// others (numbers) on the left.
     /// Rows of cells padded into columns. A control character in a cell (a level name, a label:
-    /// text from data or from another person) prints as U+FFFD, so that it cannot move the
-    /// cursor, rewrite a terminal or start a row of its own.
+    /// text from data or from another person) prints as U+FFFD (see ``printable(_:)``), so that
+    /// it cannot move the cursor, rewrite a terminal or start a row of its own.
     package static func aligned(_ grid: [[String]], leftAligned: Set<Int> = [0]) -> [String] {
         let grid = grid.map { $0.map(printable) }
         let widths = (0..<(grid.map(\.count).max() ?? 0)).map { column in
@@ -193,11 +194,10 @@ package enum ResultText {
         }
     }
 
-    /// `text` with each control character replaced by U+FFFD.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
-        return String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }))
+    /// `text` with each character that is not shown as itself (controls, line and paragraph
+    /// separators, format characters such as a right-to-left override) replaced by U+FFFD.
+    package static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: \.isHidden) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.isHidden ? "\u{FFFD}" : $0 }))
     }
 }

@@ -147,3 +147,12 @@ def test_a_refusal_is_a_result_with_its_reason(gateway: Gateway, server) -> None
     assert result.receipt is not None  # refusals are in the audit log too
     with pytest.raises(NotReleased, match="column_not_allowed"):
         result.to_pandas()
+
+
+def test_text_quoted_back_from_a_spec_cannot_drive_a_terminal(gateway: Gateway) -> None:
+    result = gateway.run(
+        {"model": "crosstab", "dataset": "household-survey", "rows": ["x\x1b]0;pwned\x07\x1b[2J"]}, progress=False
+    )
+    assert result.status == "refused" and result.reason.code == "unknown_column"
+    shown = str(result) + str(result.reason)
+    assert "\x1b" not in shown and "\x07" not in shown and "\ufffd" in shown

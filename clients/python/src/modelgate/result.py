@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import frames
@@ -25,7 +28,7 @@ class Reason:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+        return printable(f"{self.code}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -205,9 +208,10 @@ class Result:
 
     def to_csv(self, path: str | None = None) -> str | None:
         """The values as CSV, one row per cell, bin, variable or term (withheld ones empty,
-        ``suppressed`` true), the columns ``modelgate jobs show --format csv`` prints: written
-        to ``path``, or returned as text when no path is given."""
-        return self._flat().to_csv(path, index=False)
+        ``suppressed`` true), the same text ``modelgate jobs show --format csv`` prints (whole
+        numbers without a decimal point, others in full): written to ``path``, or returned as
+        text when no path is given."""
+        return self._flat().map(_csv_field).to_csv(path, index=False)
 
     def to_latex(self, caption: str | None = None) -> str:
         """A LaTeX table of the values, captioned with the spec's label (or ``caption``) and
@@ -298,13 +302,33 @@ class Result:
                 lines.append(self.disclosure.why)
         if self.citation:
             lines.append(f"Source: {self.citation}")
-        return "\n".join(lines)
+        # Every line: a refusal may quote the spec as sent, a level may come from the data.
+        return "\n".join(printable(line) for part in lines for line in part.split("\n"))
 
     def _repr_html_(self) -> str:  # shown by notebooks
         if not self.released:
             return f"<p><b>{self.status}</b>: {html.escape(str(self.reason))}</p>"
         source = f"<p><small>Source: {html.escape(self.citation)}</small></p>" if self.citation else ""
         return self.to_pandas().to_html(na_rep="(withheld)") + source
+
+
+def printable(text: str) -> str:
+    """``text`` with each character that is not shown as itself (controls, line and paragraph
+    separators, format characters such as a right-to-left override) replaced by U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+
+
+def _csv_field(value: Any) -> str:
+    """One value as the command line writes it: booleans in lower case, whole numbers without
+    a decimal point, other numbers in their shortest exact form, missing ones empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
 
 
 def _latex_escape(text: str) -> str:
