@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelgateBenchmarks
+import ModelgateCore
 import ModelgateGateway
 import ModelgateSandbox
 import ModelgateStore
@@ -40,7 +41,8 @@ struct AuditBenchCommand: ParsableCommand {
         }
         defer { if state == nil { try? FileManager.default.removeItem(at: folder) } }
         if SQLiteStore.exists(in: folder) {
-            throw ValidationError("\(folder.path) already holds a store; the benchmark needs a fresh folder")
+            throw ModelgateError(
+                "state_not_empty", "\(folder.path) already holds a store; the benchmark needs a fresh folder")
         }
         let program = try Worker.runningProgram()
         print("recording \(writers) × \(jobs) jobs from \(writers) processes into \(folder.path) …")

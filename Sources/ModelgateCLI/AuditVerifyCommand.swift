@@ -25,6 +25,11 @@ struct AuditVerifyCommand: ParsableCommand {
             valueName: "index:hash"))
     var anchors: [String] = []
 
+    /// Checked here, before running, so that a malformed anchor shows this command's usage.
+    func validate() throws {
+        _ = try anchors.map(Self.parseAnchor)
+    }
+
     func run() throws {
         let parsed = try anchors.map(Self.parseAnchor)
         let store = try existingStore(state)

@@ -24,8 +24,11 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "How many jobs, newest first (1 to 1000).") var limit = 20
         @Option(help: "Output format: table, json or csv.") var format: ResultFormat = .table
 
-        func run() async throws {
+        func validate() throws {
             guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000") }
+        }
+
+        func run() async throws {
             let answer = try await remote.gateway().get("/v1/jobs?limit=\(limit)")
             let jobs = answer.json?["jobs"] as? [[String: Any]] ?? []
             let columns = ["job", "submittedAt", "dataset", "model", "status", "label"]

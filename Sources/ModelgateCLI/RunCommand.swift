@@ -2,10 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelgateCore
 import ModelgateGateway
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case json, table
-}
+import ModelgateStore
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,14 +35,17 @@ struct RunCommand: ParsableCommand {
     var format: ResultFormat = .json
     @Option(
         help: ArgumentHelp(
-            "Whom the job is recorded for and whose daily quota it counts against.", valueName: "name"))
-    var principal: String = "operator"
+            "The principal the job is recorded for, whose daily quota it counts against (an existing one; "
+                + "default: the operating-system user running the command, as os:NAME).",
+            valueName: "name"))
+    var principal: String?
     @Flag(help: "Say what the job would cost and how far off its figures may be, without running it.")
     var preview = false
 
     func run() throws {
         let specText = try readText(spec, what: "spec")
         let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
+        let principal = try recordedPrincipal(in: pipeline.store)
         if preview {
             let answer = try pipeline.preview(specText: specText, principal: principal, needsAgreement: false)
             // A preview has no values: csv prints it as text.
@@ -55,6 +55,22 @@ struct RunCommand: ParsableCommand {
         }
         let result = try pipeline.run(specText: specText, principal: principal)
         try format.print(result, jsonText: try result.jsonText())
+    }
+
+    /// Whom the job is recorded for: a principal the store knows (a mistyped name would put the
+    /// job on no one), or the operating-system user running the command.
+    func recordedPrincipal(in store: any GatewayStore) throws -> String {
+        guard let principal else { return "os:" + ProcessInfo.processInfo.userName }
+        let known = try store.principals().map(\.name)
+        guard known.contains(principal) else {
+            throw ModelgateError(
+                .unknownPrincipal,
+                "no principal '\(principal)' in \(state.state)"
+                    + (known.isEmpty ? "" : " (its principals: \(known.joined(separator: ", ")))")
+                    + "; add one with `modelgate principal add`, or leave out --principal to record the job as "
+                    + "the operating-system user")
+        }
+        return principal
     }
 
     static func json(_ preview: JobPreview) throws -> String {

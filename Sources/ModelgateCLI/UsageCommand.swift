@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import ModelgateColumnar
+import ModelgateCore
+import ModelgateGateway
 import ModelgateStore
 
 struct UsageCommand: ParsableCommand {
@@ -25,13 +28,27 @@ struct UsageReportCommand: ParsableCommand {
     @OptionGroup var state: StateOptions
     @Option(help: ArgumentHelp("A calendar year (UTC); all years when absent.", valueName: "year")) var year: Int?
     @Option(help: ArgumentHelp("One dataset only.", valueName: "id")) var dataset: String?
-    @Option(help: "Output format.") var format: OutputFormat = .table
+    @Option(help: "Output format: table, json, or csv (one row per dataset, model and status).")
+    var format: Format = .table
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
 
     func validate() throws {
         if let year, !(1970...9999).contains(year) { throw ValidationError("--year \(year) is not a calendar year") }
     }
 
     func run() throws {
+        if let dataset {
+            let known = DatasetStore(state: state.url).list()
+            guard known.contains(dataset) else {
+                throw ModelgateError(
+                    .unknownDataset,
+                    "no dataset '\(dataset)' in \(state.state); "
+                        + (known.isEmpty ? "none is ingested" : "its datasets are \(known.joined(separator: ", "))"))
+            }
+        }
         let report = try existingStore(state).usageReport(.init(year: year, dataset: dataset))
         switch format {
         case .json:
@@ -40,6 +57,8 @@ struct UsageReportCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         case .table:
             print(UsageReportText.render(report), terminator: "")
+        case .csv:
+            print(UsageReportText.csv(report), terminator: "")
         }
     }
 }
@@ -58,7 +77,9 @@ enum UsageReportText {
         out += "\nJobs by dataset, model and status\n"
         out += table(
             ["dataset", "model", "status", "jobs", "CPU s"],
-            report.lines.map { [$0.dataset ?? "-", $0.model ?? "-", $0.status, "\($0.jobs)", seconds($0.cpuSeconds)] })
+            report.lines.map {
+                [$0.dataset ?? "(none)", $0.model ?? "-", $0.status, "\($0.jobs)", seconds($0.cpuSeconds)]
+            })
         if !report.reasons.isEmpty {
             out += "\nReasons for refused and failed jobs\n"
             out += table(["reason", "status", "jobs"], report.reasons.map { [$0.code, $0.status, "\($0.jobs)"] })
@@ -79,6 +100,17 @@ enum UsageReportText {
                 privacy.map { [$0.dataset, $0.agreement ?? "(owner or operator)", "\($0.jobs)", $0.epsilon] })
         }
         return out
+    }
+
+    /// The jobs by dataset, model and status, one CSV row each, with the report's scope.
+    static func csv(_ report: UsageReport) -> String {
+        let year = report.year.map(String.init) ?? "all"
+        return CSVText.line(["year", "dataset", "model", "status", "jobs", "cpu_seconds"])
+            + report.lines.map {
+                CSVText.line([
+                    year, $0.dataset ?? "", $0.model ?? "", $0.status, String($0.jobs), seconds($0.cpuSeconds),
+                ])
+            }.joined()
     }
 
     static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }

@@ -12,13 +12,13 @@ extension APIServer {
             return try JSONBody.response(try await blocking { try catalog.profile(of: principal) })
         }
         v1.get("datasets") { _, context in
-            _ = try context.require(.readCatalog)
-            return try JSONBody.response(["datasets": try await blocking { try catalog.entries() }])
+            let reader = try context.require(.readCatalog)
+            return try JSONBody.response(["datasets": try await blocking { try catalog.entries(for: reader) }])
         }
         v1.get("datasets/:id") { _, context in
-            _ = try context.require(.readCatalog)
+            let reader = try context.require(.readCatalog)
             let id = try context.parameters.require("id")
-            return try JSONBody.response(try await blocking { try catalog.entry(id) })
+            return try JSONBody.response(try await blocking { try catalog.entry(id, for: reader) })
         }
     }
 }

@@ -15,19 +15,24 @@ extension SQLiteStore {
             arguments += [dataset]
         }
         let scoped =
-            "FROM jobs j LEFT JOIN usage u ON u.job = j.id"
+            "FROM jobs j LEFT JOIN usage u ON u.job = j.id LEFT JOIN principals p ON p.name = j.principal"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+        // Researchers are researcher principals: an owner's dry runs and the command line's own
+        // jobs are use, not researchers. A dataset is one in the catalog: a job refused for a
+        // mistyped name is counted (under no dataset), but the name is not a dataset.
+        let researchers = "COUNT(DISTINCT CASE WHEN p.role = 'researcher' THEN j.principal END)"
+        let dataset = "CASE WHEN j.dataset IN (SELECT id FROM datasets) THEN j.dataset END"
         return try read("the usage report") { db in
             let lines = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.dataset, j.model, j.status, COUNT(*) AS jobs, TOTAL(u.cpu_seconds) AS cpu \(scoped)
-                    GROUP BY j.dataset, j.model, j.status ORDER BY j.dataset, j.model, j.status
+                    SELECT \(dataset) AS dataset, j.model, j.status, COUNT(*) AS jobs, TOTAL(u.cpu_seconds) AS cpu
+                    \(scoped) GROUP BY 1, j.model, j.status ORDER BY 1, j.model, j.status
                     """, arguments: arguments
             ).map {
                 UsageReport.Line(
                     dataset: $0["dataset"], model: $0["model"], status: $0["status"], jobs: $0["jobs"],
-                    cpuSeconds: $0["cpu"])
+                    cpuSeconds: milliseconds($0["cpu"]))
             }
             let reasons = try Row.fetchAll(
                 db,
@@ -40,28 +45,29 @@ extension SQLiteStore {
             let datasets = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.dataset, COUNT(*) AS jobs, COUNT(DISTINCT j.principal) AS researchers,
+                    SELECT j.dataset, COUNT(*) AS jobs, \(researchers) AS researchers,
                         TOTAL(j.cells_released) AS released, TOTAL(j.cells_suppressed) AS suppressed,
                         TOTAL(u.cpu_seconds) AS cpu \(scoped)
-                    \(clauses.isEmpty ? "WHERE" : "AND") j.dataset IS NOT NULL
+                    \(clauses.isEmpty ? "WHERE" : "AND") j.dataset IN (SELECT id FROM datasets)
                     GROUP BY j.dataset ORDER BY j.dataset
                     """, arguments: arguments
             ).map {
                 UsageReport.DatasetTotals(
                     dataset: $0["dataset"], jobs: $0["jobs"], researchers: $0["researchers"],
                     cellsReleased: Int($0["released"] as Double), cellsSuppressed: Int($0["suppressed"] as Double),
-                    cpuSeconds: $0["cpu"])
+                    cpuSeconds: milliseconds($0["cpu"]))
             }
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT COUNT(*) AS jobs, COUNT(DISTINCT j.principal) AS researchers,
+                    SELECT COUNT(*) AS jobs, \(researchers) AS researchers,
                         TOTAL(j.cells_released) AS released, TOTAL(j.cells_suppressed) AS suppressed,
                         TOTAL(u.cpu_seconds) AS cpu, TOTAL(u.wall_seconds) AS wall \(scoped)
                     """, arguments: arguments)!
             let totals = UsageReport.Totals(
                 jobs: row["jobs"], researchers: row["researchers"], cellsReleased: Int(row["released"] as Double),
-                cellsSuppressed: Int(row["suppressed"] as Double), cpuSeconds: row["cpu"], wallSeconds: row["wall"])
+                cellsSuppressed: Int(row["suppressed"] as Double), cpuSeconds: milliseconds(row["cpu"]),
+                wallSeconds: milliseconds(row["wall"]))
             let spending = try Row.fetchAll(
                 db,
                 sql: """
@@ -81,4 +87,10 @@ extension SQLiteStore {
             return report
         }
     }
+}
+
+/// Seconds summed in floating point, to the millisecond the worker's figures carry (0.3, not
+/// 0.30000000000000004).
+private func milliseconds(_ seconds: Double) -> Double {
+    (seconds * 1000).rounded() / 1000
 }

@@ -47,6 +47,12 @@ import Testing
         let folder = try JobWorkerTests().demo()
         let table = try folder.write("table.yaml", "model: crosstab\ndataset: household-survey\nrows: [district]")
         let bad = try folder.write("bad.yaml", "model: crosstab\ndataset: household-survey\nrows: [person_id]")
+        for name in ["alice", "bob"] {
+            let added = try Self.modelgate([
+                "principal", "add", "--role", "researcher", "--name", name, "--state", folder.url.path,
+            ])
+            #expect(added.status == 0, "\(added.errors)")
+        }
         var results: [String] = []
         for (spec, principal) in [(table, "alice"), (bad, "alice"), (table, "bob")] {
             let run = try Self.modelgate(["run", spec.path, "--state", folder.url.path, "--principal", principal])
@@ -59,8 +65,9 @@ import Testing
         let (folder, _) = try state()
         let good = try Self.modelgate(["audit", "verify", "--state", folder.url.path])
         #expect(good.status == 0)
-        // Dataset + policy, two jobs that ran (two events each), one refused before running.
-        #expect(good.output.contains("audit log intact: 7 events, head "))
+        // Dataset + policy, two principals, two jobs that ran (two events each), one refused
+        // before running.
+        #expect(good.output.contains("audit log intact: 9 events, head "))
         try StoreFixture.tamper(folder) { db in
             try db.execute(sql: "UPDATE audit_events SET principal = 'mallory' WHERE idx = 4")
         }
@@ -77,10 +84,10 @@ import Testing
         let receipt = try #require(last["receipt"] as? [String: Any])
         let anchor = "\(receipt["index"] as! Int):\(receipt["hash"] as! String)"
         #expect(try Self.modelgate(["audit", "verify", "--state", folder.url.path, "--anchor", anchor]).status == 0)
-        try StoreFixture.tamper(folder) { db in try db.execute(sql: "DELETE FROM audit_events WHERE idx >= 6") }
+        try StoreFixture.tamper(folder) { db in try db.execute(sql: "DELETE FROM audit_events WHERE idx >= 8") }
         #expect(try Self.modelgate(["audit", "verify", "--state", folder.url.path]).status == 0)
         let cut = try Self.modelgate(["audit", "verify", "--state", folder.url.path, "--anchor", anchor])
-        #expect(cut.status == 1 && cut.output.contains("anchor event 7 is gone"))
+        #expect(cut.status == 1 && cut.output.contains("anchor event 9 is gone"))
         let malformed = try Self.modelgate(["audit", "verify", "--state", folder.url.path, "--anchor", "7:abc"])
         #expect(malformed.status != 0 && malformed.errors.contains("INDEX:HASH"))
     }
@@ -89,7 +96,7 @@ import Testing
         let (folder, _) = try state()
         let all = try Self.modelgate(["audit", "export", "--state", folder.url.path])
         let events = try JSONDecoder().decode([AuditEvent].self, from: Data(all.output.utf8))
-        #expect(events.map(\.index) == Array(1...7))
+        #expect(events.map(\.index) == Array(1...9))
         // Everything the hash covers is in the export: each event checks out without the store.
         #expect(events.allSatisfy { $0.hashIsValid })
         #expect(zip(events.dropFirst(), events).allSatisfy { $0.previousHash == $1.hash })
@@ -111,7 +118,7 @@ import Testing
         let csv = try Self.modelgate(["audit", "export", "--state", folder.url.path, "--format", "csv"])
         let lines = csv.output.split(separator: "\n")
         #expect(lines.first == "index,at,kind,principal,dataset,job,detail,previousHash,hash")
-        #expect(lines.count == 8)
+        #expect(lines.count == 10)
         // The detail is JSON, quoted with its quotes doubled (RFC 4180).
         #expect(lines[1].contains(#""{""owner"":""statistics-bureau"""#))
     }
@@ -159,6 +166,35 @@ import Testing
         let table = try Self.modelgate(["usage", "report", "--state", folder.url.path])
         #expect(table.output.contains("Reasons for refused and failed jobs"))
         #expect(table.output.contains("column_not_allowed"))
+        // CSV: one row per dataset, model and status, the same counts as the JSON.
+        let csv = try Self.modelgate(["usage", "report", "--state", folder.url.path, "--format", "csv"])
+        let rows = csv.output.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["year", "dataset", "model", "status", "jobs", "cpu_seconds"])
+        #expect(rows.dropFirst().map { Int($0[4]) ?? 0 }.reduce(0, +) == report.totals.jobs)
+        #expect(rows.dropFirst().contains { $0[1] == "household-survey" && $0[3] == "released" && $0[4] == "2" })
+        // A dataset that is not there is an error that lists those that are.
+        let unknown = try Self.modelgate(["usage", "report", "--state", folder.url.path, "--dataset", "houshold"])
+        #expect(
+            unknown.status == 1 && unknown.errors.contains("its datasets are household-survey"), "\(unknown.errors)")
+    }
+
+    /// `run --principal` names a principal the store knows; without it the job is recorded for
+    /// the operating-system user. A malformed anchor shows the verify command's own usage.
+    @Test func theCommandLineRecordsJobsForKnownPrincipalsOnly() throws {
+        let (folder, _) = try state()
+        let spec = try folder.write("summary.yaml", "model: summary\ndataset: household-survey\nvariables: [age]")
+        let typo = try Self.modelgate(["run", spec.path, "--state", folder.url.path, "--principal", "alcie"])
+        #expect(typo.status == 1 && typo.errors.contains("no principal 'alcie'"), "\(typo.errors)")
+        #expect(typo.errors.contains("alice"))
+        let mine = try Self.modelgate(["run", spec.path, "--state", folder.url.path])
+        #expect(mine.status == 0, "\(mine.errors)")
+        let user = ProcessInfo.processInfo.userName
+        let listed = try Self.modelgate([
+            "audit", "export", "--state", folder.url.path, "--principal", "os:\(user)",
+        ])
+        #expect(listed.output.contains("job_finished"), "\(listed.output.prefix(300))")
+        let anchor = try Self.modelgate(["audit", "verify", "--state", folder.url.path, "--anchor", "12:nothex"])
+        #expect(anchor.status != 0 && anchor.errors.contains("Usage: modelgate audit verify"), "\(anchor.errors)")
     }
 
     /// A line break inside a field is quoted, so it cannot add rows to an auditor's sheet.

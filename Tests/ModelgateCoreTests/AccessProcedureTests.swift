@@ -46,6 +46,14 @@ import Testing
         }
         let refused = #expect(throws: ModelgateError.self) { try Principal(name: "p", role: .auditor).require(.apply) }
         #expect(refused?.code == .forbidden && refused?.message.contains("researcher") == true)
+        // Messages name roles with the right article.
+        #expect(refused?.message.hasPrefix("an auditor may not apply") == true, "\(refused?.message ?? "")")
+        for (role, article) in [(Role.owner, "an owner"), (.admin, "an admin"), (.researcher, "a researcher")] {
+            let error = #expect(throws: ModelgateError.self) {
+                try Principal(name: "p", role: role).require(.readAudit)
+            }
+            #expect(error?.message.hasPrefix("\(article) may not") == true, "\(error?.message ?? "")")
+        }
     }
 
     @Test func whoCanBeAPrincipal() {
@@ -217,8 +225,10 @@ import Testing
         // suspend, resume and withdraw.
         let forbidden = Array(repeating: "forbidden forbidden forbidden", count: 3)
         let table: [String: [String]] = [
+            // Setting the state a dataset is in is refused: it would record a change that did
+            // not happen.
             "OA": [
-                "suspended open withdrawn", "suspended open withdrawn",
+                "suspended unchanged withdrawn", "unchanged open withdrawn",
                 "dataset_withdrawn dataset_withdrawn dataset_withdrawn",
             ],
             "OB": forbidden, "OC": forbidden, "R": forbidden, "R2": forbidden, "AU": forbidden, "AD": forbidden,

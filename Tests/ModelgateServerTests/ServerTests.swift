@@ -189,6 +189,18 @@ import Testing
             #expect(blocked.reasonCode == "dataset_suspended")
             let catalog = try await api.call(.get, "/v1/datasets/household-survey", as: "rita")
             #expect(catalog.json?["state"] as? String == "suspended")
+            // Why is for the owner and auditors: the reason may name whoever objected.
+            #expect(catalog.json?["stateReason"] == nil, "\(catalog.text)")
+            let catalogList = try await api.call(.get, "/v1/datasets", as: "rita")
+            #expect(!catalogList.text.contains("a resident objected"))
+            for reader in ["olga", "aude"] {
+                let seen = try await api.call(.get, "/v1/datasets/household-survey", as: reader)
+                #expect(seen.json?["stateReason"] as? String == "a resident objected", "\(reader)")
+            }
+            // Suspending it again changes nothing and says so; no event is recorded.
+            let again = try await api.json(
+                .post, "/v1/datasets/household-survey/suspend", as: "olga", ["reason": "again"])
+            #expect(again.status == .conflict && again.errorCode == "unchanged", "\(again.text)")
 
             _ = try await api.json(.post, "/v1/datasets/household-survey/resume", as: "olga", ["reason": "resolved"])
             _ = try await api.json(
@@ -781,5 +793,44 @@ extension ServerTests {
         let script = try folder.executable(
             "held-worker.sh", "#!/bin/sh\nwhile [ ! -e '\(go.path)' ]; do sleep 0.05; done\nexit 1\n")
         return (Worker(executable: script.path), { try Data().write(to: folder.url.appendingPathComponent("go")) })
+    }
+}
+
+extension ServerTests {
+    /// An owner's dry runs are not researchers' use: they do not wait on the daily quota and the
+    /// usage report does not count the owner as a researcher. A mistyped dataset name is counted
+    /// as a refused job but is not a dataset of the report.
+    @Test func anOwnersDryRunsAreNeitherUnderTheQuotaNorResearchers() async throws {
+        let policy = try String(
+            contentsOf: Fixtures.repository.appendingPathComponent("policies/household-survey.yaml"), encoding: .utf8
+        ).replacingOccurrences(of: "jobsPerDay: 200", with: "jobsPerDay: 1")
+        #expect(policy.contains("jobsPerDay: 1 "))
+        let fixture = try Fixture(policyText: policy)
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            for _ in 0..<2 {
+                let dry = try await api.call(.post, "/v1/jobs", as: "olga", body: Self.spec)
+                #expect(dry.json?["status"] as? String == "released", "\(dry.text.prefix(300))")
+            }
+            #expect(
+                try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["status"] as? String
+                    == "released")
+            #expect(try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).reasonCode == "quota_exceeded")
+            let typo = "model: summary\ndataset: houshold-survey\nvariables: [age]"
+            #expect(try await api.call(.post, "/v1/jobs", as: "rita", body: typo).status == .notFound)
+
+            let report = try await api.call(.get, "/v1/usage/report", as: "aude")
+            let totals = try #require(report.json?["totals"] as? [String: Any])
+            #expect(totals["researchers"] as? Int == 1 && totals["jobs"] as? Int == 5, "\(totals)")
+            let datasets = try #require(report.json?["datasets"] as? [[String: Any]])
+            #expect(datasets.compactMap { $0["dataset"] as? String } == ["household-survey"])
+            // CPU seconds are whole milliseconds, as the worker measures them, not float sums.
+            for seconds in datasets.compactMap({ $0["cpuSeconds"] as? Double }) + [totals["cpuSeconds"] as? Double ?? 0]
+            {
+                #expect((seconds * 1000).rounded() / 1000 == seconds, "\(seconds)")
+            }
+            let unknown = try await api.call(.get, "/v1/usage/report?dataset=nope", as: "aude")
+            #expect(unknown.status == .notFound && unknown.errorCode == "unknown_dataset")
+        }
     }
 }

@@ -184,10 +184,14 @@ extension DatasetState {
         return (state, reason, .changed(dataset: dataset, from: self, to: state, reason: reason))
     }
 
-    /// The state an owner sets, from this one: any, but nothing after `withdrawn`.
+    /// The state an owner sets, from this one: any other, but nothing after `withdrawn`. Setting
+    /// the state it has is refused (`unchanged`): it would record a change that did not happen.
     package func changing(to next: DatasetState, dataset: String) throws -> DatasetState {
         guard self != .withdrawn else {
             throw ModelgateError(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn and cannot change")
+        }
+        guard next != self else {
+            throw ModelgateError(.unchanged, "dataset '\(dataset)' is already \(rawValue)")
         }
         return next
     }

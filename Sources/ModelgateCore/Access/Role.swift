@@ -80,7 +80,8 @@ package struct Principal: Sendable, Equatable, Codable {
         guard role.may(action) else {
             let roles = Role.allCases.filter { $0.may(action) }.map(\.rawValue).joined(separator: " or ")
             throw ModelgateError(
-                .forbidden, "a \(role.rawValue) may not \(action.rawValue); that needs the role \(roles)")
+                .forbidden,
+                "\(withIndefiniteArticle(role.rawValue)) may not \(action.rawValue); that needs the role \(roles)")
         }
     }
 

@@ -159,7 +159,8 @@ extension Policy {
         guard fits else {
             throw Refusal(
                 .wrongColumnType,
-                "\(key): '\(name)' is a \(column.type.rawValue) column; to \(role.phrase) it must be \(expected)")
+                "\(key): '\(name)' is \(withIndefiniteArticle(column.type.rawValue)) column; to \(role.phrase) it must be \(expected)"
+            )
         }
         return column
     }

@@ -200,6 +200,7 @@ package struct AccessWorkflow: Sendable {
             }
             try catalog.requireOwner(principal, of: dataset)
         }
+        if let dataset, try catalog.owner(of: dataset) == nil { throw Catalog.unknown(dataset) }
         return try store.usageReport(UsageReport.Scope(year: year, dataset: dataset))
     }
 

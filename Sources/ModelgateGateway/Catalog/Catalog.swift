@@ -16,15 +16,17 @@ package struct Catalog: Sendable {
         self.store = store
     }
 
-    /// Every dataset ingested, by id.
-    package func entries() throws -> [Entry] {
-        try datasets.list().compactMap(entryIfAny)
+    /// Every dataset ingested, by id, as `reader` may see it (see ``entry(_:for:)``).
+    package func entries(for reader: Principal? = nil) throws -> [Entry] {
+        try datasets.list().compactMap(entryIfAny).map { $0.seen(by: reader) }
     }
 
-    /// One dataset; `unknown_dataset` for one not ingested.
-    package func entry(_ id: String) throws -> Entry {
+    /// One dataset; `unknown_dataset` for one not ingested. Why a dataset was suspended or
+    /// withdrawn is shown to its owner and to auditors only (with no `reader`, to the operator):
+    /// the reason may name whoever objected; everyone else sees the state alone.
+    package func entry(_ id: String, for reader: Principal? = nil) throws -> Entry {
         guard let entry = try entryIfAny(id) else { throw Self.unknown(id) }
-        return entry
+        return entry.seen(by: reader)
     }
 
     /// The body that owns `dataset` (its policy's `owner`); nil for one not (or no longer) ingested.
@@ -102,6 +104,15 @@ package struct Catalog: Sendable {
 
     /// One dataset as the catalog lists it.
     package struct Entry: Encodable, Sendable {
+        /// This entry as `reader` may see it: the state's reason only for the dataset's owner, an
+        /// auditor, or the operator (no reader).
+        func seen(by reader: Principal?) -> Entry {
+            guard let reader, reader.role != .auditor, !reader.answers(for: owner) else { return self }
+            var entry = self
+            entry.stateReason = nil
+            return entry
+        }
+
         package var id: String
         package var title: String
         package var owner: String

@@ -29,7 +29,8 @@ package enum AuditChecks {
         if event.job != document.job { problems.append("event \(receipt.index) is not about job \(document.job)") }
         // A receipt names the job's last event: how it finished, or its refusal before it ran.
         if event.kind != .jobFinished && event.kind != .jobRefused {
-            problems.append("event \(receipt.index) is a \(event.kind.rawValue) event, not a job's outcome")
+            problems.append(
+                "event \(receipt.index) is \(withIndefiniteArticle(event.kind.rawValue)) event, not a job's outcome")
         }
         // The hash covers the whole document: its status, its numbers, its reason.
         let recorded = try? JSONDecoder().decode(RecordedHash.self, from: Data(event.detail.utf8)).resultHash
