@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Jobs that run at once (default: the number of cores).") var jobs: Int?
     @Option(help: "Jobs that may wait for a slot before new ones get 429 (default: 8 per slot).") var queue: Int?
     @Flag(help: "Seed an empty state with demo data, principals and an agreement.") var demo = false
+    @Flag(help: "Load policies that weaken the ones in force (each weakening is an audit event).")
+    var confirmWeaker = false
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -75,8 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
             say("  .venv/bin/python clients/python/examples/first_session.py")
             say("")
         }
-        if let outcome = try server.start() {
-            for problem in outcome.problems { say("policy not loaded: \(problem)") }
+        if let outcome = try server.start(confirmWeaker: confirmWeaker) {
+            PolicyReloadText.say(outcome, say)
         }
         say("modelgate serving on http://\(host):\(port) (Ctrl-C stops it)")
         try await server.application(host: host, port: port).runService()

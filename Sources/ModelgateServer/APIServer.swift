@@ -40,10 +40,13 @@ package struct APIServer: Sendable {
         self.logger = logger
     }
 
-    /// Marks jobs of dead processes interrupted and loads the policies folder; call once at start.
-    package func start() throws -> PolicyReload.Outcome? {
+    /// Marks jobs of dead processes interrupted and loads the policies folder (a policy that
+    /// weakens the one in force only with `confirmWeaker`); call once at start.
+    package func start(confirmWeaker: Bool = false) throws -> PolicyReload.Outcome? {
         try JobPipeline.recoverLostJobs(store: store, logger: logger)
-        return try policies.map { try PolicyReload(state: state, store: store).load(from: $0, by: "gateway") }
+        return try policies.map {
+            try PolicyReload(state: state, store: store).load(from: $0, by: "gateway", confirmWeaker: confirmWeaker)
+        }
     }
 
     package func router() -> Router<GatewayContext> {

@@ -15,15 +15,18 @@ extension APIServer {
 
     /// The administrator's: a reload of the policies folder.
     func addPolicyRoutes(to v1: RouterGroup<GatewayContext>) {
-        v1.post("policies/reload") { _, context in
+        v1.post("policies/reload") { request, context in
             let principal = try context.require(.reloadPolicies)
+            // A policy that weakens the one in force loads only when the administrator says so.
+            let confirmWeaker = request.uri.queryParameters.get("confirmWeaker") == "true"
             guard let policies else {
                 throw APIError(.conflict, "no_policies_folder", "the gateway was started without --policies")
             }
             let state = state
             let store = store
             let outcome = try await blocking {
-                try PolicyReload(state: state, store: store).load(from: policies, by: principal.name)
+                try PolicyReload(state: state, store: store).load(
+                    from: policies, by: principal.name, confirmWeaker: confirmWeaker)
             }
             return try JSONBody.response(outcome)
         }

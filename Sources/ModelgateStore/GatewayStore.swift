@@ -16,7 +16,9 @@ package protocol GatewayStore: AccessStore {
 
     /// Records a policy text loaded for a dataset version already ingested (a reload of the
     /// policies folder): `policy_loaded`, and the version under that policy. Nil when known.
-    func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String) throws -> AuditEvent?
+    /// `weakened` names what the new policy allows that the last did not (confirmed by `principal`).
+    func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String, weakened: [String]) throws
+        -> AuditEvent?
 
     /// Records a job refused before it ran (`job_refused`).
     func recordRefusal(_ refusal: JobRefusal) throws -> Receipt

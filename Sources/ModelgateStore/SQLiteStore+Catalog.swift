@@ -9,7 +9,9 @@ extension SQLiteStore {
         }
     }
 
-    package func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String) throws -> AuditEvent? {
+    package func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String, weakened: [String] = [])
+        throws -> AuditEvent?
+    {
         try write("policy \(version.policyHash.prefix(16)) of '\(version.id)'") { db, now in
             let known = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM dataset_versions WHERE dataset = ? AND version = ? AND policy_hash = ?",
@@ -33,7 +35,7 @@ extension SQLiteStore {
                 detail: [
                     "policyHash": version.policyHash, "owner": version.owner, "datasetVersion": version.version,
                     "reloaded": "true",
-                ])
+                ].merging(weakened.isEmpty ? [:] : ["weakened": weakened.joined(separator: "; ")]) { $1 })
         }
     }
 

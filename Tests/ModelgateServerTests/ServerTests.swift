@@ -834,3 +834,54 @@ extension ServerTests {
         }
     }
 }
+
+extension ServerTests {
+    /// A reload that weakens the policy in force (here a lower threshold and a sensitive column
+    /// made groupable) is held back with its diff until the administrator confirms it; then it
+    /// loads and its event names what weakened. A stricter one loads without asking.
+    @Test func aWeakeningReloadNeedsConfirmationAndIsRecordedAsSuch() async throws {
+        let fixture = try Fixture()
+        let folder = try TemporaryFolder()
+        let original = try String(
+            contentsOf: Fixtures.repository.appendingPathComponent("policies/household-survey.yaml"), encoding: .utf8)
+        let weaker =
+            original
+            .replacingOccurrences(of: "  threshold: 10", with: "  threshold: 5")
+            .replacingOccurrences(
+                of: "income:          { class: sensitive,", with: "income:          { class: ordinary, ")
+        #expect(weaker.contains("threshold: 5") && weaker.contains("class: ordinary, "))
+        try Data(weaker.utf8).write(to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let server = try APIServer(state: fixture.folder.url, policies: folder.url, concurrency: 2, queue: 4)
+        try await Application(router: server.router()).test(.router) { client in
+            let api = Client(client: client, tokens: fixture.tokens)
+            let held = try await api.call(.post, "/v1/policies/reload", as: "adam")
+            #expect((held.json?["loaded"] as? [String])?.isEmpty == true, "\(held.text)")
+            let waiting = try #require((held.json?["awaitingConfirmation"] as? [[String: Any]])?.first)
+            let weakenings = try #require(waiting["weakenings"] as? [String])
+            #expect(weakenings.contains("disclosure.threshold: 10 → 5"))
+            #expect(weakenings.contains { $0.hasPrefix("columns.income: sensitive → ordinary") })
+            #expect((waiting["diff"] as? [String])?.contains("+   threshold: 5") == true, "\(waiting)")
+            // Still the old rules: income cannot group rows.
+            _ = try await api.agreement()
+            let grouped = "model: crosstab\ndataset: household-survey\nrows: [income]"
+            #expect(try await api.call(.post, "/v1/jobs", as: "rita", body: grouped).reasonCode == "column_not_allowed")
+
+            let confirmed = try await api.call(.post, "/v1/policies/reload?confirmWeaker=true", as: "adam")
+            #expect(confirmed.json?["loaded"] as? [String] == ["household-survey"], "\(confirmed.text)")
+            let events = try await api.call(.get, "/v1/audit/events?kind=policy_loaded", as: "aude")
+            let last = try #require((events.json?["events"] as? [[String: Any]])?.last)
+            #expect((last["detail"] as? String)?.contains("disclosure.threshold: 10 → 5") == true, "\(last)")
+            #expect(last["principal"] as? String == "adam")
+        }
+        // Stricter than what is in force now: loads without confirmation.
+        try Data(original.utf8).write(to: folder.url.appendingPathComponent("household-survey.yaml"))
+        let stricter = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
+            from: folder.url, by: "test")
+        #expect(stricter.loaded == ["household-survey"] && stricter.awaitingConfirmation.isEmpty, "\(stricter)")
+        // A dataset whose policy file is gone stays open on its stored policy, and is said so.
+        try FileManager.default.removeItem(at: folder.url.appendingPathComponent("household-survey.yaml"))
+        let orphaned = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
+            from: folder.url, by: "test")
+        #expect(orphaned.withoutFile == ["household-survey"])
+    }
+}

@@ -7,7 +7,10 @@ import ModelgateStore
 /// Loads the policies folder over the datasets already ingested. A policy whose text changed
 /// replaces the current one (its columns must stay those the data was ingested with) and is an
 /// audit event; an unchanged one is left; a policy for a dataset not yet ingested, or one that
-/// does not parse, is reported and changes nothing.
+/// does not parse, is reported and changes nothing. A policy that weakens the one in force (see
+/// ``ModelgateCore/Policy/weakenings(to:)``) loads only when confirmed, and its event names what
+/// weakened; without confirmation it is reported with its diff. An ingested dataset with no file
+/// in the folder stays open on its stored policy, and is reported as such.
 package struct PolicyReload: Sendable {
     package let state: URL
     package let store: any GatewayStore
@@ -22,9 +25,23 @@ package struct PolicyReload: Sendable {
         package var unchanged: [String] = []
         /// `file: what is wrong`.
         package var problems: [String] = []
+        /// Policies that weaken the one in force: loaded (confirmed) or held back (not).
+        package var weakened: [Change] = []
+        package var awaitingConfirmation: [Change] = []
+        /// Ingested datasets that no file in the folder is the policy of: they stay open on the
+        /// policy stored with them.
+        package var withoutFile: [String] = []
     }
 
-    package func load(from folder: URL, by actor: String) throws -> Outcome {
+    /// A weakening policy: the dataset, what weakened, and the policy's text as a line diff
+    /// (`- ` the line in force, `+ ` the new one).
+    package struct Change: Sendable, Codable, Equatable {
+        package var dataset: String
+        package var weakenings: [String]
+        package var diff: [String]
+    }
+
+    package func load(from folder: URL, by actor: String, confirmWeaker: Bool = false) throws -> Outcome {
         var outcome = Outcome()
         let datasets = DatasetStore(state: state)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -69,12 +86,44 @@ package struct PolicyReload: Sendable {
                 )
                 continue
             }
+            let weakenings = dataset.policy.weakenings(to: policy)
+            if !weakenings.isEmpty {
+                let change = Change(
+                    dataset: policy.dataset.id, weakenings: weakenings, diff: Self.diff(dataset.policyText, text))
+                guard confirmWeaker else {
+                    outcome.awaitingConfirmation.append(change)
+                    outcome.problems.append(
+                        "\(file): weakens the policy of '\(policy.dataset.id)' (\(weakenings.joined(separator: "; "))); "
+                            + "not loaded: confirm it with --confirm-weaker, or ?confirmWeaker=true on the API")
+                    continue
+                }
+                outcome.weakened.append(change)
+            }
             let override = datasets.policyOverride(policy.dataset.id)
             try Data(text.utf8).write(to: override, options: .atomic)
             guard let reloaded = try datasets.open(policy.dataset.id) else { continue }
-            _ = try store.recordPolicyReload(reloaded.versionRecord, by: actor)
+            _ = try store.recordPolicyReload(reloaded.versionRecord, by: actor, weakened: weakenings)
             outcome.loaded.append(policy.dataset.id)
         }
+        let covered = Set(outcome.loaded + outcome.unchanged + outcome.awaitingConfirmation.map(\.dataset))
+        let named = Set(
+            files.compactMap {
+                try? Policy(yaml: String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
+            }
+            .map(\.dataset.id))
+        outcome.withoutFile = datasets.list().filter { !covered.contains($0) && !named.contains($0) }
         return outcome
+    }
+
+    /// `new` against `old`, line by line: the lines removed (`- `) and added (`+ `), in order.
+    /// Swift's `CollectionDifference` finds them.
+    static func diff(_ old: String, _ new: String) -> [String] {
+        let (before, after) = (old.split(separator: "\n").map(String.init), new.split(separator: "\n").map(String.init))
+        return after.difference(from: before).map { change in
+            switch change {
+            case .remove(_, let line, _): "- " + line
+            case .insert(_, let line, _): "+ " + line
+            }
+        }
     }
 }
