@@ -30,6 +30,7 @@ package struct APIError: HTTPResponseError, Sendable {
     /// The HTTP status of each error a caller can act on; any other is the gateway's own failure.
     static let statuses: [ModelgateError.Code: HTTPResponse.Status] = [
         .unknownApplication: .notFound, .unknownAgreement: .notFound, .unknownDataset: .notFound,
+        .unknownDoubt: .notFound,
         .unknownPrincipal: .notFound, .suspendedByAnotherBody: .forbidden, .applicationDecided: .conflict,
         .agreementTerminated: .conflict, .datasetWithdrawn: .conflict, .principalExists: .conflict,
         .notInApplication: .conflict, .unknownJob: .notFound, .forbidden: .forbidden, .reasonRequired: .badRequest,

@@ -57,6 +57,7 @@ package struct APIServer: Sendable {
         addCatalogRoutes(to: v1)
         addJobRoutes(to: v1)
         addAccessRoutes(to: v1)
+        addDoubtRoutes(to: v1)
         addAuditRoutes(to: v1)
         addPolicyRoutes(to: v1)
         return router

@@ -23,6 +23,10 @@ package protocol AccessStore: Sendable {
     func agreement(_ id: String) throws -> Agreement?
     func agreements(researcher: String?) throws -> [Agreement]
 
+    func doubt(_ id: String) throws -> DataDoubt?
+    /// Data doubts, oldest first: one researcher's, or everyone's.
+    func doubts(researcher: String?) throws -> [DataDoubt]
+
     /// A dataset's state and the reason it was last changed; `open` for one never changed.
     func datasetState(_ id: String) throws -> (DatasetState, String?)
 
@@ -48,6 +52,8 @@ package protocol AccessTransaction {
     /// A dp dataset's spending and allocations, as the transaction sees them.
     func privacyAccount(dataset: String) throws -> PrivacyAccount
     func save(_ allocation: PrivacyAllocation) throws
+    func doubt(_ id: String) throws -> DataDoubt?
+    func save(_ doubt: DataDoubt) throws
     /// Appends the records to the audit log, in order, as the transaction's actor.
     func record(_ records: [AccessRecord]) throws
 }

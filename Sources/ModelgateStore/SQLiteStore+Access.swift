@@ -103,6 +103,16 @@ extension SQLiteStore {
         }
     }
 
+    package func doubt(_ id: String) throws -> DataDoubt? {
+        try read("data doubt \(id)") { try Self.loadDoubt(id, in: $0) }
+    }
+
+    package func doubts(researcher: String?) throws -> [DataDoubt] {
+        try read("data doubts") { db in
+            try Self.documents(db, table: "data_doubts", researcher: researcher, as: DataDoubt.self)
+        }
+    }
+
     package func agreement(_ id: String) throws -> Agreement? {
         try read("agreement \(id)") { try Self.loadAgreement(id, in: $0) }
     }
@@ -199,6 +209,12 @@ extension SQLiteStore {
         }
     }
 
+    static func loadDoubt(_ id: String, in db: Database) throws -> DataDoubt? {
+        try String.fetchOne(db, sql: "SELECT document FROM data_doubts WHERE id = ?", arguments: [id]).map {
+            try JSONDecoder().decode(DataDoubt.self, from: Data($0.utf8))
+        }
+    }
+
     static func loadAgreement(_ id: String, in db: Database) throws -> Agreement? {
         try String.fetchOne(db, sql: "SELECT document FROM agreements WHERE id = ?", arguments: [id]).map {
             try JSONDecoder().decode(Agreement.self, from: Data($0.utf8))
@@ -245,6 +261,22 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE datasets SET state = ?, state_reason = ? WHERE id = ?",
                 arguments: [state.rawValue, reason, dataset])
+        }
+
+        func doubt(_ id: String) throws -> DataDoubt? { try SQLiteStore.loadDoubt(id, in: db) }
+
+        func save(_ doubt: DataDoubt) throws {
+            var kept = doubt
+            kept.overdue = nil  // computed as it is read, never stored
+            try db.execute(
+                sql: """
+                    INSERT INTO data_doubts (id, researcher, dataset, status, due_by, document) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document
+                    """,
+                arguments: [
+                    kept.id, kept.researcher, kept.dataset, kept.status.rawValue, kept.dueBy,
+                    try SQLiteStore.json(kept),
+                ])
         }
 
         func privacyAccount(dataset: String) throws -> PrivacyAccount {

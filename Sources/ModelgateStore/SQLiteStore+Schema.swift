@@ -229,6 +229,20 @@ extension SQLiteStore {
                     ALTER TABLE jobs ADD COLUMN receipt_hash TEXT;
                     """)
         }
+        migrator.registerMigration("v10 data doubts") { db in
+            // Art. 22: a researcher's doubt about a dataset, and its owner's answer.
+            try db.execute(
+                sql: """
+                    CREATE TABLE data_doubts (
+                        id TEXT PRIMARY KEY,
+                        researcher TEXT NOT NULL,
+                        dataset TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        due_by TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -23,6 +23,20 @@ package enum Timestamp {
         return calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: date))!
     }
 
+    /// The end (the next midnight, UTC) of the `count`th working day (Monday to Friday) after the
+    /// UTC day of `date`: a deadline of `count` working days. Public holidays are not known here.
+    package static func endOfWorkingDays(_ count: Int, after date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var day = calendar.startOfDay(for: date)
+        var counted = 0
+        while counted < count {
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+            if !calendar.isDateInWeekend(day) { counted += 1 }
+        }
+        return calendar.date(byAdding: .day, value: 1, to: day)!
+    }
+
     /// Reads `YYYY-MM-DD` (the start of that UTC day) or a full ISO 8601 time; nil otherwise,
     /// and nil for a time outside the years 0001–9999 in UTC: only there is the written form of
     /// fixed width, so that comparing the text compares the times.

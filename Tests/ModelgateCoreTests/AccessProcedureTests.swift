@@ -34,6 +34,7 @@ import Testing
             (.apply, ["R"]), (.readApplications, ["R", "O", "AU"]), (.decideApplication, ["O"]),
             (.readAgreements, ["R", "O", "AU"]), (.changeAgreement, ["O"]), (.changeDataset, ["O"]),
             (.readAudit, ["AU"]), (.readUsage, ["O", "AU"]), (.reloadPolicies, ["AD"]),
+            (.fileDoubt, ["R"]), (.answerDoubt, ["O"]), (.readDoubts, ["R", "O", "AU"]),
         ]
         #expect(Set(table.map(\.0)) == Set(AccessAction.allCases))
         let short: [Role: String] = [.researcher: "R", .owner: "O", .auditor: "AU", .admin: "AD"]

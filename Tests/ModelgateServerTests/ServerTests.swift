@@ -336,8 +336,15 @@ import Testing
             let job = try #require(
                 try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec).json?["job"] as? String)
             let reason = #"{"reason": "test"}"#
+            let doubtBody = #"{"dataset": "household-survey", "description": "test"}"#
+            let doubt = try #require(
+                try await api.call(.post, "/v1/doubts", as: "rita", body: doubtBody).json?["id"] as? String)
             let routes: [(HTTPRequest.Method, String, String?, Set<String>)] = [
                 (.get, "/v1/me", nil, ["rita", "olga", "aude", "adam"]),
+                (.post, "/v1/doubts", doubtBody, ["rita"]),
+                (.get, "/v1/doubts", nil, ["rita", "olga", "aude"]),
+                (.get, "/v1/doubts/\(doubt)", nil, ["rita", "olga", "aude"]),
+                (.post, "/v1/doubts/\(doubt)/answer", #"{"confirmed": false, "reason": "test"}"#, ["olga"]),
                 (.get, "/v1/datasets", nil, ["rita", "olga", "aude", "adam"]),
                 (.get, "/v1/datasets/household-survey", nil, ["rita", "olga", "aude", "adam"]),
                 (.post, "/v1/jobs", Self.spec, ["rita", "olga"]),
@@ -397,7 +404,7 @@ import Testing
                 guard index == 2, parts.count > 2 else { return part }
                 switch parts[1] {
                 case "jobs" where part == "preview": return part
-                case "jobs", "applications", "agreements", "datasets": return "{id}"
+                case "jobs", "applications", "agreements", "datasets", "doubts": return "{id}"
                 default: return part
                 }
             }.joined(separator: "/")
@@ -883,5 +890,50 @@ extension ServerTests {
         let orphaned = try PolicyReload(state: fixture.folder.url, store: fixture.server.store).load(
             from: folder.url, by: "test")
         #expect(orphaned.withoutFile == ["household-survey"])
+    }
+}
+
+extension ServerTests {
+    /// Art. 22: a researcher files a doubt; the dataset's owner and auditors see it with its due
+    /// time (10 working days), another researcher and another body's owner do not; the owner
+    /// answers it once, with a reason; both steps are audit events.
+    @Test func aDataDoubtIsFiledSeenAndAnsweredByTheRightPeople() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let filed = try await api.json(
+                .post, "/v1/doubts", as: "rita",
+                ["dataset": "household-survey", "column": "income", "description": "Wuxi incomes look too high"])
+            #expect(filed.status == .created, "\(filed.text)")
+            let id = try #require(filed.json?["id"] as? String)
+            #expect(filed.json?["status"] as? String == "open" && filed.json?["overdue"] as? Bool == false)
+            let filedAt = try #require(Timestamp.parse(filed.json?["filedAt"] as? String ?? ""))
+            #expect(
+                filed.json?["dueBy"] as? String == Timestamp.string(Timestamp.endOfWorkingDays(10, after: filedAt)))
+            let noColumn = try await api.json(
+                .post, "/v1/doubts", as: "rita",
+                ["dataset": "household-survey", "column": "salary", "description": "x"])
+            #expect(noColumn.status == .badRequest && noColumn.text.contains("salary"))
+
+            for (who, sees) in [("rita", true), ("olga", true), ("aude", true), ("rob", false), ("otto", false)] {
+                let listed = try await api.call(.get, "/v1/doubts", as: who)
+                let ids = (listed.json?["doubts"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                #expect(ids.contains(id) == sees, "\(who)")
+                #expect((try await api.call(.get, "/v1/doubts/\(id)", as: who).status == .ok) == sees, "\(who)")
+            }
+            let unreasoned = try await api.json(.post, "/v1/doubts/\(id)/answer", as: "olga", ["confirmed": false])
+            #expect(unreasoned.status == .badRequest)
+            let answered = try await api.json(
+                .post, "/v1/doubts/\(id)/answer", as: "olga",
+                ["confirmed": false, "reason": "checked against the tax records"])
+            #expect(answered.json?["status"] as? String == "not_confirmed", "\(answered.text)")
+            let again = try await api.json(
+                .post, "/v1/doubts/\(id)/answer", as: "olga", ["confirmed": true, "reason": "on second thought"])
+            #expect(again.status == .conflict)
+
+            let events = try await api.call(.get, "/v1/audit/events?limit=1000", as: "aude")
+            let kinds = ((events.json?["events"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds.filter { $0 == "data_doubt_filed" }.count == 1)
+            #expect(kinds.filter { $0 == "data_doubt_answered" }.count == 1)
+        }
     }
 }

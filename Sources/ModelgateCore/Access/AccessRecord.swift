@@ -24,6 +24,8 @@ package struct AccessRecord: Sendable {
         package static let agreementChanged: Self = "agreement_changed"
         package static let datasetStateChanged: Self = "dataset_state_changed"
         package static let privacyAllocationChanged: Self = "privacy_allocation_changed"
+        package static let doubtFiled: Self = "data_doubt_filed"
+        package static let doubtAnswered: Self = "data_doubt_answered"
     }
 
     static func submitted(_ application: Application) -> Self {

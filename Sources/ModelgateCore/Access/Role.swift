@@ -16,9 +16,10 @@ package enum Role: String, Sendable, Codable, CaseIterable {
         switch action {
         case .readCatalog: true
         case .runJob: self == .researcher || self == .owner
-        case .readJobs, .readApplications, .readAgreements: self == .researcher || self == .owner || self == .auditor
-        case .apply: self == .researcher
-        case .decideApplication, .changeAgreement, .changeDataset: self == .owner
+        case .readJobs, .readApplications, .readAgreements, .readDoubts:
+            self == .researcher || self == .owner || self == .auditor
+        case .apply, .fileDoubt: self == .researcher
+        case .decideApplication, .changeAgreement, .changeDataset, .answerDoubt: self == .owner
         case .readAudit: self == .auditor
         case .readUsage: self == .auditor || self == .owner
         case .reloadPolicies: self == .admin
@@ -43,6 +44,10 @@ package enum AccessAction: String, Sendable, CaseIterable {
     case readAudit = "read the audit log"
     case readUsage = "read a usage report"
     case reloadPolicies = "reload the policies"
+    /// Art. 22 of the measures: a researcher doubts a dataset's correctness; its owner answers.
+    case fileDoubt = "file a data doubt"
+    case answerDoubt = "answer a data doubt"
+    case readDoubts = "read data doubts"
 }
 
 /// Someone the gateway knows by a bearer token.

@@ -20,6 +20,7 @@ package struct ModelgateError: Error, Sendable, CustomStringConvertible {
         package static let unknownDataset: Self = "unknown_dataset"
         package static let unknownPrincipal: Self = "unknown_principal"
         package static let unknownJob: Self = "unknown_job"
+        package static let unknownDoubt: Self = "unknown_doubt"
         package static let suspendedByAnotherBody: Self = "suspended_by_another_body"
         package static let applicationDecided: Self = "application_decided"
         package static let notInApplication: Self = "not_in_application"
