@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Plain value types; no Foundation, so that the worker that links them starts fast.
@@ -90,7 +91,8 @@ let package = Package(
                 "ModelgateDisclosure", "ModelgatePrivacy", "ModelgateSandbox", "ModelgateStore", "ModelgateGateway",
             ]
         ),
-        // The HTTP API (Hummingbird 2): routes, bearer tokens and roles, errors, metrics.
+        // The HTTP API (Hummingbird 2): routes, bearer tokens and roles, errors, metrics; and the
+        // web console for owners, auditors and researchers (templates with swift-mustache).
         .target(
             name: "ModelgateServer",
             dependencies: [
@@ -99,6 +101,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("openapi.yaml")]
         ),

@@ -21,6 +21,8 @@ package struct APIServer: Sendable {
     let asyncJobs: AsyncJobs
     let metrics = ServerMetrics()
     let logger: Logger
+    /// The web console's sign-ins (``addConsoleRoutes(to:)``).
+    let consoleSessions = ConsoleSessions()
 
     /// - Parameters:
     ///   - concurrency: jobs that run at once (default: the number of cores);
@@ -53,6 +55,7 @@ package struct APIServer: Sendable {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ErrorShape())
         addOperationRoutes(to: router)
+        addConsoleRoutes(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthenticator(store: store))
         addCatalogRoutes(to: v1)
         addJobRoutes(to: v1)

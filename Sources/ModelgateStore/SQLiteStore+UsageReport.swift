@@ -84,6 +84,13 @@ extension SQLiteStore {
                 year: scope.year, dataset: scope.dataset, lines: lines, reasons: reasons, datasets: datasets,
                 totals: totals)
             report.privacy = spending.isEmpty ? nil : spending
+            report.months = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT substr(j.submitted_at, 1, 7) AS month, j.status, COUNT(*) AS jobs \(scoped)
+                    GROUP BY 1, j.status ORDER BY 1, j.status
+                    """, arguments: arguments
+            ).map { UsageReport.MonthCount(month: $0["month"], status: $0["status"], jobs: $0["jobs"]) }
             return report
         }
     }

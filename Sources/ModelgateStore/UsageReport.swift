@@ -24,6 +24,14 @@ package struct UsageReport: Sendable, Equatable, Codable {
     /// On datasets in privacy mode dp: the ε the period's jobs spent, by dataset and agreement
     /// (none for an owner's or the operator's jobs), refunds taken off; absent when none did.
     package var privacy: [PrivacySpending]?
+    /// Jobs per UTC month (`YYYY-MM`) and status: the monthly breakdown.
+    package var months: [MonthCount] = []
+
+    package struct MonthCount: Sendable, Equatable, Codable {
+        package var month: String
+        package var status: String
+        package var jobs: Int
+    }
 
     package struct PrivacySpending: Sendable, Equatable, Codable {
         package var dataset: String

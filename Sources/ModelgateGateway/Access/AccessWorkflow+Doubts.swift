@@ -10,6 +10,12 @@ extension AccessWorkflow {
         package var description: String?
 
         package static let keys: Set<String> = ["dataset", "column", "description"]
+
+        package init(dataset: String, column: String?, description: String?) {
+            self.dataset = dataset
+            self.column = column
+            self.description = description
+        }
     }
 
     /// A researcher files a doubt about a dataset of the catalog, due in 10 working days; one

@@ -1,0 +1,111 @@
+"""A real `modelgate serve --demo` on a free port, and Debian's chromium driven by Playwright.
+
+The binary is $MODELGATE_BIN (scripts/test-browser builds it), the browser $CHROMIUM (Debian's
+package, installed by scripts/install-deps: no browser is downloaded). A screenshot of every
+page a test looks at is kept in browser-tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+ARTIFACTS = REPOSITORY / "browser-tests" / "artifacts"
+
+
+@dataclass
+class Gateway:
+    url: str
+    tokens: dict[str, str]
+    state: pathlib.Path
+
+    def api(self, role: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[role]}"}, timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    binary = pathlib.Path(os.environ.get("MODELGATE_BIN", REPOSITORY / ".build" / "debug" / "modelgate"))
+    if not binary.exists():
+        pytest.exit(f"no modelgate binary at {binary}: run `swift build` first, or set MODELGATE_BIN", 2)
+    state = tmp_path_factory.mktemp("console-state")
+    port = _free_port()
+    log = open(state.parent / "serve.log", "w")
+    process = subprocess.Popen(
+        [str(binary), "serve", "--demo", "--state", str(state), "--policies", str(REPOSITORY / "policies"),
+         "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=REPOSITORY,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.exit(f"modelgate serve did not start: {(state.parent / 'serve.log').read_text()}", 2)
+        time.sleep(0.1)
+    yield Gateway(url, json.loads((state / "demo-tokens.json").read_text()), state)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.exit("no chromium: scripts/install-deps installs Debian's", 2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[callable]:
+    """A fresh browser context (no cookies) per call, closed after the test."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, gateway: Gateway, role: str) -> Page:
+    page.goto(f"{gateway.url}/console")
+    page.fill("input[name=token]", gateway.tokens[role])
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/console/home*")
+    return page
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
