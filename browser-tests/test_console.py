@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
-from conftest import Gateway, shoot, sign_in
+from conftest import REPOSITORY, Gateway, shoot, sign_in
 
 
 def apply_for_summaries(gateway: Gateway, purpose: str) -> str:
@@ -63,7 +65,7 @@ def test_an_owner_approves_an_application(gateway: Gateway, new_page) -> None:
 def test_an_owner_suspends_and_resumes_a_dataset_and_researchers_see_no_reason(gateway: Gateway, new_page) -> None:
     owner = sign_in(new_page(), gateway, "owner")
     row = owner.locator("tr", has=owner.locator("td:first-child", has_text=re.compile("^household-survey-dp$")))
-    row.locator("input[name=reason]").fill("a resident objected")
+    row.locator("form", has_text="Suspend").locator("input[name=reason]").fill("a resident objected")
     row.locator("button:has-text('Suspend')").click()
     owner.wait_for_url("**/console/home")
     row = owner.locator("tr", has=owner.locator("td:first-child", has_text=re.compile("^household-survey-dp$")))
@@ -75,7 +77,7 @@ def test_an_owner_suspends_and_resumes_a_dataset_and_researchers_see_no_reason(g
     with gateway.api("researcher") as api:
         assert "a resident objected" not in api.get("/v1/datasets").text
 
-    row.locator("input[name=reason]").fill("the objection was resolved")
+    row.locator("form", has_text="Resume").locator("input[name=reason]").fill("the objection was resolved")
     row.locator("button:has-text('Resume')").click()
     owner.wait_for_url("**/console/home")
     assert "open" in owner.locator("tr", has=owner.locator("td:first-child", has_text=re.compile("^household-survey-dp$"))).inner_text()
@@ -159,3 +161,43 @@ def test_no_page_holds_a_token(gateway: Gateway, new_page) -> None:
         for token in gateway.tokens.values():
             assert token not in html and token[:28] not in html, role
         shoot(page, f"tokens-{role}")
+
+
+def test_rotating_a_token_ends_its_console_sessions(gateway: Gateway, new_page) -> None:
+    binary = os.environ.get("MODELGATE_BIN", str(REPOSITORY / ".build" / "debug" / "modelgate"))
+    added = subprocess.run(
+        [binary, "principal", "add", "--role", "researcher", "--name", "rotator", "--state", str(gateway.state)],
+        capture_output=True, text=True, check=True)
+    token = re.search(r"mg_[0-9a-f]+_[0-9a-f]+", added.stdout).group(0)
+    page = new_page()
+    page.goto(f"{gateway.url}/console")
+    page.fill("input[name=token]", token)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/console/home")
+    subprocess.run([binary, "principal", "rotate", "rotator", "--state", str(gateway.state)], check=True,
+                   capture_output=True)
+    page.goto(f"{gateway.url}/console/home")
+    assert "Sign in" in page.inner_text("h1")
+
+
+def test_an_owner_suspends_and_resumes_an_agreement_and_reads_its_policies(gateway: Gateway, new_page) -> None:
+    page = sign_in(new_page(), gateway, "owner")
+    with gateway.api("researcher") as api:
+        # The demo's agreement: the only one that allows crosstabs (another test adds one for summaries).
+        agreement = next(a["id"] for a in api.get("/v1/me").json()["agreements"] if "crosstab" in a["models"])
+    row = page.locator("tr", has=page.locator("td:first-child", has_text=re.compile(f"^{agreement}$")))
+    row.locator("form", has_text="Suspend").locator("input[name=reason]").fill("misuse reported")
+    row.locator("button:has-text('Suspend')").click()
+    page.wait_for_url("**/console/home")
+    with gateway.api("researcher") as api:
+        refused = api.post("/v1/jobs", content="model: crosstab\ndataset: household-survey\nrows: [sex]").json()
+        assert refused["reason"]["code"] == "agreement_suspended"
+    row = page.locator("tr", has=page.locator("td:first-child", has_text=re.compile(f"^{agreement}$")))
+    row.locator("form", has_text="Resume").locator("input[name=reason]").fill("cleared")
+    row.locator("button:has-text('Resume')").click()
+    page.wait_for_url("**/console/home")
+    assert "active" in page.locator("tr", has=page.locator("td:first-child", has_text=re.compile(f"^{agreement}$"))).inner_text()
+    # The policy in force is on the page, as loaded.
+    page.click("summary:has-text('The policy in force')")
+    assert "Household income survey (synthetic)" in page.locator("details").first.inner_text()
+    shoot(page, "owner-agreements-and-policies")

@@ -525,13 +525,12 @@ package struct JobPipeline: Sendable {
     private func admitAccess(to dataset: String, model: ModelKind, principal: String, needsAgreement: Bool) throws
         -> Agreement?
     {
-        let (state, reason) = try store.datasetState(dataset)
+        // Not why: the reason may name whoever objected (the owner and auditors read it).
+        let (state, _) = try store.datasetState(dataset)
         switch state {
         case .open: break
         case .suspended:
-            throw Refusal(
-                .datasetSuspended,
-                "dataset '\(dataset)' is suspended by its owner" + (reason.map { ": \($0)" } ?? ""))
+            throw Refusal(.datasetSuspended, "dataset '\(dataset)' is suspended by its owner")
         case .withdrawn:
             throw Refusal(.datasetWithdrawn, "dataset '\(dataset)' was withdrawn by its owner")
         }

@@ -162,6 +162,21 @@ extension SQLiteStore {
         }
     }
 
+    /// The newest jobs on any of `datasets`, everyone's (an owner's view of its datasets' use).
+    package func jobs(datasets: [String], limit: Int) throws -> [StoredJob] {
+        guard !datasets.isEmpty else { return [] }
+        return try read("jobs") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index, receipt_hash
+                    FROM jobs WHERE dataset IN (\(Array(repeating: "?", count: datasets.count).joined(separator: ",")))
+                    ORDER BY submitted_at DESC LIMIT ?
+                    """, arguments: StatementArguments(datasets + [String(max(0, limit))])
+            ).map(Self.storedJob)
+        }
+    }
+
     package func job(_ id: String) throws -> StoredJob? {
         try read("job \(id)") { db in
             try Row.fetchOne(

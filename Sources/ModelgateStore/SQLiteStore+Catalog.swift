@@ -39,6 +39,16 @@ extension SQLiteStore {
         }
     }
 
+    /// The policy texts a dataset has had, in the order they were loaded.
+    package func policyHistory(of dataset: String) throws -> [(loadedAt: String, text: String)] {
+        try read("the policies of '\(dataset)'") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT loaded_at, text FROM policy_versions WHERE dataset = ? ORDER BY loaded_at, rowid",
+                arguments: [dataset]
+            ).map { ($0["loaded_at"], $0["text"]) }
+        }
+    }
+
     /// Inside a write transaction: records the version and its policy if new, with their events.
     static func recordDatasetVersion(
         _ db: Database, _ version: DatasetVersionRecord, by principal: String, at now: Date

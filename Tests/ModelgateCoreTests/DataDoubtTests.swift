@@ -28,6 +28,11 @@ import Testing
         #expect(throws: ModelgateError.self) { try file("salary") }
         #expect(throws: ModelgateError.self) { try file("income", "  ") }
         #expect(try file(nil).column == nil)
+        // Shown to owners and auditors: no escape sequence or direction override.
+        #expect(throws: ModelgateError.self) { try file("income", "looks \u{1B}[2J wrong") }
+        #expect(throws: ModelgateError.self) { try file("income", "looks \u{202E}gnorw") }
+        #expect(throws: ModelgateError.self) { try file("inc\u{202E}ome") }
+        #expect(try file("income", "line one\nline two\tend").description == "line one\nline two\tend")
         for role in [Role.owner, .auditor, .admin] {
             let error = #expect(throws: ModelgateError.self) {
                 try DataDoubt.filed(

@@ -187,6 +187,7 @@ import Testing
             #expect(objection.status == .ok)
             let blocked = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
             #expect(blocked.reasonCode == "dataset_suspended")
+            #expect(!blocked.text.contains("a resident objected"), "\(blocked.text)")
             let catalog = try await api.call(.get, "/v1/datasets/household-survey", as: "rita")
             #expect(catalog.json?["state"] as? String == "suspended")
             // Why is for the owner and auditors: the reason may name whoever objected.

@@ -40,6 +40,9 @@ package struct DataDoubt: Sendable, Equatable, Codable {
     ) throws -> (DataDoubt, AccessRecord) {
         try principal.require(.fileDoubt)
         let column = column.map(Application.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        if let column, column.unicodeScalars.contains(where: \.isHidden) {
+            throw ModelgateError(.invalidBody, "a column name holds no control or format characters")
+        }
         if let column, !columns.contains(column) {
             throw ModelgateError(
                 .invalidBody,
@@ -51,6 +54,12 @@ package struct DataDoubt: Sendable, Equatable, Codable {
         }
         guard description.count <= 4000 else {
             throw ModelgateError(.invalidBody, "a description is at most 4000 characters")
+        }
+        // Shown to the owner and auditors: line breaks and tabs, but nothing that hides or
+        // reorders text (an escape, a direction override).
+        guard !description.unicodeScalars.contains(where: { $0.isHidden && $0 != "\n" && $0 != "\t" }) else {
+            throw ModelgateError(
+                .invalidBody, "a doubt may not hold control or format characters other than line breaks and tabs")
         }
         let doubt = DataDoubt(
             id: id, dataset: dataset, column: column, description: description, researcher: principal.name,
@@ -68,6 +77,7 @@ package struct DataDoubt: Sendable, Equatable, Codable {
         try principal.require(.answerDoubt)
         try principal.requireOwner(of: dataset, owner: owner)
         let reason = try Application.stated(reason)
+        guard reason.count <= 4000 else { throw ModelgateError(.invalidBody, "a reason is at most 4000 characters") }
         guard status == .open else { throw ModelgateError(.unchanged, "doubt \(id) was answered already") }
         var answered = self
         answered.status = confirmed ? .confirmed : .notConfirmed

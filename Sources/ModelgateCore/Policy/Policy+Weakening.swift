@@ -16,6 +16,10 @@ extension Policy {
         for model in new.models where !models.contains(model) {
             found.append("models: \(model.rawValue) is newly allowed")
         }
+        if new.dataset.owner != dataset.owner {
+            // Another body would decide its applications and suspensions.
+            found.append("dataset.owner: \(dataset.owner) → \(new.dataset.owner)")
+        }
         if new.dataset.openAttribute.openness > dataset.openAttribute.openness {
             found.append(
                 "dataset.openAttribute: \(dataset.openAttribute.rawValue) → \(new.dataset.openAttribute.rawValue)")

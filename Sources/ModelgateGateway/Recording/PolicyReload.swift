@@ -105,19 +105,26 @@ package struct PolicyReload: Sendable {
             _ = try store.recordPolicyReload(reloaded.versionRecord, by: actor, weakened: weakenings)
             outcome.loaded.append(policy.dataset.id)
         }
-        let covered = Set(outcome.loaded + outcome.unchanged + outcome.awaitingConfirmation.map(\.dataset))
-        let named = Set(
-            files.compactMap {
-                try? Policy(yaml: String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
-            }
-            .map(\.dataset.id))
-        outcome.withoutFile = datasets.list().filter { !covered.contains($0) && !named.contains($0) }
+        outcome.withoutFile = try withoutFile(in: folder)
         return outcome
+    }
+
+    /// The ingested datasets that no policy file in `folder` is the policy of: they stay open on
+    /// the policy stored with them.
+    package func withoutFile(in folder: URL) throws -> [String] {
+        let named = Set(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .compactMap {
+                    try? Policy(yaml: String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
+                }
+                .map(\.dataset.id))
+        return DatasetStore(state: state).list().filter { !named.contains($0) }
     }
 
     /// `new` against `old`, line by line: the lines removed (`- `) and added (`+ `), in order.
     /// Swift's `CollectionDifference` finds them.
-    static func diff(_ old: String, _ new: String) -> [String] {
+    package static func diff(_ old: String, _ new: String) -> [String] {
         let (before, after) = (old.split(separator: "\n").map(String.init), new.split(separator: "\n").map(String.init))
         return after.difference(from: before).map { change in
             switch change {

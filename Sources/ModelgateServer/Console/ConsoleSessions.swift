@@ -8,6 +8,8 @@ actor ConsoleSessions {
     struct Session: Sendable {
         let id: String
         let principal: String
+        /// The public id of the token signed in with: a rotated or removed token ends the session.
+        let tokenID: String
         let csrf: String
         let started: ContinuousClock.Instant
         var lastSeen: ContinuousClock.Instant
@@ -15,28 +17,42 @@ actor ConsoleSessions {
 
     static let idle = Duration.seconds(30 * 60)
     static let longest = Duration.seconds(8 * 3600)
-    /// At most this many sessions at once; the least recently used goes first.
+    /// At most this many sessions of one principal (its least recently used goes first), and
+    /// of all together (then a sign-in waits for sessions to expire): one principal signing in
+    /// over and over can end only its own sessions.
+    static let perPrincipal = 20
     static let capacity = 10_000
 
     private var sessions: [String: Session] = [:]
 
-    func open(for principal: String) -> Session {
+    /// A new session, or nil when the console holds as many as it may.
+    func open(for principal: String, tokenID: String) -> Session? {
         let now = ContinuousClock.now
-        if sessions.count >= Self.capacity, let oldest = sessions.values.min(by: { $0.lastSeen < $1.lastSeen }) {
-            sessions[oldest.id] = nil
+        let own = sessions.values.filter { $0.principal == principal }
+        if own.count >= Self.perPrincipal, let oldest = own.min(by: { $0.lastSeen < $1.lastSeen }) {
+            close(oldest.id)
+        }
+        if sessions.count >= Self.capacity {
+            for session in sessions.values where !live(session, at: now) { close(session.id) }
+            guard sessions.count < Self.capacity else { return nil }
         }
         let session = Session(
-            id: Self.random(), principal: principal, csrf: Self.random(), started: now, lastSeen: now)
+            id: Self.random(), principal: principal, tokenID: tokenID, csrf: Self.random(), started: now,
+            lastSeen: now)
         sessions[session.id] = session
         return session
+    }
+
+    private func live(_ session: Session, at now: ContinuousClock.Instant) -> Bool {
+        now - session.lastSeen < Self.idle && now - session.started < Self.longest
     }
 
     /// The live session with this id, marked as used now; nil for none or an expired one.
     func session(_ id: String) -> Session? {
         let now = ContinuousClock.now
         guard var session = sessions[id] else { return nil }
-        guard now - session.lastSeen < Self.idle, now - session.started < Self.longest else {
-            sessions[id] = nil
+        guard live(session, at: now) else {
+            close(id)
             return nil
         }
         session.lastSeen = now

@@ -63,13 +63,26 @@ enum ConsoleTemplates {
         <td>{{#pending}}<form class="inline" method="post" action="/console/applications/{{id}}/approve">\(csrf)<button>Approve</button></form>
         <form class="inline" method="post" action="/console/applications/{{id}}/refuse">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Refuse</button></form>{{/pending}}</td></tr>{{/applications}}
         {{#hasApplications}}</table>{{/hasApplications}}
+        <h2>Agreements</h2>
+        {{^hasAgreements}}<p class="muted">No agreements cover your datasets.</p>{{/hasAgreements}}
+        {{#hasAgreements}}<table><tr><th>Agreement</th><th>Researcher</th><th>Datasets · models</th><th>Period</th><th>Status</th><th>Change</th></tr>
+        {{#agreements}}<tr><td>{{id}}</td><td>{{researcher}}</td><td>{{datasets}} · {{models}}</td><td>{{starts}} → {{expires}}</td><td>{{status}} {{reason}}</td><td>
+        {{#active}}<form class="inline" method="post" action="/console/agreements/{{id}}/suspend">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Suspend</button></form>{{/active}}
+        {{#suspended}}<form class="inline" method="post" action="/console/agreements/{{id}}/resume">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Resume</button></form>{{/suspended}}
+        {{^terminated}}<form class="inline" method="post" action="/console/agreements/{{id}}/terminate">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Terminate</button></form>{{/terminated}}
+        </td></tr>{{/agreements}}</table>{{/hasAgreements}}
         <h2>Datasets</h2>
         <table><tr><th>Dataset</th><th>State</th><th>Why</th><th>Change</th></tr>
         {{#datasets}}<tr><td>{{id}}</td><td>{{state}}</td><td>{{stateReason}}</td><td>
         {{#open}}<form class="inline" method="post" action="/console/datasets/{{id}}/suspend">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Suspend</button></form>{{/open}}
         {{#suspended}}<form class="inline" method="post" action="/console/datasets/{{id}}/resume">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Resume</button></form>{{/suspended}}
+        {{^withdrawn}}<form class="inline" method="post" action="/console/datasets/{{id}}/withdraw">\(csrf)<input type="text" name="reason" placeholder="reason (for good)" required><button>Withdraw</button></form>{{/withdrawn}}
         </td></tr>{{/datasets}}</table>
         {{#hasWithoutFile}}<p class="error">No policy file governs {{#withoutFile}}{{.}} {{/withoutFile}}: it stays open on the policy stored with it.</p>{{/hasWithoutFile}}
+        <h2>Policies</h2>
+        {{#policies}}<h3>{{dataset}}</h3><p class="muted">In force since {{loadedAt}}{{#changes}}; what the last reload changed:{{/changes}}</p>
+        {{#changes}}<pre>{{diff}}</pre>{{/changes}}
+        <details><summary>The policy in force</summary><pre>{{text}}</pre></details>{{/policies}}
         <h2>Data doubts</h2>
         {{>doubts}}
         <h2>Jobs on your datasets</h2>
@@ -123,8 +136,9 @@ enum ConsoleTemplates {
         "auditor": """
         <h1>Audit</h1>
         <h2>The audit chain</h2>
-        <p>{{#intact}}<strong>Intact</strong>, verified now:{{/intact}}{{^intact}}<strong class="overdue">BROKEN</strong> at event {{brokenAt}}: {{problem}}.{{/intact}}
-        {{count}} events, head <code>{{head}}</code>.</p>
+        {{#verified}}<p>{{#intact}}<strong>Intact</strong>, verified now:{{/intact}}{{^intact}}<strong class="overdue">BROKEN</strong> at event {{brokenAt}}: {{problem}}.{{/intact}}
+        {{count}} events, head <code>{{head}}</code>.</p>{{/verified}}
+        {{^verified}}<p><a href="/console/home">Verify the chain now</a> (it is verified each time this page is opened without filters).</p>{{/verified}}
         <h2>Events</h2>
         <form method="get" action="/console/home">
         <label>Kind <input type="text" name="kind" value="{{filter.kind}}" size="22"></label>
@@ -135,7 +149,7 @@ enum ConsoleTemplates {
         {{#events}}<tr><td class="num">{{index}}</td><td>{{at}}</td><td>{{kind}}</td><td>{{principal}}</td><td>{{dataset}}</td><td>{{job}}</td><td><code>{{detail}}</code></td></tr>{{/events}}</table>
         {{#next}}<p><a href="/console/home?{{filter.query}}&amp;after={{next}}">Next page</a></p>{{/next}}
         <h2>Usage in {{year}}</h2>
-        <p>{{totals.jobs}} jobs by {{totals.researchers}} researchers; {{totals.cellsSuppressed}} of {{totals.cellsReleased}} released values suppressed.
+        <p>{{totals.jobs}} jobs by {{totals.researchers}} {{totals.researcherNoun}}; {{totals.cellsSuppressed}} of {{totals.cellsReleased}} released values suppressed.
         <a href="/console/report.csv?year={{year}}">CSV of the report</a></p>
         <h3>Jobs per month, by status</h3>
         {{{monthsChart}}}

@@ -40,14 +40,21 @@ extension APIServer {
                 response.setCookie(Self.cookie(Self.signInCookie, csrf, maxAge: 600))
                 return response
             }
-            let session = await consoleSessions.open(for: principal.name)
+            guard let tokenID = Tokens.id(of: form["token"] ?? ""),
+                let session = await consoleSessions.open(for: principal.name, tokenID: tokenID)
+            else { return Self.refusal("The console has as many sessions as it may hold; try again later.") }
             var response = Self.redirect("/console/home")
             response.setCookie(Self.cookie(Self.sessionCookie, session.id, maxAge: 8 * 3600))
             response.setCookie(Self.cookie(Self.signInCookie, "", maxAge: 0))
             return response
         }
         console.post("sign-out") { request, _ in
-            let (session, _) = try await requireForm(request)
+            let form = try await Self.form(request)
+            guard let (_, session) = try await signedIn(request) else { return Self.redirect("/console") }
+            guard let sent = form["csrf"], Tokens.constantTimeEqual(sent, session.csrf) else {
+                return Self.refusal(
+                    "This form did not come from your console page (its CSRF token is missing or wrong).")
+            }
             await consoleSessions.close(session.id)
             var response = Self.redirect("/console")
             response.setCookie(Self.cookie(Self.sessionCookie, "", maxAge: 0))
@@ -68,8 +75,7 @@ extension APIServer {
             guard let (principal, session) = try await signedIn(request) else { return Self.redirect("/console") }
             let id = try context.parameters.require("id")
             let workflow = workflow
-            guard principal.role == .researcher || principal.role == .auditor,
-                let stored = try? await blocking({ try workflow.job(id, for: principal) }),
+            guard let stored = try? await blocking({ try workflow.job(id, for: principal) }),
                 let document = stored.document, let result = try? JobResult(jsonText: document)
             else {
                 return Self.page(
@@ -96,12 +102,25 @@ extension APIServer {
                 }
             }
         }
-        for (verb, state) in [("suspend", DatasetState.suspended), ("resume", .open)] {
+        for (verb, state, done) in [
+            ("suspend", DatasetState.suspended, "suspended"), ("resume", .open, "resumed"),
+            ("withdraw", .withdrawn, "withdrawn"),
+        ] {
             console.post("datasets/:id/\(verb)") { request, context in
                 let id = try context.parameters.require("id")
-                return try await act(request, "dataset \(id) \(verb == "suspend" ? "suspended" : "resumed")") {
-                    principal, form in
+                return try await act(request, "dataset \(id) \(done)") { principal, form in
                     _ = try workflow.change(dataset: id, to: state, reason: form["reason"], by: principal)
+                }
+            }
+        }
+        for (verb, status, done) in [
+            ("suspend", Agreement.Status.suspended, "suspended"), ("resume", .active, "resumed"),
+            ("terminate", .terminated, "terminated"),
+        ] {
+            console.post("agreements/:id/\(verb)") { request, context in
+                let id = try context.parameters.require("id")
+                return try await act(request, "agreement \(id) \(done)") { principal, form in
+                    _ = try workflow.change(agreement: id, to: status, reason: form["reason"], by: principal)
                 }
             }
         }
@@ -186,9 +205,35 @@ extension APIServer {
         let applications = try workflow.applications(for: owner).sorted {
             ($0.status == .pending ? 0 : 1, $1.submittedAt) < ($1.status == .pending ? 0 : 1, $0.submittedAt)
         }
-        let jobs = try store.jobs(principal: nil, limit: 500).filter { $0.dataset.map(mine.contains) ?? false }
+        let jobs = try store.jobs(datasets: Array(mine), limit: 200)
         let doubts = try workflow.doubts(for: owner)
+        let agreements = try workflow.agreements(for: owner)
+        let withoutFile = try policies.map { try PolicyReload(state: state, store: store).withoutFile(in: $0) } ?? []
+        let policies = try entries.map { entry -> [String: Any] in
+            let history = try store.policyHistory(of: entry.id)
+            var policy: [String: Any] = [
+                "dataset": entry.id, "loadedAt": history.last?.loadedAt ?? "", "text": history.last?.text ?? "",
+            ]
+            if history.count >= 2 {
+                let (before, now) = (history[history.count - 2].text, history[history.count - 1].text)
+                policy["changes"] = ["diff": PolicyReload.diff(before, now).joined(separator: "\n")]
+            }
+            return policy
+        }
         return [
+            "hasAgreements": !agreements.isEmpty,
+            "agreements": agreements.map {
+                [
+                    "id": $0.id, "researcher": $0.researcher, "datasets": $0.datasets.joined(separator: ", "),
+                    "models": $0.models.map(\.rawValue).joined(separator: ", "), "starts": $0.starts,
+                    "expires": $0.expires, "status": $0.status.rawValue, "reason": $0.reason.map { "(\($0))" } ?? "",
+                    "active": $0.status == .active, "suspended": $0.status == .suspended,
+                    "terminated": $0.status == .terminated,
+                ] as [String: Any]
+            },
+            "policies": policies,
+            "hasWithoutFile": !withoutFile.filter(mine.contains).isEmpty,
+            "withoutFile": withoutFile.filter(mine.contains),
             "ownerBody": owner.body ?? "",
             "hasApplications": !applications.isEmpty,
             "applications": applications.map {
@@ -202,7 +247,7 @@ extension APIServer {
             "datasets": entries.map {
                 [
                     "id": $0.id, "state": $0.state, "stateReason": $0.stateReason ?? "", "open": $0.state == "open",
-                    "suspended": $0.state == "suspended",
+                    "suspended": $0.state == "suspended", "withdrawn": $0.state == "withdrawn",
                 ] as [String: Any]
             },
             "hasDoubts": !doubts.isEmpty, "doubts": doubts.map { Self.doubtRow($0, answerable: $0.status == .open) },
@@ -241,7 +286,9 @@ extension APIServer {
     }
 
     private func auditorPage(_ auditor: Principal, query: (String) -> String?) throws -> [String: Any] {
-        let verification = try store.verifyChain(progress: nil)
+        // The whole chain is verified when the page is opened, not on every filter or page.
+        let opening = ["kind", "dataset", "principal", "after"].allSatisfy { (query($0) ?? "").isEmpty }
+        let verification = opening ? try store.verifyChain(progress: nil) : nil
         var filter = Self.eventFilter(query)
         filter.limit = 50
         var events: [AuditEvent] = []
@@ -261,8 +308,10 @@ extension APIServer {
             }
         }.joined(separator: "&")
         return [
-            "intact": verification.failure == nil, "count": verification.count, "head": verification.headHash,
-            "brokenAt": verification.failure?.index ?? 0, "problem": verification.failure?.problem ?? "",
+            "verified": verification != nil,
+            "intact": verification?.failure == nil, "count": verification?.count ?? 0,
+            "head": verification?.headHash ?? "", "brokenAt": verification?.failure?.index ?? 0,
+            "problem": verification?.failure?.problem ?? "",
             "filter": [
                 "kind": query("kind") ?? "", "dataset": query("dataset") ?? "", "principal": query("principal") ?? "",
                 "query": filterQuery,
@@ -277,6 +326,7 @@ extension APIServer {
             "year": year,
             "totals": [
                 "jobs": report.totals.jobs, "researchers": report.totals.researchers,
+                "researcherNoun": report.totals.researchers == 1 ? "researcher" : "researchers",
                 "cellsSuppressed": report.totals.cellsSuppressed, "cellsReleased": report.totals.cellsReleased,
             ],
             "monthsChart": ConsoleChart.stacked(months, title: "jobs per month by status"),
@@ -317,26 +367,16 @@ extension APIServer {
             let session = await consoleSessions.session(id)
         else { return nil }
         let store = store
-        let name = session.principal
-        guard let principal = try await blocking({ try store.principals().first { $0.name == name } }),
-            !principal.disabled
+        let (name, tokenID) = (session.principal, session.tokenID)
+        // The token signed in with must still be this principal's, and the principal enabled:
+        // rotating a leaked token, or disabling its principal, ends the session too.
+        guard let (principal, _) = try await blocking({ try store.principal(tokenID: tokenID) }),
+            principal.name == name, !principal.disabled
         else {
             await consoleSessions.close(id)
             return nil
         }
         return (principal, session)
-    }
-
-    /// A POST's session and form, its CSRF token checked; an error page otherwise.
-    func requireForm(_ request: Request) async throws -> (ConsoleSessions.Session, [String: String]) {
-        let form = try await Self.form(request)
-        guard let (_, session) = try await signedIn(request) else {
-            throw HTTPError(.unauthorized, message: "sign in first")
-        }
-        guard let sent = form["csrf"], Tokens.constantTimeEqual(sent, session.csrf) else {
-            throw HTTPError(.forbidden, message: "this form did not come from your console page")
-        }
-        return (session, form)
     }
 
     /// Takes an action for the signed-in principal from a form and goes back home, saying what
