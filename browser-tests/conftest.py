@@ -7,14 +7,10 @@ page a test looks at is kept in browser-tests/artifacts/.
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
+import sys
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -23,6 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "scripts" / "testing"))
+import demo_gateway  # noqa: E402  (the repository's shared test helper, standard library only)
 ARTIFACTS = REPOSITORY / "browser-tests" / "artifacts"
 
 
@@ -36,40 +34,13 @@ class Gateway:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[role]}"}, timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    binary = pathlib.Path(os.environ.get("MODELGATE_BIN", REPOSITORY / ".build" / "debug" / "modelgate"))
-    if not binary.exists():
-        pytest.exit(f"no modelgate binary at {binary}: run `swift build` first, or set MODELGATE_BIN", 2)
-    state = tmp_path_factory.mktemp("console-state")
-    port = _free_port()
-    log = open(state.parent / "serve.log", "w")
-    process = subprocess.Popen(
-        [str(binary), "serve", "--demo", "--state", str(state), "--policies", str(REPOSITORY / "policies"),
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=REPOSITORY,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.exit(f"modelgate serve did not start: {(state.parent / 'serve.log').read_text()}", 2)
-        time.sleep(0.1)
-    yield Gateway(url, json.loads((state / "demo-tokens.json").read_text()), state)
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    try:
+        with demo_gateway.running(tmp_path_factory.mktemp("console-state")) as running:
+            yield Gateway(running.url, running.tokens, running.state)
+    except RuntimeError as error:
+        pytest.exit(str(error), 2)
 
 
 @pytest.fixture(scope="session")
