@@ -54,7 +54,7 @@ def test_an_owner_approves_an_application(gateway: Gateway, new_page) -> None:
     row = page.locator("tr", has_text=application)
     assert "pending" in row.inner_text()
     shoot(page, "owner-pending-application")
-    row.locator("button:has-text('Approve')").click()
+    row.locator("button", has_text=re.compile("^Approve$")).click()
     page.wait_for_url("**/console/home")
     assert "Done: the application approved" in page.inner_text(".message")
     with gateway.api("auditor") as api:
@@ -198,6 +198,24 @@ def test_an_owner_suspends_and_resumes_an_agreement_and_reads_its_policies(gatew
     page.wait_for_url("**/console/home")
     assert "active" in page.locator("tr", has=page.locator("td:first-child", has_text=re.compile(f"^{agreement}$"))).inner_text()
     # The policy in force is on the page, as loaded.
-    page.click("summary:has-text('The policy in force')")
-    assert "Household income survey (synthetic)" in page.locator("details").first.inner_text()
+    policy = page.locator("details", has=page.locator("summary", has_text="The policy in force")).first
+    policy.locator("summary").click()
+    assert "Household income survey (synthetic)" in policy.inner_text()
     shoot(page, "owner-agreements-and-policies")
+
+
+def test_an_owner_approves_with_conditions(gateway: Gateway, new_page) -> None:
+    application = apply_for_summaries(gateway, "a conditional approval")
+    page = sign_in(new_page(), gateway, "owner")
+    row = page.locator("tr", has=page.locator("td:first-child", has_text=re.compile(f"^{application}$")))
+    row.locator("summary:has-text('Approve with conditions')").click()
+    form = row.locator("form", has_text="Approve with these conditions")
+    form.locator("input[name=ends]").fill("2028-06-30")
+    form.locator("input[name=reason]").fill("a shorter period is enough for this study")
+    shoot(page, "owner-conditional-approval")
+    form.locator("button:has-text('Approve with these conditions')").click()
+    page.wait_for_url("**/console/home")
+    assert "Done: the application approved" in page.inner_text(".message")
+    with gateway.api("auditor") as api:
+        agreement = api.get(f"/v1/agreements/{api.get(f'/v1/applications/{application}').json()['agreement']}").json()
+    assert agreement["expires"] == "2028-06-30T00:00:00.000Z" and agreement["models"] == ["summary"]

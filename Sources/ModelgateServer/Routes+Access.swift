@@ -31,9 +31,13 @@ extension APIServer {
                 let owner = try context.require(.decideApplication)
                 let id = try context.parameters.require("id")
                 let body = try await JSONBody.decode(
-                    Decision.self, from: request, limit: Self.maximumBodyBytes, keys: ["dataset", "reason"])
+                    Decision.self, from: request, limit: Self.maximumBodyBytes,
+                    keys: approve ? ["dataset", "reason", "datasets", "models", "ends"] : ["dataset", "reason"])
                 let decided = try await blocking {
-                    try workflow.decide(id, approve: approve, dataset: body.dataset, reason: body.reason, by: owner)
+                    try workflow.decide(
+                        id, approve: approve, dataset: body.dataset, reason: body.reason, by: owner,
+                        models: body.models,
+                        ends: body.ends, only: body.datasets)
                 }
                 return try JSONBody.response(
                     DecisionResponse(application: decided.application, agreement: decided.agreement))
@@ -90,9 +94,14 @@ extension APIServer {
         }
     }
 
+    /// An owner's decision; an approval may carry conditions: `datasets` (the ones of its body
+    /// to approve; its others are dropped), `models` (those allowed), `ends` (an earlier end).
     struct Decision: Decodable {
         var dataset: String?
         var reason: String?
+        var datasets: [String]?
+        var models: [ModelKind]?
+        var ends: String?
     }
 
     struct Reason: Decodable { var reason: String? }

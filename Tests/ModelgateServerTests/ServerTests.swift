@@ -940,3 +940,35 @@ extension ServerTests {
         }
     }
 }
+
+extension ServerTests {
+    /// An owner approves with conditions over the API: only the summary of the two models asked
+    /// for, ending sooner; the agreement says so, the event records the conditions, and a job
+    /// outside them is refused.
+    @Test func anApprovalWithConditionsNarrowsTheAgreement() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { api in
+            let applied = try await api.json(
+                .post, "/v1/applications", as: "rita",
+                [
+                    "datasets": ["household-survey"], "models": ["summary", "crosstab"], "purpose": "p",
+                    "scenario": "s", "safeguards": "g", "starts": "2026-01-01", "ends": "2030-01-01",
+                ])
+            let id = try #require(applied.json?["id"] as? String)
+            let unreasoned = try await api.json(
+                .post, "/v1/applications/\(id)/approve", as: "olga", ["models": ["summary"]])
+            #expect(unreasoned.status == .badRequest && unreasoned.errorCode == "reason_required")
+            let approved = try await api.json(
+                .post, "/v1/applications/\(id)/approve", as: "olga",
+                ["models": ["summary"], "ends": "2029-01-01", "reason": "tables wait for the next review"])
+            let agreement = try #require(approved.json?["agreement"] as? [String: Any], "\(approved.text)")
+            #expect(agreement["models"] as? [String] == ["summary"])
+            #expect(agreement["expires"] as? String == "2029-01-01T00:00:00.000Z")
+            let crosstab = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
+            #expect(crosstab.reasonCode == "model_not_in_agreement", "\(crosstab.text.prefix(300))")
+            let events = try await api.call(.get, "/v1/audit/events?kind=application_decided", as: "aude")
+            let detail = ((events.json?["events"] as? [[String: Any]])?.last?["detail"] as? String) ?? ""
+            #expect(detail.contains("\"models\":\"summary\"") && detail.contains("\"ends\":\"2029-01-01"), "\(detail)")
+        }
+    }
+}

@@ -48,14 +48,43 @@ extension Application {
     /// An owner approves or refuses `dataset`, or, when nil, every dataset of its body not yet
     /// decided. A refusal must give its reason; one refusal refuses the whole application and
     /// decides nothing further.
+    ///
+    /// An approval may come with conditions, which bind the whole agreement, and must then give
+    /// its reason: `conditions` (fewer of the models asked for, an earlier end) and `only` (fewer
+    /// datasets: those of the owner's datasets to approve; the owner's others are dropped from
+    /// the application, which goes on without them).
     package func deciding(
         approve: Bool, dataset: String?, reason: String?, by principal: Principal, owners: [String: String],
-        at: String, agreementID: String
+        at: String, agreementID: String, conditions: Conditions? = nil, only: [String]? = nil
     ) throws -> Decided {
         try principal.require(.decideApplication)
         let reason = reason.map(Self.trimmed)
         if !approve && (reason ?? "").isEmpty {
             throw ModelgateError(.reasonRequired, "a refusal must give its reason (key 'reason')")
+        }
+        let conditions = conditions.flatMap { $0.isEmpty ? nil : $0 }
+        let conditional = conditions != nil || only != nil
+        if conditional {
+            guard approve else {
+                throw ModelgateError(
+                    .invalidBody, "conditions go with an approval; a refusal refuses the whole application")
+            }
+            guard !(reason ?? "").isEmpty else {
+                throw ModelgateError(.reasonRequired, "an approval with conditions must give its reason (key 'reason')")
+            }
+        }
+        if let models = conditions?.models {
+            guard !models.isEmpty, Set(models).isSubset(of: Set(self.models)) else {
+                throw ModelgateError(
+                    .invalidBody,
+                    "the models allowed must be some of those asked for: \(self.models.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+        }
+        if let ends = conditions?.ends {
+            guard ends > starts, ends <= self.ends else {
+                throw ModelgateError(.invalidBody, "the period may only end sooner: after \(starts), by \(self.ends)")
+            }
         }
         let mine = datasets.filter { principal.answers(for: owners[$0]) }
         guard !mine.isEmpty else {
@@ -72,9 +101,19 @@ extension Application {
         guard !targets.isEmpty else {
             throw ModelgateError(.applicationDecided, "your datasets in application \(id) are decided")
         }
+        if let only {
+            guard !only.isEmpty, Set(only).isSubset(of: Set(targets)) else {
+                throw ModelgateError(
+                    .invalidBody,
+                    "the datasets to approve must be some of yours still undecided: \(targets.joined(separator: ", "))")
+            }
+        }
         var decided = Decided(application: self, agreement: nil, records: [])
         for target in targets where decided.application.status == .pending {
-            let decision = Decision(dataset: target, owner: principal.name, approved: approve, reason: reason, at: at)
+            let kept = only?.contains(target) ?? true
+            let decision = Decision(
+                dataset: target, owner: principal.name, approved: approve && kept, reason: reason, at: at,
+                conditions: kept ? conditions : nil, dropped: kept ? nil : true)
             (decided.application, decided.agreement) = try decided.application.deciding(
                 decision, agreementID: agreementID)
             decided.records.append(.decided(decision, of: decided.application))
@@ -100,15 +139,29 @@ extension Application {
         }
         var next = self
         next.decisions.append(decision)
-        guard decision.approved else {
+        guard decision.approved || decision.dropped == true else {
             next.status = .refused
             return (next, nil)
         }
-        guard Set(next.decisions.filter(\.approved).map(\.dataset)) == Set(datasets) else { return (next, nil) }
+        // Every dataset decided: the agreement covers those approved, for the models and the
+        // period every approval's conditions leave.
+        guard Set(next.decisions.map(\.dataset)) == Set(datasets) else { return (next, nil) }
+        let approved = datasets.filter { d in next.decisions.contains { $0.dataset == d && $0.approved } }
+        guard !approved.isEmpty else {
+            next.status = .refused
+            return (next, nil)
+        }
+        let conditions = next.decisions.compactMap(\.conditions)
+        let allowed = models.filter { model in conditions.allSatisfy { $0.models?.contains(model) ?? true } }
+        guard !allowed.isEmpty else {
+            next.status = .refused
+            return (next, nil)
+        }
+        let expires = ([ends] + conditions.compactMap(\.ends)).min() ?? ends
         next.status = .approved
         let agreement = Agreement(
-            id: agreementID, application: id, researcher: researcher, datasets: datasets, models: models,
-            purpose: purpose, starts: starts, expires: ends)
+            id: agreementID, application: id, researcher: researcher, datasets: approved, models: allowed,
+            purpose: purpose, starts: starts, expires: expires)
         next.agreement = agreement.id
         return (next, agreement)
     }

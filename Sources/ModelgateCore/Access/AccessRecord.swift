@@ -40,7 +40,16 @@ package struct AccessRecord: Sendable {
             detail: [
                 "application": application.id, "approved": decision.approved ? "true" : "false",
                 "reason": decision.reason ?? "", "status": application.status.rawValue,
-            ])
+            ].merging(conditionsDetail(decision)) { $1 })
+    }
+
+    /// An approval's conditions and a dropped dataset, as the event keeps them.
+    private static func conditionsDetail(_ decision: Application.Decision) -> [String: String] {
+        var detail: [String: String] = [:]
+        if let models = decision.conditions?.models { detail["models"] = models.map(\.rawValue).joined(separator: ",") }
+        if let ends = decision.conditions?.ends { detail["ends"] = ends }
+        if decision.dropped == true { detail["dropped"] = "true" }
+        return detail
     }
 
     static func created(_ agreement: Agreement) -> Self {

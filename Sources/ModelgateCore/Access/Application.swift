@@ -24,17 +24,41 @@ package struct Application: Sendable, Equatable, Codable {
         package var dataset: String
         package var owner: String
         package var approved: Bool
-        /// Why; required for a refusal.
+        /// Why; required for a refusal and for an approval with conditions.
         package var reason: String?
         package var at: String
+        /// An approval's conditions, binding the whole agreement: fewer models, an earlier end.
+        package var conditions: Conditions?
+        /// Left out of the agreement by an owner who approved its others (not a refusal: the
+        /// application goes on without it).
+        package var dropped: Bool?
 
-        package init(dataset: String, owner: String, approved: Bool, reason: String?, at: String) {
+        package init(
+            dataset: String, owner: String, approved: Bool, reason: String?, at: String,
+            conditions: Conditions? = nil, dropped: Bool? = nil
+        ) {
             self.dataset = dataset
             self.owner = owner
             self.approved = approved
             self.reason = reason
             self.at = at
+            self.conditions = conditions
+            self.dropped = dropped
         }
+    }
+
+    /// What an owner may attach to an approval: only some of the models asked for, and a period
+    /// that ends sooner (a normalised ISO 8601 time, as `ends`).
+    package struct Conditions: Sendable, Equatable, Codable {
+        package var models: [ModelKind]?
+        package var ends: String?
+
+        package init(models: [ModelKind]? = nil, ends: String? = nil) {
+            self.models = models
+            self.ends = ends
+        }
+
+        package var isEmpty: Bool { models == nil && ends == nil }
     }
 
     package init(

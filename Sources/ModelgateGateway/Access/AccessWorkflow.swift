@@ -86,16 +86,26 @@ package struct AccessWorkflow: Sendable {
 
     /// An owner approves or refuses (with a reason) `dataset` of application `id`, or every
     /// dataset of its body there when `dataset` is nil.
-    package func decide(_ id: String, approve: Bool, dataset: String?, reason: String?, by principal: Principal)
-        throws -> Application.Decided
-    {
+    /// An owner decides an application (see ``ModelgateCore/Application/deciding(approve:dataset:reason:by:owners:at:agreementID:conditions:only:)``);
+    /// `ends`, a condition, is a day or an ISO 8601 time.
+    package func decide(
+        _ id: String, approve: Bool, dataset: String?, reason: String?, by principal: Principal,
+        models: [ModelKind]? = nil, ends: String? = nil, only: [String]? = nil
+    ) throws -> Application.Decided {
         try principal.require(.decideApplication)
+        var end: String?
+        if let ends {
+            guard let date = Timestamp.parse(ends) else {
+                throw ModelgateError(.invalidBody, "key 'ends' is not a day (2026-01-01) or an ISO 8601 time")
+            }
+            end = Timestamp.string(date)
+        }
         return try store.changeAccess("a decision on application \(id)", by: principal.name) { transaction in
             guard let application = try transaction.application(id) else { throw Self.unknownApplication(id) }
             let decided = try application.deciding(
                 approve: approve, dataset: dataset, reason: reason, by: principal,
                 owners: try catalog.owners(of: application.datasets), at: transaction.now,
-                agreementID: Self.newID("agr"))
+                agreementID: Self.newID("agr"), conditions: .init(models: models, ends: end), only: only)
             try transaction.save(decided.application)
             if let agreement = decided.agreement { try transaction.save(agreement) }
             try transaction.record(decided.records)

@@ -61,7 +61,12 @@ enum ConsoleTemplates {
         {{#applications}}<tr><td>{{id}}</td><td>{{researcher}}</td><td>{{datasets}} · {{models}}</td>
         <td>{{purpose}}<br><span class="muted">{{scenario}} · {{safeguards}}</span></td><td>{{starts}} → {{ends}}</td><td>{{status}}</td>
         <td>{{#pending}}<form class="inline" method="post" action="/console/applications/{{id}}/approve">\(csrf)<button>Approve</button></form>
-        <form class="inline" method="post" action="/console/applications/{{id}}/refuse">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Refuse</button></form>{{/pending}}</td></tr>{{/applications}}
+        <form class="inline" method="post" action="/console/applications/{{id}}/refuse">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Refuse</button></form>
+        <details><summary>Approve with conditions</summary><form method="post" action="/console/applications/{{id}}/approve">\(csrf)
+        <label>Only these of your datasets <input type="text" name="datasets" placeholder="all of yours" size="24"></label><br>
+        <label>Only these models <input type="text" name="models" placeholder="all asked for" size="24"></label><br>
+        <label>Ending by <input type="date" name="ends"></label><br>
+        <input type="text" name="reason" placeholder="why these conditions" required size="30"><button>Approve with these conditions</button></form></details>{{/pending}}</td></tr>{{/applications}}
         {{#hasApplications}}</table>{{/hasApplications}}
         <h2>Agreements</h2>
         {{^hasAgreements}}<p class="muted">No agreements cover your datasets.</p>{{/hasAgreements}}
@@ -100,8 +105,8 @@ enum ConsoleTemplates {
         """,
         "jobs": """
         {{^jobs}}<p class="muted">No jobs.</p>{{/jobs}}
-        {{#hasJobs}}<table><tr><th>Submitted</th><th>Who</th><th>Dataset</th><th>Model</th><th>Status</th><th>Job</th></tr>{{/hasJobs}}
-        {{#jobs}}<tr><td>{{submittedAt}}</td><td>{{principal}}</td><td>{{dataset}}</td><td>{{model}}</td><td>{{status}}</td>
+        {{#hasJobs}}<table><tr><th>Submitted</th><th>Who</th><th>Dataset</th><th>Model</th><th>Status</th><th>Reason</th><th>Job</th></tr>{{/hasJobs}}
+        {{#jobs}}<tr><td>{{submittedAt}}</td><td>{{principal}}</td><td>{{dataset}}</td><td>{{model}}</td><td>{{status}}</td><td>{{reason}}</td>
         <td>{{#link}}<a href="/console/jobs/{{job}}">{{job}}</a>{{/link}}{{^link}}{{job}}{{/link}}</td></tr>{{/jobs}}
         {{#hasJobs}}</table>{{/hasJobs}}
         """,

@@ -98,7 +98,23 @@ extension APIServer {
                 let id = try context.parameters.require("id")
                 return try await act(request, "the application \(verb == "approve" ? "approved" : "refused")") {
                     principal, form in
-                    _ = try workflow.decide(id, approve: approve, dataset: nil, reason: form["reason"], by: principal)
+                    // Conditions (an approval's): comma-separated lists and a day, each optional.
+                    func list(_ key: String) -> [String]? {
+                        let items = (form[key] ?? "").split(separator: ",").map {
+                            $0.trimmingCharacters(in: .whitespaces)
+                        }.filter { !$0.isEmpty }
+                        return items.isEmpty ? nil : items
+                    }
+                    let models = try list("models")?.map { name in
+                        guard let model = ModelKind(rawValue: name) else {
+                            throw ModelgateError(.invalidBody, "'\(name)' is not a model")
+                        }
+                        return model
+                    }
+                    let ends = form["ends"].flatMap { $0.isEmpty ? nil : $0 }
+                    _ = try workflow.decide(
+                        id, approve: approve, dataset: nil, reason: form["reason"], by: principal, models: models,
+                        ends: ends, only: list("datasets"))
                 }
             }
         }
@@ -351,10 +367,13 @@ extension APIServer {
         return row
     }
 
+    /// A job as a row: who, when, what, how it ended and, for one refused or failed, the
+    /// reason's code (not its message, which may quote the spec).
     static func jobRow(_ job: StoredJob, link: Bool) -> [String: Any] {
-        [
+        let reason = job.document.flatMap { try? JobResult(jsonText: $0).reason?.code.rawValue } ?? ""
+        return [
             "job": job.id, "submittedAt": job.submittedAt, "principal": job.principal, "dataset": job.dataset ?? "",
-            "model": job.model ?? "", "status": job.status, "link": link,
+            "model": job.model ?? "", "status": job.status, "reason": reason, "link": link,
         ]
     }
 
