@@ -87,7 +87,8 @@ def test_a_doubt_is_filed_and_answered_in_the_console(gateway: Gateway, new_page
     researcher = sign_in(new_page(), gateway, "researcher")
     researcher.select_option("select[name=dataset]", "household-survey")
     researcher.fill("input[name=column]", "income")
-    researcher.fill("textarea[name=description]", "Incomes in Chengkou look ten times too high")
+    # Two lines: the browser sends the text area's line break as CR LF.
+    researcher.fill("textarea[name=description]", "Incomes in Chengkou look ten times too high\nsee table 3 of 2025")
     researcher.click("button:has-text('File the doubt')")
     researcher.wait_for_url("**/console/home")
     assert "your doubt was filed" in researcher.inner_text(".message")
@@ -115,6 +116,8 @@ def test_the_auditor_sees_the_chain_the_chart_and_downloads(gateway: Gateway, ne
     assert "Intact" in page.inner_text("main")
     chart = page.locator("svg[aria-label='jobs per month by status'] rect")
     assert chart.count() >= 2  # bars and legend
+    per_dataset = page.locator("svg[aria-label='jobs per dataset by status'] text", has_text="household-survey")
+    assert per_dataset.count() >= 1
     assert page.locator("svg[aria-label='refusals and failures by reason'] title", has_text="column_not_allowed").count() == 1
     shoot(page, "auditor-home")
     events = page.request.get(f"{gateway.url}/console/events.csv?kind=job_refused")

@@ -33,6 +33,11 @@ import Testing
         #expect(throws: ModelgateError.self) { try file("income", "looks \u{202E}gnorw") }
         #expect(throws: ModelgateError.self) { try file("inc\u{202E}ome") }
         #expect(try file("income", "line one\nline two\tend").description == "line one\nline two\tend")
+        // A browser's text area sends CR LF; joiners that scripts and emoji need are text.
+        #expect(try file("income", "one\r\ntwo\rthree").description == "one\ntwo\nthree")
+        #expect(
+            try file("income", "family 👨\u{200D}👩\u{200D}👧; می\u{200C}خواهم").description.unicodeScalars.contains(
+                "\u{200D}"))
         for role in [Role.owner, .auditor, .admin] {
             let error = #expect(throws: ModelgateError.self) {
                 try DataDoubt.filed(
@@ -53,6 +58,11 @@ import Testing
             try doubt.answering(confirmed: false, reason: " ", by: owner, owner: "A", at: "2026-12-03T00:00:00.000Z")
         }
         #expect(missing?.code == .reasonRequired)
+        let hidden = #expect(throws: ModelgateError.self) {
+            try doubt.answering(
+                confirmed: false, reason: "fine \u{202E}enif", by: owner, owner: "A", at: "2026-12-03T00:00:00.000Z")
+        }
+        #expect(hidden?.code == .invalidBody)
         let (answered, record) = try doubt.answering(
             confirmed: false, reason: "checked against the source", by: owner, owner: "A",
             at: "2026-12-18T00:00:00.000Z")

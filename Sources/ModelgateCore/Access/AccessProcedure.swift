@@ -82,8 +82,10 @@ extension Application {
             }
         }
         if let ends = conditions?.ends {
-            guard ends > starts, ends <= self.ends else {
-                throw ModelgateError(.invalidBody, "the period may only end sooner: after \(starts), by \(self.ends)")
+            guard ends > starts, ends > at, ends <= self.ends else {
+                throw ModelgateError(
+                    .invalidBody,
+                    "the period may only end sooner: after \(max(starts, at)) (its start, and now), by \(self.ends)")
             }
         }
         let mine = datasets.filter { principal.answers(for: owners[$0]) }
@@ -154,8 +156,11 @@ extension Application {
         let conditions = next.decisions.compactMap(\.conditions)
         let allowed = models.filter { model in conditions.allSatisfy { $0.models?.contains(model) ?? true } }
         guard !allowed.isEmpty else {
-            next.status = .refused
-            return (next, nil)
+            throw ModelgateError(
+                .invalidBody,
+                "the models the approvals allow have none in common; allow one the others allow ("
+                    + models.filter { m in conditions.dropLast().allSatisfy { $0.models?.contains(m) ?? true } }
+                    .map(\.rawValue).joined(separator: ", ") + "), or refuse with a reason")
         }
         let expires = ([ends] + conditions.compactMap(\.ends)).min() ?? ends
         next.status = .approved

@@ -48,7 +48,8 @@ package struct DataDoubt: Sendable, Equatable, Codable {
                 .invalidBody,
                 "'\(column)' is not a column of '\(dataset)'; its columns are \(columns.joined(separator: ", "))")
         }
-        let description = Application.trimmed(description ?? "")
+        // Browsers send a text area's line breaks as CR LF.
+        let description = Application.trimmed((description ?? "").replacingCRLF())
         guard !description.isEmpty else {
             throw ModelgateError(.invalidBody, "key 'description' must say what seems wrong with the data")
         }
@@ -59,7 +60,7 @@ package struct DataDoubt: Sendable, Equatable, Codable {
         // reorders text (an escape, a direction override).
         guard !description.unicodeScalars.contains(where: { $0.isHidden && $0 != "\n" && $0 != "\t" }) else {
             throw ModelgateError(
-                .invalidBody, "a doubt may not hold control or format characters other than line breaks and tabs")
+                .invalidBody, "a doubt may not hold control or direction characters other than line breaks and tabs")
         }
         let doubt = DataDoubt(
             id: id, dataset: dataset, column: column, description: description, researcher: principal.name,
@@ -76,8 +77,12 @@ package struct DataDoubt: Sendable, Equatable, Codable {
     {
         try principal.require(.answerDoubt)
         try principal.requireOwner(of: dataset, owner: owner)
-        let reason = try Application.stated(reason)
+        let reason = try Application.stated(reason.map { $0.replacingCRLF() })
         guard reason.count <= 4000 else { throw ModelgateError(.invalidBody, "a reason is at most 4000 characters") }
+        guard !reason.unicodeScalars.contains(where: { $0.isHidden && $0 != "\n" && $0 != "\t" }) else {
+            throw ModelgateError(
+                .invalidBody, "a reason may not hold control or direction characters other than line breaks and tabs")
+        }
         guard status == .open else { throw ModelgateError(.unchanged, "doubt \(id) was answered already") }
         var answered = self
         answered.status = confirmed ? .confirmed : .notConfirmed
@@ -112,5 +117,22 @@ package struct DataDoubt: Sendable, Equatable, Codable {
         self.dueBy = dueBy
         self.status = status
         self.answer = answer
+    }
+}
+
+extension String {
+    /// CR LF and lone CR as LF, in one pass.
+    fileprivate func replacingCRLF() -> String {
+        var out = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            if scalar == "\r" {
+                out.append("\n")
+            } else if !(scalar == "\n" && afterCR) {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }

@@ -59,7 +59,7 @@ enum ConsoleTemplates {
         {{^applications}}<p class="muted">No applications name your datasets.</p>{{/applications}}
         {{#hasApplications}}<table><tr><th>Application</th><th>Researcher</th><th>Datasets · models</th><th>Purpose, scenario, safeguards</th><th>Period</th><th>Status</th><th>Decide</th></tr>{{/hasApplications}}
         {{#applications}}<tr><td>{{id}}</td><td>{{researcher}}</td><td>{{datasets}} · {{models}}</td>
-        <td>{{purpose}}<br><span class="muted">{{scenario}} · {{safeguards}}</span></td><td>{{starts}} → {{ends}}</td><td>{{status}}</td>
+        <td>{{purpose}}<br><span class="muted">{{scenario}} · {{safeguards}}</span></td><td>{{starts}} → {{ends}}</td><td>{{status}}{{#decisions}}<br><span class="muted">{{.}}</span>{{/decisions}}</td>
         <td>{{#pending}}<form class="inline" method="post" action="/console/applications/{{id}}/approve">\(csrf)<button>Approve</button></form>
         <form class="inline" method="post" action="/console/applications/{{id}}/refuse">\(csrf)<input type="text" name="reason" placeholder="reason" required><button>Refuse</button></form>
         <details><summary>Approve with conditions</summary><form method="post" action="/console/applications/{{id}}/approve">\(csrf)
@@ -154,6 +154,7 @@ enum ConsoleTemplates {
         {{#events}}<tr><td class="num">{{index}}</td><td>{{at}}</td><td>{{kind}}</td><td>{{principal}}</td><td>{{dataset}}</td><td>{{job}}</td><td><code>{{detail}}</code></td></tr>{{/events}}</table>
         {{#next}}<p><a href="/console/home?{{filter.query}}&amp;after={{next}}">Next page</a></p>{{/next}}
         <h2>Usage in {{year}}</h2>
+        <form method="get" action="/console/home"><label>Year <input type="number" name="year" value="{{year}}" min="2000" max="9999"></label> <button>Show</button></form>
         <p>{{totals.jobs}} jobs by {{totals.researchers}} {{totals.researcherNoun}}; {{totals.cellsSuppressed}} of {{totals.cellsReleased}} released values suppressed.
         <a href="/console/report.csv?year={{year}}">CSV of the report</a></p>
         <h3>Jobs per month, by status</h3>
@@ -161,13 +162,14 @@ enum ConsoleTemplates {
         <h3>Refusals and failures, by reason</h3>
         {{{reasonsChart}}}
         <h3>Per dataset</h3>
+        {{{datasetsChart}}}
         <table><tr><th>Dataset</th><th>Jobs</th><th>Researchers</th><th>CPU s</th></tr>
         {{#datasets}}<tr><td>{{dataset}}</td><td class="num">{{jobs}}</td><td class="num">{{researchers}}</td><td class="num">{{cpuSeconds}}</td></tr>{{/datasets}}</table>
         <h2>Data doubts</h2>
         {{>doubts}}
         """,
         "denied": """
-        <h1>Not for your role</h1>
+        <h1>{{heading}}</h1>
         <p>{{reason}}</p><p><a href="/console/home">Back to your page</a></p>
         """,
     ]

@@ -79,7 +79,8 @@ extension APIServer {
                 let document = stored.document, let result = try? JobResult(jsonText: document)
             else {
                 return Self.page(
-                    "denied", ["reason": "No result of this job is yours to see."], title: "Job", who: principal,
+                    "denied", ["reason": "No result of this job is yours to see.", "heading": "Not yours to see"],
+                    title: "Job", who: principal,
                     session: session, status: .forbidden)
             }
             return Self.page(
@@ -206,9 +207,10 @@ extension APIServer {
             return (
                 "denied",
                 [
+                    "heading": "Not for your role",
                     "reason":
                         "An administrator operates the gateway (principals, policies) from the command line; "
-                        + "the console has no pages for that role."
+                        + "the console has no pages for that role.",
                 ]
             )
         }
@@ -258,6 +260,17 @@ extension APIServer {
                     "models": $0.models.map(\.rawValue).joined(separator: ", "), "purpose": $0.purpose,
                     "scenario": $0.scenario, "safeguards": $0.safeguards, "starts": $0.starts, "ends": $0.ends,
                     "status": $0.status.rawValue, "pending": $0.status == .pending,
+                    // Every decision so far, with its conditions: what a later owner approves within.
+                    "decisions": $0.decisions.map { decision in
+                        let verdict =
+                            decision.dropped == true ? "dropped" : decision.approved ? "approved" : "refused"
+                        let models = decision.conditions?.models.map {
+                            "; models: " + $0.map(\.rawValue).joined(separator: ", ")
+                        }
+                        return "\(decision.dataset): \(verdict) by \(decision.owner)" + (models ?? "")
+                            + (decision.conditions?.ends.map { "; ends \($0)" } ?? "")
+                            + (decision.reason.map { " (\($0))" } ?? "")
+                    },
                 ] as [String: Any]
             },
             "datasets": entries.map {
@@ -317,6 +330,14 @@ extension APIServer {
         let reasons = report.reasons.map {
             ConsoleChart.Bar(label: $0.code, segments: [($0.status, $0.jobs)])
         }
+        let perDataset = Dictionary(grouping: report.lines, by: { $0.dataset ?? "(none)" }).sorted { $0.key < $1.key }
+            .map { dataset, lines in
+                ConsoleChart.Bar(
+                    label: dataset,
+                    segments: Dictionary(grouping: lines, by: \.status).sorted { $0.key < $1.key }.map {
+                        ($0.key, $0.value.reduce(0) { $0 + $1.jobs })
+                    })
+            }
         let doubts = try workflow.doubts(for: auditor)
         let filterQuery = ["kind", "dataset", "principal"].compactMap { key in
             query(key).flatMap {
@@ -347,6 +368,7 @@ extension APIServer {
             ],
             "monthsChart": ConsoleChart.stacked(months, title: "jobs per month by status"),
             "reasonsChart": ConsoleChart.stacked(reasons, title: "refusals and failures by reason"),
+            "datasetsChart": ConsoleChart.stacked(perDataset, title: "jobs per dataset by status"),
             "datasets": report.datasets.map {
                 ["dataset": $0.dataset, "jobs": $0.jobs, "researchers": $0.researchers, "cpuSeconds": $0.cpuSeconds]
                     as [String: Any]
@@ -414,7 +436,8 @@ extension APIServer {
         } catch let error as ModelgateError {
             if error.code == .forbidden {
                 return Self.page(
-                    "denied", ["reason": error.message], title: "Not allowed", who: principal, session: session,
+                    "denied", ["reason": error.message, "heading": "Not for your role"], title: "Not allowed",
+                    who: principal, session: session,
                     status: .forbidden)
             }
             await consoleSessions.flash(session.id, error.message, error: true)
@@ -501,7 +524,7 @@ extension APIServer {
     }
 
     static func refusal(_ reason: String) -> Response {
-        page("denied", ["reason": reason], title: "Refused", who: nil, status: .forbidden)
+        page("denied", ["reason": reason, "heading": "Refused"], title: "Refused", who: nil, status: .forbidden)
     }
 
     static func redirect(_ location: String) -> Response {
