@@ -31,7 +31,7 @@ enum ConsoleTemplates {
         header form{margin-left:auto} main{padding:1em 1.4em;max-width:1200px}
         h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccd;padding-bottom:.2em}
         table{border-collapse:collapse;background:#fff;margin:.4em 0} td,th{border:1px solid #d5d9e0;padding:.25em .5em;text-align:left;vertical-align:top}
-        th{background:#eef1f5} .num{text-align:right} .overdue{color:#a40000;font-weight:600}
+        th{background:#eef1f5} .num{text-align:right} .text{white-space:pre-line} .overdue{color:#a40000;font-weight:600}
         .message{background:#e8f4e8;border:1px solid #9c9;padding:.5em} .error{background:#fbeaea;border:1px solid #d99;padding:.5em}
         form.inline{display:inline} input[type=text],textarea,select{font:inherit} button{font:inherit;cursor:pointer}
         nav a{color:#fff;margin-right:1em} .muted{color:#667}
@@ -96,7 +96,7 @@ enum ConsoleTemplates {
         "doubts": """
         {{^doubts}}<p class="muted">No data doubts.</p>{{/doubts}}
         {{#hasDoubts}}<table><tr><th>Doubt</th><th>Dataset · column</th><th>What seems wrong</th><th>By</th><th>Filed</th><th>Due by</th><th>Status</th><th>Answer</th></tr>{{/hasDoubts}}
-        {{#doubts}}<tr><td>{{id}}</td><td>{{dataset}} · {{column}}</td><td>{{description}}</td><td>{{researcher}}</td><td>{{filedAt}}</td>
+        {{#doubts}}<tr><td>{{id}}</td><td>{{dataset}} · {{column}}</td><td class="text">{{description}}</td><td>{{researcher}}</td><td>{{filedAt}}</td>
         <td>{{dueBy}}</td><td>{{#overdue}}<span class="overdue">overdue</span>{{/overdue}}{{^overdue}}{{status}}{{/overdue}}</td>
         <td>{{#answer}}{{reason}} ({{owner}}, {{at}}){{/answer}}{{#answerable}}<form method="post" action="/console/doubts/{{id}}/answer">\(csrf)
         <select name="confirmed"><option value="false">not confirmed</option><option value="true">confirmed and corrected</option></select>
