@@ -14,13 +14,13 @@ struct TokenAuthenticator: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("send 'Authorization: Bearer <token>' (modelgate principal add prints one)")
         }
-        guard header.hasPrefix("Bearer "), let id = Tokens.id(of: String(header.dropFirst(7))) else {
+        let token = String(header.dropFirst(7))
+        guard header.hasPrefix("Bearer "), Tokens.id(of: token) != nil else {
             throw APIError.unauthorized("the Authorization header is not 'Bearer mg_…'")
         }
-        let token = String(header.dropFirst(7))
-        guard let (principal, stored) = try store.principal(tokenID: id),
-            Tokens.constantTimeEqual(Tokens.hash(token), stored.hash)
-        else { throw APIError.unauthorized("the token is not valid") }
+        guard let principal = try Tokens.principal(of: token, in: store) else {
+            throw APIError.unauthorized("the token is not valid")
+        }
         guard !principal.disabled else { throw APIError.unauthorized("principal '\(principal.name)' is disabled") }
         var context = context
         context.principal = principal

@@ -154,8 +154,7 @@ extension SQLiteStore {
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index, receipt_hash
-                    FROM jobs \(filter)
+                    SELECT \(Self.storedJobColumns) FROM jobs \(filter)
                     ORDER BY submitted_at DESC LIMIT ?
                     """, arguments: StatementArguments((principal.map { [$0] } ?? []) + [max(0, limit)])
             ).map(Self.storedJob)
@@ -169,8 +168,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index, receipt_hash
-                    FROM jobs WHERE dataset IN (\(Array(repeating: "?", count: datasets.count).joined(separator: ",")))
+                    SELECT \(Self.storedJobColumns) FROM jobs WHERE dataset IN (\(Array(repeating: "?", count: datasets.count).joined(separator: ",")))
                     ORDER BY submitted_at DESC LIMIT ?
                     """, arguments: StatementArguments(datasets + [String(max(0, limit))])
             ).map(Self.storedJob)
@@ -182,14 +180,16 @@ extension SQLiteStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, principal, dataset, model, status, submitted_at, document, receipt_index,
-                        receipt_hash
-                    FROM jobs WHERE id = ?
+                    SELECT \(Self.storedJobColumns) FROM jobs WHERE id = ?
                     """,
                 arguments: [id]
             ).map(Self.storedJob)
         }
     }
+
+    /// The columns ``storedJob(_:)`` reads.
+    static let storedJobColumns =
+        "id, principal, dataset, model, status, submitted_at, document, receipt_index, receipt_hash"
 
     static func storedJob(_ row: Row) -> StoredJob {
         StoredJob(

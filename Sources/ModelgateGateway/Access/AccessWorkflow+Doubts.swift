@@ -47,10 +47,11 @@ extension AccessWorkflow {
 
     /// One doubt, if `principal` may read it; `unknown_doubt` otherwise, as for one that does not exist.
     package func doubt(_ id: String, for principal: Principal) throws -> DataDoubt {
-        guard let doubt = try doubts(for: principal).first(where: { $0.id == id }) else {
-            throw ModelgateError(.unknownDoubt, "data doubt \(id) does not exist")
-        }
-        return doubt
+        try principal.require(.readDoubts)
+        guard let stored = try store.doubt(id),
+            let doubt = try readable([stored], by: principal, researcher: \.researcher, datasets: \.datasets).first
+        else { throw ModelgateError(.unknownDoubt, "data doubt \(id) does not exist") }
+        return doubt.seen(at: Timestamp.string(Date()))
     }
 
     /// An owner of the doubt's dataset answers it: confirmed (and corrected) or not, saying why.

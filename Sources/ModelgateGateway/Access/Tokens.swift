@@ -20,6 +20,15 @@ package enum Tokens {
         return String(parts[1])
     }
 
+    /// The principal whose token this is (disabled or not), or nil for a token of the wrong
+    /// shape, one not issued, or one whose hash does not match.
+    package static func principal(of token: String, in store: any AccessStore) throws -> Principal? {
+        guard let id = id(of: token), let (principal, stored) = try store.principal(tokenID: id),
+            constantTimeEqual(hash(token), stored.hash)
+        else { return nil }
+        return principal
+    }
+
     package static func hash(_ token: String) -> String { Hex.string(SHA256.hash(data: Data(token.utf8))) }
 
     /// Equal strings of equal length, compared without an early exit.

@@ -44,9 +44,8 @@ package struct PolicyReload: Sendable {
     package func load(from folder: URL, by actor: String, confirmWeaker: Bool = false) throws -> Outcome {
         var outcome = Outcome()
         let datasets = DatasetStore(state: state)
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-        for file in files {
+        var named: Set<String> = []
+        for file in try Self.policyFiles(in: folder) {
             let text: String
             let policy: Policy
             do {
@@ -56,6 +55,7 @@ package struct PolicyReload: Sendable {
                 outcome.problems.append("\(file): \(error)")
                 continue
             }
+            named.insert(policy.dataset.id)
             guard let dataset = try datasets.open(policy.dataset.id) else {
                 outcome.problems.append(
                     "\(file): dataset '\(policy.dataset.id)' is not ingested; run modelgate ingest with this policy")
@@ -105,7 +105,7 @@ package struct PolicyReload: Sendable {
             _ = try store.recordPolicyReload(reloaded.versionRecord, by: actor, weakened: weakenings)
             outcome.loaded.append(policy.dataset.id)
         }
-        outcome.withoutFile = try withoutFile(in: folder)
+        outcome.withoutFile = datasets.list().filter { !named.contains($0) }
         return outcome
     }
 
@@ -113,13 +113,16 @@ package struct PolicyReload: Sendable {
     /// the policy stored with them.
     package func withoutFile(in folder: URL) throws -> [String] {
         let named = Set(
-            try FileManager.default.contentsOfDirectory(atPath: folder.path)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
-                .compactMap {
-                    try? Policy(yaml: String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
-                }
-                .map(\.dataset.id))
+            try Self.policyFiles(in: folder).compactMap {
+                try? Policy(yaml: String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
+            }.map(\.dataset.id))
         return DatasetStore(state: state).list().filter { !named.contains($0) }
+    }
+
+    /// The policy files of `folder` (`.yaml`, `.yml`), by name.
+    static func policyFiles(in folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
     }
 
     /// `new` against `old`, line by line: the lines removed (`- `) and added (`+ `), in order.

@@ -70,7 +70,9 @@ enum ConsoleChart {
         return out
     }
 
+    /// A coordinate to a tenth of a pixel.
     private static func format(_ value: Double) -> String {
-        String(Int((value * 10).rounded())) == "0" ? "0" : String(Double(Int((value * 10).rounded())) / 10)
+        let tenths = (value * 10).rounded()
+        return tenths == 0 ? "0" : String(tenths / 10)
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import ModelgateCore
+import ModelgateGateway
 
 /// The console's sign-ins, kept in this process only: a random id (the cookie's value, which
 /// is all the browser holds; never the token), the principal, the session's CSRF token that
@@ -80,7 +82,6 @@ actor ConsoleSessions {
 
     /// 32 bytes from the system's cryptographic generator, as hex.
     static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        Hex.string(Tokens.randomBytes(32))
     }
 }

@@ -19,28 +19,18 @@ extension APIServer {
         let console = router.group("console")
         console.get { request, _ in
             if try await signedIn(request) != nil { return Self.redirect("/console/home") }
-            let csrf = ConsoleSessions.random()
-            var response = Self.page(
-                "sign-in", ["csrf": csrf], title: "Sign in", who: nil, status: .ok)
-            response.setCookie(Self.cookie(Self.signInCookie, csrf, maxAge: 600))
-            return response
+            return Self.signInPage(error: nil)
         }
         console.post("sign-in") { request, _ in
             let form = try await Self.form(request)
             guard let expected = request.cookies[Self.signInCookie]?.value, let sent = form["csrf"],
                 Tokens.constantTimeEqual(expected, sent)
             else { return Self.refusal("The sign-in form has expired; open the console again and sign in.") }
-            guard
-                let principal = try await blocking({ [store] in try Self.principal(token: form["token"] ?? "", store) })
-            else {
-                let csrf = ConsoleSessions.random()
-                var response = Self.page(
-                    "sign-in", ["csrf": csrf, "error": "That token is not valid, or its principal is disabled."],
-                    title: "Sign in", who: nil, status: .unauthorized)
-                response.setCookie(Self.cookie(Self.signInCookie, csrf, maxAge: 600))
-                return response
-            }
-            guard let tokenID = Tokens.id(of: form["token"] ?? ""),
+            let token = form["token"] ?? ""
+            guard let principal = try await blocking({ [store] in try Tokens.principal(of: token, in: store) }),
+                !principal.disabled
+            else { return Self.signInPage(error: "That token is not valid, or its principal is disabled.") }
+            guard let tokenID = Tokens.id(of: token),
                 let session = await consoleSessions.open(for: principal.name, tokenID: tokenID)
             else { return Self.refusal("The console has as many sessions as it may hold; try again later.") }
             var response = Self.redirect("/console/home")
@@ -49,11 +39,10 @@ extension APIServer {
             return response
         }
         console.post("sign-out") { request, _ in
-            let form = try await Self.form(request)
-            guard let (_, session) = try await signedIn(request) else { return Self.redirect("/console") }
-            guard let sent = form["csrf"], Tokens.constantTimeEqual(sent, session.csrf) else {
-                return Self.refusal(
-                    "This form did not come from your console page (its CSRF token is missing or wrong).")
+            let session: ConsoleSessions.Session
+            switch try await posted(request) {
+            case .form(let form): session = form.session
+            case .answer(let response): return response
             }
             await consoleSessions.close(session.id)
             var response = Self.redirect("/console")
@@ -420,15 +409,40 @@ extension APIServer {
         return (principal, session)
     }
 
+    /// A form posted from a console page: its fields, from a live session, with that session's
+    /// CSRF token.
+    struct Posted {
+        var principal: Principal
+        var session: ConsoleSessions.Session
+        var fields: [String: String]
+    }
+
+    /// The form `request` posts, or the answer when it may not be taken: back to sign-in
+    /// without a session, refused without the session's CSRF token.
+    func posted(_ request: Request) async throws -> PostedOrAnswer {
+        let fields = try await Self.form(request)
+        guard let (principal, session) = try await signedIn(request) else { return .answer(Self.redirect("/console")) }
+        guard let sent = fields["csrf"], Tokens.constantTimeEqual(sent, session.csrf) else {
+            return .answer(
+                Self.refusal("This form did not come from your console page (its CSRF token is missing or wrong)."))
+        }
+        return .form(Posted(principal: principal, session: session, fields: fields))
+    }
+
+    enum PostedOrAnswer {
+        case form(Posted)
+        case answer(Response)
+    }
+
     /// Takes an action for the signed-in principal from a form and goes back home, saying what
     /// happened or why it could not.
     func act(
         _ request: Request, _ done: String, _ action: @escaping @Sendable (Principal, [String: String]) throws -> Void
     ) async throws -> Response {
-        let form = try await Self.form(request)
-        guard let (principal, session) = try await signedIn(request) else { return Self.redirect("/console") }
-        guard let sent = form["csrf"], Tokens.constantTimeEqual(sent, session.csrf) else {
-            return Self.refusal("This form did not come from your console page (its CSRF token is missing or wrong).")
+        let (principal, session, form): (Principal, ConsoleSessions.Session, [String: String])
+        switch try await posted(request) {
+        case .form(let posted): (principal, session, form) = (posted.principal, posted.session, posted.fields)
+        case .answer(let response): return response
         }
         do {
             try await blocking { try action(principal, form) }
@@ -445,12 +459,16 @@ extension APIServer {
         return Self.redirect("/console/home")
     }
 
-    /// The principal of a bearer token, if it is valid and enabled.
-    static func principal(token: String, _ store: SQLiteStore) throws -> Principal? {
-        guard let id = Tokens.id(of: token), let (principal, stored) = try store.principal(tokenID: id),
-            Tokens.constantTimeEqual(Tokens.hash(token), stored.hash), !principal.disabled
-        else { return nil }
-        return principal
+    /// The sign-in form with a new sign-in CSRF token, kept in a short-lived cookie it must
+    /// come back with; with `error`, after a failed try (401).
+    static func signInPage(error: String?) -> Response {
+        let csrf = ConsoleSessions.random()
+        var context: [String: Any] = ["csrf": csrf]
+        if let error { context["error"] = error }
+        var response = page(
+            "sign-in", context, title: "Sign in", who: nil, status: error == nil ? .ok : .unauthorized)
+        response.setCookie(cookie(signInCookie, csrf, maxAge: 600))
+        return response
     }
 
     static func eventFilter(_ query: (String) -> String?) -> AuditFilter {
