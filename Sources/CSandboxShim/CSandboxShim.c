@@ -5,11 +5,15 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -72,6 +76,64 @@ int mg_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); 
 int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first) {
     return posix_spawn_file_actions_addclosefrom_np(actions, first);
 }
+
+int mg_socketpair_seqpacket(int descriptors[2]) {
+    return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, descriptors);
+}
+
+long mg_send_with_descriptors(int socket, const void *bytes, unsigned long count, const int *descriptors,
+                              int descriptorCount) {
+    if (descriptorCount < 0 || descriptorCount > 253) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = count};
+    char control[CMSG_SPACE(253 * sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1};
+    if (descriptorCount > 0) {
+        message.msg_control = control;
+        message.msg_controllen = CMSG_SPACE(descriptorCount * sizeof(int));
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(descriptorCount * sizeof(int));
+        memcpy(CMSG_DATA(header), descriptors, descriptorCount * sizeof(int));
+    }
+    return sendmsg(socket, &message, MSG_NOSIGNAL);
+}
+
+long mg_receive_with_descriptors(int socket, void *bytes, unsigned long capacity, int *descriptors,
+                                 int descriptorCapacity, int *received) {
+    *received = 0;
+    struct iovec vector = {.iov_base = bytes, .iov_len = capacity};
+    char control[CMSG_SPACE(253 * sizeof(int))];
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control,
+                             .msg_controllen = sizeof control};
+    long count = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    if (count < 0) return -1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int index = 0; index < count; index++) {
+            int descriptor;
+            memcpy(&descriptor, CMSG_DATA(header) + index * sizeof(int), sizeof(int));
+            if (*received < descriptorCapacity) descriptors[(*received)++] = descriptor;
+            else close(descriptor);
+        }
+    }
+    if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+        for (int index = 0; index < *received; index++) close(descriptors[index]);
+        *received = 0;
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return count;
+}
+
+pid_t mg_fork_sibling(void) { return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0); }
+
+int mg_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 long mg_ptrace_seize(pid_t pid) { return ptrace(PTRACE_SEIZE, pid, NULL, NULL); }
 

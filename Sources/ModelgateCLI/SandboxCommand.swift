@@ -16,8 +16,8 @@ struct SandboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Attack the worker's lockdown on this host and show what stops each attack.",
             discussion: """
-                Runs modelgate-worker once per probe, locked down exactly as for a job, with the \
-                probe as its model: network, files, processes, threads, ptrace, signals, \
+                Runs modelgate-worker for each probe, locked down exactly as for a job, with the \
+                probe as its model, twice: started afresh and forked by a fork server: network, files, processes, threads, ptrace, signals, \
                 executable memory, descriptors, namespaces, privileges, mounts, and the CPU, \
                 memory, output and wall-clock limits. Prints one row per probe and exits 1 if \
                 any probe was not stopped by the layer meant to stop it. Run it once on a new host.
@@ -28,7 +28,8 @@ struct SandboxCommand: ParsableCommand {
         var only: String?
 
         func run() throws {
-            let worker = try Worker.locate()
+            let spawned = try Worker.locate()
+            let forked = try Worker.locate(forkServer: true)
             var probes = Probe.allCases
             if let only {
                 let names = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -42,12 +43,14 @@ struct SandboxCommand: ParsableCommand {
             }
             // The control runs first: it shows the layers, and if it fails nothing else means much.
             probes = [.control] + probes.filter { $0 != .control }
-            print("worker: \(worker.runner.executable)")
+            print("worker: \(spawned.runner.executable)")
+            print("each probe runs twice: in a worker started afresh (as `modelgate run` starts one) and in one")
+            print("forked by a fork server (as `modelgate serve` does); both must be stopped\n")
             var failed = 0
             var printedLayers = false
             for probe in probes {
-                let verdict = try SandboxCheck.run(probe, with: worker)
-                if !printedLayers, let layers = verdict.lockdown {
+                let verdicts = [try SandboxCheck.run(probe, with: spawned), try SandboxCheck.run(probe, with: forked)]
+                if !printedLayers, let layers = verdicts[0].lockdown {
                     print("namespaces:  \(layers.namespaces)")
                     print("root:        \(layers.root)")
                     print("credentials: \(layers.credentials)")
@@ -55,9 +58,12 @@ struct SandboxCommand: ParsableCommand {
                     print("seccomp:     \(layers.seccomp)\n")
                     printedLayers = true
                 }
-                if !verdict.passed { failed += 1 }
-                let mark = verdict.passed ? "ok  " : "FAIL"
-                print("\(mark) \(pad(probe.rawValue, 24)) \(pad(probe.attempt, 52)) \(verdict.outcome)")
+                let passed = verdicts.allSatisfy(\.passed)
+                if !passed { failed += 1 }
+                let outcome =
+                    verdicts[0].outcome == verdicts[1].outcome
+                    ? verdicts[0].outcome : "spawned: \(verdicts[0].outcome); forked: \(verdicts[1].outcome)"
+                print("\(passed ? "ok  " : "FAIL") \(pad(probe.rawValue, 24)) \(pad(probe.attempt, 52)) \(outcome)")
             }
             print(
                 failed == 0
@@ -78,9 +84,11 @@ extension SandboxCommand {
             abstract: "Time a tiny job in the worker against bwrap --unshare-all /usr/bin/true.",
             discussion: """
                 Each run spawns the worker, which locks itself down, summarises 1,000 rows of a \
-                synthetic survey and exits; then bwrap (Debian's bubblewrap) starts /usr/bin/true \
-                in new namespaces. Both are started and reaped by the same runner. Prints the \
-                medians and their ratio (worker / bwrap; 1.0 or less means no dearer than bwrap).
+                synthetic survey and exits; then the same in a worker forked by a fork server, as \
+                `modelgate serve` runs jobs; then bwrap (Debian's bubblewrap) starts /usr/bin/true \
+                in new namespaces. All are started and reaped by the same runner. Prints the \
+                medians of wall-clock and CPU time, and the spawned worker's ratio to bwrap \
+                (1.0 or less means no dearer than bwrap).
                 """
         )
 
@@ -98,15 +106,20 @@ extension SandboxCommand {
             if !hasBwrap { print("no bwrap at \(bwrap) (apt-get install bubblewrap): timing the worker alone") }
             let figures = try SandboxBenchmark.run(
                 runs: runs, policyText: try readText(policy, what: "policy"), worker: try Worker.locate(),
-                bwrap: hasBwrap ? bwrap : nil,
+                forked: try Worker.locate(forkServer: true), bwrap: hasBwrap ? bwrap : nil,
                 progress: { done in
                     if done % 50 == 0 { FileHandle.standardError.write(Data("  \(done)/\(runs) runs\n".utf8)) }
                 })
             func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
-            print("runs:               \(figures.runs) each, interleaved")
-            print("worker (tiny job):  median \(ms(figures.workerMedian))")
+            let median = SandboxBenchmark.median
+            print("runs:                 \(figures.runs) each, interleaved")
+            print(
+                "worker, spawned:      median \(ms(figures.workerMedian)) wall, \(ms(median(figures.workerCPU))) CPU")
+            print(
+                "worker, forked:       median \(ms(median(figures.forkedSamples))) wall, "
+                    + "\(ms(median(figures.forkedCPU))) CPU (as `modelgate serve` runs jobs)")
             if let bwrapMedian = figures.bwrapMedian {
-                print("bwrap /usr/bin/true: median \(ms(bwrapMedian))")
+                print("bwrap /usr/bin/true:  median \(ms(bwrapMedian)) wall")
                 print(String(format: "ratio worker/bwrap: %.2f", figures.workerMedian / bwrapMedian))
             }
         }

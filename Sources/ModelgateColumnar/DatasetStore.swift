@@ -23,6 +23,18 @@ package struct DatasetStore: Sendable {
     /// current version was ingested under; same columns, other rules.
     package func policyOverride(_ id: String) -> URL { datasetFolder(id).appendingPathComponent("policy.yaml") }
 
+    /// The folder `current` points at: read from the link alone (every job opens its dataset;
+    /// resolving the whole path costs a system call per component).
+    func currentVersionFolder(_ id: String) -> URL {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink(currentFolder(id).path, &buffer, buffer.count - 1)
+        guard length > 0 else { return currentFolder(id).resolvingSymlinksInPath() }
+        let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target.hasPrefix("/")
+            ? URL(fileURLWithPath: target, isDirectory: true)
+            : datasetFolder(id).appendingPathComponent(target, isDirectory: true)
+    }
+
     /// The ids of every ingested dataset.
     package func list() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
@@ -32,13 +44,14 @@ package struct DatasetStore: Sendable {
     /// Opens the current version of a dataset; nil when it was never ingested.
     package func open(_ id: String) throws -> StoredDataset? {
         guard DatasetDescription.isValidID(id) else { return nil }
-        let folder = currentFolder(id).resolvingSymlinksInPath()
-        let manifestURL = folder.appendingPathComponent("manifest.json")
-        guard FileManager.default.fileExists(atPath: manifestURL.path) else { return nil }
+        let folder = currentVersionFolder(id)
         // The same version folder and the same policy override (by its change time) read the
-        // same: parsing the policy is most of a job's admission otherwise.
+        // same: parsing the policy is most of a job's admission otherwise. A version folder is
+        // never changed once published (a new version is a new folder), so the link is enough.
         let key = OpenedDatasets.Key(folder: folder.path, override: Self.changeTime(policyOverride(id).path))
         if let dataset = cache[id, key] { return dataset }
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        guard FileManager.default.fileExists(atPath: manifestURL.path) else { return nil }
         do {
             let manifest = try JSONDecoder().decode(DatasetManifest.self, from: Data(contentsOf: manifestURL))
             let override = policyOverride(id)

@@ -10,6 +10,22 @@ import ModelgatePrivacy
 import ModelgateSandbox
 import ModelgateStore
 
+/// A job's result, and its document as the researcher receives it (``JobResult/jsonText()``).
+package struct JobAnswer: Sendable {
+    package var result: JobResult
+    package var text: String
+
+    init(result: JobResult, text: String) {
+        self.result = result
+        self.text = text
+    }
+
+    /// A result no store recorded.
+    init(_ result: JobResult) throws {
+        self.init(result: result, text: try result.jsonText())
+    }
+}
+
 /// One job, end to end: decode and validate the spec, admit it against the dataset's policy and
 /// the researcher's quota, run the estimator in a restricted worker process, check the output for
 /// disclosure, record it, and answer with results only.
@@ -71,6 +87,18 @@ package struct JobPipeline: Sendable {
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
         job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
     ) throws -> JobResult {
+        try answer(
+            specText: specText, principal: principal, needsAgreement: needsAgreement, job: job,
+            idempotencyKey: idempotencyKey
+        ).result
+    }
+
+    /// ``run(specText:principal:needsAgreement:job:idempotencyKey:)`` with the result's document
+    /// as the researcher receives it, encoded once.
+    package func answer(
+        specText: String, principal: String = "operator", needsAgreement: Bool = false,
+        job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
+    ) throws -> JobAnswer {
         if let idempotencyKey,
             let answer = try answerToEarlierRequest(
                 idempotencyKey, specText: specText, principal: principal, needsAgreement: needsAgreement, job: job)
@@ -176,7 +204,7 @@ package struct JobPipeline: Sendable {
     /// `job`).
     private func answerToEarlierRequest(
         _ key: String, specText: String, principal: String, needsAgreement: Bool, job: String
-    ) throws -> JobResult? {
+    ) throws -> JobAnswer? {
         let request = Hex.string(SHA256.hash(data: Data(specText.utf8)))
         switch try store.claimIdempotencyKey(key, principal: principal, job: job, request: request) {
         case .claimed:
@@ -189,16 +217,17 @@ package struct JobPipeline: Sendable {
                 // The first answer again, with its receipt.
                 var first = try JobResult(jsonText: document)
                 first.receipt = recorded.receipt
-                return first
+                return JobAnswer(result: first, text: try JobResult.document(document, receipt: recorded.receipt))
             }
             if let recorded, recorded.status != JobStatus.admitted.rawValue {
                 // Interrupted (its process died while it ran): it may have read data and spent ε,
                 // so it is not run again.
-                return JobResult(
-                    status: .failed, job: first, model: nil, dataset: nil,
-                    reason: Refusal(
-                        Refusal.Code(rawValue: recorded.status),
-                        "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)"))
+                return try JobAnswer(
+                    JobResult(
+                        status: .failed, job: first, model: nil, dataset: nil,
+                        reason: Refusal(
+                            Refusal.Code(rawValue: recorded.status),
+                            "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)")))
             }
             guard recorded == nil else {
                 throw ModelgateError(
@@ -207,7 +236,7 @@ package struct JobPipeline: Sendable {
             // The first attempt ended before it was recorded (its process died): run it now, as
             // the same job; were it running after all, its id keeps this one from being admitted
             // twice.
-            return try run(specText: specText, principal: principal, needsAgreement: needsAgreement, job: first)
+            return try answer(specText: specText, principal: principal, needsAgreement: needsAgreement, job: first)
         }
     }
 
@@ -436,7 +465,7 @@ package struct JobPipeline: Sendable {
     /// The judgement is made first against the ledger as this process last saw it, outside the
     /// transaction, so that concurrent jobs do not wait for one another's pass over the rows; inside,
     /// it is kept when no other job added to the ledger meanwhile, and made again otherwise.
-    private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobResult {
+    private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobAnswer {
         let key = release.key
         var ledger = ledgers.cached(key, rowCount: release.labels.rowCount)
         func judge(_ ledger: ReleaseLedger) -> (ReleaseLedger.Proposal, ReleaseLedger.Verdict)? {
@@ -451,6 +480,7 @@ package struct JobPipeline: Sendable {
         }
         let early = judge(ledger)
         var answer = result
+        var document = ""
         var written: String?
         let receipt = try store.finish(result.job, ledger: key, after: ledger.generation) { missed in
             try ledgers.catchUp(&ledger, with: missed, key)
@@ -483,13 +513,14 @@ package struct JobPipeline: Sendable {
                 answer.spec = result.spec
             }
             var completion = try completion(for: answer)
+            document = completion.document ?? ""
             if let usage = release.workerUsage { completion.usage = usage }
             return LedgerDecision(completion: completion, entry: entry)
         }
         ledgers.keep(ledger, for: key)
         if let written { ledgers.removeAtoms(before: written, key) }
         answer.receipt = receipt
-        return answer
+        return JobAnswer(result: answer, text: try JobResult.document(document, receipt: receipt))
     }
 
     private func failed(
@@ -545,7 +576,7 @@ package struct JobPipeline: Sendable {
     private func refusedBeforeRunning(
         _ job: String, _ principal: String, _ refusal: Refusal, model: ModelKind?, dataset: DatasetReference?,
         named: String?, spec: SpecRecord? = nil
-    ) throws -> JobResult {
+    ) throws -> JobAnswer {
         logger.info("job refused", metadata: ["job": "\(job)", "code": "\(refusal.code.rawValue)"])
         var result = JobResult(status: .refused, job: job, model: model, dataset: dataset, reason: refusal)
         result.spec = spec
@@ -554,15 +585,17 @@ package struct JobPipeline: Sendable {
             JobRefusal(
                 job: job, principal: principal, dataset: named, datasetVersion: dataset?.version,
                 model: model?.rawValue, reason: refusal, resultHash: content.hash, document: content.text))
-        return result
+        return JobAnswer(result: result, text: try JobResult.document(content.text, receipt: result.receipt))
     }
 
     /// Records how an admitted job ended, with the hash of the result as released, and answers
     /// with its receipt.
-    private func recordFinished(_ result: JobResult) throws -> JobResult {
+    private func recordFinished(_ result: JobResult) throws -> JobAnswer {
         var recorded = result
-        recorded.receipt = try store.finish(try completion(for: result))
-        return recorded
+        let completion = try completion(for: result)
+        recorded.receipt = try store.finish(completion)
+        return JobAnswer(
+            result: recorded, text: try JobResult.document(completion.document ?? "", receipt: recorded.receipt))
     }
 
     /// The record of a job's end: its status, reason, verdict, figures, and the result document.

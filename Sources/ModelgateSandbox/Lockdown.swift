@@ -163,14 +163,41 @@ package enum Lockdown {
 
     /// A number field of the worker's own /proc/self/status, e.g. `Threads:`.
     static func statusField(_ name: String, descriptor: Int32) throws(LockdownFailure) -> Int {
+        guard let value = readStatusField(name, descriptor: descriptor) else {
+            throw LockdownFailure(step: .descriptors, message: "no \(name) in /proc/self/status")
+        }
+        return value
+    }
+
+    /// The first number after the line that starts with `name` in the status file open at
+    /// `descriptor`; nil if it cannot be read. Scans bytes: every forked worker runs this, and
+    /// splitting the text into strings cost more than the rest of its lockdown's checks.
+    package static func readStatusField(_ name: String, descriptor: Int32) -> Int? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        try check(Int32(count < 0 ? -1 : 0), .descriptors, "read /proc/self/status")
-        let text = String(decoding: buffer[..<count], as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix(name) {
-            if let value = Int(line.dropFirst(name.count).trimmingPrefix(while: \.isWhitespace)) { return value }
+        guard count > 0 else { return nil }
+        let key = Array(name.utf8)
+        var lineStart = 0
+        while lineStart + key.count <= count {
+            var lineEnd = lineStart
+            while lineEnd < count && buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            if buffer[lineStart..<lineStart + key.count].elementsEqual(key) {
+                var index = lineStart + key.count
+                while index < lineEnd && (buffer[index] == UInt8(ascii: " ") || buffer[index] == UInt8(ascii: "\t")) {
+                    index += 1
+                }
+                var value = 0
+                var digits = 0
+                while index < lineEnd, let digit = Int(exactly: buffer[index] &- UInt8(ascii: "0")), digit < 10 {
+                    value = value * 10 + digit
+                    digits += 1
+                    index += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            lineStart = lineEnd + 1
         }
-        throw LockdownFailure(step: .descriptors, message: "no \(name) in /proc/self/status")
+        return nil
     }
 
     /// The process's mapped address space now (the first field of /proc/self/statm, in pages).
@@ -219,13 +246,6 @@ package struct LockedDown: Sendable {
     /// Not `getrusage`: a child started by `posix_spawn` shares the parent's memory until it
     /// execs, and the kernel counts the parent's resident set into the child's `ru_maxrss`.
     package func peakResidentBytes() -> Int? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = pread(statusDescriptor, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[..<count], as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-        else { return nil }
-        return kilobytes * 1024
+        Lockdown.readStatusField("VmHWM:", descriptor: statusDescriptor).map { $0 * 1024 }
     }
 }

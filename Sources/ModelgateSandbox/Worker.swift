@@ -11,20 +11,22 @@ import ModelgateCore
 package struct Worker: Sendable {
     package let runner: WorkerRunner
 
-    package init(executable: String) {
-        runner = WorkerRunner(executable: executable)
+    /// With `forkServer`, workers are forked from one warmed-up `modelgate-worker` (see
+    /// ``ForkServer``), for a process that runs many jobs.
+    package init(executable: String, forkServer: Bool = false) {
+        runner = WorkerRunner(executable: executable, forkServer: forkServer ? ForkServer(executable: executable) : nil)
     }
 
     /// The executable's name, looked for next to the running program.
     package static let executableName = "modelgate-worker"
 
     /// `MODELGATE_WORKER` if set, else `modelgate-worker` in the running program's folder.
-    package static func locate() throws -> Worker {
+    package static func locate(forkServer: Bool = false) throws -> Worker {
         if let path = getenv("MODELGATE_WORKER").map({ String(cString: $0) }), !path.isEmpty {
             guard access(path, X_OK) == 0 else {
                 throw ModelgateError("worker_unavailable", "MODELGATE_WORKER=\(path) is not an executable file")
             }
-            return Worker(executable: path)
+            return Worker(executable: path, forkServer: forkServer)
         }
         let program = try runningProgram()
         let path =
@@ -35,7 +37,7 @@ package struct Worker: Sendable {
                 "worker_unavailable",
                 "\(executableName) is not next to \(program); build it (swift build) or set MODELGATE_WORKER")
         }
-        return Worker(executable: path)
+        return Worker(executable: path, forkServer: forkServer)
     }
 
     /// The path of the program running now, from `/proc/self/exe`.

@@ -48,9 +48,13 @@ package struct WorkerRunner: Sendable {
     }
 
     package let executable: String
+    /// Forks workers from a warmed-up image instead of starting the executable for each; nil
+    /// spawns each one (a one-job command needs no server).
+    package let forkServer: ForkServer?
 
-    package init(executable: String) {
+    package init(executable: String, forkServer: ForkServer? = nil) {
         self.executable = executable
+        self.forkServer = forkServer
     }
 
     /// Runs the executable with `arguments`; `descriptors` become its 3, 4, … in order. Its stdin
@@ -62,7 +66,10 @@ package struct WorkerRunner: Sendable {
         let stdout = try Pipe()
         let stderr = try Pipe()
         let start = ContinuousClock.now
-        let pid = try spawn(arguments, stdin: stdin.read, stdout: stdout.write, stderr: stderr.write, descriptors)
+        let pid =
+            try forkServer?.launch(
+                arguments: arguments, standard: [stdin.read, stdout.write, stderr.write], descriptors: descriptors)
+            ?? spawn(arguments, stdin: stdin.read, stdout: stdout.write, stderr: stderr.write, descriptors)
         stdin.closeRead()
         stdout.closeWrite()
         stderr.closeWrite()
@@ -73,7 +80,7 @@ package struct WorkerRunner: Sendable {
         let (stop, watch, status, usage) = try withExtendedLifetime((stdin, stdout, stderr)) {
             var watch = Watch(stdin: stdin.write, stdout: stdout.read, stderr: stderr.read, input: input, caps: caps)
             var stop = watch.untilExit(deadline: deadline)
-            if stop != nil { kill(-pid, SIGKILL) }
+            if stop != nil { Self.kill(pid) }
             let (status, usage, timedOut) = try Self.reap(pid, deadline: deadline)
             if timedOut && stop == nil { stop = .wallTimeout }
             return (stop, watch, status, usage)
@@ -90,10 +97,13 @@ package struct WorkerRunner: Sendable {
 
     /// Waits for the worker to exit: until the deadline, then it kills the process group. Its
     /// pipes at end of file usually mean it has exited, but a worker could close them and live.
+    /// Woken by the worker's exit (a pidfd), where the kernel has them; else by polling.
     private static func reap(_ pid: pid_t, deadline: ContinuousClock.Instant) throws -> (Int32, rusage, Bool) {
         var status: Int32 = 0
         var usage = rusage()
         var timedOut = false
+        let exited = mg_pidfd_open(pid)
+        defer { if exited >= 0 { close(exited) } }
         var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
         while true {
             let options = timedOut ? 0 : WNOHANG
@@ -107,9 +117,13 @@ package struct WorkerRunner: Sendable {
                 throw ModelgateError(
                     "worker_lost", "waiting for the worker failed: \(String(cString: strerror(errno)))")
             }
-            if ContinuousClock.now >= deadline {
-                kill(-pid, SIGKILL)
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero {
+                Self.kill(pid)
                 timedOut = true
+            } else if exited >= 0 {
+                var watch = pollfd(fd: exited, events: Int16(POLLIN), revents: 0)
+                _ = poll(&watch, 1, Int32(min(left / .milliseconds(1), 3_600_000)) + 1)
             } else {
                 nanosleep(&pause, nil)
                 pause.tv_nsec = min(pause.tv_nsec * 2, 5_000_000)
@@ -117,7 +131,14 @@ package struct WorkerRunner: Sendable {
         }
     }
 
-    private func spawn(
+    /// Kills the worker's process group, and the worker itself in case it has not yet made that
+    /// group (a forked worker makes it first thing).
+    private static func kill(_ pid: pid_t) {
+        _ = Glibc.kill(-pid, SIGKILL)
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
+    func spawn(
         _ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32, _ descriptors: [Int32]
     ) throws -> pid_t {
         // Move every source above the target range first, so that no dup2 overwrites a source

@@ -34,7 +34,8 @@ package struct APIServer: Sendable {
         self.state = state
         self.policies = policies
         store = try SQLiteStore(state: state, pooled: true)
-        pipeline = JobPipeline(state: state, store: store, worker: try worker ?? Worker.locate(), logger: logger)
+        pipeline = JobPipeline(
+            state: state, store: store, worker: try worker ?? Worker.locate(forkServer: true), logger: logger)
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)

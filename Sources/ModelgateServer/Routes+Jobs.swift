@@ -40,10 +40,10 @@ extension APIServer {
                 response.headers[.location] = "/v1/jobs/\(job)"
                 return response
             }
-            let result: JobResult
+            let answer: JobAnswer
             do {
-                result = try await slots.run {
-                    try pipeline.run(
+                answer = try await slots.run {
+                    try pipeline.answer(
                         specText: text, principal: principal.name, needsAgreement: needsAgreement,
                         idempotencyKey: key)
                 }
@@ -51,6 +51,7 @@ extension APIServer {
                 metrics.rejected(reason: error.code)
                 throw error
             }
+            let result = answer.result
             metrics.latency.record(ContinuousClock.now - start)
             metrics.job(status: result.status.rawValue)
             if result.status == .failed, let code = result.reason?.code.rawValue { metrics.workerFailure(reason: code) }
@@ -66,7 +67,7 @@ extension APIServer {
                 }
             }
             // The same text as the stored document a GET of the job answers.
-            return JSONBody.text(try result.jsonText())
+            return JSONBody.text(answer.text)
         }
         v1.post("jobs/preview") { request, context in
             let principal = try context.require(.runJob)
@@ -160,9 +161,7 @@ extension APIServer {
                     ["job": job.id, "status": job.status == "admitted" ? "running" : job.status])
             }
             // With its receipt, as the first answer had it.
-            var result = try JobResult(jsonText: document)
-            result.receipt = job.receipt
-            return JSONBody.text(try result.jsonText())
+            return JSONBody.text(try JobResult.document(document, receipt: job.receipt))
         }
     }
 

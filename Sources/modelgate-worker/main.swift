@@ -2,7 +2,8 @@
 // its request (Lockdown.apply), then reads the request from stdin, maps the column files it was
 // handed, runs the estimator (or a sandbox probe) and writes the raw result to stdout.
 //
-// Single-threaded by design: no Dispatch and no async before lockdown, no threads after.
+// Started as `modelgate-worker --fork-server`, it forks such a process for each job instead
+// (WorkerForkServer). Single-threaded by design: no Dispatch and no async before lockdown, no threads after.
 import ModelgateColumnFiles
 import ModelgateCore
 import ModelgateEstimators
@@ -12,7 +13,10 @@ import ModelgateSandbox
     import Glibc
 #endif
 
-guard let settings = LockdownSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
+var arguments = Array(CommandLine.arguments.dropFirst())
+// A fork server returns here only in a child it forked for a job, with that job's arguments.
+if arguments == [WorkerForkServer.flag] { arguments = WorkerForkServer.serve(warmUp: WarmUp.run) }
+guard let settings = LockdownSettings(arguments: arguments) else {
     WorkerChannel.report(
         "usage: modelgate-worker --cpu-seconds N --memory-bytes N --descriptors N (started by modelgate)")
     exit(LockdownStep.arguments.rawValue)

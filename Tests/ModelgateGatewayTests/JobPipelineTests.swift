@@ -31,6 +31,35 @@ import Testing
         }
     }
 
+    /// The document sent is made once, by putting the receipt into the recorded text; it must be
+    /// byte for byte what encoding the result with its receipt gives (receipts are checked so).
+    @Test func theDocumentSentIsTheResultEncodedWithItsReceipt() throws {
+        try withDemo(rows: 20000) { _, pipeline in
+            var texts = try Fixtures.exampleSpecs().map(\.text)
+            texts += [
+                "model: [unreadable",
+                "model: crosstab\ndataset: nowhere\nrows: [sex]",
+                "model: crosstab\ndataset: household-survey\nrows: [district]\nlabel: \"a label\"",
+                // Released, then refused by the release ledger: the same rows but one.
+                "model: crosstab\ndataset: household-survey\nrows: [sex]",
+                "model: crosstab\ndataset: household-survey\nrows: [sex]\nwhere: [{ column: age, op: '>', value: 16 }]",
+            ]
+            var statuses = Set<String>()
+            for text in texts {
+                let answer = try pipeline.answer(specText: text)
+                #expect(answer.result.receipt != nil, "\(text)")
+                #expect(answer.text == (try answer.result.jsonText()), "\(text)")
+                statuses.insert(answer.result.status.rawValue + "/" + (answer.result.reason?.code.rawValue ?? ""))
+            }
+            #expect(statuses.count >= 3, "\(statuses)")
+            // A request sent again with its Idempotency-Key is answered from the stored document.
+            let first = try pipeline.answer(specText: texts[0], idempotencyKey: "k-1")
+            let again = try pipeline.answer(specText: texts[0], idempotencyKey: "k-1")
+            #expect(again.text == first.text)
+            #expect(again.text == (try again.result.jsonText()))
+        }
+    }
+
     @Test func releasedResultCarriesTheContractFields() throws {
         try withDemo() { folder, pipeline in
             let manifest = try #require(try DatasetStore(state: folder.url).open("household-survey")).manifest

@@ -38,14 +38,76 @@ import Testing
         )
         // The folder must be reachable by the unprivileged user.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.url.path)
-        let worker = Worker(executable: wrapper.path)
+        for forkServer in [false, true] {
+            let worker = Worker(executable: wrapper.path, forkServer: forkServer)
+            let control = try SandboxCheck.run(.control, with: worker)
+            #expect(control.passed, "\(control.outcome)")
+            #expect(control.lockdown?.credentials.hasPrefix("uid 65534") == true)
+            for probe in [Probe.socket, .openFile, .setuid, .memoryBomb] {
+                let verdict = try SandboxCheck.run(probe, with: worker)
+                #expect(verdict.reason == probe.expected, "\(probe.rawValue) (fork server: \(forkServer))")
+            }
+            #expect(worker.runner.forkServer?.unavailable == nil)
+        }
+    }
+}
+
+/// The same attacks on workers forked by a fork server, as `modelgate serve` runs jobs: forking
+/// changes how the process starts, not how it is locked down.
+@Suite struct ForkedWorkerTests {
+    /// One server for every test here, as a gateway has; the probes run on it concurrently.
+    static let forked = Result { try Worker.locate(forkServer: true) }
+
+    @Test(arguments: Probe.allCases)
+    func probeIsStoppedInAForkedWorker(_ probe: Probe) throws {
+        let worker = try Self.forked.get()
+        let verdict = try SandboxCheck.run(probe, with: worker)
+        #expect(verdict.reason == probe.expected, "\(probe.rawValue): \(verdict.outcome)")
+        #expect(verdict.passed, "\(probe.rawValue): \(verdict.outcome)")
+        #expect(worker.runner.forkServer?.unavailable == nil)
+    }
+
+    @Test func aForkedWorkerIsLockedDownAsASpawnedOneIs() throws {
+        let spawned = try #require(try SandboxCheck.run(.control, with: try Worker.locate()).lockdown)
+        let forked = try #require(try SandboxCheck.run(.control, with: try Self.forked.get()).lockdown)
+        #expect(forked.namespaces == spawned.namespaces)
+        #expect(forked.root == spawned.root)
+        #expect(forked.credentials == spawned.credentials)
+        #expect(forked.seccomp == spawned.seccomp)
+        // The address space allowed is the job's limit on top of what the process has mapped.
+        func withoutAddressSpace(_ limits: String) -> String {
+            limits.replacing(/address space \d+ MiB/, with: "address space")
+        }
+        #expect(withoutAddressSpace(forked.limits) == withoutAddressSpace(spawned.limits))
+    }
+
+    /// The worker reads its thread count (before lockdown) and its peak memory (after the job)
+    /// from its own status file, byte by byte: the field on its own line, the number after it.
+    @Test func statusFieldsAreReadFromTheirOwnLines() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.url.appendingPathComponent("status")
+        try "Name:\tmodelgate-worke\nThreadsX:\t9\nThreads:\t1\nVmHWM:\t    2048 kB\nVmRSS:\t\n".write(
+            to: file, atomically: true, encoding: .utf8)
+        let descriptor = open(file.path, O_RDONLY)
+        defer { close(descriptor) }
+        #expect(Lockdown.readStatusField("Threads:", descriptor: descriptor) == 1)
+        #expect(Lockdown.readStatusField("VmHWM:", descriptor: descriptor) == 2048)
+        #expect(Lockdown.readStatusField("VmRSS:", descriptor: descriptor) == nil)
+        #expect(Lockdown.readStatusField("VmPeak:", descriptor: descriptor) == nil)
+    }
+
+    /// A fork server killed (by the operator, the OOM killer) is replaced at the next job, which
+    /// runs.
+    @Test func aForkServerThatDiesIsReplaced() throws {
+        let worker = try Worker.locate(forkServer: true)
+        let server = try #require(worker.runner.forkServer)
+        #expect(try SandboxCheck.run(.control, with: worker).passed)
+        let first = try #require(server.processID)
+        #expect(kill(first, SIGKILL) == 0)
         let control = try SandboxCheck.run(.control, with: worker)
         #expect(control.passed, "\(control.outcome)")
-        #expect(control.lockdown?.credentials.hasPrefix("uid 65534") == true)
-        for probe in [Probe.socket, .openFile, .setuid, .memoryBomb] {
-            let verdict = try SandboxCheck.run(probe, with: worker)
-            #expect(verdict.reason == probe.expected, "\(probe.rawValue): \(verdict.outcome)")
-        }
+        let second = try #require(server.processID)
+        #expect(second != first)
     }
 }
 

@@ -1,7 +1,8 @@
 // Thin wrappers for the system calls Swift cannot reach directly: variadic ones (prctl,
 // syscall, ptrace) and ones Swift's Glibc module does not declare (unshare, pivot_root,
 // setresuid, close_range, pipe2, posix_spawn_file_actions_addclosefrom_np).
-// Each returns what the call returns (-1 with errno set on failure). No logic lives here.
+// Each returns what the call returns (-1 with errno set on failure). No logic lives here, but for
+// packing and unpacking SCM_RIGHTS messages, whose CMSG macros Swift cannot reach.
 #ifndef CSANDBOXSHIM_H
 #define CSANDBOXSHIM_H
 
@@ -38,6 +39,24 @@ int mg_pipe_cloexec(int descriptors[2]);
 /// An anonymous file in memory, closed on exec (a job's row labels are written into one).
 int mg_memfd_create(const char *name);
 int mg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int first);
+
+// The fork server (see ForkServer.swift): a socket pair that keeps message boundaries, a
+// message with descriptors attached (SCM_RIGHTS), and a fork whose child is the caller's
+// sibling (clone with CLONE_PARENT), so the gateway that asked for it is its parent and reaps it.
+int mg_socketpair_seqpacket(int descriptors[2]);
+/// Sends `count` bytes with `descriptorCount` descriptors attached; the bytes sent, or -1.
+long mg_send_with_descriptors(int socket, const void *bytes, unsigned long count, const int *descriptors,
+                              int descriptorCount);
+/// Receives one message of at most `capacity` bytes and at most `descriptorCapacity` descriptors
+/// (close-on-exec), their number in `*received`; the bytes received (0 at end of file), or -1
+/// (EMSGSIZE, with every descriptor that came closed, when the message or its descriptors were cut).
+long mg_receive_with_descriptors(int socket, void *bytes, unsigned long capacity, int *descriptors,
+                                 int descriptorCapacity, int *received);
+/// fork(2) without the C library's fork handlers, the child a child of the caller's parent: 0 in
+/// the child, its pid in the caller, -1 on failure. Only for a single-threaded caller.
+pid_t mg_fork_sibling(void);
+/// A descriptor that polls readable when the process exits (pidfd_open(2)).
+int mg_pidfd_open(pid_t pid);
 
 // Used only by sandbox probes, which try what a locked-down worker must not be able to do.
 long mg_ptrace_seize(pid_t pid);

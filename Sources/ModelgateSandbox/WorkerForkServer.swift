@@ -1,0 +1,79 @@
+import CSandboxShim
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The worker's side of ``ForkServer``: `modelgate-worker --fork-server` warms itself up once,
+/// then forks a child for each request the gateway sends on descriptor 3, and each child goes on
+/// to be an ordinary worker.
+///
+/// Why: starting the worker executable afresh costs about as much CPU as a small job itself
+/// (loading and relocating the program, starting the Swift runtime, and building on first use the
+/// type metadata that decoding a request and encoding a reply need). A child forked from a
+/// server that has done all that once starts where it left off.
+///
+/// What it keeps: the server never reads a request, a column or a result; it only forks, from a
+/// single thread (so the child is as consistent as after an `exec`). The child places the
+/// descriptors it was sent at 0, 1, 2, 3, …, closes every other one, takes a process group of its
+/// own, and returns to `main` with the job's arguments, where it locks itself down (``Lockdown``)
+/// before it reads a byte, exactly as a spawned worker does.
+package enum WorkerForkServer {
+    package static let flag = "--fork-server"
+
+    /// The server's socket, as the gateway hands it over.
+    static let socket: Int32 = 3
+
+    /// Serves until the gateway closes its end, then exits. Returns only in a forked child: that
+    /// job's arguments, with its descriptors in place.
+    package static func serve(warmUp: () -> Void) -> [String] {
+        warmUp()
+        var bytes = [UInt8](repeating: 0, count: 64 << 10)
+        var descriptors = [Int32](repeating: -1, count: ForkServer.descriptorLimit)
+        while true {
+            var received: Int32 = 0
+            let count = mg_receive_with_descriptors(
+                socket, &bytes, UInt(bytes.count), &descriptors, Int32(descriptors.count), &received)
+            if count == 0 { exit(0) }  // The gateway is gone.
+            if count < 0 {
+                if errno == EINTR { continue }
+                guard errno == EMSGSIZE else { exit(1) }
+                reply(-EMSGSIZE)
+                continue
+            }
+            let handed = Array(descriptors[..<Int(received)])
+            guard handed.count >= 3 else {
+                for descriptor in handed { close(descriptor) }
+                reply(-EINVAL)
+                continue
+            }
+            let pid = mg_fork_sibling()
+            if pid == 0 {
+                place(handed)
+                return String(decoding: bytes[..<count], as: UTF8.self)
+                    .split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+            }
+            let failure = errno
+            for descriptor in handed { close(descriptor) }
+            reply(pid > 0 ? pid : -failure)
+        }
+    }
+
+    /// The pid of the child, or a negative error number.
+    private static func reply(_ value: Int32) {
+        var value = value
+        while send(socket, &value, MemoryLayout<Int32>.size, Int32(MSG_NOSIGNAL)) < 0 && errno == EINTR {}
+    }
+
+    /// In the child: `handed` become 0, 1, 2, …; everything else, the socket too, is closed.
+    private static func place(_ handed: [Int32]) {
+        let floor = Int32(handed.count)
+        // Above the target range first, so that no dup2 overwrites a source a later one needs.
+        let moved = handed.map { fcntl($0, F_DUPFD, floor) }
+        guard !moved.contains(where: { $0 < 0 }) else { exit(LockdownStep.descriptors.rawValue) }
+        for (target, source) in moved.enumerated() where dup2(source, Int32(target)) < 0 {
+            exit(LockdownStep.descriptors.rawValue)
+        }
+        guard mg_close_from(floor) == 0, setpgid(0, 0) == 0 else { exit(LockdownStep.descriptors.rawValue) }
+    }
+}
