@@ -52,6 +52,9 @@ struct SandboxCommand: ParsableCommand {
                 let verdicts = [try SandboxCheck.run(probe, with: spawned), try SandboxCheck.run(probe, with: forked)]
                 if !printedLayers, let layers = verdicts[0].lockdown {
                     print("namespaces:  \(layers.namespaces)")
+                    if let forked = verdicts[1].lockdown, forked.namespaces != layers.namespaces {
+                        print("             forked: \(forked.namespaces)")
+                    }
                     print("root:        \(layers.root)")
                     print("credentials: \(layers.credentials)")
                     print("limits:      \(layers.limits)")

@@ -93,18 +93,47 @@ package enum Lockdown {
     struct Namespaces: CustomStringConvertible {
         var hasMountNamespace: Bool
         var viaUserNamespace: Bool
+        var sharedNetwork = false
         var unavailable: String?
 
         var description: String {
             if let unavailable { return "none: \(unavailable); seccomp alone keeps the network and files out" }
+            if sharedNetwork { return "mount, IPC, UTS; network: \(Lockdown.sharedNetworkNamespace)" }
             return "mount, network, IPC, UTS" + (viaUserNamespace ? " (in a user namespace)" : "")
         }
     }
 
-    /// As root: new mount, network, IPC and UTS namespaces. Otherwise a user namespace first, where
-    /// the host allows one; a host that refuses it leaves seccomp as the barrier.
+    /// Set in a fork server running as root once it has entered a network namespace of its own
+    /// (``enterSharedNetworkNamespace()``): the workers it forks are in it already, and make only
+    /// their mount, IPC and UTS namespaces.
+    nonisolated(unsafe) static var inSharedNetworkNamespace = false
+
+    static let sharedNetworkNamespace = "an empty one, made once by the fork server for the workers it forks"
+
+    /// For a fork server running as root: a network namespace of its own, with no interface but
+    /// a loopback that is down and that no worker can bring up (they have no capabilities).
+    ///
+    /// Why one for all its workers, not one per job: making a network namespace is the dearest
+    /// step of a lockdown (the kernel registers a device and its sysctls, then tears them down
+    /// again after the job), about a fifth of a small job's CPU. What a namespace per job would add
+    /// is only that two workers could not reach each other over a socket, and no worker can open
+    /// one (seccomp); workers already share a user id and see each other's processes, so the
+    /// namespace was never what kept them apart. Nothing reaches out of it either way.
+    package static func enterSharedNetworkNamespace() {
+        guard geteuid() == 0, mg_unshare(mg_clone_newnet) == 0 else { return }
+        inSharedNetworkNamespace = true
+    }
+
+    /// As root: new mount, network, IPC and UTS namespaces (the network one made already, in a
+    /// fork server's worker). Otherwise a user namespace first, where the host allows one; a host
+    /// that refuses it leaves seccomp as the barrier.
     static func enterNamespaces() throws(LockdownFailure) -> Namespaces {
         let flags = mg_clone_newns | mg_clone_newnet | mg_clone_newipc | mg_clone_newuts
+        if geteuid() == 0 && inSharedNetworkNamespace {
+            try check(
+                mg_unshare(mg_clone_newns | mg_clone_newipc | mg_clone_newuts), .namespaces, "unshare(mount, IPC, UTS)")
+            return Namespaces(hasMountNamespace: true, viaUserNamespace: false, sharedNetwork: true)
+        }
         if geteuid() == 0 {
             try check(mg_unshare(flags), .namespaces, "unshare(mount, network, IPC, UTS)")
             return Namespaces(hasMountNamespace: true, viaUserNamespace: false)

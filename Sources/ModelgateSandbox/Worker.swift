@@ -67,10 +67,13 @@ package struct Worker: Sendable {
             rowCount: columns?.rowCount ?? 0, columns: columns?.handed(from: 3) ?? [], task: task,
             labels: handedLabels)
         let settings = LockdownSettings(limits: limits, descriptors: descriptors.count)
+        labels?.reusable = false
         let exit = try runner.run(
             arguments: settings.arguments, input: try request.framed(), descriptors: descriptors,
             caps: .init(
                 wallSeconds: Double(limits.wallSeconds), outputBytes: min(limits.outputBytes, Self.maximumOutputBytes)))
+        // Reaped: nothing else can write the labels now.
+        labels?.reusable = true
         return try WorkerOutcome(exit, limits: limits)
     }
 

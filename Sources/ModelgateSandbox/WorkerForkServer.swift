@@ -27,6 +27,7 @@ package enum WorkerForkServer {
     /// Serves until the gateway closes its end, then exits. Returns only in a forked child: that
     /// job's arguments, with its descriptors in place.
     package static func serve(warmUp: () -> Void) -> [String] {
+        Lockdown.enterSharedNetworkNamespace()
         warmUp()
         var bytes = [UInt8](repeating: 0, count: 64 << 10)
         var descriptors = [Int32](repeating: -1, count: ForkServer.descriptorLimit)
