@@ -121,21 +121,15 @@ extension ReleaseLedger {
         for feature in fresh { weighed.samples[feature] = [jobSample] }
         guard !combinations.isEmpty else { return weighed }
         // Atoms a combination reaches are split by the values of the features it weights.
-        var classes: [ClassKey: UInt32] = [:]
-        var classValues: [[UInt64]] = []
+        // A row's label is its class's number from 1, in order of first appearance.
+        var classes = ClassTable(width: columns.count)
         var labels = [UInt32](repeating: 0, count: rows.count)
+        var values = [UInt64](repeating: .max, count: columns.count)
         for row in 0..<rows.count {
             let mask = supportedBy[Int(rows[row])]
             guard mask != 0 else { continue }
-            let values = columns.indices.map { mask & (1 << UInt64($0)) != 0 ? columns[$0](row) ?? .max : .max }
-            let key = ClassKey(mask: mask, values: values)
-            if let id = classes[key] {
-                labels[row] = id
-            } else {
-                classValues.append(values)
-                labels[row] = UInt32(classValues.count)
-                classes[key] = UInt32(classValues.count)
-            }
+            for j in columns.indices { values[j] = mask & (1 << UInt64(j)) != 0 ? columns[j](row) ?? .max : .max }
+            labels[row] = values.withUnsafeBufferPointer { classes.number(mask: mask, values: $0).number }
         }
         guard !columns.contains(where: \.unsafe),
             let (atomsOfClass, more, counts, moreRows) = labels.withUnsafeBufferPointer({
@@ -152,7 +146,7 @@ extension ReleaseLedger {
         if !more.isEmpty { split.rows = moreRows }
         var valueOf: [UInt32: [UInt64]] = [:]
         for (label, atoms) in atomsOfClass where label > 0 {
-            for atom in atoms { valueOf[atom] = classValues[Int(label) - 1] }
+            for atom in atoms { valueOf[atom] = Array(classes.values(of: Int(label) - 1)) }
         }
         // The atoms split by value leave their regions' sums until their slack is measured again.
         for (index, feature) in features.enumerated() {
@@ -204,7 +198,8 @@ extension ReleaseLedger {
         // Only an atom's first `examinedRows` rows are read: a slack found on some of an atom's
         // rows is a lower bound of its slack (a row added to an atom adds at most one row to a
         // hyperplane), and on large atoms it is large long before all are read.
-        var rowsOf: [ClassKey: Int] = [:]
+        var groups = ClassTable(width: k)
+        var rowsOf: [Int] = []
         var first = [UInt64](repeating: 0, count: atomCount * k)
         var examined = [Int](repeating: 0, count: atomCount)
         var varying = [UInt64](repeating: 0, count: atomCount)
@@ -219,24 +214,39 @@ extension ReleaseLedger {
                 for j in 0..<k where first[atom * k + j] != values[j] { varying[atom] |= 1 << UInt64(j) }
             }
             examined[atom] += 1
-            rowsOf[ClassKey(mask: UInt64(atom), values: values), default: 0] += 1
+            let (group, isNew) = values.withUnsafeBufferPointer {
+                groups.number(mask: UInt64(atom), values: $0)
+            }
+            if isNew { rowsOf.append(0) }
+            rowsOf[Int(group) - 1] += 1
         }
         /// L_j(G) for every atom: rows grouped by G's values and j's, then the most numerous j per G.
         func most(_ j: Int, given group: UInt64) -> [Int] {
-            func projected(_ key: ClassKey, keeping kept: UInt64) -> ClassKey {
-                var key = key
-                for l in 0..<k where kept & (1 << UInt64(l)) == 0 { key.values[l] = .max }
-                return key
+            // The values of `table`'s class `index` with those of the features outside `kept` unset.
+            var projected = [UInt64](repeating: 0, count: k)
+            func project(_ table: ClassTable, _ index: Int, keeping kept: UInt64) -> UInt64 {
+                let values = table.values(of: index)
+                for l in 0..<k { projected[l] = kept & (1 << UInt64(l)) != 0 ? values[values.startIndex + l] : .max }
+                return table.mask(of: index)
             }
-            var byValue: [ClassKey: Int] = [:]
-            for (key, count) in rowsOf { byValue[projected(key, keeping: group | 1 << UInt64(j)), default: 0] += count }
-            var best: [ClassKey: Int] = [:]
-            for (key, count) in byValue {
-                let others = projected(key, keeping: group)
-                best[others] = max(best[others] ?? 0, count)
+            var byValue = ClassTable(width: k)
+            var countOf: [Int] = []
+            for index in rowsOf.indices {
+                let atom = project(groups, index, keeping: group | 1 << UInt64(j))
+                let (number, isNew) = projected.withUnsafeBufferPointer { byValue.number(mask: atom, values: $0) }
+                if isNew { countOf.append(0) }
+                countOf[Int(number) - 1] += rowsOf[index]
+            }
+            var others = ClassTable(width: k)
+            var best: [Int] = []
+            for index in countOf.indices {
+                let atom = project(byValue, index, keeping: group)
+                let (number, isNew) = projected.withUnsafeBufferPointer { others.number(mask: atom, values: $0) }
+                if isNew { best.append(0) }
+                best[Int(number) - 1] = max(best[Int(number) - 1], countOf[index])
             }
             var sum = [Int](repeating: 0, count: atomCount)
-            for (key, count) in best { sum[Int(key.mask)] += count }
+            for index in best.indices { sum[Int(others.mask(of: index))] += best[index] }
             return sum
         }
         let all = UInt64(1) << UInt64(k) &- 1
@@ -348,11 +358,61 @@ extension ReleaseLedger {
     }
 }
 
-/// Rows with the same values: of the features in `mask` for the split by values; in one atom
-/// (`mask` holds the atom) when finding slack.
-private struct ClassKey: Hashable {
-    var mask: UInt64
-    var values: [UInt64]
+/// Classes of rows with the same mask and values (of the features in `mask` for the split by
+/// values; in one atom, which `mask` holds, when finding slack), numbered from 1 in order of first
+/// appearance. Open addressing over flat storage: a dictionary keyed by a struct holding an array
+/// allocated and SipHashed a key per row, most of the time a regression's recording took.
+private struct ClassTable {
+    let width: Int
+    private var masks: [UInt64] = []
+    /// `width` values per class.
+    private var flat: [UInt64] = []
+    /// A class's number, 0 for an empty slot.
+    private var slots = [UInt32](repeating: 0, count: 1024)
+
+    init(width: Int) { self.width = width }
+
+    var count: Int { masks.count }
+    func mask(of index: Int) -> UInt64 { masks[index] }
+    func values(of index: Int) -> ArraySlice<UInt64> { flat[index * width..<(index + 1) * width] }
+
+    /// The number of the class of `mask` and `values` (`width` of them), and whether it is new.
+    mutating func number(mask: UInt64, values: UnsafeBufferPointer<UInt64>) -> (number: UInt32, isNew: Bool) {
+        var hash = (mask ^ 0x243F_6A88_85A3_08D3) &* 0x9E37_79B9_7F4A_7C15
+        for j in 0..<width { hash = ((hash ^ (hash >> 29)) ^ values[j]) &* 0x9E37_79B9_7F4A_7C15 }
+        hash ^= hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[slot] != 0 {
+            let index = Int(slots[slot]) - 1
+            if masks[index] == mask && matches(index, values) { return (slots[slot], false) }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        masks.append(mask)
+        for j in 0..<width { flat.append(values[j]) }
+        slots[slot] = UInt32(masks.count)
+        if masks.count * 2 > slots.count { grow() }
+        return (UInt32(masks.count), true)
+    }
+
+    private func matches(_ index: Int, _ values: UnsafeBufferPointer<UInt64>) -> Bool {
+        let base = index * width
+        for j in 0..<width where flat[base + j] != values[j] { return false }
+        return true
+    }
+
+    private mutating func grow() {
+        let classes = masks.count
+        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        let (masks, flat) = (self.masks, self.flat)
+        (self.masks, self.flat) = ([], [])
+        flat.withUnsafeBufferPointer { flat in
+            for index in 0..<classes {
+                _ = number(
+                    mask: masks[index], values: UnsafeBufferPointer(rebasing: flat[index * width..<(index + 1) * width])
+                )
+            }
+        }
+    }
 }
 
 extension [UInt32] {

@@ -145,7 +145,12 @@ struct WeightedSums: Sendable {
 final class FeatureValues {
     let column: ColumnVector
     private(set) var unsafe = false
-    private var valueOf: [UInt64: UInt64] = [:]
+    /// Each element met and the bits of the value it was met as, by open addressing (elements are
+    /// below p, so `.max` marks an empty slot): read for every row a weighting splits, where a
+    /// dictionary's hashing was most of the cost.
+    private var elements = [UInt64](repeating: .max, count: 1024)
+    private var bitsOf = [UInt64](repeating: 0, count: 1024)
+    private var met = 0
 
     init(column: ColumnVector) { self.column = column }
 
@@ -161,12 +166,37 @@ final class FeatureValues {
             if value.magnitude >= 1 << 60 { unsafe = true }
             (element, bits) = (PrimeField.element(value), UInt64(bitPattern: Int64(value)))
         }
-        if let known = valueOf[element] {
-            if known != bits { unsafe = true }
-        } else {
-            valueOf[element] = bits
-        }
+        remember(element, bits)
         return element
+    }
+
+    private func remember(_ element: UInt64, _ bits: UInt64) {
+        var slot = Self.slot(element, elements.count)
+        while elements[slot] != .max {
+            if elements[slot] == element {
+                if bitsOf[slot] != bits { unsafe = true }
+                return
+            }
+            slot = (slot + 1) & (elements.count - 1)
+        }
+        elements[slot] = element
+        bitsOf[slot] = bits
+        met += 1
+        if met * 2 > elements.count {
+            let old = zip(elements, bitsOf).filter { $0.0 != .max }
+            elements = [UInt64](repeating: .max, count: elements.count * 2)
+            bitsOf = [UInt64](repeating: 0, count: elements.count)
+            for (element, bits) in old {
+                var slot = Self.slot(element, elements.count)
+                while elements[slot] != .max { slot = (slot + 1) & (elements.count - 1) }
+                (elements[slot], bitsOf[slot]) = (element, bits)
+            }
+        }
+    }
+
+    private static func slot(_ element: UInt64, _ capacity: Int) -> Int {
+        let hash = element &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: hash ^ (hash >> 32)) & (capacity - 1)
     }
 }
 
