@@ -141,6 +141,23 @@ package struct DesignMatrix {
         _ weight: (Double, Double) -> (w: Double, z: Double, extra: Double)
     ) -> (gram: [Double], moment: [Double], extra: Double) {
         let p = parameterCount
+        if categoricalTerms.isEmpty && p <= 4 {
+            return denseNormalEquations(SIMD4<Double>.self, coefficients: coefficients, stride: stride, weight)
+        }
+        if categoricalTerms.isEmpty && p <= 8 {
+            return denseNormalEquations(SIMD8<Double>.self, coefficients: coefficients, stride: stride, weight)
+        }
+        return sparseNormalEquations(coefficients: coefficients, stride: stride, weight)
+    }
+
+    /// ``normalEquations(coefficients:stride:_:)`` by the sparse row visit, whatever the design;
+    /// the dense loops are checked against it.
+    @inline(__always)
+    func sparseNormalEquations(
+        coefficients: [Double]?, stride: Int = 1,
+        _ weight: (Double, Double) -> (w: Double, z: Double, extra: Double)
+    ) -> (gram: [Double], moment: [Double], extra: Double) {
+        let p = parameterCount
         var gram = [Double](repeating: 0, count: p * p)
         var moment = [Double](repeating: 0, count: p)
         var extra = 0.0
@@ -173,10 +190,133 @@ package struct DesignMatrix {
         return (gram, moment, extra)
     }
 
+    /// Each used row's terms as one vector (the intercept, then the numeric features in term order,
+    /// zeros after the last term), when every feature is numeric and there are at most
+    /// `V.scalarCount` terms. Every row then has every term, so the passes below need no index
+    /// indirection, and their few accumulators stay in registers as whole vectors.
+    @inline(__always)
+    private func forEachDenseRow<V: SIMD>(_: V.Type, stride: Int, _ body: (V, Double) -> Void)
+    where V.Scalar == Double {
+        let featureCount = denseValues.count
+        // Lanes past the last term read the one zero below (at row 0, by a mask of 0): no branch.
+        let zero = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        zero.initialize(to: 0)
+        defer { zero.deallocate() }
+        var columns = [UnsafePointer<Double>](repeating: UnsafePointer(zero), count: V.scalarCount)
+        var masks = [Int](repeating: 0, count: V.scalarCount)
+        for feature in 0..<featureCount {
+            columns[feature + 1] = denseValues[feature].pointer
+            masks[feature + 1] = -1
+        }
+        let y = target.pointer
+        withExtendedLifetime(denseValues) {
+            columns.withUnsafeBufferPointer { columns in
+                masks.withUnsafeBufferPointer { masks in
+                    selection.forEachUsedRow(stride: stride) { row in
+                        var x = V()
+                        x[0] = 1
+                        for lane in 1..<V.scalarCount { x[lane] = columns[lane][row & masks[lane]] }
+                        body(x, y[row])
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``normalEquations(coefficients:stride:_:)`` for a design of numeric features only: the
+    /// rows of XᵀWX accumulate as vectors, `w·xᵢ·x` for each term i.
+    @inline(__always)
+    private func denseNormalEquations<V: SIMD>(
+        _ vector: V.Type, coefficients: [Double]?, stride: Int,
+        _ weight: (Double, Double) -> (w: Double, z: Double, extra: Double)
+    ) -> (gram: [Double], moment: [Double], extra: Double) where V.Scalar == Double {
+        let p = parameterCount
+        var beta = V()
+        for i in 0..<p { beta[i] = coefficients?[i] ?? 0 }
+        var rows = [V](repeating: V(), count: V.scalarCount)
+        var moment = V()
+        var extra = 0.0
+        rows.withUnsafeMutableBufferPointer { rows in
+            // Named accumulators (two or four per vector), not the buffer, in the row loop: the
+            // compiler keeps them in registers; lanes past the last term stay zero.
+            var (g0, g1, g2, g3, g4, g5, g6, g7) = (V(), V(), V(), V(), V(), V(), V(), V())
+            forEachDenseRow(vector, stride: stride) { x, y in
+                let eta = (beta * x).sum()
+                let (w, z, e) = weight(eta, y)
+                extra += e
+                let wx = w * x
+                moment += wx * z
+                g0 += wx[0] * x
+                g1 += wx[1] * x
+                g2 += wx[2] * x
+                g3 += wx[3] * x
+                if V.scalarCount > 4 {
+                    g4 += wx[4] * x
+                    g5 += wx[5] * x
+                    g6 += wx[6] * x
+                    g7 += wx[7] * x
+                }
+            }
+            (rows[0], rows[1], rows[2], rows[3]) = (g0, g1, g2, g3)
+            if V.scalarCount > 4 { (rows[4], rows[5], rows[6], rows[7]) = (g4, g5, g6, g7) }
+        }
+        var gram = [Double](repeating: 0, count: p * p)
+        for i in 0..<p {
+            for j in 0..<p { gram[i * p + j] = rows[i][j] }
+        }
+        return (gram, (0..<p).map { moment[$0] }, extra)
+    }
+
     /// The largest leverage w·xᵀ(XᵀWX)⁻¹x over the used rows, given (XᵀWX)⁻¹ and each row's
     /// weight as a function of its linear predictor (1 for least squares).
     @inline(__always)
     func maximumLeverage(inverse: [Double], coefficients: [Double], weight: (Double) -> Double) -> Double {
+        let p = parameterCount
+        if categoricalTerms.isEmpty && p <= 4 {
+            return denseMaximumLeverage(SIMD4<Double>.self, inverse: inverse, coefficients: coefficients, weight)
+        }
+        if categoricalTerms.isEmpty && p <= 8 {
+            return denseMaximumLeverage(SIMD8<Double>.self, inverse: inverse, coefficients: coefficients, weight)
+        }
+        return sparseMaximumLeverage(inverse: inverse, coefficients: coefficients, weight: weight)
+    }
+
+    /// ``maximumLeverage(inverse:coefficients:weight:)`` for a design of numeric features only:
+    /// xᵀAx as x·(Ax), with A's rows as vectors.
+    @inline(__always)
+    private func denseMaximumLeverage<V: SIMD>(
+        _ vector: V.Type, inverse: [Double], coefficients: [Double], _ weight: (Double) -> Double
+    ) -> Double where V.Scalar == Double {
+        let p = parameterCount
+        var beta = V()
+        var a = [V](repeating: V(), count: V.scalarCount)
+        for i in 0..<p {
+            beta[i] = coefficients[i]
+            for j in 0..<p { a[i][j] = inverse[i * p + j] }
+        }
+        let (a0, a1, a2, a3) = (a[0], a[1], a[2], a[3])
+        let (a4, a5, a6, a7) = V.scalarCount > 4 ? (a[4], a[5], a[6], a[7]) : (V(), V(), V(), V())
+        var largest = 0.0
+        forEachDenseRow(vector, stride: 1) { x, _ in
+            let eta = (beta * x).sum()
+            var ax: V = x[0] * a0
+            ax += x[1] * a1
+            ax += x[2] * a2
+            ax += x[3] * a3
+            if V.scalarCount > 4 {
+                ax += x[4] * a4
+                ax += x[5] * a5
+                ax += x[6] * a6
+                ax += x[7] * a7
+            }
+            largest = max(largest, weight(eta) * (x * ax).sum())
+        }
+        return largest
+    }
+
+    /// ``maximumLeverage(inverse:coefficients:weight:)`` by the sparse row visit, whatever the design.
+    @inline(__always)
+    func sparseMaximumLeverage(inverse: [Double], coefficients: [Double], weight: (Double) -> Double) -> Double {
         let p = parameterCount
         var largest = 0.0
         inverse.withUnsafeBufferPointer { inverse in

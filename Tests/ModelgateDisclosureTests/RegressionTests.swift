@@ -366,6 +366,103 @@ import Testing
         #expect(refusal.code == .belowThreshold)
     }
 
+    /// Deterministic data for the dense path's checks: `rows` people with an age, an income, a
+    /// 0/1 flag and the same flag as a two-level sector, number features `x1`…`x4`, a single-level
+    /// category `all`, and an outcome drawn from a logit in all of them.
+    func mixedDesign(rows: Int) -> (columns: [String: ColumnVector], policy: Policy) {
+        var policy = Fixtures.policy
+        for name in ["flag", "x1", "x2", "x3", "x4"] {
+            policy.columns.append(ColumnPolicy(name: name, columnClass: .ordinary, type: .number))
+        }
+        policy.columns.append(ColumnPolicy(name: "all", columnClass: .ordinary, type: .category))
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var age: [Int] = []
+        var income: [Double] = []
+        var flag: [Double] = []
+        var x: [[Double]] = [[], [], [], []]
+        var insured: [Bool] = []
+        for _ in 0..<rows {
+            age.append(20 + Int(uniform() * 50))
+            income.append(10_000 + (uniform() * 90_000).rounded())
+            flag.append(uniform() < 0.4 ? 1 : 0)
+            for j in 0..<4 { x[j].append(uniform() * Double(j + 1) - 0.5) }
+            let eta =
+                -2 + 0.03 * Double(age.last!) + 1e-5 * income.last! - 0.7 * flag.last! + 0.5 * x[0].last!
+                - 0.3 * x[1].last! + 0.2 * x[2].last! - 0.1 * x[3].last!
+            insured.append(uniform() < 1 / (1 + exp(-eta)))
+        }
+        let columns = [
+            "age": ColumnVector(integers: age), "income": ColumnVector(numbers: income),
+            "flag": ColumnVector(numbers: flag), "sector": ColumnVector(categories: flag.map { $0 == 1 ? "b" : "a" }),
+            "x1": ColumnVector(numbers: x[0]), "x2": ColumnVector(numbers: x[1]), "x3": ColumnVector(numbers: x[2]),
+            "x4": ColumnVector(numbers: x[3]), "all": ColumnVector(categories: Array(repeating: "one", count: rows)),
+            "insured": ColumnVector(booleans: insured),
+        ]
+        return (columns, policy)
+    }
+
+    func fit(_ model: String, _ target: String, _ features: [String], _ data: [String: ColumnVector], _ policy: Policy)
+        throws -> RawRegression
+    {
+        let yaml =
+            "model: \(model)\ndataset: survey\ntarget: \(target)\nfeatures: [\(features.joined(separator: ", "))]"
+        guard case .regression(let fit) = try estimate(yaml, data, policy: policy).output else {
+            throw Refusal("test", "not a regression")
+        }
+        return fit
+    }
+
+    /// Two fits of one model: every figure the release shows, and the leverage, agree.
+    func expectSame(_ dense: RawRegression, _ sparse: RawRegression, relative: Double = 1e-9) {
+        #expect(dense.isWellDefined && sparse.isWellDefined)
+        #expect(dense.estimates.count == sparse.estimates.count)
+        for (a, b) in zip(dense.estimates, sparse.estimates) { #expect(approximately(a, b, relative: relative)) }
+        for (a, b) in zip(dense.standardErrors, sparse.standardErrors) {
+            #expect(approximately(a, b, relative: relative))
+        }
+        if let logLikelihood = sparse.logLikelihood {
+            #expect(approximately(dense.logLikelihood, logLikelihood, relative: relative))
+        } else {
+            #expect(dense.logLikelihood == nil)
+        }
+        #expect(approximately(dense.maximumLeverage, sparse.maximumLeverage ?? .nan, relative: relative))
+    }
+
+    @Test(arguments: ["logistic_regression", "linear_regression"])
+    func numericFeaturesTakeTheDenseLoopsAndAgreeWithTheSparseVisit(model: String) throws {
+        // A design of numeric features only takes the dense loops; a single-level category adds no
+        // term but sends the same model through the sparse row visit. Four terms (one vector of
+        // four lanes) and seven (eight lanes).
+        let (data, policy) = mixedDesign(rows: 600)
+        let target = model == "logistic_regression" ? "insured" : "income"
+        for features in [["age", "flag", "x1"], ["age", "flag", "x1", "x2", "x3", "x4"]] {
+            let numeric = features.filter { $0 != target }
+            let dense = try fit(model, target, numeric, data, policy)
+            let sparse = try fit(model, target, numeric + ["all"], data, policy)
+            #expect(dense.terms == sparse.terms)
+            expectSame(dense, sparse)
+        }
+        // A two-level category beside numeric features (sparse) is the same model as its 0/1
+        // number (dense): the same estimates, term for term.
+        let dense = try fit(model, target, ["age", "flag", "x1"], data, policy)
+        let sparse = try fit(model, target, ["age", "sector", "x1"], data, policy)
+        #expect(sparse.terms == ["(intercept)", "age", "sector=b", "x1"])
+        expectSame(dense, sparse)
+    }
+
+    @Test func theDenseLoopsAgreeWithTheSparseVisitOnAWarmStartedFit() throws {
+        // Above ``LogisticRegression/warmStartRows`` the fit first converges on every 16th row;
+        // both paths must still land on the same full-data optimum.
+        let (data, policy) = mixedDesign(rows: 210_000)
+        let dense = try fit("logistic_regression", "insured", ["age", "income", "flag"], data, policy)
+        let sparse = try fit("logistic_regression", "insured", ["age", "income", "flag", "all"], data, policy)
+        expectSame(dense, sparse, relative: 1e-8)
+    }
+
     @Test func perfectSeparationIsNotWellDefined() throws {
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",
