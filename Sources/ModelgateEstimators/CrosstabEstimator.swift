@@ -127,7 +127,7 @@ final class MeasureValues {
             converted = nil
         } else {
             let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(column.count, 1))
-            for row in 0..<column.count { buffer[row] = column.double(at: row) }
+            column.copyDoubles(into: buffer)
             converted = buffer
             pointer = UnsafePointer(buffer)
         }

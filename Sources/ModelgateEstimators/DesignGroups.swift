@@ -152,20 +152,25 @@ struct DesignGroups {
     /// An integer column as a variable whose levels are its distinct values in the selection;
     /// nil when there are more than `fewValuesLimit` of them.
     private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
-        // One pass: at most a handful of values, so a linear scan beats hashing every row.
+        // At most a handful of values, so a linear scan beats hashing every row. The values are
+        // found first, stopping at one too many (most measures have many more); only a column
+        // with few gets its codes.
         var values: [Double] = []
+        selection.forUsedRows { row in
+            let value = column.double(at: row)
+            if !values.contains(value) { values.append(value) }
+            return values.count <= fewValuesLimit
+        }
+        guard values.count <= fewValuesLimit else { return nil }
         var codes = [Int32](repeating: 0, count: selection.rowCount)
         codes.withUnsafeMutableBufferPointer { codes in
             selection.forEachUsedRow { row in
-                guard values.count <= fewValuesLimit else { return }
                 let value = column.double(at: row)
                 var slot = 0
-                while slot < values.count && values[slot] != value { slot += 1 }
-                if slot == values.count { values.append(value) }
+                while values[slot] != value { slot += 1 }
                 codes[row] = Int32(slot)
             }
         }
-        guard values.count <= fewValuesLimit else { return nil }
         return Variable(levels: values.count, codes: codes)
     }
 

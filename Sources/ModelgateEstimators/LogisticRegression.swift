@@ -58,10 +58,12 @@ enum LogisticRegression {
     ) -> (beta: [Double], system: SymmetricSystem, logLikelihood: Double)? {
         let p = design.parameterCount
         var beta = start
-        var converged = false
+        var previousDecrement = Double.infinity
         for _ in 0..<maximumIterations {
-            // The log-likelihood is reported, not used to steer: compute it on the final pass only.
-            let isFinal = converged
+            // The log-likelihood is reported, not used to steer: computed only on a pass that is
+            // likely the last, one after a step that left little to gain (quadratic convergence
+            // squares what is left).
+            let likelyLast = previousDecrement < 1e-5
             // Newton step: (XᵀWX) δ = Xᵀ(y − μ), with w = μ(1 − μ); the moment uses z = (y − μ)/w.
             let (gram, moment, logLikelihood) = design.normalEquations(coefficients: beta, stride: stride) { eta, y in
                 let e = exp(-abs(eta))
@@ -69,26 +71,27 @@ enum LogisticRegression {
                 let w = mu * (1 - mu)
                 // log L = y·η − log(1 + e^η), written to stay finite for large |η|; log(1 + e) errs
                 // by at most one rounding of 1 + e (e ≤ 1), and costs far less than log1p.
-                let logLikelihood = isFinal ? y * eta - (max(eta, 0) + log(1 + e)) : 0
+                let logLikelihood = likelyLast ? y * eta - (max(eta, 0) + log(1 + e)) : 0
                 return (w, w > 0 ? (y - mu) / w : 0, logLikelihood)
             }
             guard let system = SymmetricSystem(matrix: gram, size: p) else { return nil }
-            if converged {
-                guard beta.allSatisfy({ $0.isFinite && abs($0) < 1e8 }) else { return nil }
-                return (beta, system, logLikelihood)
-            }
             let step = system.solve(moment)
             for i in 0..<p { beta[i] += step[i] }
             // The Newton decrement δᵀ∇ (twice the log-likelihood still to gain) bounds every
             // coefficient's step in units of its standard error, whatever the features' scales.
-            // Under 1e-10, quadratic convergence leaves the estimate at the optimum to working
-            // precision; one more pass refreshes the information matrix there. The step must
-            // also have stopped moving the coefficients: under separation the decrement fades
-            // while the estimates run off to infinity.
+            // Under 1e-10, quadratic convergence leaves the estimate, with this last step, at the
+            // optimum to working precision, and the information and log-likelihood of this pass
+            // are those at the optimum to far better than their own rounding (the step is under
+            // 1e-5 standard errors). The step must also have stopped moving the coefficients: under
+            // separation the decrement fades while the estimates run off to infinity.
             let decrement = zip(step, moment).reduce(0) { $0 + $1.0 * $1.1 }
             let relativeStep = zip(step, beta).map { abs($0) / max(abs($1), 1) }.max() ?? 0
             guard decrement.isFinite else { return nil }
-            if decrement < 1e-10 && relativeStep < 1e-6 { converged = true }
+            if likelyLast && decrement < 1e-10 && relativeStep < 1e-6 {
+                guard beta.allSatisfy({ $0.isFinite && abs($0) < 1e8 }) else { return nil }
+                return (beta, system, logLikelihood)
+            }
+            previousDecrement = decrement
         }
         return nil
     }

@@ -105,6 +105,18 @@ struct RowSelection {
         }
     }
 
+    /// Calls `body` with each used row in order until it returns false.
+    @inline(__always)
+    func forUsedRows(while body: (Int) -> Bool) {
+        guard let mask else {
+            for row in 0..<rowCount where !body(row) { return }
+            return
+        }
+        mask.withUnsafeBufferPointer { mask in
+            for row in 0..<rowCount where mask[row] == 1 && !body(row) { return }
+        }
+    }
+
     /// Whether a filter on levels keeps every row of `column` whatever its code: every level it
     /// holds is wanted and no value is missing (as privacy mode dp's filter to the declared levels
     /// is, when the data holds no other), so it need not be applied.

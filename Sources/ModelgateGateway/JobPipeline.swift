@@ -467,7 +467,7 @@ package struct JobPipeline: Sendable {
     /// it is kept when no other job added to the ledger meanwhile, and made again otherwise.
     private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobAnswer {
         let key = release.key
-        var ledger = ledgers.cached(key, rowCount: release.labels.rowCount)
+        var ledger = try ledgers.cached(key, rowCount: release.labels.rowCount, store: store)
         func judge(_ ledger: ReleaseLedger) -> (ReleaseLedger.Proposal, ReleaseLedger.Verdict)? {
             guard
                 var proposal = ledger.propose(

@@ -60,6 +60,25 @@ import Testing
         }
     }
 
+    /// The receipt put into a document whose members all sort before it goes last, as an encoder
+    /// puts it; one that sorts after it is put after it.
+    @Test func aReceiptIsPutWhereTheEncoderWouldPutIt() throws {
+        struct Document: Codable {
+            var job: String
+            var receipt: Receipt?
+            var zone: [String: Int]?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let receipt = Receipt(index: 7, hash: "ab")
+        for zone in [nil, ["b": 2, "a": 1]] {
+            let without = String(decoding: try encoder.encode(Document(job: "x", zone: zone)), as: UTF8.self)
+            let with = String(decoding: try encoder.encode(Document(job: "x", receipt: receipt, zone: zone)), as: UTF8.self)
+            #expect(try JobResult.document(without, receipt: receipt) == with)
+            #expect(try JobResult.document(without, receipt: nil) == without)
+        }
+    }
+
     @Test func releasedResultCarriesTheContractFields() throws {
         try withDemo() { folder, pipeline in
             let manifest = try #require(try DatasetStore(state: folder.url).open("household-survey")).manifest

@@ -66,6 +66,27 @@ package struct ColumnVector: @unchecked Sendable {
     }
 
     @inline(__always)
+    /// Every value as a Double (``double(at:)`` of each row) into `buffer`, which holds
+    /// ``count``: the storage and its width are looked at once, not once a row.
+    package func copyDoubles(into buffer: UnsafeMutablePointer<Double>) {
+        func copy<T: BinaryInteger>(_ base: UnsafeRawPointer, _: T.Type) {
+            for row in 0..<count {
+                buffer[row] = Double(base.load(fromByteOffset: row &* MemoryLayout<T>.stride, as: T.self))
+            }
+        }
+        switch storage {
+        case .numbers(let values): buffer.update(from: values, count: count)
+        case .booleans(let values): for row in 0..<count { buffer[row] = Double(values[row]) }
+        case .integers(let base, 1): copy(base, Int8.self)
+        case .integers(let base, 2): copy(base, Int16.self)
+        case .integers(let base, 4): copy(base, Int32.self)
+        case .integers(let base, _): copy(base, Int64.self)
+        case .codes(let base, 1): copy(base, UInt8.self)
+        case .codes(let base, 2): copy(base, UInt16.self)
+        case .codes(let base, _): copy(base, UInt32.self)
+        }
+    }
+
     static func unsigned(_ base: UnsafeRawPointer, _ width: Int, _ row: Int) -> Int {
         switch width {
         case 1: return Int(base.load(fromByteOffset: row, as: UInt8.self))

@@ -19,9 +19,17 @@ final class LedgerBook: @unchecked Sendable {
         folder = state.appendingPathComponent("ledger", isDirectory: true)
     }
 
-    /// The ledger as this process last saw it (new for a version it has not seen).
-    func cached(_ key: LedgerKey, rowCount: Int) -> ReleaseLedger {
-        lock.withLock { ledgers[key] } ?? ReleaseLedger(rowCount: rowCount)
+    /// The ledger as this process last saw it; for a version it has not seen, the ledger as the
+    /// store has it now. Either may miss entries that another job adds before the caller's
+    /// transaction; that one brings it up to date (``catchUp(_:with:_:)``).
+    func cached(_ key: LedgerKey, rowCount: Int, store: any GatewayStore) throws -> ReleaseLedger {
+        if let kept = lock.withLock({ ledgers[key] }) { return kept }
+        // Read here, not only in the transaction: a job judged against an empty ledger there
+        // would be judged twice (the command line's one job, every time).
+        var ledger = ReleaseLedger(rowCount: rowCount)
+        let entries = try store.ledgerEntries(key, after: ledger.generation)
+        if !entries.isEmpty { try catchUp(&ledger, with: entries, key) }
+        return ledger
     }
 
     /// Keeps `ledger` unless a newer generation was kept meanwhile.

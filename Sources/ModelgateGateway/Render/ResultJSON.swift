@@ -31,26 +31,33 @@ extension JobResult {
         guard let receipt else { return content }
         let nested = String(decoding: try encoder().encode(receipt), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: "\n  ")
-        let key = "receipt"
-        let member = "  \"\(key)\" : \(nested)"
-        var lines = content.split(separator: "\n", omittingEmptySubsequences: false)
-        // The first top-level member whose key sorts after the receipt's; else the closing brace.
-        let next = lines.firstIndex { line in
-            guard line.hasPrefix("  \""), !line.hasPrefix("   "),
-                let end = line.dropFirst(3).firstIndex(of: "\"")
-            else { return false }
-            return line[line.index(line.startIndex, offsetBy: 3)..<end] > key[...]
-        }
-        if let next {
-            lines.insert(Substring(member + ","), at: next)
-        } else {
-            guard let last = lines.lastIndex(of: "}"), last > 1 else {
-                throw ModelgateError("internal_error", "a result document without members")
+        let key = Array("receipt".utf8)
+        let member = Array("  \"receipt\" : \(nested)".utf8)
+        let text = Array(content.utf8)
+        let (newline, space, quote) = (UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\""))
+        // A top-level member starts a line with two spaces and a quote; deeper ones have more spaces.
+        var index = 0
+        while index + 3 < text.count {
+            guard text[index] == newline, text[index + 1] == space, text[index + 2] == space, text[index + 3] == quote
+            else {
+                index += 1
+                continue
             }
-            lines[last - 1] += ","
-            lines.insert(Substring(member), at: last)
+            let start = index + 4
+            guard let end = text[start...].firstIndex(of: quote) else { break }
+            if text[start..<end].lexicographicallyPrecedes(key) || text[start..<end].elementsEqual(key) {
+                index = end
+                continue
+            }
+            // The first member whose key sorts after the receipt's: the receipt goes before it.
+            return String(decoding: text[...index] + member + Array(",\n".utf8) + text[(index + 1)...], as: UTF8.self)
         }
-        return lines.joined(separator: "\n")
+        // No member after it: the receipt goes last, after a comma on the member before.
+        guard let close = text.lastIndex(of: UInt8(ascii: "}")), close > 1, text[close - 1] == newline else {
+            throw ModelgateError("internal_error", "a result document that does not end its object on a line of its own")
+        }
+        return String(
+            decoding: text[..<(close - 1)] + Array(",\n".utf8) + member + text[(close - 1)...], as: UTF8.self)
     }
 
     private static func encoder() -> JSONEncoder {

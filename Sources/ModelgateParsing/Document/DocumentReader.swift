@@ -12,7 +12,8 @@ final class DocumentReader {
     /// Parses `text`; a syntax error becomes a problem and the result is nil.
     func compose(_ text: String) -> Node? {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // UTF-8 named, not left to Yams's default, which reads the whole environment each time.
+            guard let node = try Yams.compose(yaml: text, .default, .default, .utf8) else {
                 report("", nil, "the document is empty")
                 return nil
             }
