@@ -18,23 +18,32 @@ struct CSVChunkParser {
         var message: String
     }
 
-    /// Parses `[start, end)`, which begins and ends at record boundaries. `progress` is called
-    /// with the number of bytes done, every few megabytes.
+    /// What a parse got through.
+    struct Parsed {
+        var records: Int
+        /// Lines read: more than the records when a quoted field holds a line break.
+        var lines: Int
+        /// Where the parse stopped: a record boundary.
+        var stop: UnsafePointer<UInt8>
+    }
+
+    /// Parses from `start`, a record boundary, up to `end`, or to the first record boundary at or
+    /// past `limit` when that comes first: a range with quotes can only be cut where a parse
+    /// finds a record's end, since a quoted field may hold a line break.
     func parse(
-        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into builders: inout [ColumnBuilder],
-        progress: (Int) -> Void
-    ) throws(Failure) -> Int {
-        try builders.withUnsafeMutableBufferPointer { (builders) throws(Failure) -> Int in
-            try parse(start, end, into: builders, progress: progress)
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, limit: UnsafePointer<UInt8>? = nil,
+        into builders: inout [ColumnBuilder]
+    ) throws(Failure) -> Parsed {
+        try builders.withUnsafeMutableBufferPointer { (builders) throws(Failure) -> Parsed in
+            try parse(start, end, limit: limit ?? end, into: builders)
         }
     }
 
     /// The parse itself, appending to one builder per CSV field (in file order) in place.
     private func parse(
-        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
-        into builders: UnsafeMutableBufferPointer<ColumnBuilder>,
-        progress: (Int) -> Void
-    ) throws(Failure) -> Int {
+        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, limit: UnsafePointer<UInt8>,
+        into builders: UnsafeMutableBufferPointer<ColumnBuilder>
+    ) throws(Failure) -> Parsed {
         let comma: UInt8 = 44
         let newline: UInt8 = 10
         let carriageReturn: UInt8 = 13
@@ -43,13 +52,15 @@ struct CSVChunkParser {
         var p = start
         var line = firstLine
         var records = 0
-        var nextReport = start + (4 << 20)
         let fieldCount = builders.count
-        while p < end {
+        while p < end && p < limit {
             // A blank last line is not a record.
             if p.pointee == newline || (p.pointee == carriageReturn && p + 1 < end && p[1] == newline) {
                 let rest = p.pointee == newline ? p + 1 : p + 2
-                if rest == end && endsFile { break }
+                if rest == end && endsFile {
+                    p = end
+                    break
+                }
                 throw Failure(line: line, column: "", message: "blank line; every record needs \(fieldCount) fields")
             }
             let recordLine = line
@@ -126,12 +137,7 @@ struct CSVChunkParser {
             }
             line += 1
             records += 1
-            if p >= nextReport {
-                progress(p - start)
-                nextReport = p + (4 << 20)
-            }
         }
-        progress(end - start)
-        return records
+        return Parsed(records: records, lines: line - firstLine, stop: p)
     }
 }

@@ -58,6 +58,16 @@ struct CategoryDictionary {
         }
     }
 
+    /// Adds the levels of `other` (a chunk's dictionary) that are new here; returns this
+    /// dictionary's code of each of its codes. Its levels were checked to be UTF-8 when added.
+    mutating func codes(merging other: CategoryDictionary) -> [UInt32] {
+        // A level is never empty (an empty field is a missing value), so an arena with levels
+        // has a base address.
+        other.arena.withUnsafeBufferPointer { arena in
+            other.spans.map { code(of: arena.baseAddress! + $0.offset, count: $0.length)! }
+        }
+    }
+
     /// The levels by code, as their bytes: levels are told apart and ordered by bytes, since
     /// String equality would merge canonically equivalent spellings into one level.
     var levelBytes: [[UInt8]] {

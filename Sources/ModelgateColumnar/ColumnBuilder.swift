@@ -41,6 +41,19 @@ struct ColumnBuilder {
 
     var isStored: Bool { kind != .string }
 
+    /// Empties the builder for the next chunk, keeping its arrays' memory: chunks are parsed
+    /// window after window into the same builders.
+    mutating func reset() {
+        codes.removeAll(keepingCapacity: true)
+        integers.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+        booleans.removeAll(keepingCapacity: true)
+        missingRows.removeAll(keepingCapacity: true)
+        dictionary = CategoryDictionary()
+        minimum = .max
+        maximum = .min
+    }
+
     /// Adds one field's bytes; returns what is wrong with them, or nil.
     @inline(__always)
     mutating func append(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> String? {

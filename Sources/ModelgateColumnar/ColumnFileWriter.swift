@@ -1,148 +1,191 @@
 import Crypto
-import Dispatch
 import Foundation
 import ModelgateColumnFiles
 import ModelgateCore
 
-/// Writes parsed columns to their files in the narrowest fixed width that holds them, hashing
-/// each as it goes. Columns are written side by side, one per core.
-enum ColumnFileWriter {
+/// Writes one column's file as its chunks are parsed, in the narrowest fixed width that holds
+/// the whole column, hashing it as it goes: the same bytes as if the column had been written at
+/// once, with only a chunk of it in memory.
+///
+/// The width depends on the whole column (an integer column's range, a category's number of
+/// levels), so the file is kept in the narrowest width that holds the values so far and
+/// rewritten wider when a chunk needs more: at most three times, and in practice never after
+/// the first chunk. Category codes are written in order of first appearance and renumbered at
+/// the end, once the sorted levels are known.
+///
+/// Sendable because ingest hands each column's writer to one thread at a time.
+final class ColumnFileWriter: @unchecked Sendable {
     struct Written {
         var column: StoredColumn
         /// Describes the column and its content for the dataset version.
         var digest: String
     }
 
-    static func write(_ parsed: ParsedColumns, to folder: URL) throws -> [Written] {
-        let unit = parsed.policy.unitColumn
-        let stored = parsed.policy.columns.filter { isStored($0) || $0.name == unit }
-        let results = ResultSlots<Result<Written, any Error>>(count: stored.count)
-        DispatchQueue.concurrentPerform(iterations: stored.count) { index in
-            let policy = stored[index]
-            let field = parsed.order.firstIndex { $0.name == policy.name }!
-            let builders = parsed.chunks.map { $0[field] }
-            results[index] = Result {
-                try write(policy, builders, rowCount: parsed.rowCount, to: folder, asUnit: policy.name == unit)
-            }
+    let policy: ColumnPolicy
+    /// The privacy unit's column, written as codes numbered by first appearance and nothing
+    /// else: the values themselves (identifiers) are in no file and not in the manifest.
+    let asUnit: Bool
+    private let encoding: StoredColumn.Encoding
+    private var file: FileSink
+    private var width: Int
+    private var rowCount = 0
+    private var validity = ValidityBitmap()
+    /// Category levels by their code in the file so far: order of first appearance.
+    private var levels = CategoryDictionary()
+    /// An integer column's range so far.
+    private var low = Int64.max
+    private var high = Int64.min
+
+    /// Values per block when the file is read back to be rewritten.
+    private static let blockRows = 1 << 18
+
+    init(policy: ColumnPolicy, asUnit: Bool, in folder: URL) throws {
+        self.policy = policy
+        self.asUnit = asUnit
+        switch asUnit ? .category : policy.type {
+        case .category: (encoding, width) = (.codes, asUnit ? 4 : 1)
+        case .integer: (encoding, width) = (.integers, 1)
+        case .number: (encoding, width) = (.numbers, 8)
+        case .boolean: (encoding, width) = (.booleans, 1)
+        case .string: preconditionFailure("string columns are not stored")
         }
-        return try results.values.map { try $0!.get() }
+        file = FileSink(url: folder.appendingPathComponent("\(policy.name).col"))
+        try file.open()
     }
 
-    /// `asUnit`: the privacy unit's column, written as codes numbered by first appearance and
-    /// nothing else: the values themselves (identifiers) are in no file and not in the manifest.
-    private static func write(
-        _ policy: ColumnPolicy, _ builders: [ColumnBuilder], rowCount: Int, to folder: URL, asUnit: Bool = false
-    ) throws -> Written {
-        let file = FileSink(url: folder.appendingPathComponent("\(policy.name).col"))
-        defer { file.close() }
-        try file.open()
-        var levels: [String] = []
-        let encoding: StoredColumn.Encoding
-        let width: Int
-        switch asUnit ? .category : policy.type {
-        case .category where asUnit:
-            // Codes in order of first appearance in the file: they say which rows share a unit
-            // and nothing of the values (not even their order).
-            var index: [[UInt8]: UInt32] = [:]
-            for builder in builders {
-                for level in builder.dictionary.levelBytes where index[level] == nil {
-                    index[level] = UInt32(index.count)
-                }
-            }
-            encoding = .codes
-            width = 4
-            for builder in builders {
-                let remap = builder.dictionary.levelBytes.map { index[$0]! }
-                try file.append(builder.codes.map { remap.isEmpty ? 0 : remap[Int($0)] })
-            }
-        case .category:
-            // Levels sorted by their bytes, so codes order like their names and the version does not
-            // depend on row order.
-            let levelBytes = Array(Set(builders.flatMap(\.dictionary.levelBytes))).sorted {
-                $0.lexicographicallyPrecedes($1)
-            }
-            levels = levelBytes.map { String(decoding: $0, as: UTF8.self) }
-            guard levels.count <= AdmissionLimits.cells else {
-                throw ModelgateError(
-                    "csv_invalid",
-                    "column '\(policy.name)' has \(levels.count) distinct values; a category may have at most \(AdmissionLimits.cells)"
-                )
-            }
-            let index = Dictionary(uniqueKeysWithValues: levelBytes.enumerated().map { ($1, UInt32($0)) })
-            encoding = .codes
-            width = levels.count <= 256 ? 1 : levels.count <= 65536 ? 2 : 4
-            for builder in builders {
-                let remap = builder.dictionary.levelBytes.map { index[$0]! }
-                // Missing rows carry code 0, a valid code; the validity bitmap marks them.
-                let codes = builder.codes.map { remap.isEmpty ? 0 : remap[Int($0)] }
-                switch width {
-                case 1: try file.append(codes.map { UInt8(truncatingIfNeeded: $0) })
-                case 2: try file.append(codes.map { UInt16(truncatingIfNeeded: $0) })
-                default: try file.append(codes)
-                }
-            }
-        case .integer:
-            let low = builders.map(\.minimum).min() ?? 0
-            let high = builders.map(\.maximum).max() ?? 0
-            encoding = .integers
-            width = Self.width(low, high)
-            for builder in builders {
-                switch width {
-                case 1: try file.append(builder.integers.map { Int8(truncatingIfNeeded: $0) })
-                case 2: try file.append(builder.integers.map { Int16(truncatingIfNeeded: $0) })
-                case 4: try file.append(builder.integers.map { Int32(truncatingIfNeeded: $0) })
-                default: try file.append(builder.integers)
-                }
-            }
-        case .number:
-            encoding = .numbers
-            width = 8
-            for builder in builders { try file.append(builder.numbers) }
-        case .boolean:
-            encoding = .booleans
-            width = 1
-            for builder in builders { try file.append(builder.booleans) }
-        case .string:
-            preconditionFailure("string columns are not stored")
-        }
+    deinit { file.close() }
 
-        let missing = builders.reduce(0) { $0 + $1.missingRows.count }
+    /// Identifier and free-text columns are never stored.
+    static func isStored(_ column: ColumnPolicy) -> Bool {
+        column.type != .string && column.columnClass != .identifier
+    }
+
+    /// Appends the next chunk's values.
+    func append(_ chunk: ColumnBuilder) throws {
+        validity.markMissing(chunk.missingRows, offset: rowCount)
+        switch encoding {
+        case .codes:
+            let global = levels.codes(merging: chunk.dictionary)
+            var codes = chunk.codes.map { global.isEmpty ? 0 : global[Int($0)] }
+            // A missing row carries the code of the column's first level, whichever chunk it is
+            // in (the validity bitmap marks it), so the file does not depend on where chunks end.
+            for row in chunk.missingRows { codes[row] = 0 }
+            if !asUnit {
+                guard levels.count <= AdmissionLimits.cells else {
+                    throw ModelgateError(
+                        "csv_invalid",
+                        "column '\(policy.name)' has more than \(AdmissionLimits.cells) distinct values; a category may have at most \(AdmissionLimits.cells)"
+                    )
+                }
+                try widen(to: Self.codeWidth(levels.count))
+            }
+            try file.append(codes, width: width)
+        case .integers:
+            low = min(low, chunk.minimum)
+            high = max(high, chunk.maximum)
+            try widen(to: Self.width(low, high))
+            try file.append(chunk.integers, width: width)
+        case .numbers:
+            try file.append(chunk.numbers)
+        case .booleans:
+            try file.append(chunk.booleans)
+        }
+        rowCount += chunk.rowCount
+    }
+
+    /// Renumbers category codes in sorted order, writes the validity bitmap, and makes both files
+    /// durable; returns the column's description.
+    func finish() throws -> Written {
+        var names: [String] = []
+        if encoding == .codes && !asUnit {
+            // Levels sorted by their bytes, so codes order like their names and the version does
+            // not depend on row order.
+            let sorted = levels.levelBytes.enumerated().sorted { $0.element.lexicographicallyPrecedes($1.element) }
+            names = sorted.map { String(decoding: $0.element, as: UTF8.self) }
+            var renumbered = [Int64](repeating: 0, count: sorted.count)
+            for (code, level) in sorted.enumerated() { renumbered[level.offset] = Int64(code) }
+            if renumbered.enumerated().contains(where: { $0.element != $0.offset }) {
+                try rewrite(width: width) { codes in
+                    for row in codes.indices { codes[row] = renumbered[Int(codes[row])] }
+                }
+            }
+        }
+        try file.sync()
         var validityFile: String?
         var validityDigest = "-"
-        if missing > 0 {
-            var bits = [UInt8](repeating: 0xFF, count: (rowCount + 7) / 8)
-            // Bits past the last row stay clear, so the file is a function of the data alone.
-            for row in rowCount..<(bits.count * 8) { bits[row >> 3] &= ~(1 << UInt8(row & 7)) }
-            var offset = 0
-            for builder in builders {
-                for row in builder.missingRows {
-                    let global = offset + row
-                    bits[global >> 3] &= ~(1 << UInt8(global & 7))
-                }
-                offset += builder.rowCount
-            }
+        if validity.missing > 0 {
             let name = "\(policy.name).valid"
-            let sink = FileSink(url: folder.appendingPathComponent(name))
+            let sink = FileSink(url: file.url.deletingLastPathComponent().appendingPathComponent(name))
             defer { sink.close() }
             try sink.open()
-            try sink.append(bits)
+            try sink.append(validity.bytes(rowCount: rowCount))
+            try sink.sync()
             validityFile = name
             validityDigest = sink.digest()
         }
         let column = StoredColumn(
-            name: policy.name, type: asUnit ? .category : policy.type, encoding: encoding, width: width, levels: levels,
-            missing: missing,
-            file: "\(policy.name).col", validityFile: validityFile)
+            name: policy.name, type: asUnit ? .category : policy.type, encoding: encoding, width: width, levels: names,
+            missing: validity.missing, file: "\(policy.name).col", validityFile: validityFile)
         let description = [
-            policy.name, policy.type.rawValue, encoding.rawValue, String(width), levels.joined(separator: "\u{1F}"),
+            policy.name, policy.type.rawValue, encoding.rawValue, String(width), names.joined(separator: "\u{1F}"),
             file.digest(), validityDigest,
         ].joined(separator: "\u{1E}")
         return Written(column: column, digest: description)
     }
 
-    /// Identifier and free-text columns are never stored.
-    static func isStored(_ column: ColumnPolicy) -> Bool {
-        column.type != .string && column.columnClass != .identifier
+    /// Rewrites the file wider when the values so far (and the next chunk's) need it.
+    private func widen(to needed: Int) throws {
+        if needed > width { try rewrite(width: needed) { _ in } }
+    }
+
+    /// Streams the file, block by block, through `change` into a new file of `newWidth` bytes per
+    /// value, which then takes its place (and its hash the old one's).
+    private func rewrite(width newWidth: Int, _ change: (inout [Int64]) -> Void) throws {
+        let folder = file.url.deletingLastPathComponent()
+        let draft = FileSink(url: folder.appendingPathComponent(".\(file.url.lastPathComponent).rewrite"))
+        do {
+            try draft.open()
+            var row = 0
+            while row < rowCount {
+                let count = min(Self.blockRows, rowCount - row)
+                var values = Self.values(
+                    try file.read(at: row * width, count: count * width), width: width,
+                    signed: encoding == .integers)
+                change(&values)
+                try draft.append(values, width: newWidth)
+                row += count
+            }
+            try draft.rename(to: file.url)
+        } catch {
+            draft.close()
+            unlink(draft.url.path)
+            throw error
+        }
+        file.close()
+        file = draft
+        width = newWidth
+    }
+
+    /// Fixed-width little-endian values: signed integers, or unsigned category codes.
+    private static func values(_ bytes: [UInt8], width: Int, signed: Bool) -> [Int64] {
+        bytes.withUnsafeBytes { raw in
+            let count = raw.count / width
+            switch (width, signed) {
+            case (1, true): return (0..<count).map { Int64(raw.load(fromByteOffset: $0, as: Int8.self)) }
+            case (1, false): return (0..<count).map { Int64(raw.load(fromByteOffset: $0, as: UInt8.self)) }
+            case (2, true): return (0..<count).map { Int64(raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+            case (2, false):
+                return (0..<count).map { Int64(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+            case (4, true): return (0..<count).map { Int64(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
+            case (4, false):
+                return (0..<count).map { Int64(raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+            default: return (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) }
+            }
+        }
+    }
+
+    static func codeWidth(_ levelCount: Int) -> Int {
+        levelCount <= 256 ? 1 : levelCount <= 65536 ? 2 : 4
     }
 
     static func width(_ low: Int64, _ high: Int64) -> Int {
@@ -150,54 +193,5 @@ enum ColumnFileWriter {
         if low >= Int64(Int16.min) && high <= Int64(Int16.max) { return 2 }
         if low >= Int64(Int32.min) && high <= Int64(Int32.max) { return 4 }
         return 8
-    }
-}
-
-/// A file written front to back, hashed as it goes.
-final class FileSink {
-    let url: URL
-    private var fd: Int32 = -1
-    private var hasher = SHA256()
-
-    init(url: URL) { self.url = url }
-
-    func open() throws {
-        fd = Glibc.open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ModelgateError("ingest_failed", "cannot create \(url.path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    func append<T>(_ values: [T]) throws {
-        try values.withUnsafeBytes { bytes in
-            hasher.update(bufferPointer: bytes)
-            var done = 0
-            while done < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    throw ModelgateError(
-                        "ingest_failed", "cannot write \(url.path): \(String(cString: strerror(errno)))")
-                }
-                done += written
-            }
-        }
-    }
-
-    func digest() -> String { Hex.string(hasher.finalize()) }
-
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
-}
-
-/// Slots that parallel workers fill, one each, and the caller reads after they finish.
-final class ResultSlots<T>: @unchecked Sendable {
-    private(set) var values: [T?]
-    init(count: Int) { values = [T?](repeating: nil, count: count) }
-    subscript(index: Int) -> T? {
-        get { values[index] }
-        set { values[index] = newValue }
     }
 }

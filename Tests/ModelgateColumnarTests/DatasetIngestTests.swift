@@ -13,7 +13,7 @@ import Testing
     func ingest(_ rows: [String], in folder: TemporaryFolder, chunkBytes: Int? = nil) throws -> DatasetManifest {
         let csv = try folder.write("data.csv", ([header] + rows).joined(separator: "\n") + "\n")
         var ingest = DatasetIngest(state: folder.url)
-        if let chunkBytes { ingest.minimumChunkBytes = chunkBytes }
+        if let chunkBytes { ingest.chunkBytes = chunkBytes }
         return try ingest.ingest(policyText: Fixtures.policyText, csv: csv)
     }
 
@@ -207,7 +207,7 @@ import Testing
             "data.csv",
             "\(header)\nHH-SECRET-7,North,34,it,10,1,\nHH-SECRET-3,South,40,it,20,0,\nHH-SECRET-7,South,41,it,30,0,\n")
         var ingest = DatasetIngest(state: folder.url)
-        ingest.minimumChunkBytes = 40
+        ingest.chunkBytes = 40
         let manifest = try ingest.ingest(policyText: policy, csv: csv)
         let column = try #require(manifest.column(named: "person_id"))
         #expect(column.encoding == .codes && column.levels.isEmpty)
