@@ -17,7 +17,8 @@ modelgate is timed as a whole process (start, admission, sandboxed worker,
 output checks, recording, exit); the anchors are timed in-process on data
 they have already loaded, which favours them.
 
-It also checks that regression coefficients agree with statsmodels.
+It also checks that regression coefficients agree with statsmodels, and notes the
+peak resident memory of modelgate's ingest.
 
 Setup once:
   python3 -m venv .bench/venv && .bench/venv/bin/pip install duckdb pandas statsmodels
@@ -30,6 +31,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,6 +41,19 @@ def timed(cmd):
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     return time.perf_counter() - t, p
+
+
+def timed_peak(cmd):
+    """Like timed, and the command's peak resident memory in KB, or None without GNU time.
+    Measured by GNU time rather than this process's rusage of the child: a child forked from
+    this process keeps its memory high-water mark (pandas, statsmodels) across exec."""
+    gnu_time = "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        t, p = timed(cmd)
+        return t, p, None
+    with tempfile.NamedTemporaryFile("r") as report:
+        t, p = timed([gnu_time, "-f", "%M", "-o", report.name] + cmd)
+        return t, p, int(report.read().split()[-1])
 
 
 def median_time(fn, repeat):
@@ -109,14 +124,15 @@ def main():
 
     # ingest (always needed; timed once against DuckDB's load)
     subprocess.run(["rm", "-rf", state])
-    t_mg, p = timed([a.modelgate, "ingest", "--policy", policy, "--csv", csv, "--state", state])
+    t_mg, p, peak_kb = timed_peak([a.modelgate, "ingest", "--policy", policy, "--csv", csv, "--state", state])
     if p.returncode != 0:
         sys.exit(f"modelgate ingest failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
     con = duckdb.connect()
     t = time.perf_counter()
     con.execute(f"create table t as select * from read_csv_auto('{csv}')")
     t_duck = time.perf_counter() - t
-    rows.append(("ingest", t_mg, "duckdb load", t_duck, ""))
+    peak = f"{peak_kb / 1024:.0f} MB" if peak_kb else "unknown (no /usr/bin/time)"
+    rows.append(("ingest", t_mg, "duckdb load", t_duck, f"modelgate peak RSS {peak}"))
     t_load = t_duck
 
     if "crosstab" in only:
