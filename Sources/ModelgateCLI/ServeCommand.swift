@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         "policies"
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Port to listen on.") var port: Int = 8080
-    @Option(help: "Jobs that run at once (default: the number of cores).") var jobs: Int?
+    @Option(help: "Jobs that run at once (default: twice the number of cores).") var jobs: Int?
     @Option(help: "Jobs that may wait for a slot before new ones get 429 (default: 8 per slot).") var queue: Int?
     @Flag(help: "Seed an empty state with demo data, principals and an agreement.") var demo = false
     @Flag(help: "Load policies that weaken the ones in force (each weakening is an audit event).")

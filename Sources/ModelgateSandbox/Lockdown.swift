@@ -229,23 +229,24 @@ package enum Lockdown {
         return nil
     }
 
-    /// The process's mapped address space now (the first field of /proc/self/statm, in pages).
+    /// The process's mapped address space now (the first field of /proc/self/statm, in pages),
+    /// read byte by byte like the status fields.
     static func addressSpaceBytes() throws(LockdownFailure) -> Int {
-        let text = try readProcFile("/proc/self/statm")
-        guard let pages = text.split(separator: " ").first.flatMap({ Int($0) }) else {
-            throw LockdownFailure(step: .resourceLimits, message: "cannot read /proc/self/statm: '\(text)'")
-        }
-        return pages * sysconf(Int32(_SC_PAGESIZE))
-    }
-
-    static func readProcFile(_ path: String) throws(LockdownFailure) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        try check(fd, .resourceLimits, "open \(path)")
+        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+        try check(fd, .resourceLimits, "open /proc/self/statm")
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = read(fd, &buffer, buffer.count)
-        try check(Int32(count < 0 ? -1 : 0), .resourceLimits, "read \(path)")
-        return String(decoding: buffer[..<count], as: UTF8.self)
+        var pages = 0
+        var index = 0
+        while index < max(count, 0), let digit = Int(exactly: buffer[index] &- UInt8(ascii: "0")), digit < 10 {
+            pages = pages * 10 + digit
+            index += 1
+        }
+        guard index > 0 else {
+            throw LockdownFailure(step: .resourceLimits, message: "cannot read /proc/self/statm")
+        }
+        return pages * sysconf(Int32(_SC_PAGESIZE))
     }
 
     static func writeProcFile(_ path: String, _ text: String) throws(LockdownFailure) {

@@ -231,7 +231,8 @@ private struct Watch {
 
     mutating func untilExit(deadline: ContinuousClock.Instant) -> WorkerExit.Stop? {
         var open = (stdout: true, stderr: true)
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        // Not cleared first: only what `read` put in it is ever used.
+        var buffer = [UInt8](unsafeUninitializedCapacity: 64 << 10) { _, count in count = 64 << 10 }
         while open.stdout || open.stderr {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return .wallTimeout }

@@ -25,7 +25,9 @@ package struct APIServer: Sendable {
     let consoleSessions = ConsoleSessions()
 
     /// - Parameters:
-    ///   - concurrency: jobs that run at once (default: the number of cores);
+    ///   - concurrency: jobs that run at once (default: twice the number of cores: a job's
+    ///     pipeline waits part of its time, for its worker to start and its record to reach the
+    ///     disk, and a core left idle meanwhile is throughput lost);
     ///   - queue: jobs that may wait for a slot before new ones get 429.
     package init(
         state: URL, policies: URL?, worker: Worker? = nil, concurrency: Int? = nil, queue: Int? = nil,
@@ -37,7 +39,7 @@ package struct APIServer: Sendable {
         pipeline = JobPipeline(
             state: state, store: store, worker: try worker ?? Worker.locate(forkServer: true), logger: logger)
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
-        let running = concurrency ?? ProcessInfo.processInfo.activeProcessorCount
+        let running = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
         asyncJobs = AsyncJobs(capacity: 1000, perPrincipal: 100)
         self.logger = logger

@@ -73,7 +73,8 @@ import Testing
         let receipt = Receipt(index: 7, hash: "ab")
         for zone in [nil, ["b": 2, "a": 1]] {
             let without = String(decoding: try encoder.encode(Document(job: "x", zone: zone)), as: UTF8.self)
-            let with = String(decoding: try encoder.encode(Document(job: "x", receipt: receipt, zone: zone)), as: UTF8.self)
+            let with = String(
+                decoding: try encoder.encode(Document(job: "x", receipt: receipt, zone: zone)), as: UTF8.self)
             #expect(try JobResult.document(without, receipt: receipt) == with)
             #expect(try JobResult.document(without, receipt: nil) == without)
         }

@@ -54,7 +54,8 @@ extension JobResult {
         }
         // No member after it: the receipt goes last, after a comma on the member before.
         guard let close = text.lastIndex(of: UInt8(ascii: "}")), close > 1, text[close - 1] == newline else {
-            throw ModelgateError("internal_error", "a result document that does not end its object on a line of its own")
+            throw ModelgateError(
+                "internal_error", "a result document that does not end its object on a line of its own")
         }
         return String(
             decoding: text[..<(close - 1)] + Array(",\n".utf8) + member + text[(close - 1)...], as: UTF8.self)
