@@ -4,7 +4,7 @@
 Runs the same work, on the same machine, in one run, and prints each ratio
 (modelgate time / anchor time; below 1.0 means modelgate is faster):
 
-  ingest    modelgate ingest of the CSV        vs DuckDB CREATE TABLE AS read_csv
+  ingest    modelgate ingest of the CSV        vs DuckDB CREATE TABLE AS read_csv (peak memory noted)
   crosstab  modelgate run crosstab.yaml        vs DuckDB GROUP BY on the loaded table
   ols       modelgate run ols.yaml             vs statsmodels OLS (formula API) and numpy lstsq
   logit     modelgate run logit.yaml           vs statsmodels Logit
@@ -122,16 +122,23 @@ def main():
     only = set(a.only.split(","))
     rows = []
 
-    # ingest (always needed; timed once against DuckDB's load)
-    subprocess.run(["rm", "-rf", state])
-    t_mg, p, peak_kb = timed_peak([a.modelgate, "ingest", "--policy", policy, "--csv", csv, "--state", state])
-    if p.returncode != 0:
-        sys.exit(f"modelgate ingest failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    # ingest (always needed): each side --repeat times, alternating, medians; a fresh state and a
+    # fresh table each time. The peak memory is the largest of modelgate's runs.
+    ingest_times, duck_times, peaks = [], [], []
     con = duckdb.connect()
-    t = time.perf_counter()
-    con.execute(f"create table t as select * from read_csv_auto('{csv}')")
-    t_duck = time.perf_counter() - t
-    peak = f"{peak_kb / 1024:.0f} MB" if peak_kb else "unknown (no /usr/bin/time)"
+    for _ in range(a.repeat):
+        subprocess.run(["rm", "-rf", state])
+        t_mg, p, peak_kb = timed_peak([a.modelgate, "ingest", "--policy", policy, "--csv", csv, "--state", state])
+        if p.returncode != 0:
+            sys.exit(f"modelgate ingest failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+        ingest_times.append(t_mg)
+        peaks.append(peak_kb)
+        con.execute("drop table if exists t")
+        t = time.perf_counter()
+        con.execute(f"create table t as select * from read_csv_auto('{csv}')")
+        duck_times.append(time.perf_counter() - t)
+    t_mg, t_duck = statistics.median(ingest_times), statistics.median(duck_times)
+    peak = f"{max(peaks) / 1024:.0f} MB" if all(peaks) else "unknown (no /usr/bin/time)"
     rows.append(("ingest", t_mg, "duckdb load", t_duck, f"modelgate peak RSS {peak}"))
     t_load = t_duck
 
