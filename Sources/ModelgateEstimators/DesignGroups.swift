@@ -152,26 +152,34 @@ struct DesignGroups {
     /// An integer column as a variable whose levels are its distinct values in the selection;
     /// nil when there are more than `fewValuesLimit` of them.
     private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
-        // At most a handful of values, so a linear scan beats hashing every row. The values are
-        // found first, stopping at one too many (most measures have many more); only a column
-        // with few gets its codes.
+        // One pass, stopping at one value too many (most measures have many more): at most a
+        // handful of values, so a linear scan beats hashing every row. The codes are not cleared
+        // first; every row gets one (0 for a row not used), unless the pass stops.
         var values: [Double] = []
-        selection.forUsedRows { row in
-            let value = column.double(at: row)
-            if !values.contains(value) { values.append(value) }
-            return values.count <= fewValuesLimit
-        }
-        guard values.count <= fewValuesLimit else { return nil }
-        var codes = [Int32](repeating: 0, count: selection.rowCount)
-        codes.withUnsafeMutableBufferPointer { codes in
-            selection.forEachUsedRow { row in
+        var complete = true
+        let codes = [Int32](unsafeUninitializedCapacity: selection.rowCount) { codes, initialized in
+            selection.forEachRow { row, used in
+                guard used else {
+                    codes[row] = 0
+                    return true
+                }
                 let value = column.double(at: row)
                 var slot = 0
-                while values[slot] != value { slot += 1 }
+                while slot < values.count && values[slot] != value { slot += 1 }
+                if slot == values.count {
+                    guard values.count < fewValuesLimit else {
+                        complete = false
+                        return false
+                    }
+                    values.append(value)
+                }
                 codes[row] = Int32(slot)
+                return true
             }
+            // Only what was written counts as initialized; a stopped pass is thrown away.
+            initialized = complete ? selection.rowCount : 0
         }
-        return Variable(levels: values.count, codes: codes)
+        return complete ? Variable(levels: values.count, codes: codes) : nil
     }
 
     /// The target's contributions in every nonempty group of each combination of variables (the

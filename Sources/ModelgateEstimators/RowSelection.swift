@@ -105,15 +105,15 @@ struct RowSelection {
         }
     }
 
-    /// Calls `body` with each used row in order until it returns false.
+    /// Calls `body` with every row in order, and whether it is used, until it returns false.
     @inline(__always)
-    func forUsedRows(while body: (Int) -> Bool) {
+    func forEachRow(_ body: (_ row: Int, _ used: Bool) -> Bool) {
         guard let mask else {
-            for row in 0..<rowCount where !body(row) { return }
+            for row in 0..<rowCount where !body(row, true) { return }
             return
         }
         mask.withUnsafeBufferPointer { mask in
-            for row in 0..<rowCount where mask[row] == 1 && !body(row) { return }
+            for row in 0..<rowCount where !body(row, mask[row] == 1) { return }
         }
     }
 
