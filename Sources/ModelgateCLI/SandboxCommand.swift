@@ -68,6 +68,11 @@ struct SandboxCommand: ParsableCommand {
                     ? verdicts[0].outcome : "spawned: \(verdicts[0].outcome); forked: \(verdicts[1].outcome)"
                 print("\(passed ? "ok  " : "FAIL") \(pad(probe.rawValue, 24)) \(pad(probe.attempt, 52)) \(outcome)")
             }
+            if let why = forked.runner.forkServer?.unavailable {
+                print(
+                    "\nnote: no fork server could be used (\(why)); the \"forked\" runs were spawned, as serve's would be"
+                )
+            }
             print(
                 failed == 0
                     ? "\nall \(probes.count) probes stopped as expected"

@@ -13,8 +13,12 @@ package struct Worker: Sendable {
 
     /// With `forkServer`, workers are forked from one warmed-up `modelgate-worker` (see
     /// ``ForkServer``), for a process that runs many jobs.
-    package init(executable: String, forkServer: Bool = false) {
-        runner = WorkerRunner(executable: executable, forkServer: forkServer ? ForkServer(executable: executable) : nil)
+    package init(
+        executable: String, forkServer: Bool = false, forksPerServer: Int = ForkServer.defaultForksPerServer
+    ) {
+        runner = WorkerRunner(
+            executable: executable,
+            forkServer: forkServer ? ForkServer(executable: executable, forksPerServer: forksPerServer) : nil)
     }
 
     /// The executable's name, looked for next to the running program.

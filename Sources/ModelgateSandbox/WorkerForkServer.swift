@@ -29,6 +29,12 @@ package enum WorkerForkServer {
     package static func serve(warmUp: () -> Void) -> [String] {
         Lockdown.enterSharedNetworkNamespace()
         warmUp()
+        // Its own status, to check before each fork that it still has one thread: a child has
+        // only the thread that forked it, so its own lockdown's check could not tell.
+        let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        // Ready: the gateway sends nothing before this, so a server that dies starting up
+        // costs no job.
+        reply(0)
         var bytes = [UInt8](repeating: 0, count: 64 << 10)
         var descriptors = [Int32](repeating: -1, count: ForkServer.descriptorLimit)
         while true {
@@ -48,9 +54,15 @@ package enum WorkerForkServer {
                 reply(-EINVAL)
                 continue
             }
+            guard Lockdown.readStatusField("Threads:", descriptor: status) == 1 else {
+                for descriptor in handed { close(descriptor) }
+                WorkerChannel.report("the fork server has more than one thread; it stops")
+                exit(LockdownStep.namespaces.rawValue)
+            }
             let pid = mg_fork_sibling()
             if pid == 0 {
                 place(handed)
+                renameAsJob()
                 return String(decoding: bytes[..<count], as: UTF8.self)
                     .split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
             }
@@ -60,10 +72,21 @@ package enum WorkerForkServer {
         }
     }
 
-    /// The pid of the child, or a negative error number.
+    /// The pid of the child, or a negative error number; 0 once, when the server is ready.
     private static func reply(_ value: Int32) {
         var value = value
         while send(socket, &value, MemoryLayout<Int32>.size, Int32(MSG_NOSIGNAL)) < 0 && errno == EINTR {}
+    }
+
+    /// In the child: its command line says it is a job, not the server (what `ps` and
+    /// `pgrep -f` read), by writing over the server's own argument in place.
+    private static func renameAsJob() {
+        guard CommandLine.argc > 1, let argument = CommandLine.unsafeArgv[1] else { return }
+        let length = strlen(argument)
+        let name = Array("--job".utf8CString)
+        guard length >= name.count - 1 else { return }
+        memset(argument, 0, length)
+        for (index, character) in name.enumerated() where index < length { argument[index] = character }
     }
 
     /// In the child: `handed` become 0, 1, 2, …; everything else, the socket too, is closed.

@@ -20,7 +20,12 @@ extension APIServer {
             }
             let body = try await RequestBodyReader.collect(request, limit: Self.maximumBodyBytes)
             let text = String(decoding: body.readableBytesView, as: UTF8.self)
-            let needsAgreement = try await blocking { try workflow.jobNeedsAgreement(text, by: principal) }
+            // Only an owner's dry run reads the store to decide (whose dataset it is); a
+            // researcher's job needs an agreement without a look, nor a hop to another thread.
+            let needsAgreement =
+                principal.role == .owner
+                ? try await blocking { try workflow.jobNeedsAgreement(text, by: principal) }
+                : try workflow.jobNeedsAgreement(text, by: principal)
             let pipeline = pipeline
             let start = ContinuousClock.now
             let key = try Self.idempotencyKey(request)

@@ -132,6 +132,59 @@ import Testing
         #expect(routes.isEmpty)
     }
 
+    /// A server that dies before its first fork (here a stand-in that exits at once) leaves the
+    /// workers spawned: the jobs run.
+    @Test func aForkServerThatCannotForkLeavesWorkersSpawned() throws {
+        let folder = try TemporaryFolder()
+        let real = try Worker.locate().runner.executable
+        let wrapper = try folder.executable(
+            "worker.sh", "#!/bin/sh\n[ \"$1\" = --fork-server ] && exit 3\nexec \(real) \"$@\"\n")
+        let worker = Worker(executable: wrapper.path, forkServer: true)
+        for _ in 0..<3 {
+            let control = try SandboxCheck.run(.control, with: worker)
+            #expect(control.passed, "\(control.outcome)")
+        }
+        #expect(worker.runner.forkServer?.unavailable != nil)
+    }
+
+    /// A request that reached the server, which then died without answering, is not sent again
+    /// to a new one: a worker may have been forked for it, and two would share the job. The job
+    /// fails; the next ones are spawned (this server never forked anything).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func aRequestWhoseAnswerWasLostIsNotSentAgain() throws {
+        let folder = try TemporaryFolder()
+        let real = try Worker.locate().runner.executable
+        let starts = folder.url.appendingPathComponent("starts")
+        // A stand-in server: says it is ready, takes one request, dies without answering.
+        let server =
+            "import socket, os, struct\nsock = socket.socket(fileno=3)\nsock.send(struct.pack('<i', 0))\n"
+            + "sock.recvmsg(65536, 4096)\nos._exit(0)\n"
+        try server.write(to: folder.url.appendingPathComponent("server.py"), atomically: true, encoding: .utf8)
+        let wrapper = try folder.executable(
+            "worker.sh",
+            "#!/bin/sh\nif [ \"$1\" = --fork-server ]; then echo start >> \(starts.path); "
+                + "exec /usr/bin/python3 \(folder.url.path)/server.py; fi\nexec \(real) \"$@\"\n")
+        let worker = Worker(executable: wrapper.path, forkServer: true)
+        #expect(throws: ModelgateError.self) { try SandboxCheck.run(.control, with: worker) }
+        #expect(try String(contentsOf: starts, encoding: .utf8) == "start\n")
+        #expect(try SandboxCheck.run(.control, with: worker).passed)
+        #expect(worker.runner.forkServer?.unavailable != nil)
+    }
+
+    /// A server is replaced after a number of forks, so that workers do not share one address
+    /// space's layout and canaries for ever.
+    @Test func aForkServerIsReplacedAfterItsForks() throws {
+        let worker = try Worker(executable: Worker.locate().runner.executable, forkServer: true, forksPerServer: 2)
+        let server = try #require(worker.runner.forkServer)
+        var servers: [pid_t] = []
+        for _ in 0..<4 {
+            #expect(try SandboxCheck.run(.control, with: worker).passed)
+            if let pid = server.processID { servers.append(pid) }
+        }
+        // After the 2nd and 4th forks the server was stopped; the 3rd started a new one.
+        #expect(servers.count == 2 && servers[0] != servers[1], "\(servers)")
+    }
+
     /// A fork server killed (by the operator, the OOM killer) is replaced at the next job, which
     /// runs.
     @Test func aForkServerThatDiesIsReplaced() throws {
@@ -140,6 +193,13 @@ import Testing
         #expect(try SandboxCheck.run(.control, with: worker).passed)
         let first = try #require(server.processID)
         #expect(kill(first, SIGKILL) == 0)
+        // Dead (a zombie until the next job reaps it), so its socket is closed: a request sent
+        // while it was still dying would count as lost, and that job would fail.
+        for _ in 0..<1000 {
+            let stat = (try? String(contentsOfFile: "/proc/\(first)/stat", encoding: .utf8)) ?? ""
+            if stat.contains(") Z ") { break }
+            usleep(1000)
+        }
         let control = try SandboxCheck.run(.control, with: worker)
         #expect(control.passed, "\(control.outcome)")
         let second = try #require(server.processID)

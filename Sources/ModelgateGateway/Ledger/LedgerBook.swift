@@ -25,10 +25,18 @@ final class LedgerBook: @unchecked Sendable {
     func cached(_ key: LedgerKey, rowCount: Int, store: any GatewayStore) throws -> ReleaseLedger {
         if let kept = lock.withLock({ ledgers[key] }) { return kept }
         // Read here, not only in the transaction: a job judged against an empty ledger there
-        // would be judged twice (the command line's one job, every time).
-        var ledger = ReleaseLedger(rowCount: rowCount)
+        // would be judged twice (the command line's one job, every time). Outside it, another
+        // job may replace the atom file meanwhile: then this one starts empty and catches up
+        // inside, as before.
+        let empty = ReleaseLedger(rowCount: rowCount)
+        var ledger = empty
         let entries = try store.ledgerEntries(key, after: ledger.generation)
-        if !entries.isEmpty { try catchUp(&ledger, with: entries, key) }
+        guard !entries.isEmpty else { return ledger }
+        do {
+            try catchUp(&ledger, with: entries, key)
+        } catch {
+            return empty
+        }
         return ledger
     }
 
@@ -84,12 +92,21 @@ final class LedgerBook: @unchecked Sendable {
     }
 
     /// Removes atom files older than the one `generation` wrote: no entry will be read from them.
+    /// Newer ones stay: a job that finished after this one may have written one already.
     func removeAtoms(before name: String, _ key: LedgerKey) {
+        guard let own = Self.generation(ofAtoms: name) else { return }
         let directory = self.directory(key)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for file in files where file.hasPrefix("atoms-") && file != name && !file.hasSuffix(".tmp") {
+        for file in files where !file.hasSuffix(".tmp") {
+            guard let generation = Self.generation(ofAtoms: file), generation < own else { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
         }
+    }
+
+    /// The generation an atom file's name (`atoms-N.u32`) carries.
+    static func generation(ofAtoms name: String) -> Int? {
+        guard name.hasPrefix("atoms-"), name.hasSuffix(".u32") else { return nil }
+        return Int(name.dropFirst("atoms-".count).dropLast(".u32".count))
     }
 
     private func readAtoms(_ name: String, _ key: LedgerKey, rowCount: Int) throws -> [UInt32] {
