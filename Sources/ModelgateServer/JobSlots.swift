@@ -16,19 +16,25 @@ actor JobSlots {
     private var nextID = 0
     private var closed = false
 
+    /// Where the jobs run: a thread per slot.
+    private let threads: JobThreads
+
     init(running: Int, queued: Int) {
         self.running = max(1, running)
         self.queued = max(0, queued)
+        threads = JobThreads(count: self.running)
     }
 
-    /// Runs blocking work (a job's pipeline) on a thread of its own once a slot is free. An
+    deinit { threads.stop() }
+
+    /// Runs blocking work (a job's pipeline) on a thread of the slots' own once a slot is free. An
     /// accepted asynchronous job (`beyondQueue`) waits however long the queue is: it was bounded
     /// when it was accepted (``AsyncJobs``).
     func run<T: Sendable>(beyondQueue: Bool = false, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire(beyondQueue: beyondQueue)
         defer { release() }
         try Task.checkCancellation()
-        return try await APIServer.offEventLoop(work)
+        return try await threads.run(work)
     }
 
     func close() { closed = true }
