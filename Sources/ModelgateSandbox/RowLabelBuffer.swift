@@ -12,9 +12,9 @@ import Synchronization
 /// The worker can write nothing else through it: it is its own file, sized here, never a path.
 ///
 /// The files are kept for the next job of the same size once this one is done with its labels,
-/// cleared to zeros (``RowLabels/outside``) first: making, sizing and mapping a new one, and the
-/// worker's writes to pages the kernel must find and clear, cost a small job more than its rows.
-/// A file is only ever reused after its worker has been reaped and its labels read.
+/// and cleared to zeros (``RowLabels/outside``) when that job takes one: making, sizing and
+/// mapping a new one, and the worker's writes to pages the kernel must find and clear, cost a
+/// small job more than its rows. A file is only ever reused after its worker has been reaped.
 package final class RowLabelBuffer: @unchecked Sendable {
     package let rowCount: Int
     private let file: LabelFile
@@ -24,7 +24,14 @@ package final class RowLabelBuffer: @unchecked Sendable {
 
     package init(rowCount: Int) throws {
         self.rowCount = rowCount
-        file = try Self.kept.withLock { $0.take(rowCount) } ?? LabelFile(byteCount: rowCount * 4)
+        if let kept = Self.kept.withLock({ $0.take(rowCount) }) {
+            // Cleared when taken, not when given back: a process that runs one job (the command
+            // line) then never pays for it.
+            if let base = kept.base { memset(base, 0, kept.byteCount) }
+            file = kept
+        } else {
+            file = try LabelFile(byteCount: rowCount * 4)
+        }
     }
 
     /// The labels as the worker left them (all ``RowLabels/outside`` where it wrote nothing).
@@ -38,8 +45,7 @@ package final class RowLabelBuffer: @unchecked Sendable {
     var handed: HandedFile { HandedFile(descriptor: file.descriptor, byteCount: file.byteCount) }
 
     deinit {
-        guard reusable, let base = file.base else { return }
-        memset(base, 0, file.byteCount)
+        guard reusable, file.base != nil else { return }
         let file = file
         Self.kept.withLock { $0.keep(file) }
     }
