@@ -198,7 +198,7 @@ extension ReleaseLedger {
         // Only an atom's first `examinedRows` rows are read: a slack found on some of an atom's
         // rows is a lower bound of its slack (a row added to an atom adds at most one row to a
         // hyperplane), and on large atoms it is large long before all are read.
-        var groups = ClassTable(width: k)
+        var groups = ClassTable(width: k, capacity: min(rows.count, measured.count * examinedRows))
         var rowsOf: [Int] = []
         var first = [UInt64](repeating: 0, count: atomCount * k)
         var examined = [Int](repeating: 0, count: atomCount)
@@ -229,7 +229,7 @@ extension ReleaseLedger {
                 for l in 0..<k { projected[l] = kept & (1 << UInt64(l)) != 0 ? values[values.startIndex + l] : .max }
                 return table.mask(of: index)
             }
-            var byValue = ClassTable(width: k)
+            var byValue = ClassTable(width: k, capacity: rowsOf.count)
             var countOf: [Int] = []
             for index in rowsOf.indices {
                 let atom = project(groups, index, keeping: group | 1 << UInt64(j))
@@ -237,7 +237,7 @@ extension ReleaseLedger {
                 if isNew { countOf.append(0) }
                 countOf[Int(number) - 1] += rowsOf[index]
             }
-            var others = ClassTable(width: k)
+            var others = ClassTable(width: k, capacity: countOf.count)
             var best: [Int] = []
             for index in countOf.indices {
                 let atom = project(byValue, index, keeping: group)
@@ -367,10 +367,22 @@ private struct ClassTable {
     private var masks: [UInt64] = []
     /// `width` values per class.
     private var flat: [UInt64] = []
+    /// Each class's hash, so that growing moves slots without hashing again.
+    private var hashes: [UInt64] = []
     /// A class's number, 0 for an empty slot.
-    private var slots = [UInt32](repeating: 0, count: 1024)
+    private var slots: [UInt32]
 
-    init(width: Int) { self.width = width }
+    /// `capacity`: about how many classes to expect, so that the table is not grown and
+    /// rehashed on the way there (the slack of a ledger read back numbers up to a class a row).
+    init(width: Int, capacity: Int = 0) {
+        self.width = width
+        var size = 1024
+        while size < 2 * capacity { size *= 2 }
+        slots = [UInt32](repeating: 0, count: size)
+        masks.reserveCapacity(capacity)
+        hashes.reserveCapacity(capacity)
+        flat.reserveCapacity(capacity * width)
+    }
 
     var count: Int { masks.count }
     func mask(of index: Int) -> UInt64 { masks[index] }
@@ -384,32 +396,36 @@ private struct ClassTable {
         var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
         while slots[slot] != 0 {
             let index = Int(slots[slot]) - 1
-            if masks[index] == mask && matches(index, values) { return (slots[slot], false) }
+            if hashes[index] == hash && masks[index] == mask && matches(index, values) { return (slots[slot], false) }
             slot = (slot + 1) & (slots.count - 1)
         }
+        slots[slot] = UInt32(masks.count + 1)
         masks.append(mask)
-        for j in 0..<width { flat.append(values[j]) }
-        slots[slot] = UInt32(masks.count)
+        hashes.append(hash)
+        flat.append(contentsOf: values)
         if masks.count * 2 > slots.count { grow() }
         return (UInt32(masks.count), true)
     }
 
     private func matches(_ index: Int, _ values: UnsafeBufferPointer<UInt64>) -> Bool {
-        let base = index * width
-        for j in 0..<width where flat[base + j] != values[j] { return false }
-        return true
+        flat.withUnsafeBufferPointer { flat in
+            let base = index * width
+            for j in 0..<width where flat[base + j] != values[j] { return false }
+            return true
+        }
     }
 
+    /// Twice the slots, each class placed again by its kept hash; numbers and order unchanged.
     private mutating func grow() {
-        let classes = masks.count
         slots = [UInt32](repeating: 0, count: slots.count * 2)
-        let (masks, flat) = (self.masks, self.flat)
-        (self.masks, self.flat) = ([], [])
-        flat.withUnsafeBufferPointer { flat in
-            for index in 0..<classes {
-                _ = number(
-                    mask: masks[index], values: UnsafeBufferPointer(rebasing: flat[index * width..<(index + 1) * width])
-                )
+        hashes.withUnsafeBufferPointer { hashes in
+            slots.withUnsafeMutableBufferPointer { slots in
+                let mask = slots.count - 1
+                for index in hashes.indices {
+                    var slot = Int(truncatingIfNeeded: hashes[index]) & mask
+                    while slots[slot] != 0 { slot = (slot + 1) & mask }
+                    slots[slot] = UInt32(index + 1)
+                }
             }
         }
     }
