@@ -92,11 +92,7 @@ extension DatasetStore {
         guard written == Self.secretSize, synced else { throw Self.secretError(id, "write", url) }
         if link(draft.path, url.path) != 0 && errno != EEXIST { throw Self.secretError(id, "publish", url) }
         // The folder too, so that a power loss cannot take the secret back after it was used.
-        let folder = Glibc.open(datasetFolder(id).path, O_RDONLY | O_DIRECTORY)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
-        }
+        try? DatasetIngest.sync(folder: datasetFolder(id))
         guard let kept = try? Data(contentsOf: url), kept.count == Self.secretSize else {
             throw ModelgateError(
                 "dataset_unreadable",

@@ -151,13 +151,19 @@ package final class ForkServer: Sendable {
             }
         }
         guard sent == message.count else { return .notDelivered }
-        var reply: Int32 = 0
+        guard let reply = receiveNumber(connection.socket) else { return .lost }
+        return reply > 0 ? .forked(reply) : .failed(-reply)
+    }
+
+    /// The server's one answer (a pid, a negative error number, or 0 for ready); nil when none
+    /// came: it died, or hung past ``replyTimeout``.
+    private static func receiveNumber(_ socket: Int32) -> Int32? {
+        var number: Int32 = 0
         var received: Int
         repeat {
-            received = recv(connection.socket, &reply, MemoryLayout<Int32>.size, 0)
+            received = recv(socket, &number, MemoryLayout<Int32>.size, 0)
         } while received < 0 && errno == EINTR
-        guard received == MemoryLayout<Int32>.size else { return .lost }
-        return reply > 0 ? .forked(reply) : .failed(-reply)
+        return received == MemoryLayout<Int32>.size ? number : nil
     }
 
     /// Starts the server with one end of a socket pair as its descriptor 3, standard input and
@@ -189,12 +195,7 @@ package final class ForkServer: Sendable {
         pair[1] = -1
         // It says when it is ready (warmed up); one that dies or hangs before is not used.
         let connection = Connection(socket: pair[0], process: process)
-        var ready: Int32 = -1
-        var received: Int
-        repeat {
-            received = recv(pair[0], &ready, MemoryLayout<Int32>.size, 0)
-        } while received < 0 && errno == EINTR
-        guard received == MemoryLayout<Int32>.size, ready == 0 else {
+        guard receiveNumber(pair[0]) == 0 else {
             stop(connection)
             throw ModelgateError("worker_unavailable", "\(executable) \(WorkerForkServer.flag) did not start")
         }

@@ -215,14 +215,7 @@ package enum Lockdown {
                 while index < lineEnd && (buffer[index] == UInt8(ascii: " ") || buffer[index] == UInt8(ascii: "\t")) {
                     index += 1
                 }
-                var value = 0
-                var digits = 0
-                while index < lineEnd, let digit = Int(exactly: buffer[index] &- UInt8(ascii: "0")), digit < 10 {
-                    value = value * 10 + digit
-                    digits += 1
-                    index += 1
-                }
-                return digits > 0 ? value : nil
+                return leadingNumber(buffer[index..<lineEnd])
             }
             lineStart = lineEnd + 1
         }
@@ -237,16 +230,22 @@ package enum Lockdown {
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = read(fd, &buffer, buffer.count)
-        var pages = 0
-        var index = 0
-        while index < max(count, 0), let digit = Int(exactly: buffer[index] &- UInt8(ascii: "0")), digit < 10 {
-            pages = pages * 10 + digit
-            index += 1
-        }
-        guard index > 0 else {
+        guard let pages = leadingNumber(buffer[..<max(count, 0)]) else {
             throw LockdownFailure(step: .resourceLimits, message: "cannot read /proc/self/statm")
         }
         return pages * sysconf(Int32(_SC_PAGESIZE))
+    }
+
+    /// The decimal number `bytes` start with; nil when they start with no digit.
+    static func leadingNumber(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        var digits = 0
+        for byte in bytes {
+            guard let digit = Int(exactly: byte &- UInt8(ascii: "0")), digit < 10 else { break }
+            value = value * 10 + digit
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     static func writeProcFile(_ path: String, _ text: String) throws(LockdownFailure) {
