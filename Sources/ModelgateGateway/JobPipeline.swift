@@ -85,7 +85,7 @@ package struct JobPipeline: Sendable {
     /// is refused (`idempotency_key_reused`), and while the first still runs, `job_in_progress`.
     package func run(
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
-        job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
+        job: String = JobID.make(), idempotencyKey: String? = nil
     ) throws -> JobResult {
         try answer(
             specText: specText, principal: principal, needsAgreement: needsAgreement, job: job,
@@ -97,7 +97,7 @@ package struct JobPipeline: Sendable {
     /// as the researcher receives it, encoded once.
     package func answer(
         specText: String, principal: String = "operator", needsAgreement: Bool = false,
-        job: String = UUID().uuidString.lowercased(), idempotencyKey: String? = nil
+        job: String = JobID.make(), idempotencyKey: String? = nil
     ) throws -> JobAnswer {
         if let idempotencyKey,
             let answer = try answerToEarlierRequest(

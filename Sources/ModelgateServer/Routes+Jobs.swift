@@ -32,7 +32,7 @@ extension APIServer {
             if Self.prefersAsync(request), try await blocking({ pipeline.canBeQueued(text) }) {
                 // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it. A spec
                 // that does not read, or names no dataset, is answered at once below.
-                let job = UUID().uuidString.lowercased()
+                let job = JobID.make()
                 try await asyncJobs.accept(job, principal: principal.name)
                 let server = self
                 let task = Task {

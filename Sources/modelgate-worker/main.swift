@@ -45,7 +45,7 @@ do {
                         "bad_request", "row labels of \(file.byteCount) bytes for \(request.rowCount) rows")
                 }
                 labels = try MappedFile(
-                    descriptor: file.descriptor, size: file.byteCount, populate: false, writable: true,
+                    descriptor: file.descriptor, size: file.byteCount, writable: true,
                     name: "row labels")
             }
             let pointer = labels?.base.map {
