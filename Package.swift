@@ -4,7 +4,7 @@ import PackageDescription
 // Layers (see DESIGN.md); each target imports only the ones named after its arrow:
 //   Core
 //   Parsing ← Core;  ColumnFiles ← Core
-//   Columnar ← Core, Parsing, ColumnFiles;  Estimators ← Core;  Disclosure ← Core (and CClp)
+//   Columnar ← Core, Parsing, ColumnFiles (and CColumnarShim);  Estimators ← Core;  Disclosure ← Core (and CClp)
 //   Privacy ← Core
 //   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
 //   Gateway ← every target above;  Benchmarks ← Gateway and every target below it
@@ -43,10 +43,12 @@ let package = Package(
         .target(
             name: "ModelgateColumnar",
             dependencies: [
-                "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles",
+                "ModelgateCore", "ModelgateParsing", "ModelgateColumnFiles", "CColumnarShim",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // A wrapper for the one GNU file call ingest makes (sync_file_range).
+        .target(name: "CColumnarShim"),
         .target(name: "ModelgateEstimators", dependencies: ["ModelgateCore"]),
         // Differential privacy: exact integer noise from the OS's CSPRNG, mechanisms, budgets.
         .target(name: "ModelgatePrivacy", dependencies: ["ModelgateCore", "ModelgateEstimators"]),
