@@ -14,8 +14,8 @@ import Synchronization
 /// locks itself down (namespaces, empty root, credentials, limits, seccomp) exactly as a spawned
 /// worker does, before it reads a byte of its request. The fork server reads no data and runs no
 /// job; its children are the gateway's children (`CLONE_PARENT`), so the gateway reaps them and
-/// reads their CPU time as before, except in the network namespace, which a root server makes
-/// once for its workers (see `Lockdown.enterSharedNetworkNamespace`). A server that dies is
+/// reads their CPU time as before, except in the namespaces and the empty root, which a root
+/// server makes once for its workers (see `Lockdown.enterSharedNamespaces`). A server that dies is
 /// started again at the next job; one that cannot be started, or dies before its first fork,
 /// leaves the gateway spawning each worker. A server is replaced after ``defaultForksPerServer`` forks.
 package final class ForkServer: Sendable {

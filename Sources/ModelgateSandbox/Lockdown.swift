@@ -41,17 +41,24 @@ package enum LockdownStep: Int32, Sendable, CaseIterable {
 /// `unshare(CLONE_NEWUSER)` refuses a threaded process, and seccomp filters only this thread.
 package enum Lockdown {
     package static func apply(_ settings: LockdownSettings) throws(LockdownFailure) -> LockedDown {
-        // Descriptors: only stdin, stdout, stderr and the handed ones stay open.
+        // Descriptors: only stdin, stdout, stderr and the handed ones stay open, and the worker's
+        // own status, kept open to read its peak memory when the job is done (it cannot open
+        // anything then), at the first free number. A fork server's child in the server's empty
+        // root was given it (``openedStatus``); any other worker opens it here.
         let firstFree = 3 + Int32(settings.descriptors)
-        try check(mg_close_from(firstFree), .descriptors, "close_range")
-        // The worker's own status, kept open to read its peak memory when the job is done (it
-        // cannot open anything then). It takes the first free number.
-        let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        if let opened = openedStatus, opened != firstFree {
+            throw LockdownFailure(step: .descriptors, message: "its status is at \(opened), not at \(firstFree)")
+        }
+        try check(mg_close_from(openedStatus == nil ? firstFree : firstFree + 1), .descriptors, "close_range")
+        let status = openedStatus ?? open("/proc/self/status", O_RDONLY | O_CLOEXEC)
         guard status == firstFree else {
             throw LockdownFailure(step: .descriptors, message: "cannot open /proc/self/status at \(firstFree)")
         }
-        // Measured before the root goes away; the memory limit is on top of this.
-        let baseline = try addressSpaceBytes()
+        // The address space mapped now; the memory limit is on top of this.
+        guard let mappedKiB = readStatusField("VmSize:", descriptor: status) else {
+            throw LockdownFailure(step: .resourceLimits, message: "no VmSize in /proc/self/status")
+        }
+        let baseline = mappedKiB << 10
 
         // A second thread would escape both unshare (it refuses, and a refused user namespace
         // would look like a host without them) and the seccomp filter.
@@ -62,7 +69,9 @@ package enum Lockdown {
         }
         let namespaces = try enterNamespaces()
         var root = "host root (no mount namespace)"
-        if namespaces.hasMountNamespace {
+        if namespaces.shared {
+            root = "empty read-only tmpfs"
+        } else if namespaces.hasMountNamespace {
             try pivotToEmptyRoot()
             root = "empty read-only tmpfs"
         }
@@ -93,46 +102,57 @@ package enum Lockdown {
     struct Namespaces: CustomStringConvertible {
         var hasMountNamespace: Bool
         var viaUserNamespace: Bool
-        var sharedNetwork = false
+        /// The fork server's, made once for all the workers it forks (``enterSharedNamespaces()``).
+        var shared = false
         var unavailable: String?
 
         var description: String {
             if let unavailable { return "none: \(unavailable); seccomp alone keeps the network and files out" }
-            if sharedNetwork { return "mount, IPC, UTS; network: \(Lockdown.sharedNetworkNamespace)" }
+            if shared { return "mount, network, IPC, UTS: \(Lockdown.sharedNamespaces)" }
             return "mount, network, IPC, UTS" + (viaUserNamespace ? " (in a user namespace)" : "")
         }
     }
 
-    /// Set in a fork server running as root once it has entered a network namespace of its own
-    /// (``enterSharedNetworkNamespace()``): the workers it forks are in it already, and make only
-    /// their mount, IPC and UTS namespaces.
-    nonisolated(unsafe) static var inSharedNetworkNamespace = false
+    /// Set in a fork server running as root once it is in namespaces of its own and on an empty
+    /// root (``enterSharedNamespaces()`` and ``pivotToEmptyRoot()``): the workers it forks are in
+    /// them already, and make none.
+    nonisolated(unsafe) static var inSharedNamespaces = false
 
-    static let sharedNetworkNamespace = "an empty one, made once by the fork server for the workers it forks"
+    /// In a child of such a server: its own status file, which it can no longer open by path,
+    /// opened through the server's handle on /proc and placed after the handed descriptors.
+    nonisolated(unsafe) static var openedStatus: Int32?
 
-    /// For a fork server running as root: a network namespace of its own, with no interface but
-    /// a loopback that is down and that no worker can bring up (they have no capabilities).
+    package static let sharedNamespaces = "empty ones, made once by the fork server for the workers it forks"
+
+    /// For a fork server running as root: new mount, network, IPC and UTS namespaces of its own,
+    /// which its workers are forked into. The network one has no interface but a loopback that is
+    /// down and that no worker can bring up (they have no capabilities); the server then pivots
+    /// to an empty read-only root (``pivotToEmptyRoot()``), so every worker starts there. Returns
+    /// false, and changes nothing, where the host refuses (the workers then make their own).
     ///
-    /// Why one for all its workers, not one per job: making a network namespace is the dearest
-    /// step of a lockdown (the kernel registers a device and its sysctls, then tears them down
-    /// again after the job), about a fifth of a small job's CPU. What a namespace per job would add
-    /// is only that two workers could not reach each other over a socket, and no worker can open
-    /// one (seccomp); workers already share a user id and see each other's processes, so the
-    /// namespace was never what kept them apart. Nothing reaches out of it either way.
-    package static func enterSharedNetworkNamespace() {
-        guard geteuid() == 0, mg_unshare(mg_clone_newnet) == 0 else { return }
-        inSharedNetworkNamespace = true
+    /// Why one set for all its workers, not one per job: making and tearing down namespaces and
+    /// the root's mounts was the dearest part of a forked worker's lockdown, a fifth of a small
+    /// job's CPU for the network alone and a tenth for the rest. What a set per job would add is
+    /// only that two workers of one server could not reach each other through them, and no
+    /// worker can use one to do so: seccomp lets a worker open no file, socket or IPC object,
+    /// mount nothing and name no host; workers already share a user id and see each other's
+    /// processes, so the namespaces were never what kept them apart. What keeps the host out is
+    /// unchanged: no network, no path that resolves, no host IPC. Chromium's zygote does the same
+    /// for its renderers.
+    package static func enterSharedNamespaces() -> Bool {
+        guard geteuid() == 0,
+            mg_unshare(mg_clone_newns | mg_clone_newnet | mg_clone_newipc | mg_clone_newuts) == 0
+        else { return false }
+        return true
     }
 
-    /// As root: new mount, network, IPC and UTS namespaces (the network one made already, in a
-    /// fork server's worker). Otherwise a user namespace first, where the host allows one; a host
+    /// As root: new mount, network, IPC and UTS namespaces (made already, in a root fork
+    /// server's worker). Otherwise a user namespace first, where the host allows one; a host
     /// that refuses it leaves seccomp as the barrier.
     static func enterNamespaces() throws(LockdownFailure) -> Namespaces {
         let flags = mg_clone_newns | mg_clone_newnet | mg_clone_newipc | mg_clone_newuts
-        if geteuid() == 0 && inSharedNetworkNamespace {
-            try check(
-                mg_unshare(mg_clone_newns | mg_clone_newipc | mg_clone_newuts), .namespaces, "unshare(mount, IPC, UTS)")
-            return Namespaces(hasMountNamespace: true, viaUserNamespace: false, sharedNetwork: true)
+        if geteuid() == 0 && inSharedNamespaces {
+            return Namespaces(hasMountNamespace: true, viaUserNamespace: false, shared: true)
         }
         if geteuid() == 0 {
             try check(mg_unshare(flags), .namespaces, "unshare(mount, network, IPC, UTS)")
@@ -220,20 +240,6 @@ package enum Lockdown {
             lineStart = lineEnd + 1
         }
         return nil
-    }
-
-    /// The process's mapped address space now (the first field of /proc/self/statm, in pages),
-    /// read byte by byte like the status fields.
-    static func addressSpaceBytes() throws(LockdownFailure) -> Int {
-        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        try check(fd, .resourceLimits, "open /proc/self/statm")
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = read(fd, &buffer, buffer.count)
-        guard let pages = leadingNumber(buffer[..<max(count, 0)]) else {
-            throw LockdownFailure(step: .resourceLimits, message: "cannot read /proc/self/statm")
-        }
-        return pages * sysconf(Int32(_SC_PAGESIZE))
     }
 
     /// The decimal number `bytes` start with; nil when they start with no digit.

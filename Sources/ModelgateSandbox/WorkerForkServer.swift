@@ -27,11 +27,24 @@ package enum WorkerForkServer {
     /// Serves until the gateway closes its end, then exits. Returns only in a forked child: that
     /// job's arguments, with its descriptors in place.
     package static func serve(warmUp: () -> Void) -> [String] {
-        Lockdown.enterSharedNetworkNamespace()
+        let shared = Lockdown.enterSharedNamespaces()
         warmUp()
         // Its own status, to check before each fork that it still has one thread: a child has
         // only the thread that forked it, so its own lockdown's check could not tell.
         let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        // /proc, through which each child opens its own status once no path resolves.
+        let proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if shared {
+            // Every worker starts on this empty root; the server needs no path from here on.
+            do throws(LockdownFailure) {
+                guard status >= 0, proc >= 0 else { throw LockdownFailure(step: .emptyRoot, message: "no /proc") }
+                try Lockdown.pivotToEmptyRoot()
+            } catch {
+                WorkerChannel.report("the fork server cannot start its workers on an empty root: \(error.message)")
+                exit(LockdownStep.emptyRoot.rawValue)
+            }
+            Lockdown.inSharedNamespaces = true
+        }
         // Ready: the gateway sends nothing before this, so a server that dies starting up
         // costs no job.
         reply(0)
@@ -61,7 +74,7 @@ package enum WorkerForkServer {
             }
             let pid = mg_fork_sibling()
             if pid == 0 {
-                place(handed)
+                place(handed, statusThrough: shared ? proc : nil)
                 renameAsJob()
                 return String(decoding: bytes[..<count], as: UTF8.self)
                     .split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
@@ -89,11 +102,20 @@ package enum WorkerForkServer {
         for (index, character) in name.enumerated() where index < length { argument[index] = character }
     }
 
-    /// In the child: `handed` become 0, 1, 2, …; everything else, the socket too, is closed.
-    private static func place(_ handed: [Int32]) {
-        let floor = Int32(handed.count)
+    /// In the child: `handed` become 0, 1, 2, …, then its own status file, opened through
+    /// `proc` when it is given (``Lockdown/openedStatus``); everything else, the socket too, is
+    /// closed.
+    private static func place(_ handed: [Int32], statusThrough proc: Int32?) {
+        var sources = handed
+        if let proc {
+            let status = openat(proc, "self/status", O_RDONLY | O_CLOEXEC)
+            guard status >= 0 else { exit(LockdownStep.descriptors.rawValue) }
+            sources.append(status)
+            Lockdown.openedStatus = Int32(handed.count)
+        }
+        let floor = Int32(sources.count)
         // Above the target range first, so that no dup2 overwrites a source a later one needs.
-        let moved = handed.map { fcntl($0, F_DUPFD, floor) }
+        let moved = sources.map { fcntl($0, F_DUPFD, floor) }
         guard !moved.contains(where: { $0 < 0 }) else { exit(LockdownStep.descriptors.rawValue) }
         for (target, source) in moved.enumerated() where dup2(source, Int32(target)) < 0 {
             exit(LockdownStep.descriptors.rawValue)

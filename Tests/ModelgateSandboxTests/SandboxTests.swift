@@ -71,9 +71,9 @@ import Testing
         let spawned = try #require(try SandboxCheck.run(.control, with: try Worker.locate()).lockdown)
         let forked = try #require(try SandboxCheck.run(.control, with: try Self.forked.get()).lockdown)
         if geteuid() == 0 {
-            // As root, the fork server's workers share the empty network namespace it made.
+            // As root, the fork server's workers are in the empty namespaces it made once.
             #expect(spawned.namespaces == "mount, network, IPC, UTS")
-            #expect(forked.namespaces.hasPrefix("mount, IPC, UTS; network: an empty one"))
+            #expect(forked.namespaces == "mount, network, IPC, UTS: \(Lockdown.sharedNamespaces)")
         } else {
             #expect(forked.namespaces == spawned.namespaces)
         }
@@ -85,6 +85,37 @@ import Testing
             limits.replacing(/address space \d+ MiB/, with: "address space")
         }
         #expect(withoutAddressSpace(forked.limits) == withoutAddressSpace(spawned.limits))
+    }
+
+    /// What a root fork server's workers are forked into, looked at from outside: namespaces
+    /// that are not the gateway's, a root with nothing in it, and a network with only a loopback
+    /// that is down and no route.
+    @Test func aRootForkServersWorkersStartInEmptyNamespacesOfTheirOwn() throws {
+        guard geteuid() == 0 else { return }
+        let worker = try Self.forked.get()
+        _ = try SandboxCheck.run(.control, with: worker)
+        let server = try #require(worker.runner.forkServer?.processID)
+        func link(_ path: String) throws -> String {
+            try FileManager.default.destinationOfSymbolicLink(atPath: path)
+        }
+        for namespace in ["mnt", "net", "ipc", "uts"] {
+            #expect(
+                try link("/proc/\(server)/ns/\(namespace)") != link("/proc/self/ns/\(namespace)"),
+                "the fork server shares the gateway's \(namespace) namespace")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server)/root/").isEmpty)
+        let mounts = try String(contentsOfFile: "/proc/\(server)/mountinfo", encoding: .utf8)
+            .split(separator: "\n")
+        #expect(mounts.count == 1 && mounts[0].contains(" / / ro,"), "\(mounts)")
+        // Interfaces: the two header lines of /proc/net/dev, then one line per interface.
+        let interfaces = try String(contentsOfFile: "/proc/\(server)/net/dev", encoding: .utf8)
+            .split(separator: "\n").dropFirst(2).map {
+                $0.split(separator: ":")[0].trimmingCharacters(in: .whitespaces)
+            }
+        #expect(interfaces == ["lo"])
+        // No route anywhere (the loopback is down): at most the header line.
+        let routes = try String(contentsOfFile: "/proc/\(server)/net/route", encoding: .utf8).split(separator: "\n")
+        #expect(routes.dropFirst().isEmpty, "\(routes)")
     }
 
     /// The worker reads its thread count (before lockdown) and its peak memory (after the job)
