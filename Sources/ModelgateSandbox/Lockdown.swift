@@ -139,12 +139,31 @@ package enum Lockdown {
     /// processes, so the namespaces were never what kept them apart. What keeps the host out is
     /// unchanged: no network, no path that resolves, no host IPC. Chromium's zygote does the same
     /// for its renderers.
+    ///
+    /// The IPC namespace outlives each job (it is the server's, for up to
+    /// ``ForkServer/defaultForksPerServer`` jobs of any researcher), so it is also made unable to
+    /// hold anything: no shared memory segment, message queue, semaphore set or POSIX queue can
+    /// be made in it, and a worker that got past seccomp could leave nothing there for a later
+    /// one. Where those limits cannot be set, this returns false and the workers make their own
+    /// namespaces, as when the host refuses.
     package static func enterSharedNamespaces() -> Bool {
         guard geteuid() == 0,
             mg_unshare(mg_clone_newns | mg_clone_newnet | mg_clone_newipc | mg_clone_newuts) == 0
         else { return false }
+        do throws(LockdownFailure) {
+            for (limit, none) in emptyIPCLimits { try writeProcFile(limit, none) }
+        } catch {
+            return false
+        }
         return true
     }
+
+    /// The IPC namespace's limits that leave no room for any object (`/proc/sys` shows the
+    /// calling process's IPC namespace).
+    package static let emptyIPCLimits = [
+        ("/proc/sys/kernel/shmmni", "0"), ("/proc/sys/kernel/msgmni", "0"), ("/proc/sys/kernel/sem", "0 0 0 0"),
+        ("/proc/sys/fs/mqueue/queues_max", "0"),
+    ]
 
     /// As root: new mount, network, IPC and UTS namespaces (made already, in a root fork
     /// server's worker). Otherwise a user namespace first, where the host allows one; a host

@@ -33,7 +33,7 @@ package enum WorkerForkServer {
         // only the thread that forked it, so its own lockdown's check could not tell.
         let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
         // /proc, through which each child opens its own status once no path resolves.
-        let proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let proc = shared ? open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
         if shared {
             // Every worker starts on this empty root; the server needs no path from here on.
             do throws(LockdownFailure) {
@@ -120,6 +120,8 @@ package enum WorkerForkServer {
         for (target, source) in moved.enumerated() where dup2(source, Int32(target)) < 0 {
             exit(LockdownStep.descriptors.rawValue)
         }
+        // The status file stays close-on-exec, as when the worker opens it (dup2 clears that).
+        if proc != nil, fcntl(floor - 1, F_SETFD, FD_CLOEXEC) < 0 { exit(LockdownStep.descriptors.rawValue) }
         guard mg_close_from(floor) == 0, setpgid(0, 0) == 0 else { exit(LockdownStep.descriptors.rawValue) }
     }
 }

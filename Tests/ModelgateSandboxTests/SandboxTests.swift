@@ -89,7 +89,7 @@ import Testing
 
     /// What a root fork server's workers are forked into, looked at from outside: namespaces
     /// that are not the gateway's, a root with nothing in it, and a network with only a loopback
-    /// that is down and no route.
+    /// that is down and no route, and IPC that can hold nothing.
     @Test func aRootForkServersWorkersStartInEmptyNamespacesOfTheirOwn() throws {
         guard geteuid() == 0 else { return }
         let worker = try Self.forked.get()
@@ -116,6 +116,18 @@ import Testing
         // No route anywhere (the loopback is down): at most the header line.
         let routes = try String(contentsOfFile: "/proc/\(server)/net/route", encoding: .utf8).split(separator: "\n")
         #expect(routes.dropFirst().isEmpty, "\(routes)")
+        // Its IPC namespace outlives each job: nothing can be made in it to leave for the next,
+        // not even by root (util-linux's nsenter enters it, ipcmk tries each kind of object).
+        for kind in ["-M 4096", "-Q", "-S 1"] {
+            let attempt = Process()
+            attempt.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            attempt.arguments = ["-t", "\(server)", "-i", "ipcmk"] + kind.split(separator: " ").map(String.init)
+            attempt.standardOutput = FileHandle.nullDevice
+            attempt.standardError = FileHandle.nullDevice
+            try attempt.run()
+            attempt.waitUntilExit()
+            #expect(attempt.terminationStatus != 0, "ipcmk \(kind) made an object in the fork server's namespace")
+        }
     }
 
     /// The worker reads its thread count (before lockdown) and its peak memory (after the job)
