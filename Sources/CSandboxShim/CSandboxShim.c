@@ -54,6 +54,20 @@ int mg_drop_capabilities(void) {
     return (int)syscall(SYS_capset, &header, data);
 }
 
+int mg_keep_only_setid_capabilities(void) {
+    // Up to 63, not CAP_LAST_CAP: the running kernel may know more than these headers (EINVAL: none such).
+    for (int cap = 0; cap < 64; cap++) {
+        if (cap == CAP_SETUID || cap == CAP_SETGID) continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    }
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+    __u32 kept = (1u << CAP_SETUID) | (1u << CAP_SETGID);
+    data[0].effective = kept;
+    data[0].permitted = kept;
+    return (int)syscall(SYS_capset, &header, data);
+}
+
 int mg_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 
 int mg_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }

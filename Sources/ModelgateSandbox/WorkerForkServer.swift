@@ -43,6 +43,12 @@ package enum WorkerForkServer {
                 WorkerChannel.report("the fork server cannot start its workers on an empty root: \(error.message)")
                 exit(LockdownStep.emptyRoot.rawValue)
             }
+            // From here on it only forks, and its children need only to become uid 65534.
+            guard mg_keep_only_setid_capabilities() == 0 else {
+                WorkerChannel.report(
+                    "the fork server cannot drop its capabilities: \(String(cString: strerror(errno)))")
+                exit(LockdownStep.credentials.rawValue)
+            }
             Lockdown.inSharedNamespaces = true
         }
         // Ready: the gateway sends nothing before this, so a server that dies starting up

@@ -89,7 +89,8 @@ import Testing
 
     /// What a root fork server's workers are forked into, looked at from outside: namespaces
     /// that are not the gateway's, a root with nothing in it, and a network with only a loopback
-    /// that is down and no route, and IPC that can hold nothing.
+    /// that is down and no route, IPC that can hold nothing, and a server with no capability but
+    /// the two its children need.
     @Test func aRootForkServersWorkersStartInEmptyNamespacesOfTheirOwn() throws {
         guard geteuid() == 0 else { return }
         let worker = try Self.forked.get()
@@ -104,6 +105,13 @@ import Testing
                 "the fork server shares the gateway's \(namespace) namespace")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server)/root/").isEmpty)
+        // The server itself keeps only what its children need to become uid 65534: CAP_SETGID
+        // (6) and CAP_SETUID (7), in every set that could give it more.
+        let status = try String(contentsOfFile: "/proc/\(server)/status", encoding: .utf8).split(separator: "\n")
+        for set in ["CapPrm:", "CapEff:", "CapBnd:"] {
+            let mask = status.first { $0.hasPrefix(set) }?.split(separator: "\t").last.flatMap { UInt64($0, radix: 16) }
+            #expect(mask == 0xC0, "\(set) \(String(mask ?? 0, radix: 16))")
+        }
         let mounts = try String(contentsOfFile: "/proc/\(server)/mountinfo", encoding: .utf8)
             .split(separator: "\n")
         #expect(mounts.count == 1 && mounts[0].contains(" / / ro,"), "\(mounts)")

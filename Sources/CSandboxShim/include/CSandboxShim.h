@@ -28,6 +28,11 @@ int mg_setresuid(uid_t uid);
 int mg_setresgid(gid_t gid);
 int mg_drop_capabilities(void);
 
+/// Drops every capability from the bounding, effective and permitted sets but CAP_SETUID and
+/// CAP_SETGID (all a root fork server's children still need: to become uid 65534). Returns 0, or
+/// -1 with errno set.
+int mg_keep_only_setid_capabilities(void);
+
 int mg_set_no_new_privs(void);
 int mg_set_not_dumpable(void);
 /// Clears the READ_IMPLIES_EXEC personality a parent may have passed down (it would make every
