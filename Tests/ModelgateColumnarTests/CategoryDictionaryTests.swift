@@ -27,4 +27,25 @@ import Testing
         #expect(dictionary.count == reference.count)
         #expect(reference.count > 1000)
     }
+
+    /// A field's hash reads the bytes after it only within its own page; at a page's end it
+    /// reads byte by byte. Both ways must give one hash, or a level would get two codes.
+    @Test func aFieldHashesAlikeAtAPagesEndAndAnywhereElse() {
+        let page = 4096
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 2 * page, alignment: page)
+        defer { memory.deallocate() }
+        memory.initializeMemory(as: UInt8.self, repeating: 0xAB, count: 2 * page)
+        var random = SplitMix64(seed: 17)
+        for length in 1...24 {
+            let field = (0..<length).map { _ in UInt8.random(in: 32...126, using: &random) }
+            // Ending exactly at the first page's end, and in the middle of the second page.
+            let atEnd = memory + page - length
+            let inside = memory + page + 100
+            atEnd.copyMemory(from: field, byteCount: length)
+            inside.copyMemory(from: field, byteCount: length)
+            #expect(
+                CategoryDictionary.hash(atEnd.assumingMemoryBound(to: UInt8.self), length)
+                    == CategoryDictionary.hash(inside.assumingMemoryBound(to: UInt8.self), length), "length \(length)")
+        }
+    }
 }
