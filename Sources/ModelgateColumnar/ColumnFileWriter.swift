@@ -105,8 +105,16 @@ final class ColumnFileWriter: @unchecked Sendable {
             var renumbered = [Int64](repeating: 0, count: sorted.count)
             for (code, level) in sorted.enumerated() { renumbered[level.offset] = Int64(code) }
             if renumbered.enumerated().contains(where: { $0.element != $0.offset }) {
-                try rewrite(width: width) { codes in
-                    for row in codes.indices { codes[row] = renumbered[Int(codes[row])] }
+                if width == 1 {
+                    // Up to 256 levels (most categories): each byte through a table of 256.
+                    var table = [UInt8](repeating: 0, count: 256)
+                    for (old, new) in renumbered.enumerated() { table[old] = UInt8(new) }
+                    try rewrite(
+                        width: 1, bytes: { bytes in for i in bytes.indices { bytes[i] = table[Int(bytes[i])] } })
+                } else {
+                    try rewrite(
+                        width: width,
+                        values: { codes in for row in codes.indices { codes[row] = renumbered[Int(codes[row])] } })
                 }
             }
         }
@@ -135,12 +143,16 @@ final class ColumnFileWriter: @unchecked Sendable {
 
     /// Rewrites the file wider when the values so far (and the next chunk's) need it.
     private func widen(to needed: Int) throws {
-        if needed > width { try rewrite(width: needed) { _ in } }
+        if needed > width { try rewrite(width: needed) }
     }
 
     /// Streams the file, block by block, through `change` into a new file of `newWidth` bytes per
-    /// value, which then takes its place (and its hash the old one's).
-    private func rewrite(width newWidth: Int, _ change: (inout [Int64]) -> Void) throws {
+    /// value, which then takes its place (and its hash the old one's). `bytes`, for a file of
+    /// one byte a value kept at one: changes each block's bytes in place instead.
+    private func rewrite(
+        width newWidth: Int, bytes changeBytes: ((inout [UInt8]) -> Void)? = nil,
+        values change: (inout [Int64]) -> Void = { _ in }
+    ) throws {
         let folder = file.url.deletingLastPathComponent()
         let draft = FileSink(url: folder.appendingPathComponent(".\(file.url.lastPathComponent).rewrite"))
         do {
@@ -148,11 +160,15 @@ final class ColumnFileWriter: @unchecked Sendable {
             var row = 0
             while row < rowCount {
                 let count = min(Self.blockRows, rowCount - row)
-                var values = Self.values(
-                    try file.read(at: row * width, count: count * width), width: width,
-                    signed: encoding == .integers)
-                change(&values)
-                try draft.append(values, width: newWidth)
+                var bytes = try file.read(at: row * width, count: count * width)
+                if let changeBytes, width == 1, newWidth == 1 {
+                    changeBytes(&bytes)
+                    try draft.append(bytes)
+                } else {
+                    var values = Self.values(bytes, width: width, signed: encoding == .integers)
+                    change(&values)
+                    try draft.append(values, width: newWidth)
+                }
                 row += count
             }
             try draft.rename(to: file.url)
