@@ -49,11 +49,10 @@ struct CategoryDictionary {
     }
 
     /// Eight bytes a step (a byte a step made the hash of each field a chain of multiplications
-    /// as long as the field, most of ingest's time on category columns). A last step shorter than
-    /// eight bytes loads eight and masks off those past the field, when all eight lie in the
-    /// page of the field's last bytes: memory is mapped a page at a time, so that load cannot
-    /// fault, and nothing read past the field reaches the hash. Nearer a page's end (a field may
-    /// end where the mapped file does) it reads byte by byte, to the same value. Only the
+    /// as long as the field, most of ingest's time on category columns). The last one to seven
+    /// bytes are read as one little-endian number with at most three loads that never leave the
+    /// field (a field may end where the mapped file does): the eight bytes that end the field,
+    /// shifted; or two overlapping four-byte loads; or the first, middle and last byte. Only the
     /// table's spread depends on the hash.
     @inline(__always)
     static func hash(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
@@ -66,18 +65,32 @@ struct CategoryDictionary {
             offset += 8
         }
         if offset < length {
-            let rest = length - offset
-            var tail: UInt64 = 0
-            let address = UInt(bitPattern: raw + offset)
-            if address & 4095 <= 4096 - 8 {
-                tail = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & (~0 >> UInt64(64 - 8 * rest))
-            } else {
-                for i in 0..<rest { tail |= UInt64(bytes[offset + i]) << UInt64(8 * i) }
-            }
+            let tail = Self.tail(raw, from: offset, to: length)
             hash = (hash ^ tail) &* 0x9E37_79B9_7F4A_7C15
             hash ^= hash >> 29
         }
         return hash
+    }
+
+    /// The bytes from `offset` to `length` (one to seven), as a little-endian number, read
+    /// without a byte outside `0..<length`.
+    @inline(__always)
+    static func tail(_ raw: UnsafeRawPointer, from offset: Int, to length: Int) -> UInt64 {
+        let rest = length - offset
+        if length >= 8 {
+            // The eight bytes that end the field; the ones before `offset` shift out.
+            let last = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self))
+            return last >> UInt64(8 * (8 - rest))
+        }
+        if rest >= 4 {
+            let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: rest - 4, as: UInt32.self)))
+            // The bytes both loads read are the same bytes, in the same places.
+            return low | high << UInt64(8 * (rest - 4))
+        }
+        let bytes = raw.assumingMemoryBound(to: UInt8.self)
+        return UInt64(bytes[0]) | UInt64(bytes[rest / 2]) << UInt64(8 * (rest / 2))
+            | UInt64(bytes[rest - 1]) << UInt64(8 * (rest - 1))
     }
 
     private mutating func grow() {

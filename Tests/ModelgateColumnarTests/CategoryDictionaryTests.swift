@@ -3,6 +3,10 @@ import Testing
 
 @testable import ModelgateColumnar
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Category codes against a reference: Swift's own dictionary keyed by the bytes.
 @Suite struct CategoryDictionaryTests {
     /// Random fields of 1 to 24 bytes over a few byte values (so that most repeat, and many share
@@ -28,24 +32,35 @@ import Testing
         #expect(reference.count > 1000)
     }
 
-    /// A field's hash reads the bytes after it only within its own page; at a page's end it
-    /// reads byte by byte. Both ways must give one hash, or a level would get two codes.
-    @Test func aFieldHashesAlikeAtAPagesEndAndAnywhereElse() {
-        let page = 4096
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: 2 * page, alignment: page)
-        defer { memory.deallocate() }
-        memory.initializeMemory(as: UInt8.self, repeating: 0xAB, count: 2 * page)
+    /// A field's last bytes are read without a byte outside it: a field that ends where a page
+    /// ends, before a page that cannot be read, hashes without a fault and as the same bytes do
+    /// anywhere else; its last one to seven bytes read as the number a byte-by-byte reading makes.
+    @Test func aFieldIsReadWithinItsBytesAndAlikeAnywhere() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let memory = try #require(
+            mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).flatMap {
+                $0 == MAP_FAILED ? nil : $0
+            })
+        defer { munmap(memory, 2 * page) }
+        // Any read past the first page's end now kills the test process.
+        #expect(mprotect(memory + page, page, PROT_NONE) == 0)
+        let elsewhere = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        defer { elsewhere.deallocate() }
         var random = SplitMix64(seed: 17)
         for length in 1...24 {
-            let field = (0..<length).map { _ in UInt8.random(in: 32...126, using: &random) }
-            // Ending exactly at the first page's end, and in the middle of the second page.
+            let field = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             let atEnd = memory + page - length
-            let inside = memory + page + 100
             atEnd.copyMemory(from: field, byteCount: length)
-            inside.copyMemory(from: field, byteCount: length)
+            (elsewhere + 3).copyMemory(from: field, byteCount: length)
             #expect(
                 CategoryDictionary.hash(atEnd.assumingMemoryBound(to: UInt8.self), length)
-                    == CategoryDictionary.hash(inside.assumingMemoryBound(to: UInt8.self), length), "length \(length)")
+                    == CategoryDictionary.hash((elsewhere + 3).assumingMemoryBound(to: UInt8.self), length),
+                "length \(length)")
+            let offset = length / 8 * 8
+            guard offset < length else { continue }
+            var expected: UInt64 = 0
+            for (place, byte) in field[offset...].enumerated() { expected |= UInt64(byte) << UInt64(8 * place) }
+            #expect(CategoryDictionary.tail(UnsafeRawPointer(atEnd), from: offset, to: length) == expected)
         }
     }
 }
