@@ -105,17 +105,7 @@ final class ColumnFileWriter: @unchecked Sendable {
             var renumbered = [Int64](repeating: 0, count: sorted.count)
             for (code, level) in sorted.enumerated() { renumbered[level.offset] = Int64(code) }
             if renumbered.enumerated().contains(where: { $0.element != $0.offset }) {
-                if width == 1 {
-                    // Up to 256 levels (most categories): each byte through a table of 256.
-                    var table = [UInt8](repeating: 0, count: 256)
-                    for (old, new) in renumbered.enumerated() { table[old] = UInt8(new) }
-                    try rewrite(
-                        width: 1, bytes: { bytes in for i in bytes.indices { bytes[i] = table[Int(bytes[i])] } })
-                } else {
-                    try rewrite(
-                        width: width,
-                        values: { codes in for row in codes.indices { codes[row] = renumbered[Int(codes[row])] } })
-                }
+                try rewrite(width: width, renumbering: renumbered)
             }
         }
         try file.sync()
@@ -146,27 +136,30 @@ final class ColumnFileWriter: @unchecked Sendable {
         if needed > width { try rewrite(width: needed) }
     }
 
-    /// Streams the file, block by block, through `change` into a new file of `newWidth` bytes per
-    /// value, which then takes its place (and its hash the old one's). `bytes`, for a file of
-    /// one byte a value kept at one: changes each block's bytes in place instead.
-    private func rewrite(
-        width newWidth: Int, bytes changeBytes: ((inout [UInt8]) -> Void)? = nil,
-        values change: (inout [Int64]) -> Void = { _ in }
-    ) throws {
+    /// Streams the file, block by block, into a new file of `newWidth` bytes per value, which
+    /// then takes its place (and its hash the old one's). With `renumbering`, each value (a
+    /// category code) becomes its entry there, at the same width: one-byte codes through a table
+    /// of 256 bytes, wider ones as integers.
+    private func rewrite(width newWidth: Int, renumbering: [Int64]? = nil) throws {
         let folder = file.url.deletingLastPathComponent()
         let draft = FileSink(url: folder.appendingPathComponent(".\(file.url.lastPathComponent).rewrite"))
+        var table: [UInt8]?
+        if let renumbering, width == 1, newWidth == 1 {
+            table = [UInt8](repeating: 0, count: 256)
+            for (old, new) in renumbering.enumerated() { table![old] = UInt8(new) }
+        }
         do {
             try draft.open()
             var row = 0
             while row < rowCount {
                 let count = min(Self.blockRows, rowCount - row)
                 var bytes = try file.read(at: row * width, count: count * width)
-                if let changeBytes, width == 1, newWidth == 1 {
-                    changeBytes(&bytes)
+                if let table {
+                    for i in bytes.indices { bytes[i] = table[Int(bytes[i])] }
                     try draft.append(bytes)
                 } else {
                     var values = Self.values(bytes, width: width, signed: encoding == .integers)
-                    change(&values)
+                    if let renumbering { for i in values.indices { values[i] = renumbering[Int(values[i])] } }
                     try draft.append(values, width: newWidth)
                 }
                 row += count

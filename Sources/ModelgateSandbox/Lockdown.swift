@@ -69,10 +69,9 @@ package enum Lockdown {
         }
         let namespaces = try enterNamespaces()
         var root = "host root (no mount namespace)"
-        if namespaces.shared {
-            root = "empty read-only tmpfs"
-        } else if namespaces.hasMountNamespace {
-            try pivotToEmptyRoot()
+        if namespaces.hasMountNamespace {
+            // A fork server's shared namespaces are on its empty root already.
+            if !namespaces.shared { try pivotToEmptyRoot() }
             root = "empty read-only tmpfs"
         }
         let credentials = try dropCredentials(namespaces)

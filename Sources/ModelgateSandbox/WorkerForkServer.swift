@@ -33,8 +33,8 @@ package enum WorkerForkServer {
         // only the thread that forked it, so its own lockdown's check could not tell.
         let status = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
         // /proc, through which each child opens its own status once no path resolves.
-        let proc = shared ? open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
-        if shared {
+        let proc: Int32? = shared ? open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : nil
+        if let proc {
             // Every worker starts on this empty root; the server needs no path from here on.
             do throws(LockdownFailure) {
                 guard status >= 0, proc >= 0 else { throw LockdownFailure(step: .emptyRoot, message: "no /proc") }
@@ -80,7 +80,7 @@ package enum WorkerForkServer {
             }
             let pid = mg_fork_sibling()
             if pid == 0 {
-                place(handed, statusThrough: shared ? proc : nil)
+                place(handed, statusThrough: proc)
                 renameAsJob()
                 return String(decoding: bytes[..<count], as: UTF8.self)
                     .split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
