@@ -18,6 +18,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Your jobs, newest first: when, dataset, model, status and label.")
 
         @OptionGroup var remote: RemoteOptions
@@ -45,6 +46,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "One job: its result once it has ended, else whether it is queued or running.",
             discussion: "Exit status as `submit --wait` once the job has ended; 5 while it has not.")
 
@@ -65,6 +67,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Wait: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "wait",
             abstract: "Wait for a job to end and print its result.",
             discussion: "Exit status: 0 released, 3 refused, 4 failed in the worker, 1 error or timeout.")
 

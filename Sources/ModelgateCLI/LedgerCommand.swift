@@ -13,6 +13,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Time the release ledger as releases accumulate on one dataset.",
             discussion: """
                 Builds the synthetic survey with --rows rows, then asks it a seeded stream of \

@@ -13,6 +13,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Check policy files and report every problem with its key path.",
             discussion: "Exits 0 when every file is valid, 1 otherwise. Unknown keys are errors."
         )
@@ -44,6 +45,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Reload: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reload",
             abstract: "Load the policies folder over the ingested datasets, as a running gateway does at start.",
             discussion: """
                 A changed policy replaces the one in force and is an audit event (its columns, bounds, \

@@ -14,6 +14,7 @@ struct PrincipalCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a principal and print its bearer token (once: only its SHA-256 is kept).")
         @Option(help: "researcher, owner, auditor or admin.") var role: Role
         @Option(help: "A unique name.") var name: String
@@ -37,14 +38,16 @@ struct PrincipalCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop a principal's token from working.")
+        static let configuration = CommandConfiguration(
+            commandName: "disable", abstract: "Stop a principal's token from working.")
         @Argument var name: String
         @OptionGroup var state: StateOptions
         func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: true, by: "operator") }
     }
 
     struct Enable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Let a disabled principal's token work again.")
+        static let configuration = CommandConfiguration(
+            commandName: "enable", abstract: "Let a disabled principal's token work again.")
         @Argument var name: String
         @OptionGroup var state: StateOptions
         func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: false, by: "operator") }
@@ -52,6 +55,7 @@ struct PrincipalCommand: ParsableCommand {
 
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rotate",
             abstract: "Give a principal a new token (printed once); the old one stops working.")
         @Argument var name: String
         @OptionGroup var state: StateOptions
@@ -63,7 +67,8 @@ struct PrincipalCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List principals (never their tokens).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List principals (never their tokens).")
         @OptionGroup var state: StateOptions
         func run() throws {
             for principal in try SQLiteStoreAccess.open(state).principals() {

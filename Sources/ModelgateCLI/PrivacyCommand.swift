@@ -11,6 +11,7 @@ struct PrivacyCommand: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Time exact discrete Laplace noise against floating-point Laplace noise.",
             discussion: """
                 Draws --draws values of discrete Laplace noise per round at each scale, exactly \

@@ -14,6 +14,7 @@ struct SandboxCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Attack the worker's lockdown on this host and show what stops each attack.",
             discussion: """
                 Runs modelgate-worker for each probe, locked down exactly as for a job, with the \
@@ -89,6 +90,7 @@ struct SandboxCommand: ParsableCommand {
 extension SandboxCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Time a tiny job in the worker against bwrap --unshare-all /usr/bin/true.",
             discussion: """
                 Each run spawns the worker, which locks itself down, summarises 1,000 rows of a \

@@ -77,22 +77,14 @@ struct DesignGroups {
         }
         variables = dummyLike + fewValued
         self.hasOutcome = hasOutcome
-        revealed = [[]]
-        for (index, variable) in variables.enumerated() {
-            record(Self.counts(variable, nil, selection))
-            revealed.append([index])
-        }
+        revealed = [[]] + variables.indices.map { [$0] }
         let small = dummyLike.indices.filter { dummyLike[$0].levels <= Self.dummyLikeLimit }
         for (i, first) in small.enumerated() {
-            for second in small[(i + 1)...] {
-                record(Self.counts(dummyLike[first], dummyLike[second], selection))
-                revealed.append([first, second])
-            }
+            for second in small[(i + 1)...] { revealed.append([first, second]) }
         }
         // With an outcome (listed first), each group's outcomes.
         if hasOutcome, !dummyLike.isEmpty {
             for index in variables.indices.dropFirst() where variables[index].levels > Self.dummyLikeLimit {
-                record(Self.counts(variables[index], dummyLike[0], selection))
                 revealed.append([0, index])
             }
         }
@@ -100,11 +92,22 @@ struct DesignGroups {
         // (whose rows share its value by construction): the target's within each group, and a
         // feature's within each outcome of the target, say (XᵀX holds them).
         let names = dummyLikeNames + fewValuedNames
-        for measure in measures {
+        let kept = measures.map { measure in
             let own = names.firstIndex(of: measure.name)
-            let kept = revealed.filter { combination in own.map { !combination.contains($0) } ?? true }
-            contributions += Self.contributions(
-                of: measure.values, in: kept.map { $0.map { variables[$0] } }, selection)
+            return revealed.indices.filter { combination in own.map { !revealed[combination].contains($0) } ?? true }
+        }
+        let (counts, sums) = Self.tabulate(
+            revealed.map { $0.map { variables[$0] } }, measures: measures.map(\.values), kept: kept, selection)
+        for combination in revealed.indices.dropFirst() { record(counts[combination]) }
+        for (index, measure) in measures.enumerated() {
+            for (slot, combination) in kept[index].enumerated() {
+                let (cells, sums) = (counts[combination], sums[index][slot])
+                contributions += cells.indices.filter { cells[$0] > 0 }.map {
+                    Contributions(
+                        count: cells[$0], absoluteSum: sums.absolute[$0], largest: sums.top.largest(cell: $0),
+                        isBinary: measure.values.isBoolean)
+                }
+            }
         }
     }
 
@@ -146,12 +149,61 @@ struct DesignGroups {
     }
 
     private static func variable(_ column: ColumnVector, levels: Int, _ selection: RowSelection) -> Variable {
-        Variable(levels: levels, codes: (0..<selection.rowCount).map { Int32(truncatingIfNeeded: column.code(at: $0)) })
+        let codes = [Int32](unsafeUninitializedCapacity: column.count) { codes, initialized in
+            if let base = codes.baseAddress { column.copyCodes(into: base) }
+            initialized = column.count
+        }
+        return Variable(levels: levels, codes: codes)
     }
 
-    /// An integer column as a variable whose levels are its distinct values in the selection;
-    /// nil when there are more than `fewValuesLimit` of them.
+    /// An integer column as a variable whose levels are its distinct values in the selection, in
+    /// order of first appearance; nil when there are more than `fewValuesLimit` of them.
     private static func valuesVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
+        switch column.storage {
+        case .integers(let base, 1): return smallIntegerVariable(base.assumingMemoryBound(to: Int8.self), selection)
+        case .integers(let base, 2): return smallIntegerVariable(base.assumingMemoryBound(to: Int16.self), selection)
+        default: return searchedVariable(column, selection)
+        }
+    }
+
+    /// ``valuesVariable(_:_:)`` for one- or two-byte integers: each value's level is looked up in
+    /// a table indexed by the value's bits, instead of searched for.
+    private static func smallIntegerVariable<T: FixedWidthInteger>(
+        _ values: UnsafePointer<T>, _ selection: RowSelection
+    )
+        -> Variable?
+    {
+        var levelOf = [Int8](repeating: -1, count: 1 << T.bitWidth)
+        var levels = 0
+        var complete = true
+        let codes = [Int32](unsafeUninitializedCapacity: selection.rowCount) { codes, initialized in
+            levelOf.withUnsafeMutableBufferPointer { levelOf in
+                let bits = levelOf.count - 1
+                selection.forEachRow { row, used in
+                    guard used else {
+                        codes[row] = 0
+                        return true
+                    }
+                    let index = Int(truncatingIfNeeded: values[row]) & bits
+                    if levelOf[index] < 0 {
+                        guard levels < fewValuesLimit else {
+                            complete = false
+                            return false
+                        }
+                        levelOf[index] = Int8(levels)
+                        levels += 1
+                    }
+                    codes[row] = Int32(levelOf[index])
+                    return true
+                }
+            }
+            initialized = complete ? selection.rowCount : 0
+        }
+        return complete ? Variable(levels: levels, codes: codes) : nil
+    }
+
+    /// ``valuesVariable(_:_:)`` for any numeric column, by a linear search of the values met.
+    private static func searchedVariable(_ column: ColumnVector, _ selection: RowSelection) -> Variable? {
         // One pass, stopping at one value too many (most measures have many more): at most a
         // handful of values, so a linear scan beats hashing every row. The codes are not cleared
         // first; every row gets one (0 for a row not used), unless the pass stops.
@@ -182,67 +234,67 @@ struct DesignGroups {
         return complete ? Variable(levels: values.count, codes: codes) : nil
     }
 
-    /// The target's contributions in every nonempty group of each combination of variables (the
-    /// whole sample for none, each level for one, each pair of levels for two), in one pass over
-    /// the rows through plain pointers.
-    private static func contributions(
-        of y: MeasureValues, in combinations: [[Variable]], _ selection: RowSelection
-    ) -> [Contributions] {
-        // Each combination's groups take consecutive cells from `offsets[c]`; a row's cell in it
-        // is the offset plus its first level times the second's width plus its second level.
-        var offsets: [Int] = []
-        var widths: [Int] = []
-        var cells = 0
-        for combination in combinations {
-            offsets.append(cells)
-            widths.append(combination.count > 1 ? combination[1].levels : 1)
-            cells += combination.reduce(1) { $0 * $1.levels }
-        }
-        let firsts = combinations.map { $0.first?.codes ?? [] }
-        let seconds = combinations.map { $0.count > 1 ? $0[1].codes : [] }
-        var counts = [Int](repeating: 0, count: cells)
-        var absoluteSums = [Double](repeating: 0, count: cells)
-        var top = TopContributions(cells: cells)
+    /// Each measure's absolute sum and largest contributions in one combination's groups.
+    struct Sums {
+        var absolute: [Double]
+        var top: TopContributions
+    }
+
+    /// One pass over the rows per combination of variables (the whole sample for none, each level
+    /// for one, each pair of levels for two), through plain pointers: the used rows in each of its
+    /// groups, and the sums of every measure kept for it (`kept[m]` lists measure m's combinations;
+    /// `sums[m]` follows that list). A row's group is its first level times the second's width
+    /// plus its second level.
+    private static func tabulate(
+        _ combinations: [[Variable]], measures: [MeasureValues], kept: [[Int]], _ selection: RowSelection
+    ) -> (counts: [[Int]], sums: [[Sums]]) {
         let k = TopContributions.k
-        let combinations = offsets.count
-        let values = y.pointer
-        withPointers(firsts) { firstPointers in
-            withPointers(seconds) { secondPointers in
-                // Plain buffers for the per-row loop: no bounds checks, no reference counts.
-                firstPointers.withUnsafeBufferPointer { firsts in
-                    secondPointers.withUnsafeBufferPointer { seconds in
-                        offsets.withUnsafeBufferPointer { offsets in
-                            widths.withUnsafeBufferPointer { widths in
-                                counts.withUnsafeMutableBufferPointer { counts in
-                                    absoluteSums.withUnsafeMutableBufferPointer { absoluteSums in
-                                        top.slots.withUnsafeMutableBufferPointer { top in
-                                            selection.forEachUsedRow { row in
-                                                let magnitude = abs(values[row])
-                                                for c in 0..<combinations {
-                                                    var cell = offsets[c]
-                                                    if let first = firsts[c] { cell &+= Int(first[row]) &* widths[c] }
-                                                    if let second = seconds[c] { cell &+= Int(second[row]) }
-                                                    counts[cell] &+= 1
-                                                    absoluteSums[cell] += magnitude
-                                                    if magnitude > top[cell &* k &+ k &- 1] {
-                                                        TopContributions.insert(
-                                                            magnitude, into: top.baseAddress! + cell &* k)
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+        var counts: [[Int]] = []
+        var sums = measures.map { _ in [Sums]() }
+        for (index, combination) in combinations.enumerated() {
+            let cells = combination.reduce(1) { $0 * $1.levels }
+            let width = combination.count > 1 ? combination[1].levels : 1
+            let taking = measures.indices.filter { kept[$0].contains(index) }
+            let values = taking.map { measures[$0].pointer }
+            var count = [Int](repeating: 0, count: cells)
+            // Each taken measure's sums, then its top slots (descending, -1 when empty), side by side.
+            let absolute = UnsafeMutablePointer<Double>.allocate(capacity: max(taking.count * cells, 1))
+            let top = UnsafeMutablePointer<Double>.allocate(capacity: max(taking.count * cells * k, 1))
+            defer {
+                absolute.deallocate()
+                top.deallocate()
+            }
+            absolute.initialize(repeating: 0, count: taking.count * cells)
+            top.initialize(repeating: -1, count: taking.count * cells * k)
+            withExtendedLifetime(measures) {
+                withPointers(combination.map(\.codes)) { codes in
+                    count.withUnsafeMutableBufferPointer { count in
+                        let first = codes.first ?? nil
+                        let second = codes.count > 1 ? codes[1] : nil
+                        selection.forEachUsedRow { row in
+                            var cell = 0
+                            if let first { cell = Int(first[row]) &* width }
+                            if let second { cell &+= Int(second[row]) }
+                            count[cell] &+= 1
+                            for m in values.indices {
+                                let magnitude = abs(values[m][row])
+                                absolute[m &* cells &+ cell] += magnitude
+                                let slots = top + (m &* cells &+ cell) &* k
+                                if magnitude > slots[k &- 1] { TopContributions.insert(magnitude, into: slots) }
                             }
                         }
                     }
                 }
             }
+            counts.append(count)
+            for (slot, measure) in taking.enumerated() {
+                var kept = TopContributions(cells: cells)
+                kept.slots = Array(UnsafeBufferPointer(start: top + slot * cells * k, count: cells * k))
+                sums[measure].append(
+                    Sums(absolute: Array(UnsafeBufferPointer(start: absolute + slot * cells, count: cells)), top: kept))
+            }
         }
-        return (0..<cells).filter { counts[$0] > 0 }.map {
-            Contributions(
-                count: counts[$0], absoluteSum: absoluteSums[$0], largest: top.largest(cell: $0), isBinary: y.isBoolean)
-        }
+        return (counts, sums)
     }
 
     /// Each array's base address (nil for an empty one) for the duration of `body`.
@@ -256,24 +308,5 @@ struct DesignGroups {
             }
         }
         return next(0)
-    }
-
-    /// Used rows in each level of `first`, or each combination of `first` and `second`; the
-    /// codes are read through plain pointers so the pass touches no reference counts.
-    private static func counts(_ first: Variable, _ second: Variable?, _ selection: RowSelection) -> [Int] {
-        let width = second?.levels ?? 1
-        var counts = [Int](repeating: 0, count: first.levels * width)
-        counts.withUnsafeMutableBufferPointer { counts in
-            first.codes.withUnsafeBufferPointer { a in
-                (second?.codes ?? []).withUnsafeBufferPointer { b in
-                    if b.isEmpty {
-                        selection.forEachUsedRow { counts[Int(a[$0])] += 1 }
-                    } else {
-                        selection.forEachUsedRow { counts[Int(a[$0]) &* width &+ Int(b[$0])] += 1 }
-                    }
-                }
-            }
-        }
-        return counts
     }
 }

@@ -7,9 +7,11 @@ package enum Estimator {
     /// with more cells than allowed); disclosure decisions are left to the output checker.
     ///
     /// With `labels` (room for one `UInt32` per row), also writes each row's label for the release
-    /// ledger, and says what the labels mean in the result's ``RawResult/labels``.
+    /// ledger, and says what the labels mean in the result's ``RawResult/labels``. A regression
+    /// writes them before it fits, and then calls `labelled`, so that the ledger's work on them
+    /// can start while the fit runs.
     package static func run(
-        _ plan: Plan, on columns: ColumnSet, labels: UnsafeMutablePointer<UInt32>? = nil
+        _ plan: Plan, on columns: ColumnSet, labels: UnsafeMutablePointer<UInt32>? = nil, labelled: () -> Void = {}
     ) throws(Refusal) -> RawResult {
         for column in plan.columns where columns[column.name] == nil {
             throw Refusal(.unknownColumn, "column '\(column.name)' is in the policy but not in the ingested dataset")
@@ -46,12 +48,18 @@ package enum Estimator {
             if labels != nil { meaning = RowLabels(radices: [raw.counts.count + 2]) }
         case .linearRegression(let regression):
             let design = try DesignMatrix(regression, plan: plan, columns: columns, selection: selection)
+            if let labels {
+                meaning = try design.groups.label(selection, into: labels)
+                labelled()
+            }
             output = .regression(LinearRegression.fit(design))
-            if let labels { meaning = try design.groups.label(selection, into: labels) }
         case .logisticRegression(let regression):
             let design = try DesignMatrix(regression, plan: plan, columns: columns, selection: selection)
+            if let labels {
+                meaning = try design.groups.label(selection, into: labels)
+                labelled()
+            }
             output = .regression(LogisticRegression.fit(design))
-            if let labels { meaning = try design.groups.label(selection, into: labels) }
         }
         return RawResult(
             rowsScanned: columns.rowCount, rowsUsed: selection.rowsUsed, rowsDropped: selection.rowsDropped,

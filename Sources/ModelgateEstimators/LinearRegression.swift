@@ -8,7 +8,7 @@ enum LinearRegression {
         let p = design.parameterCount
         let n = design.nObservations
         let terms = design.terms
-        let (gram, moment, _) = design.normalEquations(coefficients: nil) { _, y in (1, y, 0) }
+        let (gram, moment) = design.normalEquations(coefficients: nil, weigh)
         guard n > p, let system = SymmetricSystem(matrix: gram, size: p) else {
             return degenerate(
                 design,
@@ -46,7 +46,7 @@ enum LinearRegression {
         for i in 0..<p { beta[i] += correction[i] }
 
         let inverse = system.inverse()
-        let leverage = design.maximumLeverage(inverse: inverse, coefficients: beta) { _ in 1 }
+        let (leverage, _, _) = design.maximumLeverage(inverse: inverse, coefficients: beta, weigh)
         let df = n - p
         let sigma2 = rss / Double(df)
         let standardErrors = (0..<p).map { (inverse[$0 * p + $0] * sigma2).squareRoot() }
@@ -63,6 +63,15 @@ enum LinearRegression {
             smallestGroup: design.groups.smallest, hasEmptyGroup: design.groups.hasEmpty,
             groupContributions: design.groups.contributions, maximumLeverage: leverage,
             isWellDefined: finite, problem: finite ? nil : "the fit produced non-finite values")
+    }
+
+    /// Least squares' weights: w = 1 and w·z = y for every row; no log-likelihood.
+    static func weigh(_ rows: WeighedRows, total: Bool) -> Double {
+        for index in 0..<rows.padded {
+            rows.w[index] = 1
+            rows.wz[index] = rows.y[index]
+        }
+        return 0
     }
 
     static func degenerate(_ design: DesignMatrix, _ problem: String) -> RawRegression {

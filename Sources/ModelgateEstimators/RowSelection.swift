@@ -14,6 +14,14 @@ struct RowSelection {
     /// Rows that passed the filters but miss a value the model uses.
     let rowsDropped: Int
 
+    /// A selection by its mask alone (nil: every row used).
+    init(rowCount: Int, mask: [UInt8]?) {
+        self.rowCount = rowCount
+        self.mask = mask
+        rowsUsed = mask?.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } ?? rowCount
+        rowsDropped = mask?.reduce(0) { $0 + ($1 == Self.droppedMark ? 1 : 0) } ?? 0
+    }
+
     init(plan: Plan, columns: ColumnSet) {
         rowCount = columns.rowCount
         let withMissing = plan.task.columns.compactMap { columns[$0] }.filter { $0.validity != nil }
@@ -92,17 +100,32 @@ struct RowSelection {
         }
     }
 
-    /// Calls `body` with each used row in order (of every `stride`-th row, for a sample); the
-    /// mask is looked up once, not per row.
+    /// Calls `body` with each used row in order (of every `sampling`-th block of rows, for a
+    /// sample; see ``sampledBlocks(_:)``); the mask is looked up once, not per row.
     @inline(__always)
-    func forEachUsedRow(stride step: Int = 1, _ body: (Int) -> Void) {
+    func forEachUsedRow(sampling: Int = 1, _ body: (Int) -> Void) {
         guard let mask else {
-            for row in Swift.stride(from: 0, to: rowCount, by: step) { body(row) }
+            for block in sampledBlocks(sampling) {
+                for row in block { body(row) }
+            }
             return
         }
         mask.withUnsafeBufferPointer { mask in
-            for row in Swift.stride(from: 0, to: rowCount, by: step) where mask[row] == 1 { body(row) }
+            for block in sampledBlocks(sampling) {
+                for row in block where mask[row] == 1 { body(row) }
+            }
         }
+    }
+
+    /// Rows are sampled a block of this many at a time.
+    static let sampleBlock = 256
+
+    /// Every `sampling`-th block of ``sampleBlock`` rows, from the first (every row for 1): a
+    /// sample spread over the whole file, whose rows are read side by side. (Every `sampling`-th
+    /// row would read a cache line of each column for each row.)
+    func sampledBlocks(_ sampling: Int) -> some Sequence<Range<Int>> {
+        let block = sampling == 1 ? max(rowCount, 1) : Self.sampleBlock
+        return Swift.stride(from: 0, to: rowCount, by: block * sampling).lazy.map { $0..<min($0 + block, rowCount) }
     }
 
     /// Calls `body` with every row in order, and whether it is used, until it returns false.

@@ -260,9 +260,49 @@ package struct JobPipeline: Sendable {
         //    room to label each row for the release ledger.
         let rowCount = dataset.manifest.rowCount
         let labels = rowCount > 0 && terms == nil ? try RowLabelBuffer(rowCount: rowCount) : nil
+        let key = LedgerKey(dataset: reference.id, version: reference.version)
+        // A released regression's numeric features weight its sample (a refused one released nothing).
+        func weighting(released: Bool) -> ReleaseLedger.Weighting {
+            var weighted: [String] = []
+            switch plan.task {
+            case .linearRegression(let task) where released, .logisticRegression(let task) where released:
+                weighted = task.features
+            default: break
+            }
+            let numeric = Set(
+                dataset.manifest.columns.filter { [.integers, .numbers].contains($0.encoding) }.map(\.name))
+            return ReleaseLedger.Weighting(
+                features: weighted.filter(numeric.contains), threshold: dataset.policy.disclosure.threshold,
+                values: { name in try? dataset.columns([name])[name] })
+        }
+        // A regression's worker labels the rows before it fits: the ledger's first half of the work
+        // (a proposal's split, for the job's result as released) is made meanwhile, on a copy of
+        // the labels, against the ledger as this process last saw it (read while the worker starts).
+        let labelled = Latch()
+        var staging: BackgroundWork<Staging?>?
+        switch plan.task {
+        case .linearRegression, .logisticRegression:
+            guard let labels else { break }
+            let (ledgers, store, weighting) = (ledgers, store, weighting(released: true))
+            staging = BackgroundWork {
+                let ledger = try? ledgers.cached(key, rowCount: labels.rowCount, store: store)
+                if let ledger { ledgers.keep(ledger, for: key) }
+                guard labelled.wait() else { return nil }
+                let copy = Array(labels.labels)
+                let staged = ledger.flatMap { ledger in
+                    copy.withUnsafeBufferPointer { ledger.stage(labels: $0, weighting: weighting) }
+                }
+                return Staging(labels: copy, staged: staged)
+            }
+        default: break
+        }
+        // Whatever happens to the worker, the staging thread is let go (it then ends on its own).
+        defer { labelled.abandon() }
         let outcome = try worker.run(
             .plan(plan), columns: try dataset.openColumns(plan.columns.map(\.name)), labels: labels,
-            limits: dataset.policy.limits)
+            limits: dataset.policy.limits, labelled: labelled.open)
+        labelled.abandon()
+        let staged = staging?.wait() ?? nil
         let raw: RawResult
         switch outcome.ending {
         case .reply(.result(let result)):
@@ -317,21 +357,9 @@ package struct JobPipeline: Sendable {
             order: ComplementOrder(secret: dataset.secret, context: dataset.versionContext))
         func pending(_ sets: ReleasedRowSets, _ workerUsage: Usage?, released: Bool) -> PendingRelease? {
             guard let labels else { return nil }
-            // A released regression's numeric features weight its sample (a refused one released nothing).
-            var weighted: [String] = []
-            switch plan.task {
-            case .linearRegression(let task) where released, .logisticRegression(let task) where released:
-                weighted = task.features
-            default: break
-            }
-            let numeric = Set(
-                dataset.manifest.columns.filter { [.integers, .numbers].contains($0.encoding) }.map(\.name))
             return PendingRelease(
-                key: LedgerKey(dataset: reference.id, version: reference.version), labels: labels, sets: sets,
-                reveals: plan.columns.map(\.name), withholds: plan.task.measures,
-                weighting: ReleaseLedger.Weighting(
-                    features: weighted.filter(numeric.contains), threshold: dataset.policy.disclosure.threshold,
-                    values: { name in try? dataset.columns([name])[name] }),
+                key: key, labels: labels, staging: staged, sets: sets, reveals: plan.columns.map(\.name),
+                withholds: plan.task.measures, weighting: weighting(released: released),
                 threshold: dataset.policy.disclosure.threshold, workerUsage: workerUsage)
         }
         switch checker.check(raw) {
@@ -443,6 +471,9 @@ package struct JobPipeline: Sendable {
     struct PendingRelease {
         var key: LedgerKey
         var labels: RowLabelBuffer
+        /// The copy of the labels a regression's ledger work began on while it was fitted, which
+        /// every later look at its labels reads too; nil for other jobs, which read `labels`.
+        var staging: Staging?
         var sets: ReleasedRowSets
         /// The columns whose values the job's figures tell something of (every column it reads),
         /// and those its figures are sums of, which its withheld sets withhold.
@@ -454,6 +485,19 @@ package struct JobPipeline: Sendable {
         /// The worker's figures as measured, for the store (the result shows them coarsely); nil
         /// for a refused job, which records none.
         var workerUsage: Usage?
+
+        /// `body` on the job's labels: the staging's copy when there is one.
+        func withLabels<R>(_ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
+            guard let copy = staging?.labels else { return body(labels.labels) }
+            return copy.withUnsafeBufferPointer(body)
+        }
+    }
+
+    /// A job's row labels as they were copied when its worker said it had written them, and the
+    /// first half of its ledger proposal made on that copy (nil when it could not be made).
+    struct Staging {
+        var labels: [UInt32]
+        var staged: ReleaseLedger.Staged?
     }
 
     /// Step 5 for a result that passed the output checks: judged together with everything already
@@ -469,12 +513,23 @@ package struct JobPipeline: Sendable {
         let key = release.key
         var ledger = try ledgers.cached(key, rowCount: release.labels.rowCount, store: store)
         func judge(_ ledger: ReleaseLedger) -> (ReleaseLedger.Proposal, ReleaseLedger.Verdict)? {
-            guard
-                var proposal = ledger.propose(
-                    labels: release.labels.labels, released: release.sets.released,
-                    protected: release.sets.protected, reveals: release.reveals,
-                    withholds: release.withholds, weighting: release.weighting)
-            else { return nil }
+            var proposal: ReleaseLedger.Proposal
+            if let staged = release.staging?.staged, staged.generation == ledger.generation,
+                staged.features == release.weighting.features
+            {
+                proposal = ledger.propose(
+                    staged, released: release.sets.released, protected: release.sets.protected,
+                    reveals: release.reveals, withholds: release.withholds)
+            } else {
+                guard
+                    let made = release.withLabels({
+                        ledger.propose(
+                            labels: $0, released: release.sets.released, protected: release.sets.protected,
+                            reveals: release.reveals, withholds: release.withholds, weighting: release.weighting)
+                    })
+                else { return nil }
+                proposal = made
+            }
             let verdict = ledger.check(&proposal, threshold: release.threshold)
             return (proposal, verdict)
         }

@@ -57,8 +57,14 @@ package struct Worker: Sendable {
     /// worker locks down before it reads its request), or when waiting for it fails (`worker_lost`);
     /// everything the worker does is in the outcome.
     /// With `labels`, the worker also writes each row's label there (see ``RowLabels``).
+    ///
+    /// A regression's worker writes the labels before it fits; `labelled` is then called (on this
+    /// thread, at most once, and it must return promptly). The worker may still write to the
+    /// labels afterwards, if its code went wrong: whatever reads them from then on must take a copy
+    /// and rely only on that.
     package func run(
-        _ task: WorkerTask, columns: OpenedColumns?, labels: RowLabelBuffer? = nil, limits: ResourceLimits
+        _ task: WorkerTask, columns: OpenedColumns?, labels: RowLabelBuffer? = nil, limits: ResourceLimits,
+        labelled: (() -> Void)? = nil
     ) throws -> WorkerOutcome {
         var descriptors = columns?.descriptors ?? []
         var handedLabels: HandedFile?
@@ -75,7 +81,8 @@ package struct Worker: Sendable {
         let exit = try runner.run(
             arguments: settings.arguments, input: try request.framed(), descriptors: descriptors,
             caps: .init(
-                wallSeconds: Double(limits.wallSeconds), outputBytes: min(limits.outputBytes, Self.maximumOutputBytes)))
+                wallSeconds: Double(limits.wallSeconds), outputBytes: min(limits.outputBytes, Self.maximumOutputBytes)),
+            labelled: labels == nil ? nil : labelled)
         // Reaped: nothing else can write the labels now.
         labels?.reusable = true
         return try WorkerOutcome(exit, limits: limits)
@@ -119,7 +126,8 @@ package struct WorkerOutcome: Sendable {
         peakMemoryBytes = exit.peakMemoryBytes
         lockdown = nil
         let lockedDown = exit.stderr.first == WorkerChannel.lockedDownMarker
-        let errors = String(decoding: exit.stderr.dropFirst(lockedDown ? 1 : 0), as: UTF8.self)
+        let markers = exit.stderr.starts(with: WorkerChannel.labelledPrefix) ? 2 : lockedDown ? 1 : 0
+        let errors = String(decoding: exit.stderr.dropFirst(markers), as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " | ")
         diagnostics = "\(exit.termination)" + (errors.isEmpty ? "" : ": \(errors)")
         if let failure = try Self.failure(exit, limits, lockedDown: lockedDown, errors: errors) {

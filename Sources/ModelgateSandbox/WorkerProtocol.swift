@@ -95,6 +95,18 @@ package enum WorkerChannel {
         writeAll([lockedDownMarker], to: 2)
     }
 
+    /// The byte a worker may write to stderr, right after ``lockedDownMarker``, once it has
+    /// written every row's label and before it computes the rest of its result: the gateway may
+    /// then start its release ledger's work on the labels (a copy of them; see ``Worker/run``).
+    package static let labelledMarker: UInt8 = 0x07
+
+    /// How the stderr of a worker that announced its labels begins.
+    static let labelledPrefix = [lockedDownMarker, labelledMarker]
+
+    package static func announceLabelled() {
+        writeAll([labelledMarker], to: 2)
+    }
+
     /// A diagnostic line on stderr, for the parent's log.
     package static func report(_ message: String) {
         writeAll(Array((message + "\n").utf8), to: 2)

@@ -60,7 +60,12 @@ package struct WorkerRunner: Sendable {
     /// Runs the executable with `arguments`; `descriptors` become its 3, 4, … in order. Its stdin
     /// gets `input` and then stays open, without more data, until it exits: a worker waiting for
     /// input it will never get is a hang that the wall clock ends.
-    package func run(arguments: [String], input: [UInt8], descriptors: [Int32], caps: Caps) throws -> WorkerExit {
+    ///
+    /// `labelled` is called, on this thread and at most once, when the worker writes
+    /// ``WorkerChannel/labelledMarker`` right after its lockdown marker; it must return promptly.
+    package func run(
+        arguments: [String], input: [UInt8], descriptors: [Int32], caps: Caps, labelled: (() -> Void)? = nil
+    ) throws -> WorkerExit {
         Self.ignoreBrokenPipes
         let stdin = try Pipe()
         let stdout = try Pipe()
@@ -78,7 +83,9 @@ package struct WorkerRunner: Sendable {
         // The pipes own the descriptor numbers the watch polls: they must outlive it, or a number
         // could be reused by another job's descriptor while this one still reads it.
         let (stop, watch, status, usage) = try withExtendedLifetime((stdin, stdout, stderr)) {
-            var watch = Watch(stdin: stdin.write, stdout: stdout.read, stderr: stderr.read, input: input, caps: caps)
+            var watch = Watch(
+                stdin: stdin.write, stdout: stdout.read, stderr: stderr.read, input: input, caps: caps,
+                labelled: labelled)
             var stop = watch.untilExit(deadline: deadline)
             if stop != nil { Self.kill(pid) }
             let (status, usage, timedOut) = try Self.reap(pid, deadline: deadline)
@@ -219,13 +226,18 @@ private struct Watch {
     var output: [UInt8] = []
     var errors: [UInt8] = []
     var errorBytes = 0
+    var labelled: (() -> Void)?
 
-    init(stdin: Int32, stdout: Int32, stderr: Int32, input: [UInt8], caps: WorkerRunner.Caps) {
+    init(
+        stdin: Int32, stdout: Int32, stderr: Int32, input: [UInt8], caps: WorkerRunner.Caps,
+        labelled: (() -> Void)?
+    ) {
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
         self.input = input
         self.caps = caps
+        self.labelled = labelled
         for fd in [stdin, stdout, stderr] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
@@ -266,6 +278,10 @@ private struct Watch {
                     errors.append(contentsOf: buffer[..<min(count, caps.keptErrorBytes - errors.count)])
                     errorBytes += count
                     if errorBytes > caps.outputBytes { return .outputTooLarge }
+                    if let signal = labelled, errors.starts(with: WorkerChannel.labelledPrefix) {
+                        labelled = nil
+                        signal()
+                    }
                 } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     open.stderr = false
                 }

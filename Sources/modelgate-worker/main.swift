@@ -51,7 +51,8 @@ do {
             let pointer = labels?.base.map {
                 UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: UInt32.self)
             }
-            reply = .result(try Estimator.run(plan, on: columns, labels: pointer))
+            reply = .result(
+                try Estimator.run(plan, on: columns, labels: pointer, labelled: WorkerChannel.announceLabelled))
         } catch let refusal as Refusal {
             reply = .refused(refusal)
         } catch let error as ModelgateError where error.code.rawValue == Refusal.Code.memoryLimit.rawValue {

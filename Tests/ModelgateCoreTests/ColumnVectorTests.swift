@@ -12,6 +12,14 @@ import Testing
         return Array(UnsafeBufferPointer(start: buffer, count: column.count))
     }
 
+    /// A column's codes as the estimators' grouping variables read them.
+    func groupCodes(_ column: ColumnVector) -> [Int32] {
+        let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: column.count)
+        defer { buffer.deallocate() }
+        column.copyCodes(into: buffer)
+        return Array(UnsafeBufferPointer(start: buffer, count: column.count))
+    }
+
     func stored<T: FixedWidthInteger>(_ values: [Int], as _: T.Type, _ body: (UnsafeRawPointer) -> Void) {
         let typed = values.map { T(truncatingIfNeeded: $0) }
         typed.withUnsafeBytes { body($0.baseAddress!) }
@@ -28,6 +36,7 @@ import Testing
                     validity: nil, owner: nil)
                 #expect(copied(column) == values.map(Double.init), "\(T.self)")
                 #expect(copied(column) == (0..<values.count).map(column.double(at:)), "\(T.self)")
+                #expect(groupCodes(column) == values.map { Int32(truncatingIfNeeded: $0) }, "\(T.self)")
             }
         }
         check(signed, Int8.self, codes: false)
@@ -43,5 +52,6 @@ import Testing
         let numbers: [Double?] = [1.5, -2.25, nil, 1e300]
         #expect(copied(ColumnVector(numbers: numbers)) == [1.5, -2.25, 0, 1e300])
         #expect(copied(ColumnVector(booleans: [true, false, nil, true])) == [1, 0, 0, 1])
+        #expect(groupCodes(ColumnVector(booleans: [true, false, nil, true])) == [1, 0, 0, 1])
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import ModelgateDisclosure
+import ModelgateEstimators
+import ModelgateParsing
 import ModelgateTestSupport
 import Testing
 
@@ -145,6 +147,49 @@ import Testing
             ["visits": ColumnVector(integers: visits), "sector": ColumnVector(categories: sector)], policy: policy)
         guard case .regression(let fit) = raw.output else { return }
         #expect(fit.hasEmptyGroup)
+    }
+
+    /// One- and two-byte integer columns (as ingest stores small integers) find their values by
+    /// a table, eight-byte ones by searching the values met: the fit, its groups and every row's
+    /// label are the same at every width, negative values included.
+    @Test(arguments: ["linear_regression", "logistic_regression"])
+    func aFewValuedIntegerFeatureGroupsAlikeAtEveryWidth(model: String) throws {
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "household", columnClass: .ordinary, type: .integer))
+        let sizes = (0..<600).map { [-2, 0, 3, 5, 127, -128][($0 * 7 + $0 / 5) % 6] }
+        let income = ColumnVector(numbers: sizes.indices.map { Double(($0 * 31) % 97) + Double(sizes[$0]) })
+        let insured = ColumnVector(booleans: sizes.indices.map { ($0 * 13) % 7 < 3 })
+        let plan = try policy.admit(
+            try ModelSpec(
+                text:
+                    "model: \(model)\ndataset: survey\ntarget: \(model == "linear_regression" ? "income" : "insured")\n"
+                    + "features: [household]"))
+        func run(_ household: ColumnVector) throws -> (RawResult, [UInt32]) {
+            var labels = [UInt32](repeating: 0, count: sizes.count)
+            let columns = ColumnSet(
+                rowCount: sizes.count, columns: ["income": income, "insured": insured, "household": household])
+            let raw = try labels.withUnsafeMutableBufferPointer {
+                try Estimator.run(plan, on: columns, labels: $0.baseAddress!)
+            }
+            return (raw, labels)
+        }
+        func stored<T: FixedWidthInteger>(_: T.Type) -> ColumnVector {
+            let memory = OwnedBytes(sizes.map { T(truncatingIfNeeded: $0) })
+            return ColumnVector(
+                count: sizes.count, storage: .integers(memory.base, width: MemoryLayout<T>.size), validity: nil,
+                owner: memory)
+        }
+        let (wide, wideLabels) = try run(ColumnVector(integers: sizes))
+        guard case .regression(let fit) = wide.output else { throw Refusal("test", "not a regression") }
+        // The six values are groups held to the threshold, the smallest of them counted here.
+        let smallest = Dictionary(grouping: sizes, by: { $0 }).values.map(\.count).min()
+        #expect(model == "linear_regression" ? fit.smallestGroup == smallest : fit.smallestGroup != nil)
+        #expect(!fit.groupContributions.isEmpty)
+        for narrow in [stored(Int8.self), stored(Int16.self)] {
+            let (raw, labels) = try run(narrow)
+            #expect(raw == wide)
+            #expect(labels == wideLabels)
+        }
     }
 
     @Test func anIntegerFeatureWithManyValuesIsLeftToTheLeverageRule() throws {
@@ -455,8 +500,8 @@ import Testing
     }
 
     @Test func theDenseLoopsAgreeWithTheSparseVisitOnAWarmStartedFit() throws {
-        // Above ``LogisticRegression/warmStartRows`` the fit first converges on every 16th row;
-        // both paths must still land on the same full-data optimum.
+        // From ``LogisticRegression/warmSampleRows`` sixteen times over, the fit first converges on
+        // every 16th block of rows; both paths must still land on the same full-data optimum.
         let (data, policy) = mixedDesign(rows: 210_000)
         let dense = try fit("logistic_regression", "insured", ["age", "income", "flag"], data, policy)
         let sparse = try fit("logistic_regression", "insured", ["age", "income", "flag", "all"], data, policy)
@@ -473,4 +518,15 @@ import Testing
         guard case .regression(let fit) = raw.output else { return }
         #expect(fit.isWellDefined == false)
     }
+}
+
+/// Values of one integer type in memory of their own, kept while a column reads them.
+final class OwnedBytes<T> {
+    let base: UnsafeRawPointer
+    init(_ values: [T]) {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+        pointer.initialize(from: values, count: values.count)
+        base = UnsafeRawPointer(pointer)
+    }
+    deinit { base.deallocate() }
 }

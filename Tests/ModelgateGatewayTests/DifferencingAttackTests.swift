@@ -251,6 +251,30 @@ import Testing
         #expect(second.reason?.code == .differencing)
     }
 
+    /// The same two fits sent at the same moment to one gateway. Each one's ledger work begins
+    /// while it is being fitted, against the ledger as it then is; the one recorded second is
+    /// judged again against the first: one is released, never both.
+    @Test func regressionsWithAndWithoutOnePersonSentAtOnceAreNeverBothReleased() throws {
+        for _ in 0..<3 {
+            let survey = try Survey()
+            let (district, age, _) = try #require(Self.loner(survey))
+            let filter = "{ column: district, op: \"=\", value: \(district) }"
+            let spec = "model: linear_regression\ntarget: income\nfeatures: [age]\nwhere: [\(filter)"
+            let specs = [spec + "]", spec + ", { column: age, op: \"!=\", value: \(age) }]"]
+            let results = Locked<[JobResult?]>([nil, nil])
+            // One pipeline on two threads, as the server's job threads share theirs.
+            nonisolated(unsafe) let shared = survey
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                let result = try? shared.run(specs[index])
+                results.update { $0[index] = result }
+            }
+            let both = results.value.compactMap { $0 }
+            #expect(both.count == 2)
+            #expect(both.filter { $0.status == .released }.count == 1)
+            #expect(both.filter { $0.reason?.code == .differencing }.count == 1)
+        }
+    }
+
     @Test func regressionsWhoseSamplesDifferByOneAgeAndOnePersonAreRefused() throws {
         // A district's people of one age (10 or more) and its one person
         // of another age are in the first sample and not the second. The samples differ by 11 or
@@ -447,4 +471,13 @@ import Testing
         let parts = key.split(separator: "|").map(String.init)
         return (parts[0], parts[1], groups[key]!.count)
     }
+}
+
+/// A value two threads of a test update, one at a time.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
 }

@@ -303,6 +303,30 @@ import Testing
         #expect(reason(result)?.code == .crashed)
     }
 
+    /// How often a worker running `script`, handed a label buffer, has the gateway told that its
+    /// labels are written, and the diagnostics its outcome keeps.
+    func labelledCalls(_ script: String) throws -> (calls: Int, outcome: WorkerOutcome) {
+        let folder = try TemporaryFolder()
+        let file = try folder.executable("worker.sh", "#!/bin/sh\n" + script + "\n")
+        var calls = 0
+        let outcome = try Worker(executable: file.path).run(
+            .probe(.control, parentProcess: 0), columns: nil, labels: try RowLabelBuffer(rowCount: 8),
+            limits: .init(), labelled: { calls += 1 })
+        return (calls, outcome)
+    }
+
+    /// A regression's worker says when its labels are written, right after its lockdown marker:
+    /// the gateway hears it once, and never from the same byte written anywhere else in stderr.
+    @Test func theLabelsMarkerIsHeardOnceAndOnlyRightAfterTheLockdownMarker() throws {
+        let heard = try labelledCalls("printf '\\006\\007' >&2; sleep 0.2; printf '\\007\\007' >&2; exit 3")
+        #expect(heard.calls == 1)
+        // The markers are not part of what the log keeps of stderr.
+        #expect(heard.outcome.diagnostics.hasSuffix("exited(3): \u{07}\u{07}"))
+        #expect(try labelledCalls("printf '\\007' >&2; exit 0").calls == 0)
+        #expect(try labelledCalls("printf '\\006x\\007' >&2; exit 0").calls == 0)
+        #expect(try labelledCalls("printf '\\006' >&2; sleep 0.1; printf '\\007' >&2; exit 0").calls == 1)
+    }
+
     @Test func aSIGSYSIsASandboxViolation() throws {
         #expect(reason(try outcome("kill -SYS $$"))?.code == .sandboxViolation)
     }

@@ -65,18 +65,32 @@ package struct ColumnVector: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
     /// Every value as a Double (``double(at:)`` of each row) into `buffer`, which holds
     /// ``count``: the storage and its width are looked at once, not once a row.
     package func copyDoubles(into buffer: UnsafeMutablePointer<Double>) {
+        if case .numbers(let values) = storage { return buffer.update(from: values, count: count) }
+        copyStored(into: buffer, number: { $0 }, integer: { Double($0) })
+    }
+
+    /// Every row's ``code(at:)`` as an `Int32` (truncated, as a level's code always fits) into
+    /// `buffer`, which holds ``count``.
+    package func copyCodes(into buffer: UnsafeMutablePointer<Int32>) {
+        copyStored(
+            into: buffer, number: { Int32(truncatingIfNeeded: Int($0)) }, integer: { Int32(truncatingIfNeeded: $0) })
+    }
+
+    /// Every row's value, converted by `number` or `integer` as it is stored, into `buffer`.
+    @inline(__always)
+    private func copyStored<Value>(
+        into buffer: UnsafeMutablePointer<Value>, number: (Double) -> Value, integer: (Int64) -> Value
+    ) {
         func copy<T: BinaryInteger>(_ base: UnsafeRawPointer, _: T.Type) {
-            for row in 0..<count {
-                buffer[row] = Double(base.load(fromByteOffset: row &* MemoryLayout<T>.stride, as: T.self))
-            }
+            let values = base.assumingMemoryBound(to: T.self)
+            for row in 0..<count { buffer[row] = integer(Int64(truncatingIfNeeded: values[row])) }
         }
         switch storage {
-        case .numbers(let values): buffer.update(from: values, count: count)
-        case .booleans(let values): for row in 0..<count { buffer[row] = Double(values[row]) }
+        case .numbers(let values): for row in 0..<count { buffer[row] = number(values[row]) }
+        case .booleans(let values): copy(values, UInt8.self)
         case .integers(let base, 1): copy(base, Int8.self)
         case .integers(let base, 2): copy(base, Int16.self)
         case .integers(let base, 4): copy(base, Int32.self)
@@ -87,6 +101,7 @@ package struct ColumnVector: @unchecked Sendable {
         }
     }
 
+    @inline(__always)
     static func unsigned(_ base: UnsafeRawPointer, _ width: Int, _ row: Int) -> Int {
         switch width {
         case 1: return Int(base.load(fromByteOffset: row, as: UInt8.self))

@@ -122,14 +122,25 @@ extension ReleaseLedger {
         guard !combinations.isEmpty else { return weighed }
         // Atoms a combination reaches are split by the values of the features it weights.
         // A row's label is its class's number from 1, in order of first appearance.
-        var classes = ClassTable(width: columns.count)
+        // Sized for a class a row (features of continuous values make about that many), so
+        // that the table is not grown and rehashed on the way.
+        let reached = rows.reduce(0) { $0 + (supportedBy[Int($1)] != 0 ? 1 : 0) }
+        var classes = ClassTable(width: columns.count, capacity: reached)
         var labels = [UInt32](repeating: 0, count: rows.count)
-        var values = [UInt64](repeating: .max, count: columns.count)
-        for row in 0..<rows.count {
-            let mask = supportedBy[Int(rows[row])]
-            guard mask != 0 else { continue }
-            for j in columns.indices { values[j] = mask & (1 << UInt64(j)) != 0 ? columns[j](row) ?? .max : .max }
-            labels[row] = values.withUnsafeBufferPointer { classes.number(mask: mask, values: $0).number }
+        let width = columns.count
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: width)
+        defer { values.deallocate() }
+        columns.withUnsafeBufferPointer { columns in
+            labels.withUnsafeMutableBufferPointer { labels in
+                for row in 0..<rows.count {
+                    let mask = supportedBy[Int(rows[row])]
+                    guard mask != 0 else { continue }
+                    for j in 0..<width { values[j] = mask & (1 << UInt64(j)) != 0 ? columns[j](row) ?? .max : .max }
+                    labels[row] =
+                        classes.number(mask: mask, values: UnsafeBufferPointer(start: values, count: width))
+                        .number
+                }
+            }
         }
         guard !columns.contains(where: \.unsafe),
             let (atomsOfClass, more, counts, moreRows) = labels.withUnsafeBufferPointer({

@@ -148,20 +148,52 @@ package struct ReleaseLedger: Sendable {
         labels: UnsafeBufferPointer<UInt32>, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
         reveals: [String] = [], withholds: [String] = [], weighting: Weighting? = nil, limits: Limits = Limits()
     ) -> Proposal? {
+        guard let staged = stage(labels: labels, weighting: weighting, limits: limits) else { return nil }
+        return propose(
+            staged, released: releasedLabels, protected: protectedLabels, reveals: reveals, withholds: withholds)
+    }
+
+    /// What ``propose(labels:released:protected:reveals:withholds:weighting:limits:)`` works out
+    /// from a job's labels and weighting alone, before it looks at which of the job's sets are
+    /// released or protected: the atoms split by the labels, then by the job's weighted sums. It
+    /// is most of a proposal's work, so a job may have it made while its result is still being
+    /// checked. It holds for this ledger (``generation``) and `weighting` only.
+    package struct Staged: Sendable {
+        package let generation: Int
+        /// The weighting's features, in its order.
+        package let features: [String]
+        let split: Split
+        let weighed: Weighed
+    }
+
+    /// The first half of a proposal (see ``Staged``); nil as the proposal would be.
+    package func stage(labels: UnsafeBufferPointer<UInt32>, weighting: Weighting?, limits: Limits = Limits())
+        -> Staged?
+    {
         precondition(labels.count == atomOfRow.count, "labels for another row count")
-        var (atomsOfLabel, splits, counts, newAtomOfRow):
-            ([UInt32: [UInt32]], [(atom: UInt32, parent: UInt32)], [Int], [UInt32])
+        var split: Split
         if let unsplit = labelOfEachAtom(labels) {
             var grouped: [UInt32: [UInt32]] = [:]
             for (atom, label) in unsplit.enumerated() { grouped[label, default: []].append(UInt32(atom)) }
-            (atomsOfLabel, splits, counts, newAtomOfRow) = (grouped, [], atomCounts, [])
+            split = Split(atomsOfLabel: grouped, splits: [], counts: atomCounts, rows: [])
         } else {
-            guard let split = split(by: labels, limits: limits) else { return nil }
-            (atomsOfLabel, splits, counts, newAtomOfRow) = split
+            guard let (atomsOfLabel, splits, counts, rows) = self.split(by: labels, limits: limits) else { return nil }
+            split = Split(atomsOfLabel: atomsOfLabel, splits: splits, counts: counts, rows: rows)
         }
-        var stage = Split(atomsOfLabel: atomsOfLabel, splits: splits, counts: counts, rows: newAtomOfRow)
-        guard let weighed = weigh(&stage, weighting: weighting, limits: limits) else { return nil }
-        (atomsOfLabel, splits, counts, newAtomOfRow) = (stage.atomsOfLabel, stage.splits, stage.counts, stage.rows)
+        guard let weighed = weigh(&split, weighting: weighting, limits: limits) else { return nil }
+        return Staged(generation: generation, features: weighting?.features ?? [], split: split, weighed: weighed)
+    }
+
+    /// A proposal from its first half, made on this ledger (the same ``generation``).
+    package func propose(
+        _ staged: Staged, released releasedLabels: [[UInt32]], protected protectedLabels: [[UInt32]],
+        reveals: [String] = [], withholds: [String] = []
+    ) -> Proposal {
+        precondition(staged.generation == generation, "a staged proposal of another generation of the ledger")
+        let weighed = staged.weighed
+        let (atomsOfLabel, splits, counts, newAtomOfRow) = (
+            staged.split.atomsOfLabel, staged.split.splits, staged.split.counts, staged.split.rows
+        )
         func atoms(of labels: [UInt32]) -> [UInt32] {
             labels.flatMap { atomsOfLabel[$0] ?? [] }.sorted()
         }

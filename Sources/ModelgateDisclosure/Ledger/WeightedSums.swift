@@ -144,13 +144,15 @@ struct WeightedSums: Sendable {
 /// alone, a minor divisible by p, is left to chance: about one in 2⁶¹ for values no one chose.)
 final class FeatureValues {
     let column: ColumnVector
-    private(set) var unsafe = false
+    // Unchecked: only one job's pass reads an instance, and a dynamic exclusivity check on every
+    // access was a tenth of that pass.
+    @exclusivity(unchecked) private(set) var unsafe = false
     /// Each element met and the bits of the value it was met as, by open addressing (elements are
     /// below p, so `.max` marks an empty slot): read for every row a weighting splits, where a
     /// dictionary's hashing was most of the cost.
-    private var elements = [UInt64](repeating: .max, count: 1024)
-    private var bitsOf = [UInt64](repeating: 0, count: 1024)
-    private var met = 0
+    @exclusivity(unchecked) private var elements = [UInt64](repeating: .max, count: 1024)
+    @exclusivity(unchecked) private var bitsOf = [UInt64](repeating: 0, count: 1024)
+    @exclusivity(unchecked) private var met = 0
 
     init(column: ColumnVector) { self.column = column }
 
