@@ -537,7 +537,9 @@ package struct JobPipeline: Sendable {
         var answer = result
         var document = ""
         var written: String?
+        var measuredSlack = false
         let receipt = try store.finish(result.job, ledger: key, after: ledger.generation) { missed in
+            measuredSlack = false
             try ledgers.catchUp(&ledger, with: missed, key)
             answer = result
             var refusal: Refusal?
@@ -551,6 +553,7 @@ package struct JobPipeline: Sendable {
                     written = file
                     entry = ledger.entry(for: proposal, job: result.job, atomsFile: file)
                     ledger.apply(proposal)
+                    measuredSlack = proposal.measuredSlack
                 case .safe: break
                 case .disclosive: refusal = Refusal.differencing(threshold: release.threshold)
                 case .saturated: refusal = Refusal.ledgerSaturated
@@ -574,6 +577,7 @@ package struct JobPipeline: Sendable {
         }
         ledgers.keep(ledger, for: key)
         if let written { ledgers.removeAtoms(before: written, key) }
+        if measuredSlack { ledgers.writeSlack(ledger, key) }
         answer.receipt = receipt
         return JobAnswer(result: answer, text: try JobResult.document(document, receipt: receipt))
     }

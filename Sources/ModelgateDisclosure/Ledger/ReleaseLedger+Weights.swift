@@ -37,6 +37,8 @@ extension ReleaseLedger {
         var vectors: [WeightedVector] = []
         var slack: WeightedSums.Slack?
         var regions: [String: WeightedSums.Regions]?
+        /// Whether slack was measured for some atom.
+        var measured = false
     }
 
     /// Follows the job's weighted sums through `split`, splitting further where a weighted vector
@@ -87,7 +89,7 @@ extension ReleaseLedger {
         let measured = Self.measureSlack(
             &known, inSample: inSample, rows: rows, counts: split.counts, columns: columns)
         guard !columns.contains(where: \.unsafe) else { return nil }
-        var weighed = Weighed(slack: known)
+        var weighed = Weighed(slack: known, measured: !measured.isEmpty)
         // For each feature, the combinations of its samples that vanish on every firm region. A
         // region's slack only falls as its atoms split; while no firm region falls below the
         // threshold, the combinations are those found before, and only the sums are brought up to date.

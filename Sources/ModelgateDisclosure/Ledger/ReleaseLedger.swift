@@ -120,7 +120,10 @@ package struct ReleaseLedger: Sendable {
         var slack: WeightedSums.Slack?
         /// Each feature's regions after the split, when the job found them.
         var regions: [String: WeightedSums.Regions]?
+        /// Whether the job measured slack (see ``ReleaseLedger/knownSlack``) that the ledger will take.
+        package var measuredSlack = false
         /// Whether the job adds anything the ledger did not hold.
+
         package var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
                 || !weightedSamples.isEmpty || !weighted.isEmpty
@@ -244,7 +247,8 @@ package struct ReleaseLedger: Sendable {
             released: sorted(Set(jobReleased.filter { isNew($0) { releasedIndex[$0] != nil } })),
             protected: sorted(Set(jobProtected.filter { isNew($0, protectedIndex.contains) })), measures: measures,
             measured: sorted(Set(measured)), valueProtected: valueProtected, weightedSamples: weighed.samples,
-            weighted: weighed.vectors, slack: weighed.slack, regions: weighed.regions)
+            weighted: weighed.vectors, slack: weighed.slack, regions: weighed.regions,
+            measuredSlack: weighed.measured)
     }
 
     /// Each atom's one label, when every atom's rows share one (the job splits nothing): one pass
@@ -485,6 +489,25 @@ package struct ReleaseLedger: Sendable {
         generation = entry.generation
         memo = SpanMemo()
         measureMemo = MeasureSpanMemo()
+    }
+
+    /// Each atom's slack for each feature of the ledger's samples, as far as measured (−1 where not),
+    /// and the features, sorted; nil when none is known. A pure function of the atoms' rows and
+    /// the features' values, so that a process that reads the ledger back may take it from one
+    /// that measured it (``adoptSlack(features:rows:)``) rather than measure it again.
+    package var knownSlack: (features: [String], rows: [[Int32]])? {
+        weights.slack.map { ($0.features, $0.rows) }
+    }
+
+    /// Takes slack measured on this ledger, at this generation, by ``knownSlack``. Refused (false)
+    /// unless it is for the features of the ledger's samples and has an entry, −1 or more, for
+    /// every atom.
+    package mutating func adoptSlack(features: [String], rows: [[Int32]]) -> Bool {
+        guard features == weights.samples.keys.sorted(), rows.count == features.count,
+            rows.allSatisfy({ $0.count == atomCounts.count && !$0.contains { $0 < -1 } })
+        else { return false }
+        weights.slack = WeightedSums.Slack(features: features, rows: rows)
+        return true
     }
 
     /// The entry that records `proposal` as the ledger's next generation.

@@ -60,20 +60,54 @@ final class LedgerBook: @unchecked Sendable {
             let rows = index == lastFile ? try readAtoms(entry.atomsFile!, key, rowCount: ledger.atomOfRow.count) : nil
             ledger.replay(entry, atomOfRow: rows)
         }
+        if ledger.knownSlack == nil { adoptSlack(&ledger, key) }
+    }
+
+    /// Gives `ledger` the slack last measured on it (see ``SlackFile``), when a file holds some for
+    /// its atoms and features at its generation or before.
+    private func adoptSlack(_ ledger: inout ReleaseLedger, _ key: LedgerKey) {
+        let directory = self.directory(key)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let newest = files.compactMap { name in SlackFile.generation(of: name).map { ($0, name) } }
+            .filter { $0.0 <= ledger.generation }.max { $0.0 < $1.0 }
+        guard let (generation, name) = newest,
+            let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
+            let slack = SlackFile.decode(Array(data), atomCount: ledger.atomCounts.count),
+            slack.generation == generation
+        else { return }
+        _ = ledger.adoptSlack(features: slack.features, rows: slack.rows)
+    }
+
+    /// Keeps `ledger`'s measured slack for the next process that reads it back, replacing what was
+    /// kept for earlier generations. Best effort: without it, that process measures it again.
+    func writeSlack(_ ledger: ReleaseLedger, _ key: LedgerKey) {
+        guard let slack = ledger.knownSlack else { return }
+        let name = SlackFile.name(generation: ledger.generation)
+        let bytes = SlackFile.encode(
+            generation: ledger.generation, atomCount: ledger.atomCounts.count, features: slack.features,
+            rows: slack.rows)
+        guard (try? writeFile(name, bytes, key)) != nil else { return }
+        remove(before: ledger.generation, key, generation: SlackFile.generation(of:))
     }
 
     /// Writes the rows' atoms for a new generation, durably, before the entry naming the file is
     /// committed: a crash in between leaves a file no entry names, which the next writer replaces.
     func writeAtoms(_ rows: [UInt32], generation: Int, _ key: LedgerKey) throws -> String {
+        let name = "atoms-\(generation).u32"
+        try rows.withUnsafeBytes { try writeFile(name, $0, key) }
+        return name
+    }
+
+    /// Writes a file of the ledger's folder whole: to a temporary file, synced, then renamed.
+    private func writeFile(_ name: String, _ bytes: some ContiguousBytes, _ key: LedgerKey) throws {
         let directory = self.directory(key)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let name = "atoms-\(generation).u32"
         let path = directory.appendingPathComponent(name).path
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("create", temporary) }
         defer { close(fd) }
-        try rows.withUnsafeBytes { bytes in
+        try bytes.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
                 let wrote = write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -88,17 +122,21 @@ final class LedgerBook: @unchecked Sendable {
             fsync(directoryFD)
             close(directoryFD)
         }
-        return name
     }
 
     /// Removes atom files older than the one `generation` wrote: no entry will be read from them.
     /// Newer ones stay: a job that finished after this one may have written one already.
     func removeAtoms(before name: String, _ key: LedgerKey) {
         guard let own = Self.generation(ofAtoms: name) else { return }
+        remove(before: own, key, generation: Self.generation(ofAtoms:))
+    }
+
+    /// Removes the files whose name `generation` gives a generation before `own`.
+    private func remove(before own: Int, _ key: LedgerKey, generation: (String) -> Int?) {
         let directory = self.directory(key)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for file in files where !file.hasSuffix(".tmp") {
-            guard let generation = Self.generation(ofAtoms: file), generation < own else { continue }
+            guard let number = generation(file), number < own else { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
         }
     }
