@@ -19,14 +19,18 @@ enum LogisticRegression {
         let n = design.nObservations
         let terms = design.terms
         guard n > p else { return LinearRegression.degenerate(design, "fewer rows than parameters") }
-        var start = [Double](repeating: 0, count: p)
+        let zero = [Double](repeating: 0, count: p)
         // Warm start: Newton on a sixteenth of the rows lands within a few standard errors of the
         // optimum at a sixteenth of the cost; from there the full data needs two steps and a
-        // final pass instead of six or seven. The answer is the full-data optimum.
-        if n / warmSampling >= warmSampleRows, let warm = newton(design, from: start, sampling: warmSampling) {
-            start = warm.beta
-        }
-        guard var (beta, system, decrement) = newton(design, from: start, sampling: 1) else {
+        // final pass instead of six or seven. The answer is the full-data optimum. A sample unlike
+        // the whole (rows ordered in some period of blocks) can start it where Newton fails: then
+        // it starts again from zero, as without a warm start.
+        var warm: [Double]?
+        if n / warmSampling >= warmSampleRows { warm = newton(design, from: zero, sampling: warmSampling)?.beta }
+        guard
+            var (beta, system, decrement) = warm.flatMap({ newton(design, from: $0, sampling: 1) })
+                ?? newton(design, from: zero, sampling: 1)
+        else {
             return LinearRegression.degenerate(
                 design,
                 "the fit did not converge (the outcome may be perfectly predicted by a feature, or a feature is constant)"

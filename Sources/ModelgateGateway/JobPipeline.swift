@@ -286,13 +286,12 @@ package struct JobPipeline: Sendable {
             let (ledgers, store, weighting) = (ledgers, store, weighting(released: true))
             staging = BackgroundWork {
                 let ledger = try? ledgers.cached(key, rowCount: labels.rowCount, store: store)
-                if let ledger { ledgers.keep(ledger, for: key) }
                 guard labelled.wait() else { return nil }
                 let copy = Array(labels.labels)
                 let staged = ledger.flatMap { ledger in
                     copy.withUnsafeBufferPointer { ledger.stage(labels: $0, weighting: weighting) }
                 }
-                return Staging(labels: copy, staged: staged)
+                return Staging(labels: copy, ledger: ledger, staged: staged)
             }
         default: break
         }
@@ -497,6 +496,8 @@ package struct JobPipeline: Sendable {
     /// first half of its ledger proposal made on that copy (nil when it could not be made).
     struct Staging {
         var labels: [UInt32]
+        /// The ledger as read for the job (not kept: it was read outside any transaction).
+        var ledger: ReleaseLedger?
         var staged: ReleaseLedger.Staged?
     }
 
@@ -511,11 +512,14 @@ package struct JobPipeline: Sendable {
     /// it is kept when no other job added to the ledger meanwhile, and made again otherwise.
     private func recordReleased(_ result: JobResult, _ release: PendingRelease) throws -> JobAnswer {
         let key = release.key
-        var ledger = try ledgers.cached(key, rowCount: release.labels.rowCount, store: store)
+        // The ledger the labels were staged against, unless this process has kept a newer one.
+        var ledger =
+            try ledgers.kept(key, newerThan: release.staging?.ledger?.generation) ?? release.staging?.ledger
+            ?? ledgers.cached(key, rowCount: release.labels.rowCount, store: store)
         func judge(_ ledger: ReleaseLedger) -> (ReleaseLedger.Proposal, ReleaseLedger.Verdict)? {
             var proposal: ReleaseLedger.Proposal
             if let staged = release.staging?.staged, staged.generation == ledger.generation,
-                staged.features == release.weighting.features
+                staged.features == release.weighting.features, staged.threshold == release.weighting.threshold
             {
                 proposal = ledger.propose(
                     staged, released: release.sets.released, protected: release.sets.protected,

@@ -508,6 +508,41 @@ import Testing
         expectSame(dense, sparse, relative: 1e-8)
     }
 
+    /// Rows whose order repeats with the warm start's sample (every 16th block of 256): in the
+    /// sampled blocks the outcome follows x almost exactly, elsewhere loosely and the other way.
+    /// The sample's fit is a poor start (the full data's Newton fails from it); the fit starts
+    /// again from zero and lands on the full data's optimum, where the score Xᵀ(y − μ) is zero.
+    @Test func aWarmStartFromAnUnlikeSampleFallsBackToAColdOne() throws {
+        var policy = Fixtures.policy
+        policy.columns.append(ColumnPolicy(name: "x1", columnClass: .ordinary, type: .number))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let rows = 250_000
+        var x: [Double] = []
+        var y: [Bool] = []
+        for row in 0..<rows {
+            let value = 4 * uniform() - 2
+            let eta = (row / 256) % 16 == 0 ? 30 * value : 0.2 - value
+            x.append(value)
+            y.append(uniform() < 1 / (1 + exp(-eta)))
+        }
+        let columns = ["x1": ColumnVector(numbers: x), "insured": ColumnVector(booleans: y)]
+        let raw = try estimate(
+            "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [x1]", columns, policy: policy)
+        guard case .regression(let fit) = raw.output else { throw Refusal("test", "not a regression") }
+        #expect(fit.isWellDefined, "\(fit.problem ?? "")")
+        var (score0, score1) = (0.0, 0.0)
+        for row in 0..<rows {
+            let mu = 1 / (1 + exp(-(fit.estimates[0] + fit.estimates[1] * x[row])))
+            score0 += (y[row] ? 1 : 0) - mu
+            score1 += x[row] * ((y[row] ? 1 : 0) - mu)
+        }
+        #expect(abs(score0) < 1e-6 && abs(score1) < 1e-6, "score \(score0), \(score1)")
+    }
+
     @Test func perfectSeparationIsNotWellDefined() throws {
         let raw = try estimate(
             "model: logistic_regression\ndataset: survey\ntarget: insured\nfeatures: [age]",

@@ -163,8 +163,9 @@ package struct ReleaseLedger: Sendable {
     /// checked. It holds for this ledger (``generation``) and `weighting` only.
     package struct Staged: Sendable {
         package let generation: Int
-        /// The weighting's features, in its order.
+        /// The weighting's features, in its order, and its threshold.
         package let features: [String]
+        package let threshold: Int?
         let split: Split
         let weighed: Weighed
     }
@@ -184,7 +185,9 @@ package struct ReleaseLedger: Sendable {
             split = Split(atomsOfLabel: atomsOfLabel, splits: splits, counts: counts, rows: rows)
         }
         guard let weighed = weigh(&split, weighting: weighting, limits: limits) else { return nil }
-        return Staged(generation: generation, features: weighting?.features ?? [], split: split, weighed: weighed)
+        return Staged(
+            generation: generation, features: weighting?.features ?? [], threshold: weighting?.threshold, split: split,
+            weighed: weighed)
     }
 
     /// A proposal from its first half, made on this ledger (the same ``generation``).

@@ -40,6 +40,12 @@ final class LedgerBook: @unchecked Sendable {
         return ledger
     }
 
+    /// The ledger this process kept for `key`, when it is newer than `generation` (or any, for nil).
+    func kept(_ key: LedgerKey, newerThan generation: Int?) -> ReleaseLedger? {
+        guard let kept = lock.withLock({ ledgers[key] }), kept.generation > generation ?? -1 else { return nil }
+        return kept
+    }
+
     /// Keeps `ledger` unless a newer generation was kept meanwhile.
     func keep(_ ledger: ReleaseLedger, for key: LedgerKey) {
         lock.withLock {
