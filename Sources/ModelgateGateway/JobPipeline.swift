@@ -581,7 +581,7 @@ package struct JobPipeline: Sendable {
         }
         ledgers.keep(ledger, for: key)
         if let written { ledgers.removeAtoms(before: written, key) }
-        if measuredSlack { ledgers.writeSlack(ledger, key) }
+        if measuredSlack { ledgers.writeSlack(ledger, key, job: result.job) }
         answer.receipt = receipt
         return JobAnswer(result: answer, text: try JobResult.document(document, receipt: receipt))
     }

@@ -34,15 +34,20 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let deadline = ContinuousClock.now + .seconds(60)
+            // Generous: the whole test suite runs beside it, on as few as two cores.
+            let deadline = ContinuousClock.now + .seconds(180)
             while true {
                 if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(url)/health")!),
                     (response as? HTTPURLResponse)?.statusCode == 200
                 {
                     break
                 }
-                guard process.isRunning, ContinuousClock.now < deadline else {
-                    throw ModelgateError("no_gateway", "modelgate serve did not start")
+                guard process.isRunning else {
+                    throw ModelgateError(
+                        "no_gateway", "modelgate serve exited (status \(process.terminationStatus)) before it answered")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw ModelgateError("no_gateway", "modelgate serve did not answer /health within 180 s")
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }

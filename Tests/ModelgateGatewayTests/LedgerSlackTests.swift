@@ -10,15 +10,21 @@ import Testing
 /// back (see ``SlackFile``).
 @Suite struct LedgerSlackTests {
     @Test func aSlackFileRoundTripsAndAnythingElseIsRefused() {
-        let rows: [[Int32]] = [[3, -1, 0, 12], [0, 7, -1, 1]]
-        let bytes = SlackFile.encode(generation: 5, atomCount: 4, features: ["age", "income"], rows: rows)
-        let read = SlackFile.decode(bytes, atomCount: 4)
-        #expect(read?.generation == 5 && read?.features == ["age", "income"] && read?.rows == rows)
+        let contents = SlackFile.Contents(
+            generation: 5, job: "0190-job", features: ["age", "income"], rows: [[3, -1, 0, 12], [0, 7, -1, 1]])
+        let bytes = SlackFile.encode(contents, atomCount: 4)
+        #expect(SlackFile.decode(bytes, atomCount: 4) == contents)
         // Another atom count, a file cut short or grown, another kind of file: nothing.
         #expect(SlackFile.decode(bytes, atomCount: 5) == nil)
         #expect(SlackFile.decode(Array(bytes.dropLast()), atomCount: 4) == nil)
         #expect(SlackFile.decode(bytes + [0], atomCount: 4) == nil)
         #expect(SlackFile.decode(Array("MGATOMS1".utf8) + bytes.dropFirst(8), atomCount: 4) == nil)
+        // Any byte changed, a slack value or a length near the largest integer: nothing, no trap.
+        for index in [bytes.count - 40, 8 + 24 + 7, 8 + 24 + 8 + 8 + 7] {
+            var changed = bytes
+            changed[index] ^= 0x7F
+            #expect(SlackFile.decode(changed, atomCount: 4) == nil, "byte \(index)")
+        }
         #expect(SlackFile.generation(of: SlackFile.name(generation: 12)) == 12)
     }
 
@@ -73,6 +79,27 @@ import Testing
             let ledger = try pipeline.ledgers.cached(key, rowCount: DifferencingAttackTests.rows, store: pipeline.store)
             return (result, ledger.knownSlack?.rows)
         }
+        // A file whose job is not the one that made its generation in the store's history (the
+        // store put back from a backup, say) is not taken: the slack is measured again.
+        let slackName = try #require(files.first { SlackFile.generation(of: $0) != nil })
+        let slackPath = ledgerFolder.appendingPathComponent(slackName).path
+        let written = try #require(FileManager.default.contents(atPath: slackPath))
+        let atoms = try survey.pipeline.ledgers.cached(
+            key, rowCount: DifferencingAttackTests.rows, store: survey.pipeline.store
+        ).atomCounts.count
+        var read = try #require(SlackFile.decode(Array(written), atomCount: atoms))
+        #expect(read.job == first.job)
+        func readBack() throws -> [[Int32]]? {
+            try JobPipeline(state: survey.folder.url).ledgers.cached(
+                key, rowCount: DifferencingAttackTests.rows, store: survey.pipeline.store
+            ).knownSlack?.rows
+        }
+        #expect(try readBack() == read.rows)
+        read.job = "another-history"
+        try Data(SlackFile.encode(read, atomCount: atoms)).write(to: URL(fileURLWithPath: slackPath))
+        #expect(try readBack() == nil)
+        try written.write(to: URL(fileURLWithPath: slackPath))
+
         let (kept, keptSlack) = try table(keepingSlack: true)
         let (measured, measuredSlack) = try table(keepingSlack: false)
         #expect(kept.status == measured.status && kept.reason?.code == measured.reason?.code)

@@ -123,7 +123,6 @@ package struct ReleaseLedger: Sendable {
         /// Whether the job measured slack (see ``ReleaseLedger/knownSlack``) that the ledger will take.
         package var measuredSlack = false
         /// Whether the job adds anything the ledger did not hold.
-
         package var isNew: Bool {
             !splits.isEmpty || !released.isEmpty || !protected.isEmpty || !measured.isEmpty || !valueProtected.isEmpty
                 || !weightedSamples.isEmpty || !weighted.isEmpty

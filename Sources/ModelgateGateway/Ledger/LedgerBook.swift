@@ -66,12 +66,13 @@ final class LedgerBook: @unchecked Sendable {
             let rows = index == lastFile ? try readAtoms(entry.atomsFile!, key, rowCount: ledger.atomOfRow.count) : nil
             ledger.replay(entry, atomOfRow: rows)
         }
-        if ledger.knownSlack == nil { adoptSlack(&ledger, key) }
+        if ledger.knownSlack == nil { adoptSlack(&ledger, key, history: missed) }
     }
 
-    /// Gives `ledger` the slack last measured on it (see ``SlackFile``), when a file holds some for
-    /// its atoms and features at its generation or before.
-    private func adoptSlack(_ ledger: inout ReleaseLedger, _ key: LedgerKey) {
+    /// Gives `ledger`, just read back from `history`, the slack last measured on it (see
+    /// ``SlackFile``): from the newest file of its generation or before whose job made that
+    /// generation in `history`, for its atoms and features.
+    private func adoptSlack(_ ledger: inout ReleaseLedger, _ key: LedgerKey, history: [LedgerEntry]) {
         let directory = self.directory(key)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let newest = files.compactMap { name in SlackFile.generation(of: name).map { ($0, name) } }
@@ -79,20 +80,22 @@ final class LedgerBook: @unchecked Sendable {
         guard let (generation, name) = newest,
             let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
             let slack = SlackFile.decode(Array(data), atomCount: ledger.atomCounts.count),
-            slack.generation == generation
+            slack.generation == generation,
+            history.contains(where: { $0.generation == generation && $0.job == slack.job })
         else { return }
         _ = ledger.adoptSlack(features: slack.features, rows: slack.rows)
     }
 
     /// Keeps `ledger`'s measured slack for the next process that reads it back, replacing what was
-    /// kept for earlier generations. Best effort: without it, that process measures it again.
-    func writeSlack(_ ledger: ReleaseLedger, _ key: LedgerKey) {
+    /// kept for earlier generations; `job` made its generation. Best effort: without it, that
+    /// process measures it again.
+    func writeSlack(_ ledger: ReleaseLedger, _ key: LedgerKey, job: String) {
         guard let slack = ledger.knownSlack else { return }
+        let contents = SlackFile.Contents(
+            generation: ledger.generation, job: job, features: slack.features, rows: slack.rows)
         let name = SlackFile.name(generation: ledger.generation)
-        let bytes = SlackFile.encode(
-            generation: ledger.generation, atomCount: ledger.atomCounts.count, features: slack.features,
-            rows: slack.rows)
-        guard (try? writeFile(name, bytes, key)) != nil else { return }
+        let bytes = SlackFile.encode(contents, atomCount: ledger.atomCounts.count)
+        guard (try? writeFile(name, bytes, key, synced: false)) != nil else { return }
         remove(before: ledger.generation, key, generation: SlackFile.generation(of:))
     }
 
@@ -104,15 +107,21 @@ final class LedgerBook: @unchecked Sendable {
         return name
     }
 
-    /// Writes a file of the ledger's folder whole: to a temporary file, synced, then renamed.
-    private func writeFile(_ name: String, _ bytes: some ContiguousBytes, _ key: LedgerKey) throws {
+    /// Writes a file of the ledger's folder whole: to a temporary file, synced unless `synced` is
+    /// false, then renamed; the temporary file is removed if that fails.
+    private func writeFile(_ name: String, _ bytes: some ContiguousBytes, _ key: LedgerKey, synced: Bool = true) throws
+    {
         let directory = self.directory(key)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("create", temporary) }
-        defer { close(fd) }
+        var saved = false
+        defer {
+            close(fd)
+            if !saved { unlink(temporary) }
+        }
         try bytes.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
@@ -122,7 +131,9 @@ final class LedgerBook: @unchecked Sendable {
                 done += wrote
             }
         }
-        guard fsync(fd) == 0, rename(temporary, path) == 0 else { throw Self.failure("save", path) }
+        guard !synced || fsync(fd) == 0, rename(temporary, path) == 0 else { throw Self.failure("save", path) }
+        saved = true
+        guard synced else { return }
         let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY)
         if directoryFD >= 0 {
             fsync(directoryFD)
