@@ -36,8 +36,10 @@ import Testing
             try process.run()
             // Generous: the whole test suite runs beside it, on as few as two cores.
             let deadline = ContinuousClock.now + .seconds(180)
+            var health = URLRequest(url: URL(string: "\(url)/health")!)
+            health.timeoutInterval = 5
             while true {
-                if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(url)/health")!),
+                if let (_, response) = try? await URLSession.shared.data(for: health),
                     (response as? HTTPURLResponse)?.statusCode == 200
                 {
                     break
@@ -47,6 +49,8 @@ import Testing
                         "no_gateway", "modelgate serve exited (status \(process.terminationStatus)) before it answered")
                 }
                 guard ContinuousClock.now < deadline else {
+                    // Not left running: a gateway that failed to start has no deinit to stop it.
+                    process.terminate()
                     throw ModelgateError("no_gateway", "modelgate serve did not answer /health within 180 s")
                 }
                 try await Task.sleep(for: .milliseconds(100))
