@@ -22,9 +22,7 @@ extension DesignMatrix {
                 if categoricalTerms.isEmpty {
                     let product = UnsafeMutablePointer<Double>.allocate(capacity: WeighedRows.capacity)
                     defer { product.deallocate() }
-                    forEachDenseBlock(beta, sampling: sampling) { rows, x in
-                        _ = weigh(rows, false)
-                        rows.clearPadding()
+                    forEachDenseBlock(beta, sampling: sampling, weigh, total: false) { rows, x in
                         let padded = rows.padded
                         // The intercept's row and moment are plain sums (its values are ones).
                         var (weights, responses) = (SIMD4<Double>(), SIMD4<Double>())
@@ -51,8 +49,7 @@ extension DesignMatrix {
                         }
                     }
                 } else {
-                    forEachSparseBlock(beta, sampling: sampling) { rows, terms in
-                        _ = weigh(rows, false)
+                    forEachSparseBlock(beta, sampling: sampling, weigh, total: false) { rows, terms in
                         for row in 0..<rows.count {
                             let (indices, values, count) = terms(row)
                             let (w, wz) = (rows.w[row], rows.wz[row])
@@ -95,9 +92,7 @@ extension DesignMatrix {
         }
         twice.withUnsafeBufferPointer { twice in
             if categoricalTerms.isEmpty {
-                forEachDenseBlock(coefficients, sampling: 1) { rows, x in
-                    total += weigh(rows, true)
-                    rows.clearPadding()
+                total = forEachDenseBlock(coefficients, sampling: 1, weigh, total: true) { rows, x in
                     var (most, spread) = (SIMD4<Double>(), SIMD4<Double>())
                     // Four rows at a time, the quadratic form in a register; xᵀAx with x₀ = 1 is
                     // A₀₀ + Σₐ xₐ(2A₀ₐ + Σ_{b≥a} A'ₐᵦxᵦ), A' the doubled A.
@@ -118,8 +113,7 @@ extension DesignMatrix {
                     sensitivity += spread.sum()
                 }
             } else {
-                forEachSparseBlock(coefficients, sampling: 1) { rows, terms in
-                    total += weigh(rows, true)
+                total = forEachSparseBlock(coefficients, sampling: 1, weigh, total: true) { rows, terms in
                     for row in 0..<rows.count {
                         let (indices, values, count) = terms(row)
                         var quadratic = 0.0
@@ -149,12 +143,15 @@ extension DesignMatrix {
     }
 
     /// Calls `body` with each block of used rows (of every `sampling`-th block) of a design of numeric
-    /// features only, and each term's values over the block (the intercept's ones first), each
-    /// over ``WeighedRows/padded`` entries. Where every row is used, a whole block reads the
-    /// columns where they lie; otherwise its rows are copied side by side first.
+    /// features only, weighed by `weigh` at `coefficients` (the padding's weights zero), and each
+    /// term's values over the block (the intercept's ones first), each over ``WeighedRows/padded``
+    /// entries; returns the sum of what `weigh` returned (with `total`). Where every row is used, a
+    /// whole block reads the columns where they lie; otherwise its rows are copied side by side first.
+    @discardableResult
     private func forEachDenseBlock(
-        _ coefficients: [Double], sampling: Int, _ body: (WeighedRows, UnsafePointer<UnsafePointer<Double>>) -> Void
-    ) {
+        _ coefficients: [Double], sampling: Int, _ weigh: RowWeighting, total: Bool,
+        _ body: (WeighedRows, UnsafePointer<UnsafePointer<Double>>) -> Void
+    ) -> Double {
         let p = parameterCount
         let capacity = WeighedRows.capacity
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (p + 4) * capacity)
@@ -168,21 +165,24 @@ extension DesignMatrix {
         scratch.initialize(repeating: 0, count: (p + 4) * capacity)
         // Scratch: each term's copied values (the first, the intercept's, all ones), then η, y, w, w·z.
         scratch.initialize(repeating: 1, count: capacity)
-        let (eta, copiedY, w, wz) = (
+        let (etas, copiedY, w, wz) = (
             scratch + p * capacity, scratch + (p + 1) * capacity, scratch + (p + 2) * capacity,
             scratch + (p + 3) * capacity
         )
         let columns = denseValues.map(\.pointer)
         let target = target.pointer
-        let beta = coefficients
+        var sum = 0.0
         func visit(_ count: Int, y: UnsafePointer<Double>) {
             let padded = WeighedRows.padded(count)
             for i in Swift.stride(from: 0, to: padded, by: 4) {
-                var sum = SIMD4<Double>(repeating: beta[0])
-                for a in 1..<p { sum += beta[a] * x[a].vector(at: i) }
-                eta.store(sum, at: i)
+                var eta = SIMD4<Double>(repeating: coefficients[0])
+                for a in 1..<p { eta += coefficients[a] * x[a].vector(at: i) }
+                etas.store(eta, at: i)
             }
-            body(WeighedRows(count: count, eta: eta, y: y, w: w, wz: wz), x)
+            let rows = WeighedRows(count: count, eta: etas, y: y, w: w, wz: wz)
+            sum += weigh(rows, total)
+            rows.clearPadding()
+            body(rows, x)
         }
         /// The `count` rows in `used`, copied; the padding after them zero.
         func copied(_ count: Int) {
@@ -226,14 +226,17 @@ extension DesignMatrix {
             }
             if count > 0 { copied(count) }
         }
+        return sum
     }
 
-    /// Calls `body` with each block of used rows (of every `sampling`-th block) and, for each row of
-    /// it, its active terms' indices and values and how many there are.
+    /// Calls `body` with each block of used rows (of every `sampling`-th block), weighed by `weigh`
+    /// at `coefficients`, and, for each row of it, its active terms' indices and values and how
+    /// many there are; returns the sum of what `weigh` returned (with `total`).
+    @discardableResult
     private func forEachSparseBlock(
-        _ coefficients: [Double], sampling: Int,
+        _ coefficients: [Double], sampling: Int, _ weigh: RowWeighting, total: Bool,
         _ body: (WeighedRows, (Int) -> (UnsafePointer<Int32>, UnsafePointer<Double>, Int)) -> Void
-    ) {
+    ) -> Double {
         let capacity = WeighedRows.capacity
         let width = activeLimit
         let indices = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * width)
@@ -251,9 +254,12 @@ extension DesignMatrix {
         func terms(_ row: Int) -> (UnsafePointer<Int32>, UnsafePointer<Double>, Int) {
             (UnsafePointer(indices + row * width), UnsafePointer(values + row * width), counts[row])
         }
+        var sum = 0.0
         func flush(_ count: Int) {
             for i in count..<WeighedRows.padded(count) { (eta[i], y[i]) = (0, 0) }
-            body(WeighedRows(count: count, eta: eta, y: y, w: w, wz: wz), terms)
+            let rows = WeighedRows(count: count, eta: eta, y: y, w: w, wz: wz)
+            sum += weigh(rows, total)
+            body(rows, terms)
         }
         var count = 0
         coefficients.withUnsafeBufferPointer { beta in
@@ -274,5 +280,6 @@ extension DesignMatrix {
             }
         }
         if count > 0 { flush(count) }
+        return sum
     }
 }

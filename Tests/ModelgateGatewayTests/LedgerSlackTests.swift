@@ -25,7 +25,8 @@ import Testing
             changed[index] ^= 0x7F
             #expect(SlackFile.decode(changed, atomCount: 4) == nil, "byte \(index)")
         }
-        #expect(SlackFile.generation(of: SlackFile.name(generation: 12)) == 12)
+        #expect(LedgerFile.slack.generation(of: LedgerFile.slack.name(generation: 12)) == 12)
+        #expect(LedgerFile.atoms.generation(of: LedgerFile.slack.name(generation: 12)) == nil)
     }
 
     /// A ledger takes slack only for the features of its samples and every one of its atoms.
@@ -59,7 +60,7 @@ import Testing
         let key = LedgerKey(dataset: reference.id, version: reference.version)
         let ledgerFolder = survey.folder.url.appendingPathComponent("ledger/\(key.dataset)/\(key.version)")
         let files = try FileManager.default.contentsOfDirectory(atPath: ledgerFolder.path)
-        #expect(files.contains { SlackFile.generation(of: $0) != nil }, "\(files)")
+        #expect(files.contains { LedgerFile.slack.generation(of: $0) != nil }, "\(files)")
 
         func table(keepingSlack: Bool) throws -> (JobResult, [[Int32]]?) {
             let copy = try TemporaryFolder()
@@ -68,7 +69,7 @@ import Testing
             if !keepingSlack {
                 let folder = state.appendingPathComponent("ledger/\(key.dataset)/\(key.version)")
                 for file in try FileManager.default.contentsOfDirectory(atPath: folder.path)
-                where SlackFile.generation(of: file) != nil {
+                where LedgerFile.slack.generation(of: file) != nil {
                     try FileManager.default.removeItem(at: folder.appendingPathComponent(file))
                 }
             }
@@ -81,7 +82,7 @@ import Testing
         }
         // A file whose job is not the one that made its generation in the store's history (the
         // store put back from a backup, say) is not taken: the slack is measured again.
-        let slackName = try #require(files.first { SlackFile.generation(of: $0) != nil })
+        let slackName = try #require(files.first { LedgerFile.slack.generation(of: $0) != nil })
         let slackPath = ledgerFolder.appendingPathComponent(slackName).path
         let written = try #require(FileManager.default.contents(atPath: slackPath))
         let atoms = try survey.pipeline.ledgers.cached(

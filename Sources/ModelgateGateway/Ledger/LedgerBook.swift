@@ -75,7 +75,7 @@ final class LedgerBook: @unchecked Sendable {
     private func adoptSlack(_ ledger: inout ReleaseLedger, _ key: LedgerKey, history: [LedgerEntry]) {
         let directory = self.directory(key)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        let newest = files.compactMap { name in SlackFile.generation(of: name).map { ($0, name) } }
+        let newest = files.compactMap { name in LedgerFile.slack.generation(of: name).map { ($0, name) } }
             .filter { $0.0 <= ledger.generation }.max { $0.0 < $1.0 }
         guard let (generation, name) = newest,
             let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
@@ -93,16 +93,16 @@ final class LedgerBook: @unchecked Sendable {
         guard let slack = ledger.knownSlack else { return }
         let contents = SlackFile.Contents(
             generation: ledger.generation, job: job, features: slack.features, rows: slack.rows)
-        let name = SlackFile.name(generation: ledger.generation)
+        let name = LedgerFile.slack.name(generation: ledger.generation)
         let bytes = SlackFile.encode(contents, atomCount: ledger.atomCounts.count)
         guard (try? writeFile(name, bytes, key, synced: false)) != nil else { return }
-        remove(before: ledger.generation, key, generation: SlackFile.generation(of:))
+        remove(.slack, before: ledger.generation, key)
     }
 
     /// Writes the rows' atoms for a new generation, durably, before the entry naming the file is
     /// committed: a crash in between leaves a file no entry names, which the next writer replaces.
     func writeAtoms(_ rows: [UInt32], generation: Int, _ key: LedgerKey) throws -> String {
-        let name = "atoms-\(generation).u32"
+        let name = LedgerFile.atoms.name(generation: generation)
         try rows.withUnsafeBytes { try writeFile(name, $0, key) }
         return name
     }
@@ -144,24 +144,18 @@ final class LedgerBook: @unchecked Sendable {
     /// Removes atom files older than the one `generation` wrote: no entry will be read from them.
     /// Newer ones stay: a job that finished after this one may have written one already.
     func removeAtoms(before name: String, _ key: LedgerKey) {
-        guard let own = Self.generation(ofAtoms: name) else { return }
-        remove(before: own, key, generation: Self.generation(ofAtoms:))
+        guard let own = LedgerFile.atoms.generation(of: name) else { return }
+        remove(.atoms, before: own, key)
     }
 
-    /// Removes the files whose name `generation` gives a generation before `own`.
-    private func remove(before own: Int, _ key: LedgerKey, generation: (String) -> Int?) {
+    /// Removes the files of `kind` of a generation before `own`.
+    private func remove(_ kind: LedgerFile, before own: Int, _ key: LedgerKey) {
         let directory = self.directory(key)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for file in files where !file.hasSuffix(".tmp") {
-            guard let number = generation(file), number < own else { continue }
+            guard let number = kind.generation(of: file), number < own else { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
         }
-    }
-
-    /// The generation an atom file's name (`atoms-N.u32`) carries.
-    static func generation(ofAtoms name: String) -> Int? {
-        guard name.hasPrefix("atoms-"), name.hasSuffix(".u32") else { return nil }
-        return Int(name.dropFirst("atoms-".count).dropLast(".u32".count))
     }
 
     private func readAtoms(_ name: String, _ key: LedgerKey, rowCount: Int) throws -> [UInt32] {
@@ -180,5 +174,23 @@ final class LedgerBook: @unchecked Sendable {
 
     private static func failure(_ what: String, _ path: String) -> ModelgateError {
         ModelgateError("ledger_write_failed", "cannot \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// The kinds of file in a ledger's folder, each named by its generation: `atoms-N.u32` (every
+/// row's atom) and `slack-N.i32` (see ``SlackFile``).
+struct LedgerFile {
+    let prefix: String
+    let suffix: String
+
+    static let atoms = LedgerFile(prefix: "atoms-", suffix: ".u32")
+    static let slack = LedgerFile(prefix: "slack-", suffix: ".i32")
+
+    func name(generation: Int) -> String { "\(prefix)\(generation)\(suffix)" }
+
+    /// The generation a file's name carries; nil for a file of another kind.
+    func generation(of name: String) -> Int? {
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+        return Int(name.dropFirst(prefix.count).dropLast(suffix.count))
     }
 }

@@ -29,14 +29,6 @@ enum SlackFile {
         var rows: [[Int32]]
     }
 
-    static func name(generation: Int) -> String { "slack-\(generation).i32" }
-
-    /// The generation a slack file's name carries.
-    static func generation(of name: String) -> Int? {
-        guard name.hasPrefix("slack-"), name.hasSuffix(".i32") else { return nil }
-        return Int(name.dropFirst("slack-".count).dropLast(".i32".count))
-    }
-
     static func encode(_ contents: Contents, atomCount: Int) -> [UInt8] {
         var bytes = magic
         func append(_ value: Int) { withUnsafeBytes(of: Int64(value).littleEndian) { bytes += $0 } }
