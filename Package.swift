@@ -7,9 +7,10 @@ import PackageDescription
 //   Columnar ← Core, Parsing, ColumnFiles (and CColumnarShim);  Estimators ← Core;  Disclosure ← Core (and CClp)
 //   Privacy ← Core
 //   Sandbox ← Core, ColumnFiles (and CSeccomp, CSandboxShim);  Store ← Core (and CStoreShim)
+//   PostgresStore ← Store, Core (and postgres-nio)
 //   Gateway ← every target above;  Benchmarks ← Gateway and every target below it
 //   Server ← Gateway, Store, Sandbox, Core
-//   CLI ← Server, Benchmarks and every target below them;  modelgate ← CLI
+//   CLI ← Server, Benchmarks, PostgresStore and every target below them;  modelgate ← CLI
 //   modelgate-worker ← Sandbox, Estimators, ColumnFiles, Core
 // A lower layer never imports a higher one.
 let package = Package(
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Plain value types; no Foundation, so that the worker that links them starts fast.
@@ -77,6 +79,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The same store on a PostgreSQL server (postgres-nio), for several gateways on one database.
+        .target(
+            name: "ModelgatePostgresStore",
+            dependencies: [
+                "ModelgateCore", "ModelgateStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ModelgateGateway",
             dependencies: [
@@ -111,7 +121,7 @@ let package = Package(
             name: "ModelgateCLI",
             dependencies: [
                 "ModelgateGateway", "ModelgateBenchmarks", "ModelgateCore", "ModelgateParsing", "ModelgateColumnar",
-                "ModelgateSandbox", "ModelgateStore", "ModelgateServer",
+                "ModelgateSandbox", "ModelgateStore", "ModelgatePostgresStore", "ModelgateServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "ModelgateStoreTests",
             dependencies: [
-                "ModelgateCore", "ModelgateStore", "ModelgateTestSupport",
+                "ModelgateCore", "ModelgateStore", "ModelgatePostgresStore", "ModelgateTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -24,12 +24,13 @@ package enum StoreBenchmark {
         ingestedAt: "2026-01-01T00:00:00Z", source: "bench.csv")
 
     /// Runs `writers` copies of `writerCommand` (this program, in writer mode) against a fresh
-    /// store in `state`, times them from the first start to the last exit, then verifies the
-    /// chain they left.
+    /// store (`open` opens it: a state folder's SQLite file, or a PostgreSQL database), times
+    /// them from the first start to the last exit, then verifies the chain they left.
     package static func run(
-        state: URL, writers: Int, jobsPerWriter: Int, writerCommand: (Int) -> (String, [String])
+        open: () throws -> any GatewayStore, writers: Int, jobsPerWriter: Int,
+        writerCommand: (Int) -> (String, [String])
     ) throws -> Figures {
-        let store = try SQLiteStore(state: state)
+        let store = try open()
         try store.recordDatasetVersion(dataset, by: "bench")
         let start = ContinuousClock.now
         let processes = try (0..<writers).map { index in
@@ -55,8 +56,7 @@ package enum StoreBenchmark {
     }
 
     /// One writer: records `jobs` jobs for `principal`, each admitted and then finished.
-    package static func write(state: URL, jobs: Int, principal: String) throws {
-        let store = try SQLiteStore(state: state)
+    package static func write(to store: any GatewayStore, jobs: Int, principal: String) throws {
         let usage = Usage(
             rowsScanned: 1000, rowsDropped: 0, cpuSeconds: 0.004, wallSeconds: 0.005, peakMemoryBytes: 7 << 20)
         for index in 0..<jobs {

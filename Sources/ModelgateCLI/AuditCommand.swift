@@ -19,13 +19,7 @@ struct AuditCommand: ParsableCommand {
     )
 }
 
-/// Opens the store of a state folder for reading, refusing to create one.
-func existingStore(_ state: StateOptions) throws -> SQLiteStore {
-    guard SQLiteStore.exists(in: state.url) else {
-        throw ModelgateError(
-            "no_store",
-            "there is no audit log in \(state.state): nothing has been recorded there yet (pass --state, or run `modelgate demo` or `modelgate ingest` first)"
-        )
-    }
-    return try SQLiteStore(state: state.url)
+/// Opens the store for reading, refusing to create a SQLite one.
+func existingStore(_ state: StateOptions) throws -> any GatewayStore {
+    try state.existingStore()
 }

@@ -29,13 +29,14 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let text = try readText(policy, what: "policy (run the demo from the repository folder, or pass --policy)")
         print("Generating \(rows) synthetic survey rows and ingesting them into \(state.state) …")
+        let store = try state.openStore()
         let manifest = try DemoDataset.prepare(
-            rows: rows, policyText: text, state: state.url, progress: TerminalProgress.make())
+            rows: rows, policyText: text, state: state.url, store: store, progress: TerminalProgress.make())
         TerminalProgress.finish()
         print("Dataset '\(manifest.id)' version \(manifest.version.prefix(16)): \(manifest.rowCount) rows.\n")
         let names = try FileManager.default.contentsOfDirectory(atPath: models)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted()
-        let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
+        let pipeline = try JobPipeline(state: state.url, store: store, logger: global.logger("modelgate.job"))
         for name in names {
             let path = (models as NSString).appendingPathComponent(name)
             print("── \(path)")

@@ -22,7 +22,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let text = try readText(policy, what: "policy")
-        let registration = DatasetRegistration(state: state.url, store: try SQLiteStore(state: state.url))
+        let registration = DatasetRegistration(state: state.url, store: try state.openStore())
         let (manifest, events) = try registration.ingest(
             policyText: text, csv: URL(fileURLWithPath: csv), progress: TerminalProgress.make())
         TerminalProgress.finish()

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ModelgateCore
+import ModelgatePostgresStore
+import ModelgateStore
 
 /// The `modelgate` command line: thin commands that parse, call the gateway, and print.
 @available(macOS 10.15, *)
@@ -51,7 +53,42 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("State folder.", valueName: "dir"))
     var state: String = ".modelgate"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The store on a PostgreSQL server (postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]), for several gateways sharing one database (default: $MODELGATE_DATABASE; without either, STATE/modelgate.sqlite). The datasets and release ledgers stay in the state folder, which the gateways then share.",
+            valueName: "url"))
+    var database: String?
+
     var url: URL { URL(fileURLWithPath: state, isDirectory: true) }
+
+    /// The PostgreSQL server named by --database or $MODELGATE_DATABASE, if any.
+    var databaseURL: DatabaseURL? {
+        get throws {
+            let text = database ?? ProcessInfo.processInfo.environment["MODELGATE_DATABASE"]
+            guard let text, !text.isEmpty else { return nil }
+            return try DatabaseURL(text)
+        }
+    }
+
+    /// The store: on the PostgreSQL server if one is named, else the state folder's SQLite file
+    /// (`pooled` for a long-running server: a writer and concurrent readers).
+    func openStore(pooled: Bool = false) throws -> any GatewayStore {
+        if let url = try databaseURL { return try PostgresStore(url: url) }
+        return try SQLiteStore(state: self.url, pooled: pooled)
+    }
+
+    /// The store, for a command that reads it: a SQLite file that does not exist yet is not
+    /// created (nothing was recorded there).
+    func existingStore() throws -> any GatewayStore {
+        if try databaseURL == nil, !SQLiteStore.exists(in: url) {
+            throw ModelgateError(
+                "no_store",
+                "there is no audit log in \(state): nothing has been recorded there yet (pass --state or --database, or run `modelgate demo` or `modelgate ingest` first)"
+            )
+        }
+        return try openStore()
+    }
 }
 
 /// Reads a whole UTF-8 text file, with an error that names it (exit status 1, like any error).

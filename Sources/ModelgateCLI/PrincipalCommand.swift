@@ -31,7 +31,7 @@ struct PrincipalCommand: ParsableCommand {
 
         func run() throws {
             let (token, stored) = Tokens.make()
-            try SQLiteStoreAccess.open(state).addPrincipal(
+            try state.openStore().addPrincipal(
                 Principal(checking: name, role: role, body: body), token: stored, by: "operator")
             print(token)
         }
@@ -42,7 +42,7 @@ struct PrincipalCommand: ParsableCommand {
             commandName: "disable", abstract: "Stop a principal's token from working.")
         @Argument var name: String
         @OptionGroup var state: StateOptions
-        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: true, by: "operator") }
+        func run() throws { try state.openStore().setPrincipal(name, disabled: true, by: "operator") }
     }
 
     struct Enable: ParsableCommand {
@@ -50,7 +50,7 @@ struct PrincipalCommand: ParsableCommand {
             commandName: "enable", abstract: "Let a disabled principal's token work again.")
         @Argument var name: String
         @OptionGroup var state: StateOptions
-        func run() throws { try SQLiteStoreAccess.open(state).setPrincipal(name, disabled: false, by: "operator") }
+        func run() throws { try state.openStore().setPrincipal(name, disabled: false, by: "operator") }
     }
 
     struct Rotate: ParsableCommand {
@@ -61,7 +61,7 @@ struct PrincipalCommand: ParsableCommand {
         @OptionGroup var state: StateOptions
         func run() throws {
             let (token, stored) = Tokens.make()
-            try SQLiteStoreAccess.open(state).replaceToken(of: name, with: stored, by: "operator")
+            try state.openStore().replaceToken(of: name, with: stored, by: "operator")
             print(token)
         }
     }
@@ -71,7 +71,7 @@ struct PrincipalCommand: ParsableCommand {
             commandName: "list", abstract: "List principals (never their tokens).")
         @OptionGroup var state: StateOptions
         func run() throws {
-            for principal in try SQLiteStoreAccess.open(state).principals() {
+            for principal in try state.openStore().principals() {
                 print(
                     [
                         principal.name, principal.role.rawValue, principal.body ?? "-",
@@ -84,9 +84,3 @@ struct PrincipalCommand: ParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
-
-enum SQLiteStoreAccess {
-    static func open(_ state: StateOptions) throws -> ModelgateStore.SQLiteStore {
-        try ModelgateStore.SQLiteStore(state: state.url)
-    }
-}

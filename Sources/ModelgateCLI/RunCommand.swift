@@ -44,7 +44,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let specText = try readText(spec, what: "spec")
-        let pipeline = try JobPipeline(state: state.url, logger: global.logger("modelgate.job"))
+        let pipeline = try JobPipeline(
+            state: state.url, store: state.openStore(), logger: global.logger("modelgate.job"))
         let principal = try recordedPrincipal(in: pipeline.store)
         if preview {
             let answer = try pipeline.preview(specText: specText, principal: principal, needsAgreement: false)

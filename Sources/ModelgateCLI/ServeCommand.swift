@@ -29,6 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port: Int = 8080
     @Option(help: "Jobs that run at once (default: twice the number of cores).") var jobs: Int?
     @Option(help: "Jobs that may wait for a slot before new ones get 429 (default: 8 per slot).") var queue: Int?
+    @Option(
+        help: ArgumentHelp(
+            "How long a job's lease lasts unrenewed (renewed every third while the job runs): with several gateways on one database, another marks a job interrupted once its gateway stopped renewing it for this long.",
+            valueName: "seconds"))
+    var leaseSeconds: Int = JobPipeline.defaultLeaseSeconds
     @Flag(help: "Seed an empty state with demo data, principals and an agreement.") var demo = false
     @Flag(help: "Load policies that weaken the ones in force (each weakening is an audit event).")
     var confirmWeaker = false
@@ -37,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        guard leaseSeconds >= 3 else { throw ValidationError("--lease-seconds must be at least 3") }
     }
 
     func run() async throws {
@@ -44,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         let hasPolicies = FileManager.default.fileExists(atPath: folder.path)
         let server = try APIServer(
             state: state.url, policies: hasPolicies ? folder : nil, concurrency: jobs, queue: queue,
-            logger: global.logger("modelgate.server"))
+            store: state.openStore(pooled: true), leaseSeconds: leaseSeconds, logger: global.logger("modelgate.server"))
         if demo {
             // The survey as the owner opens it exactly, and the same rows in privacy mode dp.
             let policyTexts = try ["household-survey.yaml", "household-survey-dp.yaml"].map {

@@ -45,20 +45,32 @@ package struct JobPipeline: Sendable {
     let runner = RunnerIdentity.current
     /// Every dataset version's release ledger, shared by every job this pipeline runs.
     let ledgers: LedgerBook
+    /// The leases of the jobs it runs (see ``LeaseKeeper``).
+    let leases: LeaseKeeper
 
-    package init(state: URL, store: any GatewayStore, worker: Worker, logger: Logger = Logger(label: "modelgate.job")) {
+    /// How long a job's lease lasts unrenewed.
+    package var leaseSeconds: Int { leases.seconds }
+
+    /// A job's lease, unless a process says otherwise: renewed every 10 s while it runs.
+    package static let defaultLeaseSeconds = 30
+
+    package init(
+        state: URL, store: any GatewayStore, worker: Worker, leaseSeconds: Int = Self.defaultLeaseSeconds,
+        logger: Logger = Logger(label: "modelgate.job")
+    ) {
         datasets = DatasetStore(state: state)
         self.store = store
         self.worker = worker
         self.logger = logger
         ledgers = LedgerBook(state: state)
+        leases = LeaseKeeper(store: store, runner: runner.description, seconds: leaseSeconds, logger: logger)
     }
 
-    /// The state folder's own store, with the `modelgate-worker` found next to the running
-    /// program (or at `MODELGATE_WORKER`). Jobs left unfinished by a process that is gone are
-    /// marked interrupted first.
-    package init(state: URL, logger: Logger = Logger(label: "modelgate.job")) throws {
-        let store = try SQLiteStore(state: state)
+    /// `store` (by default the state folder's own), with the `modelgate-worker` found next to the
+    /// running program (or at `MODELGATE_WORKER`). Jobs left unfinished by a process that is gone
+    /// are marked interrupted first.
+    package init(state: URL, store: (any GatewayStore)? = nil, logger: Logger = Logger(label: "modelgate.job")) throws {
+        let store = try store ?? SQLiteStore(state: state)
         try Self.recoverLostJobs(store: store, logger: logger)
         self.init(state: state, store: store, worker: try Worker.locate(), logger: logger)
     }
@@ -66,6 +78,12 @@ package struct JobPipeline: Sendable {
     /// Marks the jobs of processes that are gone as interrupted (at start-up).
     package static func recoverLostJobs(store: any GatewayStore, logger: Logger) throws {
         try JobRecovery(store: store, logger: logger).markLostJobs()
+    }
+
+    /// Marks the jobs whose lease expired as interrupted, whichever gateway ran them (a running
+    /// gateway calls it every third of a lease); returns how many.
+    package func recoverExpiredLeases() throws -> Int {
+        try JobRecovery(store: store, logger: logger).markExpiredLeases().count
     }
 
     /// Whether a spec reads and names a dataset that exists: what a job must be before it is
@@ -153,7 +171,7 @@ package struct JobPipeline: Sendable {
                 BudgetDebit(
                     epsilon: terms.epsilon, datasetCap: privacy.datasetEpsilon, agreement: agreement?.id,
                     agreementCap: privacy.agreementEpsilon)
-            }, answerKey: try terms.map { try Self.answerKey(spec, $0, reference) })
+            }, answerKey: try terms.map { try Self.answerKey(spec, $0, reference) }, leaseSeconds: leases.seconds)
         switch try store.admit(admission) {
         case .refused(let refusal):
             return try refusedBeforeRunning(
@@ -169,6 +187,9 @@ package struct JobPipeline: Sendable {
             return try recordFinished(result)
         case .admitted: break
         }
+        // The job holds its lease from here; its end presents it.
+        leases.begin()
+        defer { leases.end() }
         do {
             var (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
             result.spec = record
@@ -188,6 +209,7 @@ package struct JobPipeline: Sendable {
                 var completion = JobCompletion(
                     job: job, status: .failed, reason: Refusal(Refusal.Code(rawValue: code), "\(error)"))
                 completion.refund = Worker.neverReadData(error)
+                completion.lease = runner.description
                 _ = try store.finish(completion)
             } catch let recording {
                 logger.error(
@@ -671,10 +693,12 @@ package struct JobPipeline: Sendable {
             case .failed: .failed
             }
         let content = try result.content()
-        return JobCompletion(
+        var completion = JobCompletion(
             job: result.job, status: status, reason: result.reason, verdict: result.disclosure?.verdict.rawValue,
             cellsReleased: cells?.total, cellsSuppressed: cells?.suppressed, usage: result.usage,
             resultHash: content.hash, document: content.text)
+        completion.lease = runner.description
+        return completion
     }
 }
 

@@ -14,7 +14,7 @@ package struct APIServer: Sendable {
 
     package let state: URL
     package let policies: URL?
-    package let store: SQLiteStore
+    package let store: any GatewayStore
     let pipeline: JobPipeline
     let workflow: AccessWorkflow
     let slots: JobSlots
@@ -28,16 +28,22 @@ package struct APIServer: Sendable {
     ///   - concurrency: jobs that run at once (default: twice the number of cores: a job's
     ///     pipeline waits part of its time, for its worker to start and its record to reach the
     ///     disk, and a core left idle meanwhile is throughput lost);
-    ///   - queue: jobs that may wait for a slot before new ones get 429.
+    ///   - queue: jobs that may wait for a slot before new ones get 429;
+    ///   - store: where it records (default: the state folder's SQLite file);
+    ///   - leaseSeconds: how long a job's lease lasts unrenewed before another gateway on the
+    ///     same database marks it interrupted.
     package init(
         state: URL, policies: URL?, worker: Worker? = nil, concurrency: Int? = nil, queue: Int? = nil,
+        store: (any GatewayStore)? = nil, leaseSeconds: Int = JobPipeline.defaultLeaseSeconds,
         logger: Logger = Logger(label: "modelgate.server")
     ) throws {
         self.state = state
         self.policies = policies
-        store = try SQLiteStore(state: state, pooled: true)
+        self.store = try store ?? SQLiteStore(state: state, pooled: true)
+        let store = self.store
         pipeline = JobPipeline(
-            state: state, store: store, worker: try worker ?? Worker.locate(forkServer: true), logger: logger)
+            state: state, store: store, worker: try worker ?? Worker.locate(forkServer: true),
+            leaseSeconds: leaseSeconds, logger: logger)
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
@@ -75,7 +81,9 @@ package struct APIServer: Sendable {
         var app = Application(
             router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
         let slots = slots
-        app.addServices(ShutdownGate(slots: slots, asyncJobs: asyncJobs))
+        app.addServices(
+            ShutdownGate(slots: slots, asyncJobs: asyncJobs),
+            LeaseSweeper(pipeline: pipeline, seconds: pipeline.leaseSeconds, logger: logger))
         return app
     }
 

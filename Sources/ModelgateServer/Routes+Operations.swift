@@ -5,7 +5,23 @@ import ModelgateGateway
 extension APIServer {
     /// Unauthenticated: health, metrics, the API's own description.
     func addOperationRoutes(to router: Router<GatewayContext>) {
-        router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
+        // The store answers one trivial query: a gateway whose database is gone is not healthy,
+        // and a load balancer in front of several gateways should stop sending it jobs.
+        let store = store
+        router.get("health") { _, _ in
+            let start = ContinuousClock.now
+            do {
+                try await blocking { try store.ping() }
+                let seconds = (ContinuousClock.now - start) / .seconds(1)
+                return try JSONBody.response(
+                    StoreHealth(status: "ok", store: .init(kind: store.kind, seconds: seconds, error: nil)))
+            } catch {
+                let message = (error as? ModelgateError)?.message ?? "\(error)"
+                return try JSONBody.response(
+                    StoreHealth(status: "unavailable", store: .init(kind: store.kind, seconds: nil, error: message)),
+                    status: .serviceUnavailable)
+            }
+        }
         let metrics = metrics
         router.get("metrics") { _, _ in
             JSONBody.text(metrics.text, type: "text/plain; version=0.0.4")

@@ -81,4 +81,18 @@ package struct StoredJob: Sendable, Equatable {
     /// The event that recorded the job's end; nil for a job still running (or recorded before
     /// receipts were kept with jobs).
     package var receipt: Receipt?
+
+    package init(
+        id: String, principal: String, dataset: String?, model: String?, status: String, submittedAt: String,
+        document: String?, receipt: Receipt?
+    ) {
+        self.id = id
+        self.principal = principal
+        self.dataset = dataset
+        self.model = model
+        self.status = status
+        self.submittedAt = submittedAt
+        self.document = document
+        self.receipt = receipt
+    }
 }

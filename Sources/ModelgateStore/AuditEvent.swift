@@ -57,7 +57,7 @@ package struct AuditEvent: Sendable, Equatable, Codable {
 
     /// An event as read back, with the hash it was stored with (verification compares it with
     /// ``computeHash()``).
-    init(
+    package init(
         index: Int, at: String, kind: Kind, principal: String?, dataset: String?, job: String?, detail: String,
         previousHash: String, storedHash: String
     ) {

@@ -8,6 +8,12 @@ import ModelgateCore
 /// method that writes appends its audit events in the same transaction as the rows they describe:
 /// a record without its event, or an event without its record, cannot exist.
 package protocol GatewayStore: AccessStore {
+    /// What the store is (`sqlite`, `postgresql`), for `/health` and the logs.
+    var kind: String { get }
+
+    /// Asks the store for one trivial answer; throws when it cannot give one (`/health`).
+    func ping() throws
+
     /// Records a dataset version and the policy it was ingested under, if not already known;
     /// appends `policy_loaded` for a policy text not seen before and `dataset_ingested` for a new
     /// version. Returns the events appended (none when both were known).
@@ -19,6 +25,9 @@ package protocol GatewayStore: AccessStore {
     /// `weakened` names what the new policy allows that the last did not (confirmed by `principal`).
     func recordPolicyReload(_ version: DatasetVersionRecord, by principal: String, weakened: [String]) throws
         -> AuditEvent?
+
+    /// The policy texts a dataset has had, in the order they were loaded.
+    func policyHistory(of dataset: String) throws -> [(loadedAt: String, text: String)]
 
     /// Records a job refused before it ran (`job_refused`).
     func recordRefusal(_ refusal: JobRefusal) throws -> Receipt
@@ -57,6 +66,13 @@ package protocol GatewayStore: AccessStore {
     /// Marks an unfinished job `interrupted` (`job_interrupted`); nil if it finished meanwhile.
     func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt?
 
+    /// Extends the leases of the jobs `runner` holds to `seconds` from now; how many it held.
+    func renewLeases(runner: String, seconds: Int) throws -> Int
+
+    /// Marks jobs whose lease expired `interrupted` (`job_interrupted`), taking their lease: at
+    /// most `limit`, skipping any another gateway is marking at the same moment. Returns them.
+    func interruptExpiredLeases(note: String, limit: Int) throws -> [UnfinishedJob]
+
     /// The event at `index`, if there is one.
     func event(at index: Int) throws -> AuditEvent?
 
@@ -66,6 +82,9 @@ package protocol GatewayStore: AccessStore {
 
     /// Verifies the whole chain from event 1; `progress` gets the count verified so far.
     func verifyChain(progress: ((Int) -> Void)?) throws -> ChainVerification
+
+    /// The newest jobs on any of `datasets`, everyone's (an owner's view of its datasets' use).
+    func jobs(datasets: [String], limit: Int) throws -> [StoredJob]
 
     /// The yearly evaluation view of recorded jobs.
     func usageReport(_ scope: UsageReport.Scope) throws -> UsageReport

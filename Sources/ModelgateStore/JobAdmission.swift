@@ -20,11 +20,16 @@ package struct JobAdmission: Sendable {
     /// A dp job's answer key (its dataset version and normalised spec): when a job with the same
     /// key was released, this one is admitted at no cost to repeat that answer.
     package var answerKey: String?
+    /// The job's lease: `runner` holds it for this long from admission, and renews it while the
+    /// job runs (``GatewayStore/renewLeases(runner:seconds:)``). Nil: no lease (the job is
+    /// found lost only by start-up recovery and its deadline).
+    package var leaseSeconds: Int?
 
     package init(
         job: String, principal: String, dataset: DatasetVersionRecord, model: String, jobsPerDay: Int, wallSeconds: Int,
-        runner: String, debit: BudgetDebit? = nil, answerKey: String? = nil
+        runner: String, debit: BudgetDebit? = nil, answerKey: String? = nil, leaseSeconds: Int? = nil
     ) {
+        self.leaseSeconds = leaseSeconds
         self.job = job
         self.principal = principal
         self.dataset = dataset

@@ -21,6 +21,10 @@ package struct JobCompletion: Sendable {
     /// The job failed before its worker read any data: the ε debited at admission goes back to
     /// the dataset's cap and the agreement's allocation.
     package var refund = false
+    /// The lease the job was admitted with (its runner): presented, the end is recorded only if
+    /// the job still holds that lease, so that a job another gateway found lost and marked
+    /// interrupted never ends twice. Nil: the job may also end after it was marked interrupted.
+    package var lease: String?
 
     package init(
         job: String, status: JobStatus, reason: Refusal? = nil, verdict: String? = nil, cellsReleased: Int? = nil,

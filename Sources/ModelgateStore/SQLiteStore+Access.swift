@@ -247,7 +247,7 @@ extension SQLiteStore {
     }
 
     static func json(_ value: some Encodable) throws -> String {
-        try detailText(value)
+        try StoredText.json(value)
     }
 }
 

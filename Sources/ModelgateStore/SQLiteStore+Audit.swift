@@ -11,19 +11,12 @@ extension SQLiteStore {
         _ db: Database, _ kind: AuditEvent.Kind, at: Date, principal: String?, dataset: String?, job: String?,
         detail: some Encodable
     ) throws -> AuditEvent {
-        for field in [principal, dataset, job] {
-            // SQLite text ends at a NUL as GRDB writes it: such a field would be stored cut short
-            // and its event would never verify again.
-            if let field, field.utf8.contains(0) {
-                throw ModelgateError(
-                    "invalid_event", "an audit event field holds a NUL character: \(field.debugDescription)")
-            }
-        }
+        try AuditEvent.checkFields(principal, dataset, job)
         let head = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT idx, hash FROM audit_events ORDER BY idx DESC LIMIT 1"))
         let event = AuditEvent(
             index: (head?[0] as Int? ?? 0) + 1, at: Timestamp.string(at), kind: kind, principal: principal,
-            dataset: dataset, job: job, detail: try detailText(detail),
+            dataset: dataset, job: job, detail: try StoredText.json(detail),
             previousHash: head?[1] as String? ?? AuditEvent.genesisHash)
         try db.cachedStatement(sql: "INSERT INTO audit_events (\(eventColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [
@@ -31,13 +24,6 @@ extension SQLiteStore {
                 event.previousHash, event.hash,
             ])
         return event
-    }
-
-    /// An event's detail as JSON with sorted keys: the same detail always gives the same text.
-    static func detailText(_ detail: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(detail), as: UTF8.self)
     }
 
     /// An event as stored. Text is read as its bytes, so that nothing hidden after a NUL or in

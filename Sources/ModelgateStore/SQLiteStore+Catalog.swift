@@ -32,10 +32,7 @@ extension SQLiteStore {
                 ])
             return try Self.append(
                 db, .policyLoaded, at: now, principal: principal, dataset: version.id, job: nil,
-                detail: [
-                    "policyHash": version.policyHash, "owner": version.owner, "datasetVersion": version.version,
-                    "reloaded": "true",
-                ].merging(weakened.isEmpty ? [:] : ["weakened": weakened.joined(separator: "; ")]) { $1 })
+                detail: version.policyLoadedDetail(reloadWeakening: weakened))
         }
     }
 
@@ -76,7 +73,7 @@ extension SQLiteStore {
             events.append(
                 try append(
                     db, .policyLoaded, at: now, principal: principal, dataset: version.id, job: nil,
-                    detail: ["policyHash": version.policyHash, "owner": version.owner]))
+                    detail: version.policyLoadedDetail()))
         }
         try db.cachedStatement(
             sql: """
@@ -91,17 +88,7 @@ extension SQLiteStore {
         events.append(
             try append(
                 db, .datasetIngested, at: now, principal: principal, dataset: version.id, job: nil,
-                detail: DatasetIngestedDetail(
-                    version: version.version, rows: version.rowCount, policyHash: version.policyHash,
-                    source: version.source, ingestedAt: version.ingestedAt)))
+                detail: version.ingestedDetail))
         return events
     }
-}
-
-struct DatasetIngestedDetail: Encodable {
-    var version: String
-    var rows: Int
-    var policyHash: String
-    var source: String
-    var ingestedAt: String
 }

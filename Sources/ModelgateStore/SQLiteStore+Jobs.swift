@@ -23,9 +23,7 @@ extension SQLiteStore {
         ])
         let receipt = try append(
             db, .jobRefused, at: now, principal: refusal.principal, dataset: refusal.dataset, job: refusal.job,
-            detail: JobRefusedDetail(
-                model: refusal.model, datasetVersion: refusal.datasetVersion, reason: refusal.reason.code.rawValue,
-                message: refusal.reason.message, resultHash: refusal.resultHash)
+            detail: refusal.detail
         ).receipt
         try keep(receipt, of: refusal.job, db)
         return receipt
@@ -51,11 +49,7 @@ extension SQLiteStore {
             let role = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT role FROM principals WHERE name = ?"), arguments: [admission.principal])
             if role != Role.owner.rawValue, used >= admission.jobsPerDay {
-                return .refused(
-                    Refusal(
-                        .quotaExceeded,
-                        "'\(admission.principal)' has run \(used) of \(admission.jobsPerDay) jobs allowed per day on '\(admission.dataset.id)'; the quota resets at \(Timestamp.string(Timestamp.nextMidnight(after: now)))"
-                    ))
+                return .refused(admission.quotaRefusal(used: used, at: now))
             }
             var spent: (dataset: MicroEpsilon, agreement: MicroEpsilon)?
             let earlier = try admission.answerKey.flatMap { key in
@@ -82,8 +76,9 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (id, principal, dataset, dataset_version, policy_hash, model, status,
-                        runner, deadline, submitted_at, admitted_at, agreement, epsilon_micros)
-                    VALUES (?, ?, ?, ?, ?, ?, 'admitted', ?, ?, ?, ?, ?, ?)
+                        runner, deadline, submitted_at, admitted_at, agreement, epsilon_micros, lease_token,
+                        lease_expires)
+                    VALUES (?, ?, ?, ?, ?, ?, 'admitted', ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 admission.job, admission.principal, admission.dataset.id, admission.dataset.version,
@@ -91,6 +86,8 @@ extension SQLiteStore {
                 Timestamp.string(now + Double(admission.wallSeconds + 60)), time, time,
                 earlier == nil ? admission.debit?.agreement : nil,
                 earlier == nil ? admission.debit?.epsilon.micros ?? 0 : 0,
+                admission.leaseSeconds == nil ? nil : admission.runner,
+                admission.leaseSeconds.map { Timestamp.string(now + Double($0)) },
             ])
             if earlier == nil, let key = admission.answerKey {
                 try db.cachedStatement(sql: "UPDATE jobs SET answer_key = ? WHERE id = ?").execute(arguments: [
@@ -100,13 +97,7 @@ extension SQLiteStore {
             let event = try Self.append(
                 db, .jobAdmitted, at: now, principal: admission.principal, dataset: admission.dataset.id,
                 job: admission.job,
-                detail: JobAdmittedDetail(
-                    model: admission.model, datasetVersion: admission.dataset.version,
-                    policyHash: admission.dataset.policyHash, quotaUsed: used + 1, quota: admission.jobsPerDay,
-                    epsilon: earlier == nil ? admission.debit.map { "\($0.epsilon)" } : nil,
-                    agreement: earlier == nil ? admission.debit?.agreement : nil,
-                    agreementEpsilonSpent: admission.debit?.agreement == nil ? nil : spent.map { "\($0.agreement)" },
-                    datasetEpsilonSpent: spent.map { "\($0.dataset)" }, repeatOf: earlier?["id"]))
+                detail: admission.detail(quotaUsed: used + 1, spent: spent, repeatOf: earlier?["id"]))
             if let earlier {
                 return .repeated(event.receipt, of: earlier["id"], document: earlier["document"])
             }
@@ -114,52 +105,37 @@ extension SQLiteStore {
         }
     }
 
-    /// Debits `debit` from the dataset's cap and the agreement's allocation, both or neither:
-    /// each a conditional update that adds only while the sum stays within its cap. Returns what
-    /// each has spent after, or the refusal that names the budget used up.
+    /// Debits `debit` from the dataset's cap and the agreement's allocation, both or neither
+    /// (``BudgetDebit/apply(spent:allocation:add:)``): each a conditional update that adds only
+    /// while the sum stays within its cap.
     static func debit(_ db: Database, _ debit: BudgetDebit, dataset: String) throws -> Result<
         (dataset: MicroEpsilon, agreement: MicroEpsilon), Refusal
     > {
-        func spent(_ agreement: String) throws -> MicroEpsilon {
-            MicroEpsilon(
-                micros: try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT spent FROM privacy_spending WHERE dataset = ? AND agreement = ?"),
-                    arguments: [dataset, agreement]) ?? 0)
-        }
-        let e = debit.epsilon
-        var budgets = [("the dataset's lifetime ε (all agreements together)", "", debit.datasetCap)]
-        if let agreement = debit.agreement {
-            // An owner's allocation, read in the debiting transaction, takes the policy's place.
-            let allocation = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT epsilon FROM privacy_allocations WHERE dataset = ? AND agreement = ?"),
-                arguments: [dataset, agreement]
-            ).map(MicroEpsilon.init(micros:))
-            budgets.append(("agreement \(agreement)'s ε on this dataset", agreement, allocation ?? debit.agreementCap))
-        }
-        for (scope, agreement, cap) in budgets {
-            let before = try spent(agreement)
-            guard before + e <= cap else {
-                return .failure(
-                    Refusal(
-                        .privacyBudgetExhausted,
-                        "\(scope) is \(cap), of which \(before) is spent; this job asks for \(e). Ask with a smaller "
-                            + "epsilon, or ask the data owner about the budget"))
-            }
-        }
-        for (_, agreement, cap) in budgets {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO privacy_spending (dataset, agreement, spent) VALUES (?, ?, ?)
-                    ON CONFLICT (dataset, agreement) DO UPDATE SET spent = spent + excluded.spent
-                    WHERE spent + excluded.spent <= ?
-                    """
-            ).execute(arguments: [dataset, agreement, e.micros, cap.micros])
-            // Checked above in the same transaction; a miss here would be a bug, and rolls all back.
-            guard db.changesCount == 1 else {
-                throw ModelgateError("budget_debit_failed", "the ε debit of \(dataset) did not apply")
-            }
-        }
-        return .success((try spent(""), try debit.agreement.map(spent) ?? .zero))
+        try debit.apply(
+            spent: { agreement in
+                MicroEpsilon(
+                    micros: try Int64.fetchOne(
+                        db.cachedStatement(
+                            sql: "SELECT spent FROM privacy_spending WHERE dataset = ? AND agreement = ?"),
+                        arguments: [dataset, agreement]) ?? 0)
+            },
+            allocation: { agreement in
+                try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT epsilon FROM privacy_allocations WHERE dataset = ? AND agreement = ?"),
+                    arguments: [dataset, agreement]
+                ).map(MicroEpsilon.init(micros:))
+            },
+            add: { agreement, cap in
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO privacy_spending (dataset, agreement, spent) VALUES (?, ?, ?)
+                        ON CONFLICT (dataset, agreement) DO UPDATE SET spent = spent + excluded.spent
+                        WHERE spent + excluded.spent <= ?
+                        """
+                ).execute(arguments: [dataset, agreement, debit.epsilon.micros, cap.micros])
+                return db.changesCount == 1
+            })
     }
 
     package func claimIdempotencyKey(_ key: String, principal: String, job: String, request: String) throws
@@ -212,17 +188,17 @@ extension SQLiteStore {
         try db.cachedStatement(
             sql: """
                 UPDATE jobs SET status = ?, reason_code = ?, reason_message = ?, verdict = ?,
-                    cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?, document = ?
-                WHERE id = ? AND status IN ('admitted', 'interrupted')
+                    cells_released = ?, cells_suppressed = ?, result_hash = ?, finished_at = ?, document = ?,
+                    lease_token = NULL
+                WHERE id = ? AND CASE WHEN ? IS NULL THEN status IN ('admitted', 'interrupted')
+                    ELSE status = 'admitted' AND lease_token = ? END
                 """
         ).execute(arguments: [
             completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
             completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
-            Timestamp.string(now), completion.document, completion.job,
+            Timestamp.string(now), completion.document, completion.job, completion.lease, completion.lease,
         ])
-        guard db.changesCount == 1 else {
-            throw ModelgateError("job_already_finished", "job \(completion.job) already finished as \(previous)")
-        }
+        guard db.changesCount == 1 else { throw JobCompletion.notRecordable(completion, previous: previous) }
         var refunded: String?
         if completion.refund, completion.status == .failed {
             refunded = try Self.refund(db, job: completion.job)
@@ -240,13 +216,7 @@ extension SQLiteStore {
         }
         let receipt = try Self.append(
             db, .jobFinished, at: now, principal: row["principal"], dataset: row["dataset"], job: completion.job,
-            detail: JobFinishedDetail(
-                status: completion.status.rawValue, reason: completion.reason?.code.rawValue,
-                verdict: completion.verdict, cellsReleased: completion.cellsReleased,
-                cellsSuppressed: completion.cellsSuppressed, rowsScanned: completion.usage?.rowsScanned,
-                cpuSeconds: completion.usage?.cpuSeconds, wallSeconds: completion.usage?.wallSeconds,
-                peakMemoryBytes: completion.usage?.peakMemoryBytes, resultHash: completion.resultHash,
-                previousStatus: previous == JobStatus.admitted.rawValue ? nil : previous, epsilonRefunded: refunded)
+            detail: completion.detail(previousStatus: previous, epsilonRefunded: refunded)
         ).receipt
         try keep(receipt, of: completion.job, db)
         return receipt
@@ -271,16 +241,8 @@ extension SQLiteStore {
     package func unfinishedJobs() throws -> [UnfinishedJob] {
         try read("unfinished jobs") { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, principal, dataset, runner, admitted_at, deadline FROM jobs
-                    WHERE status = 'admitted' ORDER BY admitted_at
-                    """
-            ).map {
-                UnfinishedJob(
-                    job: $0["id"], principal: $0["principal"], dataset: $0["dataset"], runner: $0["runner"],
-                    admittedAt: $0["admitted_at"], deadline: $0["deadline"])
-            }
+                db, sql: "SELECT \(UnfinishedJob.columns) FROM jobs WHERE status = 'admitted' ORDER BY admitted_at"
+            ).map(Self.unfinishedJob)
         }
     }
 
@@ -289,62 +251,60 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted', reason_message = ?,
-                        finished_at = ?
+                        finished_at = ?, lease_token = NULL
                     WHERE id = ? AND status = 'admitted'
                     """
             ).execute(arguments: [note, Timestamp.string(now), job.job])
             guard db.changesCount == 1 else { return nil }
-            let receipt = try Self.append(
-                db, .jobInterrupted, at: now, principal: job.principal, dataset: job.dataset, job: job.job,
-                detail: ["runner": job.runner, "admittedAt": job.admittedAt, "deadline": job.deadline, "note": note]
-            ).receipt
-            try Self.keep(receipt, of: job.job, db)
-            return receipt
+            return try Self.recordInterruption(db, job, note: note, at: now)
         }
     }
-}
 
-extension AuditEvent {
-    var receipt: Receipt { Receipt(index: index, hash: hash) }
-}
+    static func recordInterruption(_ db: Database, _ job: UnfinishedJob, note: String, at now: Date) throws -> Receipt {
+        let receipt = try append(
+            db, .jobInterrupted, at: now, principal: job.principal, dataset: job.dataset, job: job.job,
+            detail: job.interruptionDetail(note: note)
+        ).receipt
+        try keep(receipt, of: job.job, db)
+        return receipt
+    }
 
-struct JobRefusedDetail: Encodable {
-    var model: String?
-    var datasetVersion: String?
-    var reason: String
-    var message: String
-    var resultHash: String?
-}
+    package func renewLeases(runner: String, seconds: Int) throws -> Int {
+        try write("the leases of \(runner)", synced: false) { db, now in
+            try db.cachedStatement(
+                sql: "UPDATE jobs SET lease_expires = ? WHERE lease_token = ? AND status = 'admitted'"
+            ).execute(arguments: [Timestamp.string(now + Double(seconds)), runner])
+            return db.changesCount
+        }
+    }
 
-struct JobAdmittedDetail: Encodable {
-    var model: String
-    var datasetVersion: String
-    var policyHash: String
-    var quotaUsed: Int
-    var quota: Int
-    /// On a dp dataset: the ε debited, the agreement it came from, and what its allocation and
-    /// the dataset's cap have spent with it (decimal text, exact).
-    var epsilon: String?
-    var agreement: String?
-    var agreementEpsilonSpent: String?
-    var datasetEpsilonSpent: String?
-    /// The released dp job whose answer this one repeats, at no cost.
-    var repeatOf: String?
-}
+    package func interruptExpiredLeases(note: String, limit: Int) throws -> [UnfinishedJob] {
+        try write("jobs whose lease expired") { db, now in
+            // The write lock is held: no other process marks these at the same time.
+            let expired = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(UnfinishedJob.columns) FROM jobs
+                        WHERE status = 'admitted' AND lease_expires < ? ORDER BY admitted_at LIMIT ?
+                        """), arguments: [Timestamp.string(now), limit]
+            ).map(Self.unfinishedJob)
+            for job in expired {
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted', reason_message = ?,
+                            finished_at = ?, lease_token = NULL
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [note, Timestamp.string(now), job.job])
+                _ = try Self.recordInterruption(db, job, note: note, at: now)
+            }
+            return expired
+        }
+    }
 
-struct JobFinishedDetail: Encodable {
-    var status: String
-    var reason: String?
-    var verdict: String?
-    var cellsReleased: Int?
-    var cellsSuppressed: Int?
-    var rowsScanned: Int?
-    var cpuSeconds: Double?
-    var wallSeconds: Double?
-    var peakMemoryBytes: Int?
-    var resultHash: String?
-    /// Set only when the job was not `admitted` when it finished (e.g. wrongly marked interrupted).
-    var previousStatus: String?
-    /// ε given back: the job failed before its worker read any data.
-    var epsilonRefunded: String?
+    static func unfinishedJob(_ row: Row) -> UnfinishedJob {
+        UnfinishedJob(
+            job: row["id"], principal: row["principal"], dataset: row["dataset"], runner: row["runner"],
+            admittedAt: row["admitted_at"], deadline: row["deadline"])
+    }
 }

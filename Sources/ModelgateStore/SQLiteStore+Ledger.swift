@@ -22,22 +22,16 @@ extension SQLiteStore {
             // check against this ledger or add to it until this transaction ends.
             let decision = try decide(try Self.ledgerEntries(db, key, after: known))
             if let entry = decision.entry {
-                let features = entry.weightedSamples.keys.sorted()
+                let stored = try StoredLedgerEntry(entry)
                 try db.cachedStatement(
                     sql: """
-                        INSERT INTO ledger_entries (dataset, version, generation, job, splits, released, protected,
-                            measures, measured, value_protected, weighted_features, weighted_samples, weighted,
-                            atoms_file)
+                        INSERT INTO ledger_entries (dataset, version, \(StoredLedgerEntry.columns))
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
-                    key.dataset, key.version, entry.generation, entry.job, Data(LedgerEntry.encode(entry.splits)),
-                    Data(LedgerEntry.encode(entry.released)), Data(LedgerEntry.encode(entry.protected)),
-                    try entry.measures.map(Self.measuresText), Data(LedgerEntry.encode(entry.measured)),
-                    Data(LedgerEntry.encode(groups: (entry.measures ?? []).map { entry.valueProtected[$0] ?? [] })),
-                    try Self.measuresText(features),
-                    Data(LedgerEntry.encode(groups: features.map { entry.weightedSamples[$0] ?? [] })),
-                    Data(LedgerEntry.encode(entry.weighted)), entry.atomsFile,
+                    key.dataset, key.version, stored.generation, stored.job, stored.splits, stored.released,
+                    stored.protected, stored.measures, stored.measured, stored.valueProtected, stored.weightedFeatures,
+                    stored.weightedSamples, stored.weighted, stored.atomsFile,
                 ])
             }
             return try Self.recordEnd(db, decision.completion, at: now)
@@ -52,36 +46,17 @@ extension SQLiteStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT generation, job, splits, released, protected, measures, measured, value_protected,
-                        weighted_features, weighted_samples, weighted, atoms_file
+                    SELECT \(StoredLedgerEntry.columns)
                     FROM ledger_entries WHERE dataset = ? AND version = ? AND generation > ? ORDER BY generation
                     """),
             arguments: [key.dataset, key.version, known]
         ).map { row in
-            let measures = try (row["measures"] as String?).map(Self.measures(from:))
-            let valueProtected = LedgerEntry.decodeGroups(Array(row["value_protected"] as Data))
-            let features = try Self.measures(from: row["weighted_features"])
-            let samples = LedgerEntry.decodeGroups(Array(row["weighted_samples"] as Data))
-            return LedgerEntry(
-                generation: row["generation"], job: row["job"],
-                splits: LedgerEntry.decodeSplits(Array(row["splits"] as Data)),
-                released: LedgerEntry.decodeSets(Array(row["released"] as Data)),
-                protected: LedgerEntry.decodeSets(Array(row["protected"] as Data)), measures: measures,
-                measured: LedgerEntry.decodeSets(Array(row["measured"] as Data)),
-                valueProtected: Dictionary(
-                    zip(measures ?? [], valueProtected).filter { !$0.1.isEmpty }, uniquingKeysWith: { a, _ in a }),
-                weightedSamples: Dictionary(
-                    zip(features, samples).filter { !$0.1.isEmpty }, uniquingKeysWith: { a, _ in a }),
-                weighted: LedgerEntry.decodeWeighted(Array(row["weighted"] as Data)), atomsFile: row["atoms_file"])
+            try StoredLedgerEntry(
+                generation: row["generation"], job: row["job"], splits: row["splits"], released: row["released"],
+                protected: row["protected"], measures: row["measures"], measured: row["measured"],
+                valueProtected: row["value_protected"], weightedFeatures: row["weighted_features"],
+                weightedSamples: row["weighted_samples"], weighted: row["weighted"], atomsFile: row["atoms_file"]
+            ).entry()
         }
-    }
-
-    /// Measures as a JSON array: column names are the policy's, any text.
-    static func measuresText(_ measures: [String]) throws -> String {
-        String(decoding: try JSONEncoder().encode(measures), as: UTF8.self)
-    }
-
-    static func measures(from text: String) throws -> [String] {
-        try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }

@@ -1,8 +1,9 @@
 import GRDB
 
 extension SQLiteStore {
-    /// The `user_version` the last migration sets.
-    static let schemaVersion = 2
+    /// The `user_version` the last migration sets. (v3–v10 did not set it: v11 does, so that a
+    /// store opened at 2 runs the migrator, which knows from its own table which ran.)
+    static let schemaVersion = 11
 
     /// The schema, as migrations. Add a migration for every change; never edit a shipped one;
     /// each ends by setting `user_version` (``schemaVersion``) to its number.
@@ -241,6 +242,17 @@ extension SQLiteStore {
                         due_by TEXT NOT NULL,
                         document TEXT NOT NULL
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v11 job leases") { db in
+            // The process that holds an admitted job's lease (its runner) and until when; it
+            // renews it while the job runs. Another gateway marks a job whose lease expired
+            // interrupted, and takes the lease away: the holder's late end is then refused.
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN lease_token TEXT;
+                    ALTER TABLE jobs ADD COLUMN lease_expires TEXT;
+                    PRAGMA user_version = 11;
                     """)
         }
         return migrator

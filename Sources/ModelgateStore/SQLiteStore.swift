@@ -68,6 +68,12 @@ package final class SQLiteStore: GatewayStore {
         self.clock = clock
     }
 
+    package var kind: String { "sqlite" }
+
+    package func ping() throws {
+        _ = try read("the store's answer") { try Int.fetchOne($0, sql: "SELECT 1") }
+    }
+
     /// Whether a state folder already holds a store (read-only commands refuse to create one).
     package static func exists(in state: URL) -> Bool {
         FileManager.default.fileExists(atPath: state.appendingPathComponent(fileName).path)

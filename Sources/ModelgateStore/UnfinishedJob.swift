@@ -1,5 +1,8 @@
 /// A job admitted and not finished.
 package struct UnfinishedJob: Sendable, Equatable {
+    /// The columns of `jobs` the stores read one from.
+    package static let columns = "id, principal, dataset, runner, admitted_at, deadline"
+
     package var job: String
     package var principal: String
     package var dataset: String

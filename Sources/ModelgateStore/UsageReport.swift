@@ -27,10 +27,26 @@ package struct UsageReport: Sendable, Equatable, Codable {
     /// Jobs per UTC month (`YYYY-MM`) and status: the monthly breakdown.
     package var months: [MonthCount] = []
 
+    package init(
+        year: Int?, dataset: String?, lines: [Line], reasons: [ReasonCount], datasets: [DatasetTotals], totals: Totals
+    ) {
+        self.year = year
+        self.dataset = dataset
+        self.lines = lines
+        self.reasons = reasons
+        self.datasets = datasets
+        self.totals = totals
+    }
+
     package struct MonthCount: Sendable, Equatable, Codable {
         package var month: String
         package var status: String
         package var jobs: Int
+        package init(month: String, status: String, jobs: Int) {
+            self.month = month
+            self.status = status
+            self.jobs = jobs
+        }
     }
 
     package struct PrivacySpending: Sendable, Equatable, Codable {
@@ -39,6 +55,12 @@ package struct UsageReport: Sendable, Equatable, Codable {
         package var jobs: Int
         /// Decimal text, exact.
         package var epsilon: String
+        package init(dataset: String, agreement: String?, jobs: Int, epsilon: String) {
+            self.dataset = dataset
+            self.agreement = agreement
+            self.jobs = jobs
+            self.epsilon = epsilon
+        }
     }
 
     package struct Line: Sendable, Equatable, Codable {
@@ -48,12 +70,24 @@ package struct UsageReport: Sendable, Equatable, Codable {
         package var status: String
         package var jobs: Int
         package var cpuSeconds: Double
+        package init(dataset: String?, model: String?, status: String, jobs: Int, cpuSeconds: Double) {
+            self.dataset = dataset
+            self.model = model
+            self.status = status
+            self.jobs = jobs
+            self.cpuSeconds = cpuSeconds
+        }
     }
 
     package struct ReasonCount: Sendable, Equatable, Codable {
         package var code: String
         package var status: String
         package var jobs: Int
+        package init(code: String, status: String, jobs: Int) {
+            self.code = code
+            self.status = status
+            self.jobs = jobs
+        }
     }
 
     package struct DatasetTotals: Sendable, Equatable, Codable {
@@ -66,8 +100,9 @@ package struct UsageReport: Sendable, Equatable, Codable {
         /// Suppressed share of the values in released outputs; nil when nothing was released.
         package var suppressionRate: Double?
 
-        init(dataset: String, jobs: Int, researchers: Int, cellsReleased: Int, cellsSuppressed: Int, cpuSeconds: Double)
-        {
+        package init(
+            dataset: String, jobs: Int, researchers: Int, cellsReleased: Int, cellsSuppressed: Int, cpuSeconds: Double
+        ) {
             self.dataset = dataset
             self.jobs = jobs
             self.researchers = researchers
@@ -89,7 +124,7 @@ package struct UsageReport: Sendable, Equatable, Codable {
         /// Suppressed share of the values in released outputs; nil when nothing was released.
         package var suppressionRate: Double?
 
-        init(
+        package init(
             jobs: Int, researchers: Int, cellsReleased: Int, cellsSuppressed: Int, cpuSeconds: Double,
             wallSeconds: Double
         ) {

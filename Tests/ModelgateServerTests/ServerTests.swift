@@ -464,7 +464,9 @@ import Testing
     @Test func healthMetricsAndTheAPIDocumentNeedNoToken() async throws {
         let fixture = try Fixture()
         try await fixture.test { api in
-            #expect(try await api.call(.get, "/health").json?["status"] as? String == "ok")
+            let health = try await api.call(.get, "/health")
+            #expect(health.status == .ok && health.json?["status"] as? String == "ok")
+            #expect((health.json?["store"] as? [String: Any])?["kind"] as? String == "sqlite")
             _ = try await api.agreement()
             _ = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec)
             let metrics = try await api.call(.get, "/metrics")

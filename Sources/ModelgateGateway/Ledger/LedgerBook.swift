@@ -114,7 +114,9 @@ final class LedgerBook: @unchecked Sendable {
         let directory = self.directory(key)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
-        let temporary = path + ".tmp"
+        // Named for this process and call: gateways sharing the state folder may write the same
+        // file (a generation's slack) at once, each whole, the last rename winning.
+        let temporary = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("create", temporary) }
         var saved = false

@@ -40,4 +40,22 @@ struct JobRecovery {
         }
         return marked
     }
+
+    /// While running, with other gateways on the same database: marks the jobs whose lease
+    /// expired (their gateway stopped renewing it: killed, hung, cut off) interrupted, wherever
+    /// they ran. Returns them.
+    @discardableResult
+    func markExpiredLeases() throws -> [UnfinishedJob] {
+        var marked: [UnfinishedJob] = []
+        while true {
+            let batch = try store.interruptExpiredLeases(
+                note: "its lease expired: the gateway that ran it stopped renewing it", limit: 100)
+            for job in batch {
+                logger.warning(
+                    "job interrupted: its lease expired", metadata: ["job": "\(job.job)", "runner": "\(job.runner)"])
+            }
+            marked += batch
+            guard batch.count == 100 else { return marked }
+        }
+    }
 }
