@@ -51,6 +51,17 @@ package struct JobPipeline: Sendable {
     /// How long a job's lease lasts unrenewed.
     package var leaseSeconds: Int { leases.seconds }
 
+    /// This process, as the store records the jobs it runs and the queued jobs it claims.
+    package var runnerName: String { runner.description }
+
+    /// Keeps this process's leases and claims renewed while `body` runs (a queued job claimed,
+    /// from its claim to its admission).
+    package func holdingLeases<T>(_ body: () async throws -> T) async rethrows -> T {
+        leases.begin()
+        defer { leases.end() }
+        return try await body()
+    }
+
     /// A job's lease, unless a process says otherwise: renewed every 10 s while it runs.
     package static let defaultLeaseSeconds = 30
 

@@ -8,9 +8,10 @@ import PostgresNIO
 ///
 /// The store's callers block (job threads, Dispatch's pool, the command line), as they do on
 /// SQLite; postgres-nio is asynchronous. The lease is held by a task suspended on a continuation,
-/// so that no thread of Swift concurrency's pool waits, and statements go through the
-/// connection's EventLoopFuture interface, whose `wait()` blocks only the calling thread while
-/// NIO's event loop does the work. Never call it from an event loop's thread.
+/// on the store's own threads (``StoreExecutor``), so that it never waits for a thread its caller
+/// may hold; statements go through the connection's EventLoopFuture interface, whose `wait()`
+/// blocks only the calling thread while NIO's event loop does the work. Never call it from an
+/// event loop's thread.
 struct BlockingConnection {
     let connection: PostgresConnection
     let logger: Logger
@@ -20,7 +21,7 @@ struct BlockingConnection {
         _ client: PostgresClient, logger: Logger, timeout: TimeInterval, _ body: (BlockingConnection) throws -> T
     ) throws -> T {
         let handoff = Handoff()
-        Task {
+        storeTask {
             do {
                 try await client.withConnection { connection in
                     await withCheckedContinuation { (release: CheckedContinuation<Void, Never>) in

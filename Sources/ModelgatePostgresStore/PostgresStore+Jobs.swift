@@ -20,6 +20,7 @@ extension PostgresStore {
                 detail: refusal.detail
             ).receipt
             try Self.keep(receipt, of: refusal.job, transaction.connection)
+            try Self.dequeue(refusal.job, transaction.connection)
             return receipt
         }
     }
@@ -88,6 +89,7 @@ extension PostgresStore {
                     \(admission.leaseSeconds == nil ? nil : admission.runner),
                     \(admission.leaseSeconds.map { Timestamp.string(now + Double($0)) }))
                 """)
+            try Self.dequeue(admission.job, connection)
             let event = try transaction.append(
                 .jobAdmitted, principal: admission.principal, dataset: admission.dataset.id, job: admission.job,
                 detail: admission.detail(quotaUsed: used + 1, spent: spent, repeatOf: earlier?.id))
@@ -275,11 +277,11 @@ extension PostgresStore {
         // Not ordered behind the chain's head: it appends nothing, and touches only the
         // runner's own rows.
         try write("the leases of \(runner)", synced: false, ordered: false) { transaction in
-            try transaction.connection.execute(
-                """
-                UPDATE jobs SET lease_expires = \(Timestamp.string(transaction.time + Double(seconds)))
-                WHERE lease_token = \(runner) AND status = 'admitted'
-                """)
+            let until = Timestamp.string(transaction.time + Double(seconds))
+            return try transaction.connection.execute(
+                "UPDATE jobs SET lease_expires = \(until) WHERE lease_token = \(runner) AND status = 'admitted'")
+                + transaction.connection.execute(
+                    "UPDATE job_queue SET claim_expires = \(until) WHERE claimed_by = \(runner) AND ended_at IS NULL")
         }
     }
 

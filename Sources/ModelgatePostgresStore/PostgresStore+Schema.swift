@@ -139,6 +139,18 @@ extension PostgresStore {
                 "CREATE INDEX jobs_leased ON jobs(lease_expires) WHERE status = 'admitted'",
             ]
         ),
+        (
+            "v3 the asynchronous job queue (SQLite's v12)",
+            [
+                """
+                CREATE TABLE job_queue (
+                    id TEXT PRIMARY KEY, principal TEXT NOT NULL, spec TEXT NOT NULL,
+                    needs_agreement BOOLEAN NOT NULL, idempotency_key TEXT, queued_at TEXT NOT NULL,
+                    claimed_by TEXT, claim_expires TEXT, answered_by TEXT, failure_code TEXT,
+                    failure_message TEXT, ended_at TEXT)
+                """
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock, so that

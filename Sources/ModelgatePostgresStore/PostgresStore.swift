@@ -40,7 +40,7 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         self.timeout = timeout
-        running = Task.detached { await client.run() }
+        running = storeTask { await client.run() }
         do {
             try migrate()
         } catch {
@@ -78,6 +78,8 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
             }
         } catch let error as ModelgateError {
             throw error
+        } catch let refusal as QueuedJob.Refusal {
+            throw refusal
         } catch {
             throw ModelgateError("store_write_failed", "could not record \(what): \(Self.describe(error))")
         }

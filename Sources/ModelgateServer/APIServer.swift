@@ -47,7 +47,7 @@ package struct APIServer: Sendable {
         workflow = AccessWorkflow(catalog: Catalog(datasets: pipeline.datasets, store: store))
         let running = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         slots = JobSlots(running: running, queued: queue ?? running * 8)
-        asyncJobs = AsyncJobs(capacity: 1000, perPrincipal: 100)
+        asyncJobs = AsyncJobs(store: store, capacity: 1000, perPrincipal: 100)
         self.logger = logger
     }
 
@@ -83,7 +83,7 @@ package struct APIServer: Sendable {
         let slots = slots
         app.addServices(
             ShutdownGate(slots: slots, asyncJobs: asyncJobs),
-            LeaseSweeper(pipeline: pipeline, seconds: pipeline.leaseSeconds, logger: logger))
+            LeaseSweeper(pipeline: pipeline, seconds: pipeline.leaseSeconds, logger: logger), QueueRunner(server: self))
         return app
     }
 

@@ -39,6 +39,9 @@ actor JobSlots {
 
     func close() { closed = true }
 
+    /// Slots no job holds or waits for.
+    var free: Int { max(0, running - busy - waiting.count) }
+
     private func acquire(beyondQueue: Bool) async throws {
         guard !closed else { throw Self.shuttingDown }
         if busy < running {

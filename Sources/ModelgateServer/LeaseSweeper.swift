@@ -11,9 +11,10 @@ struct LeaseSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(max(1, seconds) * 1000 / 3))
+                try? await Task.sleep(for: .milliseconds(max(1, seconds) * 1000 / 3))
+                guard !Task.isCancelled else { return }
                 do {
                     let pipeline = pipeline
                     _ = try await APIServer.offEventLoop { try pipeline.recoverExpiredLeases() }

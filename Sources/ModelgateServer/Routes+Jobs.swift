@@ -30,16 +30,17 @@ extension APIServer {
             let start = ContinuousClock.now
             let key = try Self.idempotencyKey(request)
             if Self.prefersAsync(request), try await blocking({ pipeline.canBeQueued(text) }) {
-                // Accepted now, run when a slot is free; GET /v1/jobs/{id} follows it. A spec
-                // that does not read, or names no dataset, is answered at once below.
+                // Queued in the store now, run when a slot is free on any gateway; GET
+                // /v1/jobs/{id} follows it. A spec that does not read, or names no dataset, is
+                // answered at once below.
                 let job = JobID.make()
-                try await asyncJobs.accept(job, principal: principal.name)
-                let server = self
-                let task = Task {
-                    await server.runAccepted(
-                        job, specText: text, principal: principal.name, needsAgreement: needsAgreement, key: key)
-                }
-                await asyncJobs.track(job, task)
+                try await asyncJobs.accept(
+                    QueuedJob(
+                        id: job, principal: principal.name, spec: text, needsAgreement: needsAgreement,
+                        idempotencyKey: key))
+                // Claimed here at once when a slot is free (else by whichever gateway frees one).
+                let runner = QueueRunner(server: self)
+                Task { await runner.claim() }
                 var response = try JSONBody.response(
                     ["job": job, "status": "queued", "location": "/v1/jobs/\(job)"], status: .accepted)
                 response.headers[.location] = "/v1/jobs/\(job)"
@@ -137,26 +138,37 @@ extension APIServer {
         v1.get("jobs/:id") { _, context in
             let principal = try context.require(.readJobs)
             let asked = try context.parameters.require("id")
+            let store = store
+            // An asynchronous job still queued (or ended before it was recorded), as its
+            // principal sees it; nil once it is a job of the store's, or when it is another's.
+            let queued = { @Sendable () async throws -> QueuedJob? in
+                try await blocking { try store.queuedJob(asked) }.flatMap { $0.principal == principal.name ? $0 : nil }
+            }
             // An asynchronous job answered by an earlier one shows that one's answer.
             let stored = { @Sendable () async throws -> ModelgateStore.StoredJob in
-                let id = await asyncJobs.answer(of: asked) ?? asked
+                let id = try await queued()?.answeredBy ?? asked
                 return try await blocking { try workflow.job(id, for: principal) }
             }
             let job: ModelgateStore.StoredJob
             do {
                 job = try await stored()
             } catch let error as ModelgateError where error.code == .unknownJob {
-                // Not in the store (yet): an asynchronous job waiting for a slot, or one that
-                // ended before it was recorded.
-                switch await asyncJobs.state(of: asked, principal: principal.name) {
-                case .queued?:
+                // Not a job of the store's (yet): waiting for a slot on some gateway, or ended
+                // before it was recorded.
+                switch try await queued() {
+                case let waiting? where waiting.failure == nil && waiting.answeredBy == nil:
                     return try JSONBody.response(["job": asked, "status": "queued"])
-                case .failed(_, let code, let message)?:
-                    return try JSONBody.response(
-                        AsyncFailure(job: asked, status: "failed", error: .init(code: code, message: message)))
+                case let failed?:
+                    if let failure = failed.failure {
+                        return try JSONBody.response(
+                            AsyncFailure(
+                                job: asked, status: "failed", error: .init(code: failure.code, message: failure.message)
+                            ))
+                    }
+                    job = try await stored()
                 case nil:
-                    // It may have been admitted and ended (or been answered by another job)
-                    // between the two looks: the store has it now, or it is not this caller's.
+                    // It may have been admitted and ended between the two looks: the store has
+                    // it now, or it is not this caller's.
                     job = try await stored()
                 }
             }
@@ -170,7 +182,8 @@ extension APIServer {
         }
     }
 
-    /// Runs an accepted asynchronous job when a slot is free and tells `asyncJobs` how it ended.
+    /// Runs a queued asynchronous job this gateway claimed, when a slot is free, and tells
+    /// `asyncJobs` how it ended.
     /// Its principal must still be enabled then. A retry of a request that is still running
     /// (the same Idempotency-Key and spec) waits for it and is answered by it, as its client
     /// means; any other error is what GET says of the job, as the synchronous request would have
@@ -178,33 +191,45 @@ extension APIServer {
     func runAccepted(_ job: String, specText: String, principal: String, needsAgreement: Bool, key: String?) async {
         let (pipeline, store) = (pipeline, store)
         let patience = ContinuousClock.now + .seconds(600)
-        do {
-            while true {
-                do {
-                    let result = try await slots.run(beyondQueue: true) {
-                        guard try store.principals().contains(where: { $0.name == principal && !$0.disabled }) else {
-                            throw APIError.unauthorized(
-                                "principal '\(principal)' was disabled while the job waited; it did not run")
+        // The claim is renewed from here until the job is admitted (then its lease is).
+        await pipeline.holdingLeases { await runClaimed() }
+        // Its slot is free: the next queued job, without waiting for the runner's tick.
+        await QueueRunner(server: self).claim()
+        func runClaimed() async {
+            do {
+                while true {
+                    do {
+                        let result = try await slots.run(beyondQueue: true) {
+                            guard try store.principals().contains(where: { $0.name == principal && !$0.disabled })
+                            else {
+                                throw APIError.unauthorized(
+                                    "principal '\(principal)' was disabled while the job waited; it did not run")
+                            }
+                            return try pipeline.run(
+                                specText: specText, principal: principal, needsAgreement: needsAgreement, job: job,
+                                idempotencyKey: key)
                         }
-                        return try pipeline.run(
-                            specText: specText, principal: principal, needsAgreement: needsAgreement, job: job,
-                            idempotencyKey: key)
+                        metrics.job(status: result.status.rawValue)
+                        await asyncJobs.finish(job, answer: result.job)
+                        return
+                    } catch let error as ModelgateError
+                        where error.code == .jobInProgress && ContinuousClock.now < patience
+                    {
+                        try await Task.sleep(for: .milliseconds(200))
                     }
-                    metrics.job(status: result.status.rawValue)
-                    await asyncJobs.finish(job, answer: result.job)
-                    return
-                } catch let error as ModelgateError where error.code == .jobInProgress && ContinuousClock.now < patience
-                {
-                    try await Task.sleep(for: .milliseconds(200))
                 }
+            } catch let error as APIError where error.code == JobSlots.shuttingDown.code {
+                // Claimed as this gateway began to stop: left queued, for another gateway (or
+                // this one's next start) once the claim expires.
+                await asyncJobs.release(job)
+            } catch {
+                let (code, message) =
+                    (error as? APIError).map { ($0.code, $0.message) }
+                    ?? (error as? ModelgateError).map { ($0.code.rawValue, $0.message) }
+                    ?? ("internal_error", "the job could not be run")
+                logger.warning("asynchronous job failed", metadata: ["job": "\(job)", "code": "\(code)"])
+                await asyncJobs.finish(job, answer: nil, failure: (code, message))
             }
-        } catch {
-            let (code, message) =
-                (error as? APIError).map { ($0.code, $0.message) }
-                ?? (error as? ModelgateError).map { ($0.code.rawValue, $0.message) }
-                ?? ("internal_error", "the job could not be run")
-            logger.warning("asynchronous job failed", metadata: ["job": "\(job)", "code": "\(code)"])
-            await asyncJobs.finish(job, answer: nil, failure: (code, message))
         }
     }
 

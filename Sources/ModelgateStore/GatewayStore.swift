@@ -66,12 +66,30 @@ package protocol GatewayStore: AccessStore {
     /// Marks an unfinished job `interrupted` (`job_interrupted`); nil if it finished meanwhile.
     func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt?
 
-    /// Extends the leases of the jobs `runner` holds to `seconds` from now; how many it held.
+    /// Extends the leases of the jobs `runner` holds, and its claims on queued jobs, to `seconds`
+    /// from now; how many it held.
     func renewLeases(runner: String, seconds: Int) throws -> Int
 
     /// Marks jobs whose lease expired `interrupted` (`job_interrupted`), taking their lease: at
     /// most `limit`, skipping any another gateway is marking at the same moment. Returns them.
     func interruptExpiredLeases(note: String, limit: Int) throws -> [UnfinishedJob]
+
+    /// Queues an asynchronous job, unless `capacity` jobs wait (or run before admission) already,
+    /// or `perPrincipal` of its principal's. Throws ``QueuedJob/Refusal``.
+    func enqueue(_ job: QueuedJob, capacity: Int, perPrincipal: Int) throws
+
+    /// Claims up to `limit` queued jobs for `runner`, for `seconds` (renewed with its job
+    /// leases): jobs no one holds, or whose holder's claim expired; oldest first; skipping any
+    /// another gateway is claiming at the same moment.
+    func claimQueued(runner: String, seconds: Int, limit: Int) throws -> [QueuedJob]
+
+    /// Ends a queued job that did not become a job of its own (answered by another, or failed
+    /// before it was recorded). Of a principal's ended ones, the newest `keep` are kept.
+    func endQueued(_ id: String, answeredBy: String?, failure: QueuedJob.Failure?, keep: Int) throws
+
+    /// A queued job, waiting, running before admission or ended; nil once admitted or refused
+    /// (the job itself is then in the store), or never queued.
+    func queuedJob(_ id: String) throws -> QueuedJob?
 
     /// The event at `index`, if there is one.
     func event(at index: Int) throws -> AuditEvent?

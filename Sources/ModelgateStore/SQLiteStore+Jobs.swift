@@ -26,6 +26,7 @@ extension SQLiteStore {
             detail: refusal.detail
         ).receipt
         try keep(receipt, of: refusal.job, db)
+        try dequeue(refusal.job, db)
         return receipt
     }
 
@@ -89,6 +90,7 @@ extension SQLiteStore {
                 admission.leaseSeconds == nil ? nil : admission.runner,
                 admission.leaseSeconds.map { Timestamp.string(now + Double($0)) },
             ])
+            try Self.dequeue(admission.job, db)
             if earlier == nil, let key = admission.answerKey {
                 try db.cachedStatement(sql: "UPDATE jobs SET answer_key = ? WHERE id = ?").execute(arguments: [
                     key, admission.job,
@@ -274,7 +276,11 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: "UPDATE jobs SET lease_expires = ? WHERE lease_token = ? AND status = 'admitted'"
             ).execute(arguments: [Timestamp.string(now + Double(seconds)), runner])
-            return db.changesCount
+            let held = db.changesCount
+            try db.cachedStatement(
+                sql: "UPDATE job_queue SET claim_expires = ? WHERE claimed_by = ? AND ended_at IS NULL"
+            ).execute(arguments: [Timestamp.string(now + Double(seconds)), runner])
+            return held + db.changesCount
         }
     }
 

@@ -3,7 +3,7 @@ import GRDB
 extension SQLiteStore {
     /// The `user_version` the last migration sets. (v3–v10 did not set it: v11 does, so that a
     /// store opened at 2 runs the migrator, which knows from its own table which ran.)
-    static let schemaVersion = 11
+    static let schemaVersion = 12
 
     /// The schema, as migrations. Add a migration for every change; never edit a shipped one;
     /// each ends by setting `user_version` (``schemaVersion``) to its number.
@@ -253,6 +253,28 @@ extension SQLiteStore {
                     ALTER TABLE jobs ADD COLUMN lease_token TEXT;
                     ALTER TABLE jobs ADD COLUMN lease_expires TEXT;
                     PRAGMA user_version = 11;
+                    """)
+        }
+        migrator.registerMigration("v12 the asynchronous job queue") { db in
+            // Jobs accepted with `Prefer: respond-async` and not yet admitted or refused (see
+            // QueuedJob): any gateway on the store claims and runs them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_queue (
+                        id TEXT PRIMARY KEY,
+                        principal TEXT NOT NULL,
+                        spec TEXT NOT NULL,
+                        needs_agreement INTEGER NOT NULL,
+                        idempotency_key TEXT,
+                        queued_at TEXT NOT NULL,
+                        claimed_by TEXT,
+                        claim_expires TEXT,
+                        answered_by TEXT,
+                        failure_code TEXT,
+                        failure_message TEXT,
+                        ended_at TEXT
+                    ) WITHOUT ROWID;
+                    PRAGMA user_version = 12;
                     """)
         }
         return migrator

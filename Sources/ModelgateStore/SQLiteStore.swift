@@ -101,6 +101,8 @@ package final class SQLiteStore: GatewayStore {
             }
         } catch let error as ModelgateError {
             throw error
+        } catch let refusal as QueuedJob.Refusal {
+            throw refusal
         } catch {
             throw ModelgateError("store_write_failed", "could not record \(what): \(error)")
         }

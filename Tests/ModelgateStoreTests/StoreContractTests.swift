@@ -329,6 +329,56 @@ final class StoreContractTests: XCTestCase {
             XCTAssertNil(try store.verifyChain(progress: nil).failure, kind)
         }
     }
+
+    /// The asynchronous queue: bounded, claimed by one gateway at a time, claimed again once a
+    /// claim lapses, left at admission, and its ended jobs remembered up to a bound.
+    func testQueuedJobsAreClaimedOnceAndNeverLost() throws {
+        let clock = TestClock(Self.instant)
+        try eachStore(clock: { clock.now }) { store, kind in
+            clock.now = Self.instant
+            func queued(_ id: String, _ principal: String = "rita") -> QueuedJob {
+                QueuedJob(
+                    id: id, principal: principal, spec: "model: summary", needsAgreement: true, idempotencyKey: nil)
+            }
+            try store.enqueue(queued("q1"), capacity: 3, perPrincipal: 2)
+            try store.enqueue(queued("q2"), capacity: 3, perPrincipal: 2)
+            XCTAssertThrowsError(try store.enqueue(queued("q3"), capacity: 3, perPrincipal: 2), kind) {
+                XCTAssertEqual($0 as? QueuedJob.Refusal, .principalFull(perPrincipal: 2), kind)
+            }
+            try store.enqueue(queued("q3", "rob"), capacity: 3, perPrincipal: 2)
+            XCTAssertThrowsError(try store.enqueue(queued("q4", "rosa"), capacity: 3, perPrincipal: 2), kind) {
+                XCTAssertEqual($0 as? QueuedJob.Refusal, .full(capacity: 3), kind)
+            }
+            // Gateway A claims two; B finds only the third; nothing is left.
+            XCTAssertEqual(try store.claimQueued(runner: "a", seconds: 30, limit: 2).map(\.id), ["q1", "q2"], kind)
+            XCTAssertEqual(try store.claimQueued(runner: "b", seconds: 30, limit: 5).map(\.id), ["q3"], kind)
+            XCTAssertEqual(try store.claimQueued(runner: "b", seconds: 30, limit: 5), [], kind)
+            // A renews at 20 s (to 50 s) and admits q1; at 40 s B's claim on q3 has lapsed and A's
+            // on q2 has not.
+            clock.now = Self.instant + 20
+            XCTAssertEqual(try store.renewLeases(runner: "a", seconds: 30), 2, kind)
+            guard case .admitted = try store.admit(StoreFixture.admission("q1")) else { return XCTFail(kind) }
+            XCTAssertNil(try store.queuedJob("q1"), kind)
+            clock.now = Self.instant + 40
+            XCTAssertEqual(try store.claimQueued(runner: "c", seconds: 30, limit: 5).map(\.id), ["q3"], kind)
+            // q2 ends answered by another job; q3 fails before it was recorded.
+            try store.endQueued("q2", answeredBy: "q1", failure: nil, keep: 10)
+            try store.endQueued("q3", answeredBy: nil, failure: .init(code: "unauthorized", message: "m"), keep: 10)
+            XCTAssertEqual(try store.queuedJob("q2")?.answeredBy, "q1", kind)
+            XCTAssertEqual(try store.queuedJob("q3")?.failure?.code, "unauthorized", kind)
+            clock.now = Self.instant + 200
+            XCTAssertEqual(try store.claimQueued(runner: "c", seconds: 30, limit: 5), [], kind)
+            // Ended ones free their places, and only the newest `keep` of a principal's stay.
+            for (offset, id) in ["q5", "q6", "q7"].enumerated() {
+                clock.now = Self.instant + 300 + Double(offset)
+                try store.enqueue(queued(id), capacity: 3, perPrincipal: 2)
+                try store.endQueued(id, answeredBy: nil, failure: .init(code: "x", message: "y"), keep: 2)
+            }
+            XCTAssertNil(try store.queuedJob("q5"), kind)
+            XCTAssertNotNil(try store.queuedJob("q7"), kind)
+            XCTAssertNotNil(try store.queuedJob("q3"), "\(kind): another principal's ended job was dropped")
+        }
+    }
 }
 
 /// A clock the test moves.
