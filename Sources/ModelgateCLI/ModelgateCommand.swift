@@ -73,8 +73,10 @@ struct StateOptions: ParsableArguments {
 
     /// The store: on the PostgreSQL server if one is named, else the state folder's SQLite file
     /// (`pooled` for a long-running server: a writer and concurrent readers).
-    func openStore(pooled: Bool = false) throws -> any GatewayStore {
-        if let url = try databaseURL { return try PostgresStore(url: url) }
+    /// `connections`: PostgreSQL connections to pool (a server needs more than its job slots:
+    /// a job waiting for a release ledger's lock holds one).
+    func openStore(pooled: Bool = false, connections: Int = 8) throws -> any GatewayStore {
+        if let url = try databaseURL { return try PostgresStore(url: url, connections: connections) }
         return try SQLiteStore(state: self.url, pooled: pooled)
     }
 

@@ -50,7 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
         let hasPolicies = FileManager.default.fileExists(atPath: folder.path)
         let server = try APIServer(
             state: state.url, policies: hasPolicies ? folder : nil, concurrency: jobs, queue: queue,
-            store: state.openStore(pooled: true), leaseSeconds: leaseSeconds, logger: global.logger("modelgate.server"))
+            store: state.openStore(
+                pooled: true, connections: 2 * (jobs ?? 2 * ProcessInfo.processInfo.activeProcessorCount) + 4),
+            leaseSeconds: leaseSeconds, logger: global.logger("modelgate.server"))
         if demo {
             // The survey as the owner opens it exactly, and the same rows in privacy mode dp.
             let policyTexts = try ["household-survey.yaml", "household-survey-dp.yaml"].map {

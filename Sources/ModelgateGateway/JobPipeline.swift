@@ -54,11 +54,10 @@ package struct JobPipeline: Sendable {
     /// This process, as the store records the jobs it runs and the queued jobs it claims.
     package var runnerName: String { runner.description }
 
-    /// Keeps this process's leases and claims renewed while `body` runs (a queued job claimed,
-    /// from its claim to its admission).
-    package func holdingLeases<T>(_ body: () async throws -> T) async rethrows -> T {
-        leases.begin()
-        defer { leases.end() }
+    /// Keeps the claim on queued job `job` (then its lease) renewed while `body` runs.
+    package func holdingLease<T>(of job: String, _ body: () async throws -> T) async rethrows -> T {
+        leases.begin(job)
+        defer { leases.end(job) }
         return try await body()
     }
 
@@ -199,8 +198,8 @@ package struct JobPipeline: Sendable {
         case .admitted: break
         }
         // The job holds its lease from here; its end presents it.
-        leases.begin()
-        defer { leases.end() }
+        leases.begin(job)
+        defer { leases.end(job) }
         do {
             var (result, release) = try runAdmitted(job, spec, plan, terms, dataset, reference)
             result.spec = record

@@ -37,16 +37,54 @@ struct BlockingConnection {
         return try body(BlockingConnection(connection: connection, logger: logger))
     }
 
+    /// How long one statement may take before the call gives up on the server (beyond the
+    /// server's own `statement_timeout`, so that this fires only when the server stopped answering).
+    static let deadline: TimeInterval = 150
+
     /// Runs one statement and returns its rows.
     @discardableResult
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
-        try connection.query(query, logger: logger).wait().rows.map { $0.makeRandomAccess() }
+        try answer(connection.query(query, logger: logger)).rows.map { $0.makeRandomAccess() }
     }
 
     /// Runs one statement and returns how many rows it inserted, updated or deleted.
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        try answer(connection.query(query, logger: logger)).metadata.rows ?? 0
+    }
+
+    /// The future's value, waited for at most ``deadline``: past it the connection is closed
+    /// (the pool replaces it) and the call fails, rather than waiting for a frozen server forever.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let outcome = Outcome<T>()
+        future.whenComplete { outcome.set($0) }
+        guard let result = outcome.wait(seconds: Self.deadline) else {
+            _ = connection.close() as EventLoopFuture<Void>
+            throw ModelgateError(
+                "store_unavailable", "the PostgreSQL server did not answer within \(Int(Self.deadline)) s")
+        }
+        return try result.get()
+    }
+}
+
+/// A future's result, handed to the thread that waits for it.
+private final class Outcome<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<T, any Error>?
+
+    func set(_ result: Result<T, any Error>) {
+        condition.withLock {
+            self.result = result
+            condition.signal()
+        }
+    }
+
+    func wait(seconds: TimeInterval) -> Result<T, any Error>? {
+        condition.withLock {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            while result == nil, condition.wait(until: deadline) {}
+            return result
+        }
     }
 }
 

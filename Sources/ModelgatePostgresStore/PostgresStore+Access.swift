@@ -12,7 +12,7 @@ extension PostgresStore {
                 """
                 INSERT INTO principals (name, role, body, disabled, token_id, token_hash, created_at)
                 VALUES (\(principal.name), \(principal.role.rawValue), \(principal.body), FALSE, \(token.id),
-                    \(token.hash), \(Timestamp.string(transaction.time)))
+                    \(token.hash), \(Timestamp.string(try transaction.time)))
                 ON CONFLICT (name) DO NOTHING
                 """)
             guard inserted == 1 else {
@@ -81,7 +81,9 @@ extension PostgresStore {
     package func changeAccess<T>(_ what: String, by actor: String, _ change: (any AccessTransaction) throws -> T)
         throws -> T
     {
-        try write(what) { transaction in try change(Transaction(transaction: transaction, actor: actor)) }
+        try write(what) { transaction in
+            try change(Transaction(transaction: transaction, actor: actor, now: Timestamp.string(try transaction.time)))
+        }
     }
 
     package func application(_ id: String) throws -> Application? {
@@ -152,9 +154,9 @@ extension PostgresStore {
     }
 
     package func quotaUsedToday(principal: String) throws -> [String: Int] {
-        let day = Timestamp.day(clock())
-        return try read("quota use") { connection in
-            Dictionary(
+        try read("quota use") { connection in
+            let day = Timestamp.day(try now(connection))
+            return Dictionary(
                 uniqueKeysWithValues: try connection.rows(
                     "SELECT dataset, jobs FROM quota_usage WHERE principal = \(principal) AND day = \(day)"
                 ).map { (try $0["dataset"].decode(String.self), try $0["jobs"].decode(Int.self)) })
@@ -211,9 +213,9 @@ extension PostgresStore {
     struct Transaction: AccessTransaction {
         let transaction: PostgresTransaction
         let actor: String
+        let now: String
 
         var connection: BlockingConnection { transaction.connection }
-        var now: String { Timestamp.string(transaction.time) }
 
         func application(_ id: String) throws -> Application? {
             try PostgresStore.document("applications", id, in: connection)

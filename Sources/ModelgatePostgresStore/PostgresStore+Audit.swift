@@ -53,9 +53,18 @@ extension PostgresStore {
         }
     }
 
+    /// Verifies the chain as the SQLite store does, and against the head row: read first, it
+    /// names an event the chain must reach with that hash (newest events deleted with the
+    /// triggers dropped leave a chain that verifies, and a head row that says more).
     package func verifyChain(progress: ((Int) -> Void)?) throws -> ChainVerification {
+        let head = try read("the audit chain's head") { connection in
+            try connection.rows("SELECT idx, hash FROM audit_head").first.map {
+                (index: try $0["idx"].decode(Int.self), hash: try $0["hash"].decode(String.self))
+            }
+        }
         var verifier = ChainVerifier()
         var after = 0
+        var headReached = head == nil || head?.index == 0
         while true {
             let events = try read("the audit chain") { connection in
                 try connection.rows(
@@ -69,10 +78,20 @@ extension PostgresStore {
                 if let failure = verifier.check(event) {
                     return ChainVerification(count: verifier.count, headHash: verifier.headHash, failure: failure)
                 }
+                if event.index == head?.index { headReached = event.hash == head?.hash }
                 if verifier.count % 10_000 == 0 { progress?(verifier.count) }
             }
             guard events.count == Self.eventPage, let last = events.last else { break }
             after = last.index
+        }
+        if !headReached, let head {
+            return ChainVerification(
+                count: verifier.count, headHash: verifier.headHash,
+                failure: ChainBreak(
+                    index: min(head.index, verifier.count + 1),
+                    problem:
+                        "the chain's head row names event \(head.index) (\(head.hash.prefix(16))…), which the chain does not reach with that hash: its newest events were deleted, or the head row was changed"
+                ))
         }
         return ChainVerification(count: verifier.count, headHash: verifier.headHash, failure: nil)
     }

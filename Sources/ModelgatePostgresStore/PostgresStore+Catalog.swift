@@ -19,7 +19,7 @@ extension PostgresStore {
             try connection.execute(
                 """
                 INSERT INTO policy_versions (dataset, hash, text, loaded_at)
-                VALUES (\(version.id), \(version.policyHash), \(version.policyText), \(Timestamp.string(transaction.time)))
+                VALUES (\(version.id), \(version.policyHash), \(version.policyText), \(Timestamp.string(try transaction.time)))
                 ON CONFLICT DO NOTHING
                 """)
             try Self.insertVersion(version, transaction)
@@ -54,7 +54,7 @@ extension PostgresStore {
         let inserted = try connection.execute(
             """
             INSERT INTO policy_versions (dataset, hash, text, loaded_at)
-            VALUES (\(version.id), \(version.policyHash), \(version.policyText), \(Timestamp.string(transaction.time)))
+            VALUES (\(version.id), \(version.policyHash), \(version.policyText), \(Timestamp.string(try transaction.time)))
             ON CONFLICT DO NOTHING
             """)
         if inserted == 1 {
@@ -84,7 +84,7 @@ extension PostgresStore {
             """
             INSERT INTO dataset_versions (dataset, version, row_count, policy_hash, ingested_at, source, recorded_at)
             VALUES (\(version.id), \(version.version), \(version.rowCount), \(version.policyHash),
-                \(version.ingestedAt), \(version.source), \(Timestamp.string(transaction.time)))
+                \(version.ingestedAt), \(version.source), \(Timestamp.string(try transaction.time)))
             """)
     }
 }

@@ -6,13 +6,13 @@ import PostgresNIO
 extension PostgresStore {
     package func recordRefusal(_ refusal: JobRefusal) throws -> Receipt {
         try write("the refusal of job \(refusal.job)") { transaction in
-            let now = Timestamp.string(transaction.time)
+            let now = Timestamp.string(try transaction.time)
             try transaction.connection.execute(
                 """
                 INSERT INTO jobs (id, principal, dataset, dataset_version, model, status, reason_code,
                     reason_message, submitted_at, finished_at, result_hash, document)
                 VALUES (\(refusal.job), \(refusal.principal), \(refusal.dataset), \(refusal.datasetVersion),
-                    \(refusal.model), 'refused', \(refusal.reason.code.rawValue), \(refusal.reason.message), \(now),
+                    \(refusal.model), 'refused', \(refusal.reason.code.rawValue), \(StoredText.storable(refusal.reason.message)), \(now),
                     \(now), \(refusal.resultHash), \(refusal.document))
                 """)
             let receipt = try transaction.append(
@@ -34,7 +34,7 @@ extension PostgresStore {
     package func admit(_ admission: JobAdmission) throws -> AdmissionDecision {
         try write("the admission of job \(admission.job)", synced: false) { transaction in
             let connection = transaction.connection
-            let now = transaction.time
+            let now = try transaction.time
             _ = try Self.recordDatasetVersion(transaction, admission.dataset, by: admission.principal)
             let day = Timestamp.day(now)
             let used =
@@ -145,7 +145,7 @@ extension PostgresStore {
             try connection.execute(
                 """
                 INSERT INTO idempotency_keys (principal, key, job, request, created_at)
-                VALUES (\(principal), \(key), \(job), \(request), \(Timestamp.string(transaction.time)))
+                VALUES (\(principal), \(key), \(job), \(request), \(Timestamp.string(try transaction.time)))
                 """)
             return .claimed
         }
@@ -185,9 +185,9 @@ extension PostgresStore {
         let previous = try row["status"].decode(String.self)
         var update: PostgresQuery = """
             UPDATE jobs SET status = \(completion.status.rawValue), reason_code = \(completion.reason?.code.rawValue),
-                reason_message = \(completion.reason?.message), verdict = \(completion.verdict),
+                reason_message = \(StoredText.storable(completion.reason?.message)), verdict = \(completion.verdict),
                 cells_released = \(completion.cellsReleased), cells_suppressed = \(completion.cellsSuppressed),
-                result_hash = \(completion.resultHash), finished_at = \(Timestamp.string(transaction.time)),
+                result_hash = \(completion.resultHash), finished_at = \(Timestamp.string(try transaction.time)),
                 document = \(completion.document), lease_token = NULL
             WHERE id = \(completion.job) AND status IN ('admitted', 'interrupted')
             """
@@ -253,8 +253,8 @@ extension PostgresStore {
         try write("the interruption of job \(job.job)") { transaction in
             let changed = try transaction.connection.execute(
                 """
-                UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted', reason_message = \(note),
-                    finished_at = \(Timestamp.string(transaction.time)), lease_token = NULL
+                UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted',
+                    reason_message = \(StoredText.storable(note)), finished_at = \(Timestamp.string(try transaction.time)), lease_token = NULL
                 WHERE id = \(job.job) AND status = 'admitted'
                 """)
             guard changed == 1 else { return nil }
@@ -273,15 +273,22 @@ extension PostgresStore {
         return receipt
     }
 
-    package func renewLeases(runner: String, seconds: Int) throws -> Int {
+    package func renewLeases(runner: String, jobs: [String], seconds: Int) throws -> Int {
         // Not ordered behind the chain's head: it appends nothing, and touches only the
         // runner's own rows.
         try write("the leases of \(runner)", synced: false, ordered: false) { transaction in
-            let until = Timestamp.string(transaction.time + Double(seconds))
-            return try transaction.connection.execute(
-                "UPDATE jobs SET lease_expires = \(until) WHERE lease_token = \(runner) AND status = 'admitted'")
-                + transaction.connection.execute(
-                    "UPDATE job_queue SET claim_expires = \(until) WHERE claimed_by = \(runner) AND ended_at IS NULL")
+            let until = Timestamp.string((try transaction.time) + Double(seconds))
+            let connection = transaction.connection
+            return try connection.execute(
+                """
+                UPDATE jobs SET lease_expires = \(until)
+                WHERE id = ANY(\(jobs)) AND lease_token = \(runner) AND status = 'admitted'
+                """)
+                + connection.execute(
+                    """
+                    UPDATE job_queue SET claim_expires = \(until)
+                    WHERE id = ANY(\(jobs)) AND claimed_by = \(runner) AND ended_at IS NULL
+                    """)
         }
     }
 
@@ -294,7 +301,7 @@ extension PostgresStore {
             let expired = try connection.rows(
                 """
                 SELECT \(unescaped: UnfinishedJob.columns) FROM jobs
-                WHERE status = 'admitted' AND lease_expires < \(Timestamp.string(transaction.time))
+                WHERE status = 'admitted' AND lease_expires < \(Timestamp.string(try transaction.time))
                 ORDER BY admitted_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """
             ).map(Self.unfinishedJob)
@@ -302,7 +309,7 @@ extension PostgresStore {
                 try connection.execute(
                     """
                     UPDATE jobs SET status = 'interrupted', reason_code = 'interrupted', reason_message = \(note),
-                        finished_at = \(Timestamp.string(transaction.time)), lease_token = NULL
+                        finished_at = \(Timestamp.string(try transaction.time)), lease_token = NULL
                     WHERE id = \(job.job)
                     """)
                 _ = try Self.recordInterruption(transaction, job, note: note)
@@ -315,6 +322,7 @@ extension PostgresStore {
         UnfinishedJob(
             job: try row["id"].decode(String.self), principal: try row["principal"].decode(String.self),
             dataset: try row["dataset"].decode(String.self), runner: try row["runner"].decode(String.self),
-            admittedAt: try row["admitted_at"].decode(String.self), deadline: try row["deadline"].decode(String.self))
+            admittedAt: try row["admitted_at"].decode(String.self), deadline: try row["deadline"].decode(String.self),
+            leased: try row["leased"].decode(Bool.self))
     }
 }

@@ -22,7 +22,7 @@ extension PostgresStore {
                 """
                 INSERT INTO job_queue (id, principal, spec, needs_agreement, idempotency_key, queued_at)
                 VALUES (\(job.id), \(job.principal), \(job.spec), \(job.needsAgreement), \(job.idempotencyKey),
-                    \(Timestamp.string(transaction.time)))
+                    \(Timestamp.string(try transaction.time)))
                 """)
         }
     }
@@ -33,7 +33,7 @@ extension PostgresStore {
         // this moment are skipped, not waited for.
         return try write("claims on queued jobs", synced: false, ordered: false) { transaction in
             let connection = transaction.connection
-            let now = Timestamp.string(transaction.time)
+            let now = Timestamp.string(try transaction.time)
             let jobs = try connection.rows(
                 """
                 SELECT \(unescaped: QueuedJob.columns) FROM job_queue
@@ -41,7 +41,7 @@ extension PostgresStore {
                 ORDER BY queued_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """
             ).map(Self.queuedJob)
-            let until = Timestamp.string(transaction.time + Double(seconds))
+            let until = Timestamp.string((try transaction.time) + Double(seconds))
             for job in jobs {
                 try connection.execute(
                     "UPDATE job_queue SET claimed_by = \(runner), claim_expires = \(until) WHERE id = \(job.id)")
@@ -61,7 +61,7 @@ extension PostgresStore {
             try connection.execute(
                 """
                 UPDATE job_queue SET answered_by = \(answeredBy), failure_code = \(failure?.code),
-                    failure_message = \(failure?.message), ended_at = \(Timestamp.string(transaction.time)),
+                    failure_message = \(StoredText.storable(failure?.message)), ended_at = \(Timestamp.string(try transaction.time)),
                     claimed_by = NULL
                 WHERE id = \(id)
                 """)

@@ -163,6 +163,15 @@ extension PostgresStore {
                     "store_unavailable",
                     "the database's encoding is \(encoding ?? "unknown"), not UTF8: create it with ENCODING 'UTF8'")
             }
+            // Up to date: nothing to write (a role that may only read opens the store too).
+            let known = try connection.rows("SELECT to_regclass('schema_migrations') IS NOT NULL").first?[0].decode(
+                Bool.self)
+            if known == true,
+                try connection.rows("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?[0].decode(
+                    Int.self) == Self.migrations.count
+            {
+                return
+            }
             try connection.execute("BEGIN")
             do {
                 try connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
@@ -189,7 +198,7 @@ extension PostgresStore {
                     try connection.execute(
                         """
                         INSERT INTO schema_migrations (version, name, applied_at)
-                        VALUES (\(offset + 1), \(migration.name), \(Timestamp.string(clock())))
+                        VALUES (\(offset + 1), \(migration.name), \(Timestamp.string(try now(connection))))
                         """)
                 }
                 try connection.execute("COMMIT")

@@ -43,7 +43,7 @@ extension PostgresStore {
                 query(
                     """
                     SELECT j.reason_code, j.status, COUNT(*) AS jobs \(scoped) \(and) j.reason_code IS NOT NULL
-                    GROUP BY j.reason_code, j.status ORDER BY COUNT(*) DESC, j.reason_code
+                    GROUP BY j.reason_code, j.status ORDER BY COUNT(*) DESC, j.reason_code, j.status
                     """)
             ).map {
                 UsageReport.ReasonCount(

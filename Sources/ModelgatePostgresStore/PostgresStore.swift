@@ -18,20 +18,28 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
     let client: PostgresClient
     let url: DatabaseURL
     let logger: Logger
-    /// Where times come from; tests set it to cross days and years.
-    let clock: @Sendable () -> Date
+    /// Where times come from: nil for the server's clock (one clock for every gateway: leases,
+    /// quota days and event times never depend on which gateway's clock is right); tests set it
+    /// to cross days and years.
+    let clock: (@Sendable () -> Date)?
     /// How long a call waits for a connection before it says the database is unavailable.
     let timeout: TimeInterval
     private let running: Task<Void, Never>
 
     /// Connects to `url` (pooling up to `connections`) and brings the schema up to date.
     package init(
-        url: DatabaseURL, connections: Int = 8, timeout: TimeInterval = 10,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        url: DatabaseURL, connections: Int = 8, timeout: TimeInterval = 10, clock: (@Sendable () -> Date)? = nil
     ) throws {
         var configuration = url.configuration
         configuration.options.maximumConnections = max(1, connections)
         configuration.options.connectTimeout = .seconds(Int64(max(1, timeout)))
+        // No wait is endless: a writer that holds the chain's head while it is paused (a frozen
+        // gateway) loses its session after a minute, a lock waited for over 30 s or a statement
+        // running over 2 minutes fails, and each call gives up on a server that stopped answering
+        // (``BlockingConnection/deadline``).
+        configuration.options.additionalStartupParameters = [
+            ("lock_timeout", "30s"), ("statement_timeout", "120s"), ("idle_in_transaction_session_timeout", "60s"),
+        ]
         var logger = Logger(label: "modelgate.postgres")
         logger.logLevel = .critical
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -65,7 +73,7 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
                 try connection.execute("BEGIN")
                 do {
                     if !synced { try connection.execute("SET LOCAL synchronous_commit = off") }
-                    let transaction = PostgresTransaction(connection: connection, time: clock())
+                    let transaction = PostgresTransaction(connection: connection, clock: clock)
                     if ordered { try transaction.lockHead() }
                     let value = try body(transaction)
                     try transaction.saveHead()
@@ -109,8 +117,21 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
 
     package var kind: String { "postgresql" }
 
+    /// The server answers, and the chain's head is free within 2 s: a gateway whose writes would
+    /// all wait (a writer holds the head and does not let go) is not healthy.
     package func ping() throws {
-        _ = try read("the server's answer") { try $0.rows("SELECT 1") }
+        _ = try read("the audit chain's head") { connection in
+            try connection.execute("BEGIN")
+            defer { _ = try? connection.execute("ROLLBACK") }
+            try connection.execute("SET LOCAL lock_timeout = '2s'")
+            try connection.rows("SELECT idx FROM audit_head FOR UPDATE")
+        }
+    }
+
+    /// The time now, by `clock` or else the server's.
+    func now(_ connection: BlockingConnection) throws -> Date {
+        if let clock { return clock() }
+        return try PostgresTransaction.serverTime(connection)
     }
 
     /// What `/health` and messages call it (the URL without its password).
@@ -120,13 +141,33 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
 /// A write transaction: its connection, its time, and the audit chain's head it appends after.
 final class PostgresTransaction {
     let connection: BlockingConnection
-    let time: Date
+    private let clock: (@Sendable () -> Date)?
     private var head: (index: Int, hash: String)?
     private var headChanged = false
+    private var taken: Date?
 
-    init(connection: BlockingConnection, time: Date) {
+    init(connection: BlockingConnection, clock: (@Sendable () -> Date)?) {
         self.connection = connection
-        self.time = time
+        self.clock = clock
+    }
+
+    /// The transaction's time, read once when first needed: for a writer, after it holds the
+    /// chain's head, so that event times never go back along the chain.
+    var time: Date {
+        get throws {
+            if let taken { return taken }
+            let time = try clock?() ?? Self.serverTime(connection)
+            taken = time
+            return time
+        }
+    }
+
+    /// The server's clock, now (not the transaction's start).
+    static func serverTime(_ connection: BlockingConnection) throws -> Date {
+        guard let row = try connection.rows("SELECT clock_timestamp()").first else {
+            throw ModelgateError("store_read_failed", "the server did not say the time")
+        }
+        return try row[0].decode(Date.self)
     }
 
     /// Locks the chain's head row until the transaction ends: other writers wait here.
@@ -145,7 +186,7 @@ final class PostgresTransaction {
         try AuditEvent.checkFields(principal, dataset, job)
         try lockHead()
         let event = AuditEvent(
-            index: head!.index + 1, at: Timestamp.string(time), kind: kind, principal: principal, dataset: dataset,
+            index: head!.index + 1, at: Timestamp.string(try time), kind: kind, principal: principal, dataset: dataset,
             job: job, detail: try StoredText.json(detail), previousHash: head!.hash)
         try connection.execute(
             """

@@ -192,7 +192,7 @@ extension APIServer {
         let (pipeline, store) = (pipeline, store)
         let patience = ContinuousClock.now + .seconds(600)
         // The claim is renewed from here until the job is admitted (then its lease is).
-        await pipeline.holdingLeases { await runClaimed() }
+        await pipeline.holdingLease(of: job) { await runClaimed() }
         // Its slot is free: the next queued job, without waiting for the runner's tick.
         await QueueRunner(server: self).claim()
         func runClaimed() async {

@@ -46,6 +46,11 @@ package struct ChainBreak: Sendable, Equatable, Error, CustomStringConvertible {
     package var problem: String
 
     package var description: String { "event \(index): \(problem)" }
+
+    package init(index: Int, problem: String) {
+        self.index = index
+        self.problem = problem
+    }
 }
 
 /// The outcome of verifying a whole audit log.

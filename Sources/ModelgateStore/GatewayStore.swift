@@ -66,9 +66,9 @@ package protocol GatewayStore: AccessStore {
     /// Marks an unfinished job `interrupted` (`job_interrupted`); nil if it finished meanwhile.
     func markInterrupted(_ job: UnfinishedJob, note: String) throws -> Receipt?
 
-    /// Extends the leases of the jobs `runner` holds, and its claims on queued jobs, to `seconds`
-    /// from now; how many it held.
-    func renewLeases(runner: String, seconds: Int) throws -> Int
+    /// Extends the leases of `jobs` that `runner` still holds (admitted, or queued and claimed by
+    /// it) to `seconds` from now; how many it held.
+    func renewLeases(runner: String, jobs: [String], seconds: Int) throws -> Int
 
     /// Marks jobs whose lease expired `interrupted` (`job_interrupted`), taking their lease: at
     /// most `limit`, skipping any another gateway is marking at the same moment. Returns them.

@@ -18,7 +18,8 @@ extension SQLiteStore {
                 """
         ).execute(arguments: [
             refusal.job, refusal.principal, refusal.dataset, refusal.datasetVersion, refusal.model,
-            refusal.reason.code.rawValue, refusal.reason.message, Timestamp.string(now), Timestamp.string(now),
+            refusal.reason.code.rawValue, StoredText.storable(refusal.reason.message), Timestamp.string(now),
+            Timestamp.string(now),
             refusal.resultHash, refusal.document,
         ])
         let receipt = try append(
@@ -196,7 +197,8 @@ extension SQLiteStore {
                     ELSE status = 'admitted' AND lease_token = ? END
                 """
         ).execute(arguments: [
-            completion.status.rawValue, completion.reason?.code.rawValue, completion.reason?.message,
+            completion.status.rawValue, completion.reason?.code.rawValue,
+            StoredText.storable(completion.reason?.message),
             completion.verdict, completion.cellsReleased, completion.cellsSuppressed, completion.resultHash,
             Timestamp.string(now), completion.document, completion.job, completion.lease, completion.lease,
         ])
@@ -256,7 +258,7 @@ extension SQLiteStore {
                         finished_at = ?, lease_token = NULL
                     WHERE id = ? AND status = 'admitted'
                     """
-            ).execute(arguments: [note, Timestamp.string(now), job.job])
+            ).execute(arguments: [StoredText.storable(note), Timestamp.string(now), job.job])
             guard db.changesCount == 1 else { return nil }
             return try Self.recordInterruption(db, job, note: note, at: now)
         }
@@ -271,16 +273,21 @@ extension SQLiteStore {
         return receipt
     }
 
-    package func renewLeases(runner: String, seconds: Int) throws -> Int {
+    package func renewLeases(runner: String, jobs: [String], seconds: Int) throws -> Int {
         try write("the leases of \(runner)", synced: false) { db, now in
-            try db.cachedStatement(
-                sql: "UPDATE jobs SET lease_expires = ? WHERE lease_token = ? AND status = 'admitted'"
-            ).execute(arguments: [Timestamp.string(now + Double(seconds)), runner])
-            let held = db.changesCount
-            try db.cachedStatement(
-                sql: "UPDATE job_queue SET claim_expires = ? WHERE claimed_by = ? AND ended_at IS NULL"
-            ).execute(arguments: [Timestamp.string(now + Double(seconds)), runner])
-            return held + db.changesCount
+            let until = Timestamp.string(now + Double(seconds))
+            var held = 0
+            for job in jobs {
+                try db.cachedStatement(
+                    sql: "UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_token = ? AND status = 'admitted'"
+                ).execute(arguments: [until, job, runner])
+                held += db.changesCount
+                try db.cachedStatement(
+                    sql: "UPDATE job_queue SET claim_expires = ? WHERE id = ? AND claimed_by = ? AND ended_at IS NULL"
+                ).execute(arguments: [until, job, runner])
+                held += db.changesCount
+            }
+            return held
         }
     }
 
@@ -301,7 +308,7 @@ extension SQLiteStore {
                             finished_at = ?, lease_token = NULL
                         WHERE id = ?
                         """
-                ).execute(arguments: [note, Timestamp.string(now), job.job])
+                ).execute(arguments: [StoredText.storable(note), Timestamp.string(now), job.job])
                 _ = try Self.recordInterruption(db, job, note: note, at: now)
             }
             return expired
@@ -311,6 +318,6 @@ extension SQLiteStore {
     static func unfinishedJob(_ row: Row) -> UnfinishedJob {
         UnfinishedJob(
             job: row["id"], principal: row["principal"], dataset: row["dataset"], runner: row["runner"],
-            admittedAt: row["admitted_at"], deadline: row["deadline"])
+            admittedAt: row["admitted_at"], deadline: row["deadline"], leased: row["leased"])
     }
 }

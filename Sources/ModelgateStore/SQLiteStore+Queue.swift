@@ -58,7 +58,9 @@ extension SQLiteStore {
                         claimed_by = NULL
                     WHERE id = ?
                     """
-            ).execute(arguments: [answeredBy, failure?.code, failure?.message, Timestamp.string(now), id])
+            ).execute(arguments: [
+                answeredBy, failure?.code, StoredText.storable(failure?.message), Timestamp.string(now), id,
+            ])
             try db.cachedStatement(
                 sql: """
                     DELETE FROM job_queue WHERE principal = ? AND ended_at IS NOT NULL AND id NOT IN (

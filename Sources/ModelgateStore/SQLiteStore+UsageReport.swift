@@ -39,7 +39,7 @@ extension SQLiteStore {
                 sql: """
                     SELECT j.reason_code, j.status, COUNT(*) AS jobs \(scoped)
                     \(clauses.isEmpty ? "WHERE" : "AND") j.reason_code IS NOT NULL
-                    GROUP BY j.reason_code, j.status ORDER BY COUNT(*) DESC, j.reason_code
+                    GROUP BY j.reason_code, j.status ORDER BY COUNT(*) DESC, j.reason_code, j.status
                     """, arguments: arguments
             ).map { UsageReport.ReasonCount(code: $0["reason_code"], status: $0["status"], jobs: $0["jobs"]) }
             let datasets = try Row.fetchAll(

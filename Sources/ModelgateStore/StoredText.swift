@@ -19,6 +19,14 @@ package enum StoredText {
         String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
     }
 
+    /// Free text for a plain column (a reason's message, a note): a NUL becomes U+FFFD, as
+    /// PostgreSQL text cannot hold one and SQLite's would be cut there by some readers. Such text
+    /// is never hashed; the event details that carry it are JSON, where a NUL is escaped.
+    package static func storable(_ text: String?) -> String? {
+        guard let text, text.utf8.contains(0) else { return text }
+        return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+    }
+
     package static func list(from text: String) throws -> [String] {
         try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }

@@ -34,16 +34,21 @@ final class PostgresConcurrencyTests: XCTestCase {
         return errors.withLock { $0 }
     }
 
+    /// `count` jobs of thread `thread`, each admitted and released.
+    static func recordJobs(_ count: Int, of thread: Int, in store: PostgresStore) throws {
+        for index in 0..<count {
+            let job = "job-\(thread)-\(index)"
+            guard case .admitted = try store.admit(StoreFixture.admission(job)) else {
+                throw ModelgateError("test", "\(job) not admitted")
+            }
+            _ = try store.finish(JobCompletion(job: job, status: .released, verdict: "pass"))
+        }
+    }
+
     func testTheChainStaysOneChainAcrossGateways() throws {
         let stores = try gateways()
         let errors = concurrently(stores, threads: 4) { thread, store in
-            for index in 0..<15 {
-                let job = "job-\(thread)-\(index)"
-                guard case .admitted = try store.admit(StoreFixture.admission(job)) else {
-                    throw ModelgateError("test", "\(job) not admitted")
-                }
-                _ = try store.finish(JobCompletion(job: job, status: .released, verdict: "pass"))
-            }
+            try Self.recordJobs(15, of: thread, in: store)
         }
         XCTAssertEqual(errors.map { "\($0)" }, [])
         // 2 events for the dataset, 2 per job: 2 stores × 4 threads × 15 jobs.
@@ -142,6 +147,43 @@ final class PostgresConcurrencyTests: XCTestCase {
         try TestDatabase.psql(url, "DROP TRIGGER audit_events_no_change ON audit_events")
         try TestDatabase.psql(url, "UPDATE audit_events SET principal = 'mallory' WHERE idx = 3")
         XCTAssertEqual(try store.verifyChain(progress: nil).failure?.index, 3)
+        // Cutting the newest events off leaves a chain that links, and a head row that says more.
+        try TestDatabase.psql(url, "UPDATE audit_events SET principal = 'alice' WHERE idx = 3")
+        XCTAssertNil(try store.verifyChain(progress: nil).failure)
+        try TestDatabase.psql(url, "DELETE FROM audit_events WHERE idx >= 4")
+        let cut = try store.verifyChain(progress: nil)
+        XCTAssertEqual(cut.count, 3)
+        XCTAssertEqual(cut.failure?.index, 4, "\(String(describing: cut.failure))")
+    }
+
+    /// Event times come from the server's one clock, read once the writer holds the chain's head:
+    /// along the chain they never go back, whichever gateway appended.
+    func testEventTimesNeverGoBackAlongTheChain() throws {
+        let stores = try gateways()
+        let errors = concurrently(stores, threads: 3) { thread, store in
+            try Self.recordJobs(10, of: thread, in: store)
+        }
+        XCTAssertEqual(errors.map { "\($0)" }, [])
+        var times: [String] = []
+        try stores[0].forEachEvent(AuditFilter()) { times.append($0.at) }
+        XCTAssertEqual(times.count, 2 + 2 * 60)
+        XCTAssertEqual(times, times.sorted(), "event times go back along the chain")
+    }
+
+    /// A writer that holds the chain's head and does not let go (a frozen gateway) makes
+    /// `/health` say so within seconds, instead of answering ok while every write waits.
+    func testAHeldHeadIsUnhealthy() throws {
+        let url = try TestDatabase.fresh()
+        let store = try PostgresStore(url: DatabaseURL(url))
+        XCTAssertNoThrow(try store.ping())
+        let holder = Thread {
+            _ = try? TestDatabase.psql(url, "BEGIN; SELECT * FROM audit_head FOR UPDATE; SELECT pg_sleep(6); COMMIT")
+        }
+        holder.start()
+        Thread.sleep(forTimeInterval: 1)
+        let start = Date()
+        XCTAssertThrowsError(try store.ping())
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
 
     func testAnUnreachableServerIsNamed() throws {

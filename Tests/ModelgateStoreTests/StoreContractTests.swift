@@ -275,6 +275,25 @@ final class StoreContractTests: XCTestCase {
         }
     }
 
+    /// A NUL in a researcher's text (a column name a refusal repeats) is recorded by both stores,
+    /// as U+FFFD in the plain column; the event's JSON detail keeps it escaped, as sent.
+    func testANulInAReasonIsRecordedByBothStores() throws {
+        try eachStore { store, kind in
+            let reason = Refusal(.unknownColumn, "no column 'district\u{0}x'")
+            XCTAssertNoThrow(
+                try store.recordRefusal(
+                    JobRefusal(
+                        job: "nul", principal: "rita", dataset: nil, datasetVersion: nil, model: "crosstab",
+                        reason: reason)), kind)
+            guard case .admitted = try store.admit(StoreFixture.admission("nul-2")) else { return XCTFail(kind) }
+            XCTAssertNoThrow(try store.finish(JobCompletion(job: "nul-2", status: .failed, reason: reason)), kind)
+            XCTAssertEqual(try store.job("nul-2")?.status, "failed", kind)
+            let details = try events(store).map(\.detail)
+            XCTAssertTrue(details.contains { $0.contains("district\\u0000x") }, "\(kind): \(details)")
+            XCTAssertNil(try store.verifyChain(progress: nil).failure, kind)
+        }
+    }
+
     func testAnEventFieldWithANulIsRefused() throws {
         try eachStore { store, kind in
             XCTAssertThrowsError(
@@ -300,7 +319,8 @@ final class StoreContractTests: XCTestCase {
             }
             // The holder renews at 20 s: to 50 s. The other gateway's job, never renewed, expires at 30 s.
             clock.now = Self.instant + 20
-            XCTAssertEqual(try store.renewLeases(runner: leased.runner, seconds: 30), 1, kind)
+            XCTAssertEqual(
+                try store.renewLeases(runner: leased.runner, jobs: ["leased", "other"], seconds: 30), 1, kind)
             clock.now = Self.instant + 40
             XCTAssertEqual(try store.interruptExpiredLeases(note: "expired", limit: 10).map(\.job), ["other"], kind)
             var late = JobCompletion(job: "other", status: .released, verdict: "pass")
@@ -356,7 +376,7 @@ final class StoreContractTests: XCTestCase {
             // A renews at 20 s (to 50 s) and admits q1; at 40 s B's claim on q3 has lapsed and A's
             // on q2 has not.
             clock.now = Self.instant + 20
-            XCTAssertEqual(try store.renewLeases(runner: "a", seconds: 30), 2, kind)
+            XCTAssertEqual(try store.renewLeases(runner: "a", jobs: ["q1", "q2", "q3"], seconds: 30), 2, kind)
             guard case .admitted = try store.admit(StoreFixture.admission("q1")) else { return XCTFail(kind) }
             XCTAssertNil(try store.queuedJob("q1"), kind)
             clock.now = Self.instant + 40

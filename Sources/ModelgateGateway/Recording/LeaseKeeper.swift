@@ -13,7 +13,9 @@ final class LeaseKeeper: @unchecked Sendable {
     let seconds: Int
     let logger: Logger
     private let condition = NSCondition()
-    private var running = 0
+    /// The jobs whose leases it keeps, and how many holds each has (a queued job claimed, then
+    /// admitted under the same id, is held twice).
+    private var running: [String: Int] = [:]
     private var started = false
 
     init(store: any GatewayStore, runner: String, seconds: Int, logger: Logger) {
@@ -23,10 +25,10 @@ final class LeaseKeeper: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// A job was admitted with a lease of this runner's: keep it until ``end()``.
-    func begin() {
+    /// Job `job` holds a lease (or a queued job's claim) of this runner's: keep it until ``end(_:)``.
+    func begin(_ job: String) {
         condition.withLock {
-            running += 1
+            running[job, default: 0] += 1
             condition.signal()
             guard !started else { return }
             started = true
@@ -36,20 +38,24 @@ final class LeaseKeeper: @unchecked Sendable {
         }
     }
 
-    func end() {
-        condition.withLock { running -= 1 }
+    func end(_ job: String) {
+        condition.withLock {
+            running[job, default: 1] -= 1
+            if running[job] == 0 { running[job] = nil }
+        }
     }
 
     private func renew() {
         let period = Double(seconds) / 3
         while true {
             condition.withLock {
-                while running == 0 { condition.wait() }
+                while running.isEmpty { condition.wait() }
             }
             Thread.sleep(forTimeInterval: period)
-            guard condition.withLock({ running > 0 }) else { continue }
+            let jobs = condition.withLock { Array(running.keys) }
+            guard !jobs.isEmpty else { continue }
             do {
-                _ = try store.renewLeases(runner: runner, seconds: seconds)
+                _ = try store.renewLeases(runner: runner, jobs: jobs, seconds: seconds)
             } catch {
                 logger.error(
                     "job leases not renewed: another gateway may mark this one's jobs interrupted",
