@@ -261,7 +261,10 @@ package struct JobPipeline: Sendable {
                             Refusal.Code(rawValue: recorded.status),
                             "job \(first), the first request with this Idempotency-Key, ended \(recorded.status)")))
             }
-            guard recorded == nil else {
+            // Not recorded yet, but still waiting in the store's queue (asynchronous, not yet
+            // admitted by whichever gateway claimed it): it runs, and answers this one too.
+            let queued = try store.queuedJob(first)
+            guard recorded == nil, queued == nil || queued?.answeredBy != nil || queued?.failure != nil else {
                 throw ModelgateError(
                     .jobInProgress, "job \(first), the first request with this Idempotency-Key, is still running")
             }

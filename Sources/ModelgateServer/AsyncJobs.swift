@@ -16,6 +16,9 @@ actor AsyncJobs {
     /// they were recorded, or answered by another), the newest this many are remembered.
     let remembered: Int
     private var tasks: [String: Task<Void, Never>] = [:]
+    /// Jobs claimed here (or being claimed) that have not yet asked the slots for one: with the
+    /// slots' own count, what this gateway has taken on (``reserve(upTo:)``).
+    private var starting = 0
     /// Wakes the runner: at once when a job is accepted here, and every quarter second for the
     /// ones other gateways accepted.
     nonisolated let wakeups: AsyncStream<Void>
@@ -54,8 +57,20 @@ actor AsyncJobs {
     /// Wakes the runner (its ticker, and a slot that came free).
     nonisolated func kick() { wake.yield() }
 
-    /// How many claimed jobs this gateway is running or about to.
-    var running: Int { tasks.count }
+    /// Reserves room for up to `free` claims (the slots free now), less the claims already
+    /// taken and not yet at the slots: two claims at once never take the same room, and a job
+    /// waiting for a slot here is not claimed (another gateway may run it). Returns how many.
+    func reserve(upTo free: Int) -> Int {
+        let room = max(0, free - starting)
+        starting += room
+        return room
+    }
+
+    /// Gives back reserved room that no claim used, or that a claimed job now takes up at the
+    /// slots themselves.
+    func unreserve(_ count: Int) {
+        starting = max(0, starting - count)
+    }
 
     /// The task running job `id` here, so that ``drain()`` can wait for it.
     func track(_ id: String, _ task: Task<Void, Never>) {

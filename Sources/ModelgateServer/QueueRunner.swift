@@ -31,8 +31,8 @@ struct QueueRunner: Service {
     /// Claims as many jobs as there are slots free here, and starts them.
     func claim() async {
         guard !Task.isShuttingDownGracefully else { return }
-        let (store, pipeline) = (server.store, server.pipeline)
-        let free = await server.slots.free - server.asyncJobs.running
+        let (store, pipeline, asyncJobs) = (server.store, server.pipeline, server.asyncJobs)
+        let free = await asyncJobs.reserve(upTo: await server.slots.free)
         guard free > 0 else { return }
         let claimed: [QueuedJob]
         do {
@@ -40,9 +40,11 @@ struct QueueRunner: Service {
                 try store.claimQueued(runner: pipeline.runnerName, seconds: pipeline.leaseSeconds, limit: free)
             }
         } catch {
+            await asyncJobs.unreserve(free)
             server.logger.error("queued jobs not claimed", metadata: ["error": "\(error)"])
             return
         }
+        await asyncJobs.unreserve(free - claimed.count)
         for job in claimed {
             let server = server
             let task = Task {

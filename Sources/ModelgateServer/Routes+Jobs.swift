@@ -191,6 +191,8 @@ extension APIServer {
     func runAccepted(_ job: String, specText: String, principal: String, needsAgreement: Bool, key: String?) async {
         let (pipeline, store) = (pipeline, store)
         let patience = ContinuousClock.now + .seconds(600)
+        // From here the slots count it (running, or waiting for one).
+        await asyncJobs.unreserve(1)
         // The claim is renewed from here until the job is admitted (then its lease is).
         await pipeline.holdingLease(of: job) { await runClaimed() }
         // Its slot is free: the next queued job, without waiting for the runner's tick.

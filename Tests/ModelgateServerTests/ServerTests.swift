@@ -810,6 +810,54 @@ extension ServerTests {
 }
 
 extension ServerTests {
+    /// A retry whose first attempt waits in the store's queue (accepted, claimed by another
+    /// gateway, not yet admitted) is told the first is in progress: it does not run the first
+    /// again under its id, which would leave the claimed one failing on the taken id.
+    @Test func aRetryOfAJobStillQueuedWaitsForIt() async throws {
+        let fixture = try Fixture()
+        let store = fixture.server.store
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let request = Tokens.hash(Self.spec)  // the SHA-256 of the spec, as the pipeline keys a request
+            #expect(try store.claimIdempotencyKey("k", principal: "rita", job: "first", request: request) == .claimed)
+            try store.enqueue(
+                QueuedJob(id: "first", principal: "rita", spec: Self.spec, needsAgreement: true, idempotencyKey: "k"),
+                capacity: 10, perPrincipal: 10)
+            #expect(try store.claimQueued(runner: "elsewhere/boot/1/1", seconds: 30, limit: 1).map(\.id) == ["first"])
+            let retry = try await api.call(
+                .post, "/v1/jobs", as: "rita", body: Self.spec,
+                headers: [HTTPFields.Element.Name("Idempotency-Key")!: "k"])
+            #expect(retry.status == .conflict && retry.errorCode == "job_in_progress", "\(retry.text.prefix(300))")
+            #expect(try store.job("first") == nil)
+            #expect(try store.queuedJob("first") != nil)
+        }
+    }
+
+    /// Queued jobs take every free slot: with two slots, a second asynchronous job runs while
+    /// the first still holds its slot (a job running here is not counted twice against them).
+    @Test func queuedJobsTakeEveryFreeSlot() async throws {
+        let (worker, go) = try Self.heldWorker()
+        let fixture = try Fixture(concurrency: 2, queue: 2, worker: worker)
+        try await fixture.test { api in
+            _ = try await api.agreement()
+            let prefer: HTTPFields = [HTTPFields.Element.Name("Prefer")!: "respond-async"]
+            var jobs: [String] = []
+            for _ in 0..<2 {
+                let accepted = try await api.call(.post, "/v1/jobs", as: "rita", body: Self.spec, headers: prefer)
+                jobs.append(try #require(accepted.json?["job"] as? String))
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try jobs.contains(where: { try fixture.server.store.job($0) == nil }), ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try jobs.allSatisfy { try fixture.server.store.job($0)?.status == "admitted" })
+            try go()
+            for job in jobs { _ = try await api.follow(job, as: "rita") }
+        }
+    }
+
     /// A stand-in worker that holds its slot (and then fails) until the test calls `release`.
     /// The release keeps the worker's folder alive until it is called.
     static func heldWorker() throws -> (worker: Worker, release: @Sendable () throws -> Void) {
