@@ -68,8 +68,8 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
     func write<T>(
         _ what: String, synced: Bool = true, ordered: Bool = true, _ body: (PostgresTransaction) throws -> T
     ) throws -> T {
-        do {
-            return try BlockingConnection.with(client, logger: logger, timeout: timeout) { connection in
+        try StoreFailure.recording(what, describe: Self.describe) {
+            try BlockingConnection.with(client, logger: logger, timeout: timeout) { connection in
                 try connection.execute("BEGIN")
                 do {
                     if !synced { try connection.execute("SET LOCAL synchronous_commit = off") }
@@ -84,23 +84,13 @@ package final class PostgresStore: GatewayStore, @unchecked Sendable {
                     throw error
                 }
             }
-        } catch let error as ModelgateError {
-            throw error
-        } catch let refusal as QueuedJob.Refusal {
-            throw refusal
-        } catch {
-            throw ModelgateError("store_write_failed", "could not record \(what): \(Self.describe(error))")
         }
     }
 
     /// Reads on one connection, outside any write transaction.
     func read<T>(_ what: String, _ body: (BlockingConnection) throws -> T) throws -> T {
-        do {
-            return try BlockingConnection.with(client, logger: logger, timeout: timeout, body)
-        } catch let error as ModelgateError {
-            throw error
-        } catch {
-            throw ModelgateError("store_read_failed", "could not read \(what): \(Self.describe(error))")
+        try StoreFailure.reading(what, describe: Self.describe) {
+            try BlockingConnection.with(client, logger: logger, timeout: timeout, body)
         }
     }
 

@@ -139,37 +139,34 @@ extension APIServer {
             let principal = try context.require(.readJobs)
             let asked = try context.parameters.require("id")
             let store = store
-            // An asynchronous job still queued (or ended before it was recorded), as its
-            // principal sees it; nil once it is a job of the store's, or when it is another's.
-            let queued = { @Sendable () async throws -> QueuedJob? in
-                try await blocking { try store.queuedJob(asked) }.flatMap { $0.principal == principal.name ? $0 : nil }
-            }
-            // An asynchronous job answered by an earlier one shows that one's answer.
-            let stored = { @Sendable () async throws -> ModelgateStore.StoredJob in
-                let id = try await queued()?.answeredBy ?? asked
-                return try await blocking { try workflow.job(id, for: principal) }
+            let stored = { @Sendable (id: String) async throws -> ModelgateStore.StoredJob in
+                try await blocking { try workflow.job(id, for: principal) }
             }
             let job: ModelgateStore.StoredJob
             do {
-                job = try await stored()
+                job = try await stored(asked)
             } catch let error as ModelgateError where error.code == .unknownJob {
-                // Not a job of the store's (yet): waiting for a slot on some gateway, or ended
-                // before it was recorded.
-                switch try await queued() {
-                case let waiting? where waiting.failure == nil && waiting.answeredBy == nil:
+                // Not a job of the store's (yet): an asynchronous one waiting for a slot on some
+                // gateway, answered by an earlier one, or ended before it was recorded; as its
+                // own principal sees it (another's is unknown).
+                let queued = try await blocking { try store.queuedJob(asked) }.flatMap {
+                    $0.principal == principal.name ? $0 : nil
+                }
+                switch queued {
+                case let failed? where failed.failure != nil:
+                    let failure = failed.failure!
+                    return try JSONBody.response(
+                        AsyncFailure(
+                            job: asked, status: "failed", error: .init(code: failure.code, message: failure.message)))
+                case let answered? where answered.answeredBy != nil:
+                    // Answered by an earlier job: that one's answer.
+                    job = try await stored(answered.answeredBy!)
+                case .some:
                     return try JSONBody.response(["job": asked, "status": "queued"])
-                case let failed?:
-                    if let failure = failed.failure {
-                        return try JSONBody.response(
-                            AsyncFailure(
-                                job: asked, status: "failed", error: .init(code: failure.code, message: failure.message)
-                            ))
-                    }
-                    job = try await stored()
                 case nil:
                     // It may have been admitted and ended between the two looks: the store has
                     // it now, or it is not this caller's.
-                    job = try await stored()
+                    job = try await stored(asked)
                 }
             }
             guard let document = job.document else {

@@ -88,8 +88,8 @@ package final class SQLiteStore: GatewayStore {
     /// the next synced commit, which flushes the whole log with it. Nothing was released for a
     /// job whose admission a power cut could take, and it halves the fsyncs per job.
     func write<T>(_ what: String, synced: Bool = true, _ body: (Database, Date) throws -> T) throws -> T {
-        do {
-            return try database.writeWithoutTransaction { db in
+        try StoreFailure.recording(what) {
+            try database.writeWithoutTransaction { db in
                 if synced { try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
                 defer { if synced { try? db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute() } }
                 var value: T?
@@ -99,22 +99,10 @@ package final class SQLiteStore: GatewayStore {
                 }
                 return value!
             }
-        } catch let error as ModelgateError {
-            throw error
-        } catch let refusal as QueuedJob.Refusal {
-            throw refusal
-        } catch {
-            throw ModelgateError("store_write_failed", "could not record \(what): \(error)")
         }
     }
 
     func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try database.read(body)
-        } catch let error as ModelgateError {
-            throw error
-        } catch {
-            throw ModelgateError("store_read_failed", "could not read \(what): \(error)")
-        }
+        try StoreFailure.reading(what) { try database.read(body) }
     }
 }
